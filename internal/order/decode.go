@@ -1,0 +1,228 @@
+package order
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Problem is one thing wrong with a draft, located by its JSON path
+// (`clauses[3].children[0].text`).
+type Problem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Path == "" {
+		return p.Message
+	}
+	return p.Path + ": " + p.Message
+}
+
+// Problems is every problem found in a draft; it is the error that Decode and Validate return.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// AsProblems extracts the problem list from an error returned by this package.
+func AsProblems(err error) (Problems, bool) {
+	var ps Problems
+	ok := errors.As(err, &ps)
+	return ps, ok
+}
+
+func (ps *Problems) add(path, format string, args ...any) {
+	*ps = append(*ps, Problem{Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// Decode parses a JSON draft strictly and validates it. Unknown fields, wrong types,
+// invalid UTF-8 and malformed JSON are all reported as Problems, as many as can be found
+// in one pass, so a client can fix everything at once.
+func Decode(data []byte) (*Draft, error) {
+	d, err := decodeStrict(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func decodeStrict(data []byte) (*Draft, error) {
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		return nil, Problems{{Message: fmt.Sprintf("invalid UTF-8 at byte %d", off)}}
+	}
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return nil, Problems{{Message: "malformed JSON: " + jsonErrorText(data, err)}}
+	}
+	if dec.More() {
+		return nil, Problems{{Message: "malformed JSON: more than one value"}}
+	}
+	var ps Problems
+	checkShape(raw, reflect.TypeOf(Draft{}), "", &ps)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	var d Draft
+	strict := json.NewDecoder(bytes.NewReader(data))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(&d); err != nil {
+		// checkShape mirrors the struct, so this is a bug in it rather than in the input.
+		return nil, Problems{{Message: "malformed draft: " + err.Error()}}
+	}
+	return &d, nil
+}
+
+// jsonErrorText turns a syntax error's byte offset into a line and column a person can find.
+func jsonErrorText(data []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := 1, 1
+		for _, b := range data[:min(int(se.Offset), len(data))] {
+			if b == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
+	}
+	if errors.Is(err, io.EOF) {
+		return "empty body"
+	}
+	return err.Error()
+}
+
+// checkShape walks the generic JSON value against the Go type, reporting unknown fields and
+// type mismatches with their full paths. encoding/json stops at the first one and its
+// unknown-field error carries no path, which is useless for a nested draft.
+func checkShape(v any, t reflect.Type, path string, ps *Problems) {
+	if t.Kind() == reflect.Pointer {
+		if v == nil {
+			return
+		}
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			ps.add(path, "must be an object, not %s", jsonType(v))
+			return
+		}
+		fields := jsonFields(t)
+		for _, k := range sortedKeys(obj) {
+			f, ok := fields[k]
+			if !ok {
+				ps.add(join(path, k), "unknown field")
+				continue
+			}
+			checkShape(obj[k], f.Type, join(path, k), ps)
+		}
+	case reflect.Slice:
+		if v == nil {
+			return
+		}
+		arr, ok := v.([]any)
+		if !ok {
+			ps.add(path, "must be an array, not %s", jsonType(v))
+			return
+		}
+		for i, e := range arr {
+			checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), ps)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			ps.add(path, "must be a string, not %s", jsonType(v))
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			ps.add(path, "must be true or false, not %s", jsonType(v))
+		}
+	case reflect.Float64:
+		n, ok := v.(json.Number)
+		if !ok {
+			ps.add(path, "must be a number, not %s", jsonType(v))
+			return
+		}
+		if _, err := n.Float64(); err != nil {
+			ps.add(path, "number out of range")
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	m := make(map[string]reflect.StructField, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		m[name] = f
+	}
+	return m
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	// Sorted so the problem list is stable between runs.
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,309 @@
+package order
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of a draft. They keep a single order renderable in milliseconds and stop a
+// pasted novel from reaching the queue; each is reported with its path when exceeded.
+const (
+	MaxDepth      = 4
+	MaxTextLen    = 10000 // runes in a clause, paragraph, cell
+	MaxShortLen   = 500   // runes in names, positions, titles of columns
+	MaxTitleLen   = 1000
+	MaxItems      = 1000 // clauses on one level, preamble paragraphs, list items, appendices, people
+	MaxTableRows  = 10000
+	MaxColumns    = 20
+	MaxBlockDepth = 6
+)
+
+var (
+	keyRe  = regexp.MustCompile(`^[\p{L}0-9][\p{L}0-9_.-]{0,63}$`)
+	dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+)
+
+// Validate checks a decoded draft and returns every problem at once as Problems.
+func (d *Draft) Validate() error {
+	v := validator{}
+	v.draft(d)
+	if len(v.ps) == 0 {
+		return nil
+	}
+	return v.ps
+}
+
+type validator struct {
+	ps       Problems
+	appendix map[string]bool
+}
+
+func (v *validator) add(path, format string, args ...any) { v.ps.add(path, format, args...) }
+
+// text checks a string every field shares: no control characters, a length limit, and
+// (when required) something other than spaces.
+func (v *validator) text(path, s string, limit int, required bool) {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			v.add(path, "empty")
+		}
+		return
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		v.add(path, "too long: %d characters, at most %d", n, limit)
+	}
+	for i, r := range s {
+		if unicode.IsControl(r) {
+			v.add(path, "control character %U at byte %d", r, i)
+			break
+		}
+		if r == utf8.RuneError {
+			v.add(path, "invalid UTF-8 at byte %d", i)
+			break
+		}
+	}
+}
+
+func (v *validator) count(path string, n, limit int) {
+	if n > limit {
+		v.add(path, "too many items: %d, at most %d", n, limit)
+	}
+}
+
+func (v *validator) date(path, s string) {
+	if s == "" {
+		return
+	}
+	if !dateRe.MatchString(s) {
+		v.add(path, "must be a date YYYY-MM-DD, not %q", s)
+		return
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		v.add(path, "no such date: %s", s)
+	}
+}
+
+func (v *validator) draft(d *Draft) {
+	switch d.Kind {
+	case "", KindPrikaz, KindRasporyazhenie, KindReshenie:
+	default:
+		v.add("kind", "unknown kind %q: one of приказ, распоряжение, решение", d.Kind)
+	}
+	v.text("organization", d.Organization, 64, false)
+	if d.Letterhead == nil {
+		if d.Organization == "" {
+			v.add("letterhead", "required (or name a stored profile in organization)")
+		}
+	} else {
+		v.letterhead("letterhead", d.Letterhead)
+	}
+	v.text("heading", d.Heading, 64, false)
+	v.text("operative", d.Operative, 64, false)
+	v.date("date", d.Date)
+	switch d.DateStyle {
+	case "", "numeric", "verbal":
+	default:
+		v.add("date_style", "unknown style %q: numeric or verbal", d.DateStyle)
+	}
+	v.text("number", d.Number, 32, false)
+	if d.Number != "" && d.Date == "" {
+		v.add("date", "required when number is given")
+	}
+	v.text("place", d.Place, MaxShortLen, false)
+	v.text("title", d.Title, MaxTitleLen, true)
+	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") {
+		v.add("title", "ends with a full stop; the title of an order has none (ГОСТ Р 7.0.97)")
+	}
+	v.count("preamble", len(d.Preamble), MaxItems)
+	for i, p := range d.Preamble {
+		v.text(fmt.Sprintf("preamble[%d]", i), p, MaxTextLen, true)
+	}
+	if d.AppendixRef != "" {
+		v.text("appendix_ref", d.AppendixRef, 64, false)
+		if !strings.Contains(d.AppendixRef, "{n}") {
+			v.add("appendix_ref", "must contain {n}, the place of the appendix number")
+		}
+	}
+
+	v.appendix = map[string]bool{}
+	v.count("appendices", len(d.Appendices), MaxItems)
+	for i, a := range d.Appendices {
+		path := fmt.Sprintf("appendices[%d]", i)
+		switch {
+		case a.Key == "":
+			v.add(path+".key", "empty")
+		case !keyRe.MatchString(a.Key):
+			v.add(path+".key", "%q: letters, digits, '_', '-', '.' only, at most 64", a.Key)
+		case v.appendix[a.Key]:
+			v.add(path+".key", "duplicate key %q", a.Key)
+		}
+		v.appendix[a.Key] = true
+	}
+
+	if len(d.Clauses) == 0 {
+		v.add("clauses", "at least one clause is required")
+	}
+	v.clauses("clauses", d.Clauses, 1)
+	v.text("control", d.Control, MaxTextLen, false)
+
+	v.text("signatory.name", d.Signatory.Name, MaxShortLen, true)
+	if len(d.Signatory.Position) == 0 {
+		v.add("signatory.position", "at least one line is required")
+	}
+	v.count("signatory.position", len(d.Signatory.Position), 5)
+	for i, p := range d.Signatory.Position {
+		v.text(fmt.Sprintf("signatory.position[%d]", i), p, MaxShortLen, true)
+	}
+
+	if a := d.Acknowledgement; a != nil {
+		switch a.Style {
+		case "", "lines", "sheet":
+		default:
+			v.add("acknowledgement.style", "unknown style %q: lines or sheet", a.Style)
+		}
+		if len(a.People) == 0 {
+			v.add("acknowledgement.people", "at least one person is required")
+		}
+		v.count("acknowledgement.people", len(a.People), MaxItems)
+		for i, p := range a.People {
+			path := fmt.Sprintf("acknowledgement.people[%d]", i)
+			v.text(path+".name", p.Name, MaxShortLen, true)
+			v.text(path+".position", p.Position, MaxShortLen, false)
+			v.date(path+".date", p.Date)
+		}
+	}
+	if e := d.Executor; e != nil {
+		v.text("executor.name", e.Name, MaxShortLen, true)
+		v.text("executor.phone", e.Phone, 64, false)
+	}
+
+	for i, a := range d.Appendices {
+		path := fmt.Sprintf("appendices[%d]", i)
+		v.text(path+".title", a.Title, MaxTitleLen, true)
+		if len(a.Content) == 0 {
+			v.add(path+".content", "at least one block is required")
+		}
+		v.blocks(path+".content", a.Content, 1)
+	}
+}
+
+func (v *validator) letterhead(path string, l *Letterhead) {
+	v.count(path+".parents", len(l.Parents), 5)
+	for i, p := range l.Parents {
+		v.text(fmt.Sprintf("%s.parents[%d]", path, i), p, MaxShortLen, true)
+	}
+	v.text(path+".name", l.Name, MaxShortLen, true)
+	for _, f := range []struct{ name, val string }{
+		{"subordinate", l.Subordinate}, {"short_name", l.ShortName}, {"address", l.Address},
+		{"phone", l.Phone}, {"fax", l.Fax}, {"email", l.Email}, {"site", l.Site},
+	} {
+		v.text(path+"."+f.name, f.val, MaxShortLen, false)
+	}
+	if l.Email != "" && !strings.Contains(l.Email, "@") {
+		v.add(path+".email", "%q is not an e-mail address", l.Email)
+	}
+	switch l.Layout {
+	case "", "centered", "corner":
+	default:
+		v.add(path+".layout", "unknown layout %q: centered or corner", l.Layout)
+	}
+}
+
+func (v *validator) clauses(path string, cs []Clause, depth int) {
+	v.count(path, len(cs), MaxItems)
+	for i, c := range cs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		v.text(p+".text", c.Text, MaxTextLen, true)
+		v.text(p+".responsible", c.Responsible, MaxShortLen, false)
+		v.text(p+".deadline", c.Deadline, MaxShortLen, false)
+		if c.Appendix != "" && !v.appendix[c.Appendix] {
+			v.add(p+".appendix", "no appendix with key %q", c.Appendix)
+		}
+		if len(c.Children) > 0 {
+			if depth >= MaxDepth {
+				v.add(p+".children", "nesting deeper than %d levels", MaxDepth)
+				continue
+			}
+			v.clauses(p+".children", c.Children, depth+1)
+		}
+	}
+}
+
+func (v *validator) blocks(path string, bs []Block, depth int) {
+	if depth > MaxBlockDepth {
+		v.add(path, "nesting deeper than %d levels", MaxBlockDepth)
+		return
+	}
+	v.count(path, len(bs), MaxTableRows)
+	for i, b := range bs {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		set := 0
+		if b.Paragraph != "" {
+			set++
+			v.text(p+".paragraph", b.Paragraph, MaxTextLen, true)
+		}
+		if b.List != nil {
+			set++
+			if len(b.List) == 0 {
+				v.add(p+".list", "empty list")
+			}
+			v.count(p+".list", len(b.List), MaxItems)
+			for j, s := range b.List {
+				v.text(fmt.Sprintf("%s.list[%d]", p, j), s, MaxTextLen, true)
+			}
+		}
+		if b.Table != nil {
+			set++
+			v.table(p+".table", b.Table)
+		}
+		if b.Section != nil {
+			set++
+			v.text(p+".section.title", b.Section.Title, MaxTitleLen, true)
+			v.blocks(p+".section.content", b.Section.Content, depth+1)
+		}
+		if b.Point != nil {
+			set++
+			v.text(p+".point.text", b.Point.Text, MaxTextLen, true)
+			v.blocks(p+".point.content", b.Point.Content, depth+1)
+		}
+		switch set {
+		case 0:
+			v.add(p, "empty block: set one of paragraph, list, table, section, point")
+		case 1:
+		default:
+			v.add(p, "a block holds exactly one of paragraph, list, table, section, point; %d are set", set)
+		}
+	}
+}
+
+func (v *validator) table(path string, t *Table) {
+	if len(t.Columns) == 0 {
+		v.add(path+".columns", "at least one column is required")
+	}
+	v.count(path+".columns", len(t.Columns), MaxColumns)
+	for i, c := range t.Columns {
+		p := fmt.Sprintf("%s.columns[%d]", path, i)
+		v.text(p+".title", c.Title, MaxShortLen, true)
+		if c.Width < 0 || c.Width > 100 {
+			v.add(p+".width", "must be between 0 and 100 (relative), not %g", c.Width)
+		}
+	}
+	if len(t.Rows) > MaxTableRows {
+		v.add(path+".rows", "too many rows: %d, at most %d", len(t.Rows), MaxTableRows)
+		return
+	}
+	for i, row := range t.Rows {
+		p := fmt.Sprintf("%s.rows[%d]", path, i)
+		if len(row) != len(t.Columns) {
+			v.add(p, "has %d cells, the table has %d columns", len(row), len(t.Columns))
+			continue
+		}
+		for j, cell := range row {
+			v.text(fmt.Sprintf("%s[%d]", p, j), cell, MaxTextLen, false)
+		}
+	}
+}

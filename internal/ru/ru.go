@@ -1,0 +1,124 @@
+// Package ru owns the rules of Russian typography that an order needs: dates with
+// genitive months, non-breaking joins (initials and surname, «№» and its number, verbal
+// dates) and «ёлочки» quotes. Renderers never apply these themselves; the layout step does.
+package ru
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// NBSP is the no-break space that keeps «А.Н. Зубова» and «№ 37-о» on one line.
+const NBSP = "\u00a0"
+
+var genitiveMonths = [...]string{
+	"января", "февраля", "марта", "апреля", "мая", "июня",
+	"июля", "августа", "сентября", "октября", "ноября", "декабря",
+}
+
+// NumericDate gives the ГОСТ digital form: 22.09.2022.
+func NumericDate(t time.Time) string { return t.Format("02.01.2006") }
+
+// VerbalDate gives «22 сентября 2022 г.» with no leading zero and non-breaking joins.
+func VerbalDate(t time.Time) string {
+	return itoa(t.Day()) + NBSP + genitiveMonths[t.Month()-1] + NBSP + itoa(t.Year()) + NBSP + "г."
+}
+
+// GenitiveMonth returns the month name as it stands after a day number («августа»).
+func GenitiveMonth(m time.Month) string { return genitiveMonths[m-1] }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+var (
+	// «А.Н. Зубова», «А. Н. Зубова», «И.Г. Гусева» — initials before a surname.
+	initialsBefore = regexp.MustCompile(`(\p{Lu}\.)\s?(\p{Lu}\.)?[ ]+(\p{Lu}\p{Ll}+)`)
+	// «Мартынову Л.Е.», «Коротеева Т.Н.» — a surname before initials.
+	initialsAfter = regexp.MustCompile(`(\p{Lu}\p{Ll}+)[ ]+(\p{Lu}\.)[ ]?(\p{Lu}\.)?`)
+	numberSign    = regexp.MustCompile(`№[ ]+`)
+	// «24 августа 2021 г.» written with ordinary spaces.
+	verbalDate = regexp.MustCompile(`(\d{1,2})[ ]+(января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)[ ]+(\d{4})(?:[ ]+(г\.))?`)
+)
+
+// Typeset applies the non-breaking joins and quotes to a piece of running text.
+// It never adds or removes words, so the text stays what the clerk wrote.
+func Typeset(s string) string {
+	if s == "" {
+		return s
+	}
+	s = Quotes(s)
+	s = numberSign.ReplaceAllString(s, "№"+NBSP)
+	s = verbalDate.ReplaceAllStringFunc(s, func(m string) string {
+		return strings.Join(strings.Fields(m), NBSP)
+	})
+	s = initialsBefore.ReplaceAllStringFunc(s, joinInitials)
+	s = initialsAfter.ReplaceAllStringFunc(s, joinInitials)
+	return s
+}
+
+// joinInitials binds initials to the surname but keeps «А.Н.» as written (with or
+// without a space between the letters), turning only the spaces into no-break ones.
+func joinInitials(m string) string { return strings.ReplaceAll(m, " ", NBSP) }
+
+// Quotes turns straight double quotes into «ёлочки», with „лапки“ inside them, the way a
+// Russian document is typed. Text that already uses «» is left alone.
+func Quotes(s string) string {
+	if !strings.Contains(s, `"`) {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	runes := []rune(s)
+	for i, r := range runes {
+		if r != '"' {
+			b.WriteRune(r)
+			continue
+		}
+		opening := i == 0 || isOpenContext(runes[i-1])
+		switch {
+		case opening && depth == 0:
+			b.WriteRune('«')
+			depth = 1
+		case opening && depth >= 1:
+			b.WriteRune('„')
+			depth = 2
+		case depth == 2:
+			b.WriteRune('“')
+			depth = 1
+		default:
+			b.WriteRune('»')
+			depth = 0
+		}
+	}
+	return b.String()
+}
+
+func isOpenContext(prev rune) bool {
+	switch prev {
+	case ' ', '\u00a0', '(', '[', '«', '„', '-', '—', '–', '/':
+		return true
+	}
+	return false
+}
+
+// Spaced letter-spaces a word the way typists emphasise it: «П Р И К А З Ы В А Ю».
+func Spaced(s string) string {
+	r := []rune(s)
+	parts := make([]string, len(r))
+	for i, c := range r {
+		parts[i] = string(c)
+	}
+	return strings.Join(parts, " ")
+}
