@@ -47,6 +47,15 @@ func (v *validator) add(path, format string, args ...any) { v.ps.add(path, forma
 // text checks a string every field shares: no control characters, a length limit, and
 // (when required) something other than spaces.
 func (v *validator) text(path, s string, limit int, required bool) {
+	v.check(path, s, limit, required, false)
+}
+
+// multiline is text where a line break is meaningful (titles typed on two lines).
+func (v *validator) multiline(path, s string, limit int, required bool) {
+	v.check(path, s, limit, required, true)
+}
+
+func (v *validator) check(path, s string, limit int, required, newlines bool) {
 	if strings.TrimSpace(s) == "" {
 		if required {
 			v.add(path, "empty")
@@ -57,7 +66,7 @@ func (v *validator) text(path, s string, limit int, required bool) {
 		v.add(path, "too long: %d characters, at most %d", n, limit)
 	}
 	for i, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) && !(newlines && r == '\n') {
 			v.add(path, "control character %U at byte %d", r, i)
 			break
 		}
@@ -114,7 +123,7 @@ func (v *validator) draft(d *Draft) {
 		v.add("date", "required when number is given")
 	}
 	v.text("place", d.Place, MaxShortLen, false)
-	v.text("title", d.Title, MaxTitleLen, true)
+	v.multiline("title", d.Title, MaxTitleLen, true)
 	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") {
 		v.add("title", "ends with a full stop; the title of an order has none (ГОСТ Р 7.0.97)")
 	}
@@ -183,7 +192,7 @@ func (v *validator) draft(d *Draft) {
 
 	for i, a := range d.Appendices {
 		path := fmt.Sprintf("appendices[%d]", i)
-		v.text(path+".title", a.Title, MaxTitleLen, true)
+		v.multiline(path+".title", a.Title, MaxTitleLen, true)
 		if len(a.Content) == 0 {
 			v.add(path+".content", "at least one block is required")
 		}
@@ -262,7 +271,7 @@ func (v *validator) blocks(path string, bs []Block, depth int) {
 		}
 		if b.Section != nil {
 			set++
-			v.text(p+".section.title", b.Section.Title, MaxTitleLen, true)
+			v.multiline(p+".section.title", b.Section.Title, MaxTitleLen, true)
 			v.blocks(p+".section.content", b.Section.Content, depth+1)
 		}
 		if b.Point != nil {

@@ -1,0 +1,139 @@
+package driver
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"orders/internal/registry"
+)
+
+// Dialect is what differs between the drivers when a query is built.
+type Dialect struct {
+	Placeholder func(n int) string // the n-th (1-based) parameter
+	Time        func(time.Time) any
+	UUID        func(uuid.UUID) any
+}
+
+// Args collects query parameters and names their placeholders.
+type Args struct {
+	d      *Dialect
+	Values []any
+}
+
+// Args starts a parameter list.
+func (d *Dialect) Args() *Args { return &Args{d: d} }
+
+// Add appends v and returns its placeholder.
+func (a *Args) Add(v any) string {
+	a.Values = append(a.Values, v)
+	return a.d.Placeholder(len(a.Values))
+}
+
+// cursorVersion prefixes cursors so that a future change of the sort order can reject old
+// cursors clearly instead of silently skipping rows.
+const cursorVersion = "1"
+
+// EncodeCursor makes the cursor that resumes after the order created at t with id.
+func EncodeCursor(t time.Time, id uuid.UUID) string {
+	raw := cursorVersion + "|" + strconv.FormatInt(t.UnixMicro(), 10) + "|" + id.String()
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+// DecodeCursor reverses EncodeCursor; anything else is registry.ErrBadCursor.
+func DecodeCursor(s string) (time.Time, uuid.UUID, error) {
+	bad := func(why string) (time.Time, uuid.UUID, error) {
+		return time.Time{}, uuid.Nil, fmt.Errorf("%w: %s", registry.ErrBadCursor, why)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return bad("not base64url")
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 || parts[0] != cursorVersion {
+		return bad("unknown format")
+	}
+	micros, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return bad("bad time")
+	}
+	id, err := uuid.Parse(parts[2])
+	if err != nil {
+		return bad("bad id")
+	}
+	return time.UnixMicro(micros).UTC(), id, nil
+}
+
+// escapeLike makes s match literally inside a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// ListQuery builds the ListOrders query selecting cols from orders. It asks for one row more
+// than the page size, which tells Page whether there is a next page.
+func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args []any, limit int, err error) {
+	if err := checkDate("date_from", f.DateFrom); err != nil {
+		return "", nil, 0, err
+	}
+	if err := checkDate("date_to", f.DateTo); err != nil {
+		return "", nil, 0, err
+	}
+	if f.Status != "" {
+		if err := checkStatus(f.Status); err != nil {
+			return "", nil, 0, err
+		}
+	}
+	a := d.Args()
+	var where []string
+	if f.OrgID != "" {
+		where = append(where, "org_id = "+a.Add(f.OrgID))
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+a.Add(f.Kind))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+a.Add(string(f.Status)))
+	}
+	if f.DateFrom != "" || f.DateTo != "" {
+		// Undated orders are stored as '' and must not match a range.
+		where = append(where, "order_date <> ''")
+	}
+	if f.DateFrom != "" {
+		where = append(where, "order_date >= "+a.Add(f.DateFrom))
+	}
+	if f.DateTo != "" {
+		where = append(where, "order_date <= "+a.Add(f.DateTo))
+	}
+	for _, w := range strings.Fields(SearchText(f.Text)) {
+		where = append(where, "search_text LIKE "+a.Add("%"+escapeLike(w)+"%")+` ESCAPE '\'`)
+	}
+	if f.Cursor != "" {
+		t, id, err := DecodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, 0, err
+		}
+		where = append(where, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
+	}
+	limit = Limit(f.Limit)
+	var b strings.Builder
+	b.WriteString("SELECT " + cols + " FROM orders")
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(limit+1))
+	return b.String(), a.Values, limit, nil
+}
+
+// Page cuts the rows of a ListQuery to the page size and makes the next cursor.
+func Page(rows []registry.Order, limit int) ([]registry.Order, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	last := rows[limit-1]
+	return rows, EncodeCursor(last.CreatedAt, last.ID)
+}

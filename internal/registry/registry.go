@@ -1,0 +1,226 @@
+// Package registry owns the durable record of the service: orders and their render state,
+// organizations with their letterhead profiles, and API tokens. It defines the domain types,
+// the Store interface every driver implements, and the errors callers match with errors.Is.
+//
+// Drivers live in registry/sqlite (one machine) and registry/postgres (many machines); both
+// must pass the conformance suite in registry/registrytest, so callers can rely on the
+// behaviour documented here without knowing which driver is behind the interface.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Status is where an order is in its life.
+type Status string
+
+// Statuses of an order. A draft becomes queued when submitted for rendering; a worker moves it
+// to rendering, then rendered or failed. The last three belong to registration and signing and
+// are reserved for them.
+const (
+	StatusDraft     Status = "draft"
+	StatusQueued    Status = "queued"
+	StatusRendering Status = "rendering"
+	StatusRendered  Status = "rendered"
+	StatusFailed    Status = "failed"
+
+	StatusRegistered Status = "registered"
+	StatusSigned     Status = "signed"
+	StatusCancelled  Status = "cancelled"
+)
+
+// Statuses lists every known status, in life order; metrics use it to report zeros too.
+var Statuses = []Status{
+	StatusDraft, StatusQueued, StatusRendering, StatusRendered, StatusFailed,
+	StatusRegistered, StatusSigned, StatusCancelled,
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+var (
+	// ErrNotFound: no such record, or it belongs to another organization.
+	ErrNotFound = errors.New("registry: not found")
+	// ErrConflict: an idempotency key reused with another draft, a duplicate unique value, or a
+	// state precondition that failed (then the error is also a *StateError).
+	ErrConflict = errors.New("registry: conflict")
+	// ErrInvalid: the caller passed something the registry cannot store or understand.
+	ErrInvalid = errors.New("registry: invalid argument")
+	// ErrBadCursor: a ListOrders cursor that this registry did not hand out. It is also ErrInvalid.
+	ErrBadCursor = fmt.Errorf("%w: bad cursor", ErrInvalid)
+)
+
+// StateError says an operation was refused because of the order's current status.
+// errors.Is(err, ErrConflict) holds for it; use errors.As to read Current.
+type StateError struct {
+	Current Status
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("registry: conflict: not allowed while the order is %q", e.Current)
+}
+
+// Is makes a StateError match ErrConflict, so callers that only care about "conflict" need not
+// know about states.
+func (e *StateError) Is(target error) bool { return target == ErrConflict }
+
+// Outputs are the rendered documents of an order, as keys in the document store plus the
+// digests and sizes the archive promises to keep.
+type Outputs struct {
+	PDFKey     string
+	PDFSHA256  string
+	PDFSize    int64
+	DOCXKey    string
+	DOCXSHA256 string
+	DOCXSize   int64
+}
+
+// Order is one order (приказ, распоряжение, решение) of one organization.
+type Order struct {
+	ID     uuid.UUID
+	OrgID  string
+	Kind   string // приказ, распоряжение, решение; the registry does not interpret it
+	Title  string
+	Date   string // YYYY-MM-DD, or "" while undated
+	Number string
+	Status Status
+
+	Draft          []byte // the normalized JSON draft; left nil by list methods
+	DraftHash      string // sha256 hex of Draft, computed by the registry
+	IdempotencyKey string // "" when the client sent none
+
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	RenderedAt *time.Time
+	Attempts   int    // render attempts started (MarkRendering calls)
+	Error      string // why the last render failed
+
+	Outputs // empty until rendered; cleared when the draft changes
+}
+
+// Organization is an education body that issues orders. The registry keeps its letterhead
+// profile as opaque JSON.
+type Organization struct {
+	ID        string // slug chosen by the admin, e.g. "balashikha-uo"
+	Name      string
+	Profile   []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Token is an API token. Only a hash of the secret is stored: the registry never sees secrets.
+type Token struct {
+	ID        uuid.UUID
+	Hash      string // sha256 hex of the secret; unique
+	Role      string // clerk, head, archivist, admin
+	OrgID     string // "" for admin tokens, which reach all organizations
+	Name      string
+	CreatedAt time.Time
+}
+
+// Filter selects orders for ListOrders. Zero fields do not filter.
+type Filter struct {
+	OrgID    string
+	Kind     string
+	Status   Status
+	DateFrom string // inclusive, YYYY-MM-DD; undated orders never match a date bound
+	DateTo   string // inclusive, YYYY-MM-DD
+	Text     string // words that must all occur in the title, ignoring case (and ё/е)
+	Limit    int    // default DefaultLimit, at most MaxLimit
+	Cursor   string // from a previous ListOrders call with the same filter
+}
+
+// Page sizes of ListOrders.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// DraftUpdate replaces an order's draft and the fields taken from it.
+type DraftUpdate struct {
+	Draft  []byte
+	Kind   string
+	Title  string
+	Date   string
+	Number string
+	// Status, if set, is the status the order moves to in the same write, so an edit and
+	// its resubmission cannot be seen half done.
+	Status Status
+}
+
+// Store is the registry. All methods are safe for concurrent use, also by several processes
+// sharing one database. Times are UTC and truncated to microseconds.
+type Store interface {
+	Orders
+	Organizations
+	Tokens
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Orders is the part of the registry that keeps orders. orgID "" means any organization (admin,
+// worker); any other orgID makes another organization's order look absent (ErrNotFound).
+type Orders interface {
+	// CreateOrder inserts o, filling ID (if nil), DraftHash, Status (draft if empty) and times.
+	// If o.IdempotencyKey is set and the organization already has an order with that key,
+	// nothing is inserted: with the same draft hash o is overwritten with the existing order
+	// and created is false; with another hash the error is ErrConflict.
+	CreateOrder(ctx context.Context, o *Order) (created bool, err error)
+	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*Order, error)
+	// ListOrders returns orders newest first and a cursor for the next page ("" at the end).
+	ListOrders(ctx context.Context, f Filter) (orders []Order, nextCursor string, err error)
+	// UpdateDraft replaces the draft if the order's status is in allowed (else *StateError).
+	// A changed draft clears the outputs, rendered time and error, which described the old one.
+	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
+	// DeleteOrder deletes the order if its status is in allowed (else *StateError).
+	DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []Status) error
+	// SetStatus moves the order to status to if its status is in from (else *StateError),
+	// e.g. draft → queued on submit, rendered|failed → queued to render again.
+	SetStatus(ctx context.Context, orgID string, id uuid.UUID, from []Status, to Status) (*Order, error)
+
+	// MarkRendering records that a worker starts rendering: queued, failed or rendering (a
+	// redelivered job) → rendering, and Attempts+1. Otherwise *StateError: a rendered order
+	// must not be rendered again by a duplicate job.
+	MarkRendering(ctx context.Context, id uuid.UUID) (*Order, error)
+	// MarkRendered stores the outputs and moves the order to rendered. draftHash is the hash
+	// of the draft that was rendered; if the draft changed meanwhile the error is ErrConflict.
+	// An order that is already rendered is left alone and changed is false, so a duplicate
+	// job is harmless.
+	MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out Outputs) (changed bool, err error)
+	// MarkFailed records why rendering failed: queued, rendering or failed → failed.
+	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
+	// ListStale returns up to limit orders (default DefaultLimit) that have been in status
+	// since before olderThan, oldest first, for the sweeper to requeue.
+	ListStale(ctx context.Context, status Status, olderThan time.Time, limit int) ([]Order, error)
+	// CountByStatus counts orders of all organizations by status, for metrics.
+	CountByStatus(ctx context.Context) (map[Status]int, error)
+}
+
+// Organizations is the part of the registry that keeps organizations.
+type Organizations interface {
+	// PutOrganization inserts or replaces org by ID, filling its times.
+	PutOrganization(ctx context.Context, org *Organization) error
+	GetOrganization(ctx context.Context, id string) (*Organization, error)
+	// ListOrganizations returns all organizations ordered by ID.
+	ListOrganizations(ctx context.Context) ([]Organization, error)
+	DeleteOrganization(ctx context.Context, id string) error
+}
+
+// Tokens is the part of the registry that keeps API tokens.
+type Tokens interface {
+	// CreateToken inserts t, filling ID (if nil) and CreatedAt. A hash already stored is
+	// ErrConflict.
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// ListTokens returns the tokens of orgID ("" for all), oldest first.
+	ListTokens(ctx context.Context, orgID string) ([]Token, error)
+	DeleteToken(ctx context.Context, id uuid.UUID) error
+	// CountTokens counts all tokens; zero means a first start that needs an admin token.
+	CountTokens(ctx context.Context) (int, error)
+}
