@@ -4,8 +4,13 @@ package templates
 
 import "embed"
 
-// Examples holds the example drafts (examples/*.json): the two reference orders and the
-// yearly platforms order template.
+// Examples holds the example drafts (examples/*.json): the two reference orders.
 //
 //go:embed examples/*.json
 var Examples embed.FS
+
+// Orders holds order templates (orders/*.json): drafts with {fields} in their texts that a
+// batch fills from rows of data, such as the yearly platforms order.
+//
+//go:embed orders/*.json
+var Orders embed.FS
