@@ -25,11 +25,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanOrder(row scanner) (*registry.Order, error) {
 	var (
-		o                 registry.Order
-		id, status        string
-		created, updated  string
-		rendered          sql.NullString
-		draft             []byte
+		o                registry.Order
+		id, status       string
+		created, updated string
+		rendered         sql.NullString
+		draft            []byte
 	)
 	err := row.Scan(&id, &o.OrgID, &o.Kind, &o.Title, &o.Date, &o.Number, &status, &draft, &o.DraftHash,
 		&o.IdempotencyKey, &created, &updated, &rendered, &o.Attempts, &o.Error,
