@@ -1,0 +1,171 @@
+package order
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// base is a minimal valid draft; each bad case mutates a copy of it.
+const base = `{
+ "letterhead": {"name": "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ"},
+ "title": "Об организации работы",
+ "clauses": [{"text": "Организовать работу."}],
+ "signatory": {"position": ["Начальник"], "name": "А.Н. Зубова"}
+}`
+
+func mutate(t *testing.T, f func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(base), &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDecodeValid(t *testing.T) {
+	d, err := Decode([]byte(base))
+	if err != nil {
+		t.Fatalf("valid draft refused: %v", err)
+	}
+	if !d.IsDraft() {
+		t.Error("a draft without number must be a draft")
+	}
+}
+
+func deep(levels int) []any {
+	c := map[string]any{"text": "пункт"}
+	for range levels - 1 {
+		c = map[string]any{"text": "пункт", "children": []any{c}}
+	}
+	return []any{c}
+}
+
+func TestDecodeBadDrafts(t *testing.T) {
+	long := strings.Repeat("я", MaxTextLen+1)
+	rows := make([]any, MaxTableRows+1)
+	for i := range rows {
+		rows[i] = []any{"x"}
+	}
+	table := func(tbl map[string]any) func(m map[string]any) {
+		return func(m map[string]any) {
+			m["appendices"] = []any{map[string]any{"key": "a", "title": "Перечень", "content": []any{map[string]any{"table": tbl}}}}
+		}
+	}
+	cases := []struct {
+		name string
+		raw  string // used instead of mutate when set
+		f    func(m map[string]any)
+		path string
+		msg  string
+	}{
+		{name: "malformed JSON", raw: `{"title": `, msg: "malformed JSON"},
+		{name: "trailing garbage", raw: base + ` {}`, msg: "more than one value"},
+		{name: "empty body", raw: ``, msg: "empty body"},
+		{name: "invalid UTF-8", raw: "{\"title\": \"\xff\"}", msg: "invalid UTF-8 at byte 11"},
+		{name: "not an object", raw: `[]`, msg: "must be an object"},
+		{name: "unknown top field", f: func(m map[string]any) { m["titel"] = "x" }, path: "titel", msg: "unknown field"},
+		{name: "unknown nested field", f: func(m map[string]any) {
+			m["clauses"] = []any{map[string]any{"text": "a", "children": []any{map[string]any{"txt": "b"}}}}
+		}, path: "clauses[0].children[0].txt", msg: "unknown field"},
+		{name: "wrong type", f: func(m map[string]any) { m["title"] = 5 }, path: "title", msg: "must be a string"},
+		{name: "wrong type in array", f: func(m map[string]any) { m["preamble"] = []any{"a", true} }, path: "preamble[1]", msg: "must be a string"},
+		{name: "empty title", f: func(m map[string]any) { m["title"] = "  " }, path: "title", msg: "empty"},
+		{name: "title full stop", f: func(m map[string]any) { m["title"] = "О работе." }, path: "title", msg: "full stop"},
+		{name: "unknown kind", f: func(m map[string]any) { m["kind"] = "указ" }, path: "kind", msg: "unknown kind"},
+		{name: "no letterhead", f: func(m map[string]any) { delete(m, "letterhead") }, path: "letterhead", msg: "required"},
+		{name: "letterhead name empty", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": ""} }, path: "letterhead.name", msg: "empty"},
+		{name: "bad layout", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "layout": "left"} }, path: "letterhead.layout", msg: "unknown layout"},
+		{name: "bad email", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "email": "nope"} }, path: "letterhead.email", msg: "not an e-mail"},
+		{name: "bad date", f: func(m map[string]any) { m["date"] = "22.09.2022" }, path: "date", msg: "YYYY-MM-DD"},
+		{name: "impossible date", f: func(m map[string]any) { m["date"] = "2022-02-30" }, path: "date", msg: "no such date"},
+		{name: "number without date", f: func(m map[string]any) { m["number"] = "1355" }, path: "date", msg: "required when number"},
+		{name: "bad date style", f: func(m map[string]any) { m["date_style"] = "roman" }, path: "date_style", msg: "unknown style"},
+		{name: "no clauses", f: func(m map[string]any) { m["clauses"] = []any{} }, path: "clauses", msg: "at least one"},
+		{name: "empty clause", f: func(m map[string]any) {
+			m["clauses"] = []any{map[string]any{"text": "a"}, map[string]any{"text": "b"}, map[string]any{"text": "c"},
+				map[string]any{"text": "d", "children": []any{map[string]any{"text": ""}}}}
+		}, path: "clauses[3].children[0].text", msg: "empty"},
+		{name: "too deep", f: func(m map[string]any) { m["clauses"] = deep(5) }, path: "clauses[0].children[0].children[0].children[0].children", msg: "deeper than 4"},
+		{name: "too long", f: func(m map[string]any) { m["preamble"] = []any{long} }, path: "preamble[0]", msg: "too long"},
+		{name: "control character", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\u0007b"}} }, path: "clauses[0].text", msg: "control character U+0007"},
+		{name: "newline in clause", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\nb"}} }, path: "clauses[0].text", msg: "control character U+000A"},
+		{name: "missing appendix", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a", "appendix": "list"}} }, path: "clauses[0].appendix", msg: `no appendix with key "list"`},
+		{name: "no signatory name", f: func(m map[string]any) { m["signatory"] = map[string]any{"position": []any{"Директор"}} }, path: "signatory.name", msg: "empty"},
+		{name: "no signatory position", f: func(m map[string]any) { m["signatory"] = map[string]any{"name": "А.Н. Зубова"} }, path: "signatory.position", msg: "at least one"},
+		{name: "bad ack style", f: func(m map[string]any) {
+			m["acknowledgement"] = map[string]any{"style": "table", "people": []any{map[string]any{"name": "X"}}}
+		}, path: "acknowledgement.style", msg: "unknown style"},
+		{name: "ack person without name", f: func(m map[string]any) {
+			m["acknowledgement"] = map[string]any{"people": []any{map[string]any{"name": "X"}, map[string]any{"position": "Y"}}}
+		}, path: "acknowledgement.people[1].name", msg: "empty"},
+		{name: "duplicate appendix key", f: func(m map[string]any) {
+			a := map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{"paragraph": "p"}}}
+			m["appendices"] = []any{a, a}
+		}, path: "appendices[1].key", msg: "duplicate key"},
+		{name: "appendix without content", f: func(m map[string]any) {
+			m["appendices"] = []any{map[string]any{"key": "a", "title": "T"}}
+		}, path: "appendices[0].content", msg: "at least one block"},
+		{name: "empty block", f: func(m map[string]any) {
+			m["appendices"] = []any{map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{}}}}
+		}, path: "appendices[0].content[0]", msg: "empty block"},
+		{name: "two kinds in a block", f: func(m map[string]any) {
+			m["appendices"] = []any{map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{"paragraph": "p", "list": []any{"x"}}}}}
+		}, path: "appendices[0].content[0]", msg: "exactly one"},
+		{name: "row with wrong cells", f: table(map[string]any{"columns": []any{map[string]any{"title": "A"}, map[string]any{"title": "B"}},
+			"rows": []any{[]any{"1", "2"}, []any{"1"}}}), path: "appendices[0].content[0].table.rows[1]", msg: "has 1 cells, the table has 2 columns"},
+		{name: "too many rows", f: table(map[string]any{"columns": []any{map[string]any{"title": "A"}}, "rows": rows}),
+			path: "appendices[0].content[0].table.rows", msg: "too many rows"},
+		{name: "no columns", f: table(map[string]any{"rows": []any{}}), path: "appendices[0].content[0].table.columns", msg: "at least one column"},
+		{name: "negative width", f: table(map[string]any{"columns": []any{map[string]any{"title": "A", "width": -1}}, "rows": []any{}}),
+			path: "appendices[0].content[0].table.columns[0].width", msg: "between 0 and 100"},
+		{name: "appendix_ref without n", f: func(m map[string]any) { m["appendix_ref"] = "(приложение)" }, path: "appendix_ref", msg: "must contain {n}"},
+		{name: "bad appendix key", f: func(m map[string]any) {
+			m["appendices"] = []any{map[string]any{"key": "a b", "title": "T", "content": []any{map[string]any{"paragraph": "p"}}}}
+		}, path: "appendices[0].key", msg: "letters, digits"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := []byte(c.raw)
+			if c.raw == "" && c.f != nil {
+				data = mutate(t, c.f)
+			}
+			_, err := Decode(data)
+			ps, ok := AsProblems(err)
+			if !ok {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == c.path && strings.Contains(p.Message, c.msg) {
+					return
+				}
+			}
+			t.Errorf("want %s: …%s…; got:\n%v", c.path, c.msg, err)
+		})
+	}
+}
+
+// TestDecodeReportsAll checks that problems in different places come back together.
+func TestDecodeReportsAll(t *testing.T) {
+	data := mutate(t, func(m map[string]any) {
+		m["title"] = ""
+		m["date"] = "x"
+		m["clauses"] = []any{map[string]any{"text": ""}}
+	})
+	_, err := Decode(data)
+	ps, _ := AsProblems(err)
+	if len(ps) != 3 {
+		t.Fatalf("want 3 problems, got %d:\n%v", len(ps), err)
+	}
+	// Unknown fields anywhere are reported together too, before validation.
+	_, err = Decode([]byte(`{"a":1,"clauses":[{"b":2}],"letterhead":{"c":3}}`))
+	ps, _ = AsProblems(err)
+	if len(ps) != 3 {
+		t.Fatalf("want 3 unknown fields, got:\n%v", err)
+	}
+}

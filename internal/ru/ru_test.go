@@ -1,0 +1,67 @@
+package ru
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDates(t *testing.T) {
+	cases := []struct {
+		date             string
+		numeric, verbal string
+	}{
+		{"2021-08-24", "24.08.2021", "24 августа 2021 г."},
+		{"2022-09-02", "02.09.2022", "2 сентября 2022 г."},
+		{"2023-01-01", "01.01.2023", "1 января 2023 г."},
+		{"2024-05-31", "31.05.2024", "31 мая 2024 г."},
+		{"2024-03-08", "08.03.2024", "8 марта 2024 г."},
+	}
+	for _, c := range cases {
+		d, _ := time.Parse(time.DateOnly, c.date)
+		if got := NumericDate(d); got != c.numeric {
+			t.Errorf("NumericDate(%s) = %q, want %q", c.date, got, c.numeric)
+		}
+		want := replaceSpaces(c.verbal)
+		if got := VerbalDate(d); got != want {
+			t.Errorf("VerbalDate(%s) = %q, want %q", c.date, got, want)
+		}
+	}
+}
+
+func replaceSpaces(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if r == ' ' {
+			out[i] = '\u00a0'
+		}
+	}
+	return string(out)
+}
+
+func TestTypeset(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"подписал А.Н. Зубова сегодня", "подписал А.Н.\u00a0Зубова сегодня"},
+		{"А. Н. Зубова", "А.\u00a0Н.\u00a0Зубова"},
+		{"на заместителя Мартынову Л.Е.", "на заместителя Мартынову\u00a0Л.Е."},
+		{"(Коротеева Т.Н.)", "(Коротеева\u00a0Т.Н.)"},
+		{"приказ № 37-о", "приказ №\u00a037-о"},
+		{"№1087-04", "№1087-04"},
+		{"от 24 августа 2021 г. издан", "от 24\u00a0августа\u00a02021\u00a0г. издан"},
+		{`ГБОУ "Академия"`, "ГБОУ «Академия»"},
+		{`МБОУ "Школа "Радуга""`, "МБОУ «Школа „Радуга“»"},
+		{"на базе Г.о. Балашиха", "на базе Г.о. Балашиха"},
+		{"Уже «так»", "Уже «так»"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := Typeset(c.in); got != c.want {
+			t.Errorf("Typeset(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestSpaced(t *testing.T) {
+	if got := Spaced("ПРИКАЗЫВАЮ"); got != "П Р И К А З Ы В А Ю" {
+		t.Errorf("Spaced = %q", got)
+	}
+}
