@@ -123,7 +123,9 @@ func TestLayout(t *testing.T) {
 			d.Acknowledgement = &order.Acknowledgement{Style: "sheet", People: []order.Person{{Name: "Л.Е. Мартынова", Position: "заместитель", Date: "2021-08-25"}}}
 		}, []string{"ЛИСТ ОЗНАКОМЛЕНИЯ", "с приказом от 24.08.2021 № 37-о «О работе»", "1 Л.Е. Мартынова заместитель 25.08.2021"}},
 		{"signature", nil, []string{"Директор И.Г. Гусева"}},
-		{"executor", func(d *order.Draft) { d.Executor = &order.Executor{Name: "Морозова И.А.", Phone: "8 (384) 44-2-11"} }, []string{"Исп. Морозова И.А."}},
+		{"executor", func(d *order.Draft) {
+			d.Executor = &order.Executor{Name: "Морозова И.А.", Phone: "8 (384) 44-2-11"}
+		}, []string{"Исп. Морозова И.А."}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { has(t, build(t, draft(c.mut)), c.want...) })

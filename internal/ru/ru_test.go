@@ -7,7 +7,7 @@ import (
 
 func TestDates(t *testing.T) {
 	cases := []struct {
-		date             string
+		date            string
 		numeric, verbal string
 	}{
 		{"2021-08-24", "24.08.2021", "24 августа 2021 г."},
