@@ -1,0 +1,266 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"orders/internal/registry"
+	"orders/internal/registry/internal/driver"
+)
+
+const orderCols = "id, org_id, kind, title, order_date, number, status, draft, draft_hash, idempotency_key, " +
+	"created_at, updated_at, rendered_at, attempts, error, " +
+	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size"
+
+// listCols leaves the draft out: lists do not need it and it is the bulk of a row.
+var listCols = strings.Replace(orderCols, " draft,", " NULL::bytea,", 1)
+
+func scanOrder(row pgx.Row) (*registry.Order, error) {
+	var (
+		o      registry.Order
+		status string
+	)
+	err := row.Scan(&o.ID, &o.OrgID, &o.Kind, &o.Title, &o.Date, &o.Number, &status, &o.Draft, &o.DraftHash,
+		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
+		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, registry.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: scan order: %w", err)
+	}
+	o.Status = registry.Status(status)
+	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	o.RenderedAt = utcPtr(o.RenderedAt)
+	return &o, nil
+}
+
+func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
+	defer rows.Close()
+	var out []registry.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/postgres: list orders: %w", err)
+	}
+	return out, nil
+}
+
+// CreateOrder implements registry.Orders.
+func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error) {
+	if err := driver.PrepareOrder(o, driver.Now()); err != nil {
+		return false, err
+	}
+	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
+	// on purpose, and the primary key, which is a caller's mistake. A concurrent insert of the
+	// same key makes this one wait for it to commit, so the lookup below then sees it.
+	tag, err := s.pool.Exec(ctx, `INSERT INTO orders (`+orderCols+`, search_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		ON CONFLICT DO NOTHING`,
+		o.ID, o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
+		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize, driver.SearchText(o.Title))
+	if err != nil {
+		return false, fmt.Errorf("registry/postgres: create order: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	if o.IdempotencyKey == "" {
+		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
+	}
+	existing, err := scanOrder(s.pool.QueryRow(ctx,
+		`SELECT `+orderCols+` FROM orders WHERE org_id = $1 AND idempotency_key = $2`, o.OrgID, o.IdempotencyKey))
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
+	}
+	if err != nil {
+		return false, err
+	}
+	if existing.DraftHash != o.DraftHash {
+		return false, fmt.Errorf("%w: idempotency key %q was used for another draft", registry.ErrConflict, o.IdempotencyKey)
+	}
+	*o = *existing
+	return false, nil
+}
+
+// getOrder reads one order; suffix is appended to the query, e.g. to lock the row.
+func getOrder(ctx context.Context, q querier, orgID string, id uuid.UUID, suffix string) (*registry.Order, error) {
+	query := `SELECT ` + orderCols + ` FROM orders WHERE id = $1`
+	args := []any{id}
+	if orgID != "" {
+		query += ` AND org_id = $2`
+		args = append(args, orgID)
+	}
+	return scanOrder(q.QueryRow(ctx, query+suffix, args...))
+}
+
+// GetOrder implements registry.Orders.
+func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error) {
+	return getOrder(ctx, s.pool, orgID, id, "")
+}
+
+// ListOrders implements registry.Orders.
+func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.Order, string, error) {
+	query, args, limit, err := driver.ListQuery(dialect, listCols, f)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("registry/postgres: list orders: %w", err)
+	}
+	list, err := scanOrders(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := driver.Page(list, limit)
+	return list, next, nil
+}
+
+// inTx runs fn in a transaction and commits it unless fn fails.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("registry/postgres: begin: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("registry/postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// modify runs m on the order while holding its row lock, so concurrent transitions of one
+// order take turns.
+func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.Mutation) (*registry.Order, bool, error) {
+	var o *registry.Order
+	var write bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if o, err = getOrder(ctx, tx, orgID, id, " FOR UPDATE"); err != nil {
+			return err
+		}
+		if write, err = m(o, driver.Now()); err != nil || !write {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE orders SET kind = $2, title = $3, search_text = $4, order_date = $5,
+			number = $6, status = $7, draft = $8, draft_hash = $9, updated_at = $10, rendered_at = $11,
+			attempts = $12, error = $13, pdf_key = $14, pdf_sha256 = $15, pdf_size = $16,
+			docx_key = $17, docx_sha256 = $18, docx_size = $19
+			WHERE id = $1`,
+			o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
+			driver.NonNil(o.Draft), o.DraftHash, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
+			o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize)
+		if err != nil {
+			return fmt.Errorf("registry/postgres: update order: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return o, write, nil
+}
+
+// UpdateDraft implements registry.Orders.
+func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error) {
+	m, err := driver.EditDraft(u, allowed)
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := s.modify(ctx, orgID, id, m)
+	return o, err
+}
+
+// SetStatus implements registry.Orders.
+func (s *Store) SetStatus(ctx context.Context, orgID string, id uuid.UUID, from []registry.Status, to registry.Status) (*registry.Order, error) {
+	m, err := driver.SetStatus(from, to)
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := s.modify(ctx, orgID, id, m)
+	return o, err
+}
+
+// MarkRendering implements registry.Orders.
+func (s *Store) MarkRendering(ctx context.Context, id uuid.UUID) (*registry.Order, error) {
+	o, _, err := s.modify(ctx, "", id, driver.MarkRendering)
+	return o, err
+}
+
+// MarkRendered implements registry.Orders.
+func (s *Store) MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out registry.Outputs) (bool, error) {
+	_, changed, err := s.modify(ctx, "", id, driver.MarkRendered(draftHash, out))
+	return changed, err
+}
+
+// MarkFailed implements registry.Orders.
+func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) error {
+	_, _, err := s.modify(ctx, "", id, driver.MarkFailed(reason))
+	return err
+}
+
+// DeleteOrder implements registry.Orders.
+func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		o, err := getOrder(ctx, tx, orgID, id, " FOR UPDATE")
+		if err != nil {
+			return err
+		}
+		if err := driver.CheckState(o.Status, allowed); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM orders WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("registry/postgres: delete order: %w", err)
+		}
+		return nil
+	})
+}
+
+// ListStale implements registry.Orders.
+func (s *Store) ListStale(ctx context.Context, status registry.Status, olderThan time.Time, limit int) ([]registry.Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+listCols+` FROM orders
+		WHERE status = $1 AND updated_at < $2 ORDER BY updated_at, id LIMIT $3`,
+		string(status), olderThan, driver.Limit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: list stale: %w", err)
+	}
+	return scanOrders(rows)
+}
+
+// CountByStatus implements registry.Orders.
+func (s *Store) CountByStatus(ctx context.Context) (map[registry.Status]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM orders GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: count: %w", err)
+	}
+	defer rows.Close()
+	counts := make(map[registry.Status]int)
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("registry/postgres: count: %w", err)
+		}
+		counts[registry.Status(st)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/postgres: count: %w", err)
+	}
+	return counts, nil
+}

@@ -1,0 +1,131 @@
+// Package postgres is the registry driver for many machines: PostgreSQL through a pgx
+// connection pool, migrated with goose when opened, under an advisory lock so that processes
+// starting together do not migrate twice.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"orders/internal/registry"
+	"orders/internal/registry/internal/driver"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL registry.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ registry.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL or key=value string; pgxpool
+// settings such as pool_max_conns and runtime parameters such as search_path are honoured)
+// and migrates the first schema of its search path.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: parse dsn: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: connect: %w", err)
+	}
+	// The pool connects lazily; fail at start, not at the first request.
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("registry/postgres: connect: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	var database string
+	var schema *string
+	if err := pool.QueryRow(ctx, `SELECT current_database(), current_schema()`).Scan(&database, &schema); err != nil {
+		return fmt.Errorf("registry/postgres: migrate: %w", err)
+	}
+	if schema == nil {
+		return errors.New("registry/postgres: migrate: no schema of the search_path exists")
+	}
+	// One lock per database and schema: processes sharing a schema take turns, while
+	// registries in other schemas (parallel tests, other tenants) need not wait for them.
+	h := fnv.New64a()
+	h.Write([]byte("orders/registry " + database + "." + *schema))
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(int64(h.Sum64())),
+		lock.WithLockTimeout(1, 300), // poll each second, give up after five minutes
+	)
+	if err != nil {
+		return fmt.Errorf("registry/postgres: migrate: %w", err)
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDBFromPool(pool) // closing it leaves the pool open
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("registry/postgres: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("registry/postgres: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Close closes the pool; closing twice is harmless.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+var dialect = &driver.Dialect{
+	Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
+	Time:        func(t time.Time) any { return t },
+	UUID:        func(id uuid.UUID) any { return id },
+}
+
+// isUnique reports a unique or primary key violation.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// querier is what *pgxpool.Pool and pgx.Tx share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
