@@ -1,0 +1,127 @@
+// Package blob owns the document store: rendered PDFs and DOCX files kept
+// by content address. A key is derived from the SHA-256 of the bytes, so the
+// same document is stored once, a key can never point at other content, and
+// every read is checked against its key. Drivers live in subpackages
+// (fsstore for one machine, natsstore for the cluster) and all pass the one
+// conformance suite in blobtest.
+//
+// There is no Delete: documents are records of issued orders.
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+)
+
+// Store keeps documents by content address. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// Put stores data and returns its key and SHA-256 (lower-case hex).
+	// Putting bytes that are already stored writes nothing. contentType is
+	// a hint for operators; it takes no part in the key.
+	Put(ctx context.Context, data []byte, contentType string) (key, sha256hex string, err error)
+	// Get returns the document, after checking it against its key:
+	// ErrCorrupt on mismatch, ErrNotFound if absent.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Open streams the document with its size. The check against the key
+	// happens at the end: the final Read returns ErrCorrupt instead of
+	// io.EOF on mismatch, so a reader must read to EOF before trusting it.
+	Open(ctx context.Context, key string) (rc io.ReadCloser, size int64, err error)
+	// Exists reports whether a document is stored under key, without
+	// reading or checking it.
+	Exists(ctx context.Context, key string) (bool, error)
+	// Ping checks that the store can be used.
+	Ping(ctx context.Context) error
+}
+
+var (
+	// ErrNotFound means nothing is stored under the key.
+	ErrNotFound = errors.New("blob: not found")
+	// ErrCorrupt means the stored bytes no longer hash to their key.
+	ErrCorrupt = errors.New("blob: stored content does not match its key")
+	// ErrInvalidKey means the string is not a key this package makes; it
+	// also keeps hostile keys away from file paths.
+	ErrInvalidKey = errors.New("blob: invalid key")
+)
+
+const keyPrefix = "sha256/"
+
+// Key is the key of content whose SHA-256, in lower-case hex, is sumHex.
+// The two-character fan-out keeps directories small in fsstore; the other
+// drivers keep the same spelling so keys move between drivers unchanged.
+func Key(sumHex string) string {
+	return keyPrefix + sumHex[:2] + "/" + sumHex
+}
+
+// Sum returns the lower-case hex SHA-256 of data and its key.
+func Sum(data []byte) (key, sha256hex string) {
+	s := sha256.Sum256(data)
+	h := hex.EncodeToString(s[:])
+	return Key(h), h
+}
+
+// ParseKey checks key and returns the SHA-256 (lower-case hex) it names.
+func ParseKey(key string) (sha256hex string, err error) {
+	rest, ok := strings.CutPrefix(key, keyPrefix)
+	if !ok || len(rest) != 2+1+64 || rest[2] != '/' || rest[:2] != rest[3:5] {
+		return "", fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	h := rest[3:]
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return "", fmt.Errorf("%w: %q", ErrInvalidKey, key)
+		}
+	}
+	return h, nil
+}
+
+// Verify returns ErrCorrupt unless data hashes to sha256hex.
+func Verify(data []byte, sha256hex string) error {
+	s := sha256.Sum256(data)
+	if hex.EncodeToString(s[:]) != sha256hex {
+		return fmt.Errorf("%w (sha256 %s)", ErrCorrupt, sha256hex)
+	}
+	return nil
+}
+
+// VerifyingReader wraps rc so that reaching its end checks the content
+// against sha256hex and size: the final Read reports ErrCorrupt instead of
+// io.EOF on any mismatch. Drivers use it to implement Open.
+func VerifyingReader(rc io.ReadCloser, sha256hex string, size int64) io.ReadCloser {
+	return &verifyingReader{rc: rc, want: sha256hex, size: size, h: sha256.New()}
+}
+
+type verifyingReader struct {
+	rc   io.ReadCloser
+	want string
+	size int64
+	n    int64
+	h    hash.Hash
+	err  error
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.rc.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if err == io.EOF {
+		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want || v.n != v.size {
+			err = fmt.Errorf("%w (sha256 %s)", ErrCorrupt, v.want)
+		}
+	}
+	if err != nil {
+		v.err = err
+	}
+	return n, err
+}
+
+func (v *verifyingReader) Close() error { return v.rc.Close() }

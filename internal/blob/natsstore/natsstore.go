@@ -1,0 +1,184 @@
+// Package natsstore is the document store of the cluster deployment: a
+// JetStream object store bucket ("orders-docs" by default) on file storage,
+// replicated by the NATS cluster, so workers and API processes on any
+// machine share documents without a shared disk.
+package natsstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"orders/internal/blob"
+)
+
+// DefaultBucket is the object store bucket used when Config.Bucket is empty.
+const DefaultBucket = "orders-docs"
+
+// Config shapes the bucket. Zero fields take defaults.
+type Config struct {
+	// Bucket name; default DefaultBucket.
+	Bucket string
+	// Replicas: 1 on one machine (default), 3 in a cluster.
+	Replicas int
+}
+
+// Store keeps documents in a JetStream object store.
+type Store struct {
+	obs jetstream.ObjectStore
+}
+
+var _ blob.Store = (*Store)(nil)
+
+// New creates or updates the bucket and returns a store on it.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error) {
+	if cfg.Bucket == "" {
+		cfg.Bucket = DefaultBucket
+	}
+	if cfg.Replicas == 0 {
+		cfg.Replicas = 1
+	}
+	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      cfg.Bucket,
+		Description: "rendered order documents by SHA-256",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: bucket %s: %w", cfg.Bucket, err)
+	}
+	return &Store{obs: obs}, nil
+}
+
+// natsDigest is how the object store spells a SHA-256 in ObjectInfo.Digest.
+func natsDigest(sumHex string) string {
+	raw, _ := hex.DecodeString(sumHex)
+	return "SHA-256=" + base64.URLEncoding.EncodeToString(raw)
+}
+
+// Put implements blob.Store. An object whose recorded digest already
+// matches is left alone: the object store has no create-if-absent, and a
+// second write would replace chunks that a concurrent reader may be reading.
+func (s *Store) Put(ctx context.Context, data []byte, contentType string) (string, string, error) {
+	key, sum := blob.Sum(data)
+	info, err := s.obs.GetInfo(ctx, key)
+	switch {
+	case err == nil && info.Digest == natsDigest(sum) && info.Size == uint64(len(data)):
+		return key, sum, nil
+	case err != nil && !errors.Is(err, jetstream.ErrObjectNotFound):
+		return "", "", fmt.Errorf("natsstore: put %s: %w", key, err)
+	}
+	meta := jetstream.ObjectMeta{Name: key}
+	if contentType != "" {
+		meta.Headers = nats.Header{"Content-Type": []string{contentType}}
+	}
+	if _, err := s.obs.Put(ctx, meta, bytes.NewReader(data)); err != nil {
+		return "", "", fmt.Errorf("natsstore: put %s: %w", key, err)
+	}
+	return key, sum, nil
+}
+
+// Get implements blob.Store.
+func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
+	sum, err := blob.ParseKey(key)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.getBytes(ctx, key)
+	if errors.Is(err, blob.ErrCorrupt) {
+		// Two racing Puts of the same bytes can swap the chunks under a
+		// reader; a second read sees the settled object.
+		data, err = s.getBytes(ctx, key)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := blob.Verify(data, sum); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (s *Store) getBytes(ctx context.Context, key string) ([]byte, error) {
+	data, err := s.obs.GetBytes(ctx, key)
+	if err != nil {
+		return nil, mapErr(key, err)
+	}
+	return data, nil
+}
+
+// Open implements blob.Store.
+func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
+	sum, err := blob.ParseKey(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := s.obs.Get(ctx, key)
+	if err != nil {
+		return nil, 0, mapErr(key, err)
+	}
+	info, err := res.Info()
+	if err != nil {
+		res.Close()
+		return nil, 0, mapErr(key, err)
+	}
+	size := int64(info.Size)
+	return blob.VerifyingReader(errMapper{res, key}, sum, size), size, nil
+}
+
+// Exists implements blob.Store.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if _, err := blob.ParseKey(key); err != nil {
+		return false, err
+	}
+	_, err := s.obs.GetInfo(ctx, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrObjectNotFound):
+		return false, nil
+	default:
+		return false, fmt.Errorf("natsstore: %w", err)
+	}
+}
+
+// Ping implements blob.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.obs.Status(ctx); err != nil {
+		return fmt.Errorf("natsstore: ping: %w", err)
+	}
+	return nil
+}
+
+func mapErr(key string, err error) error {
+	switch {
+	case errors.Is(err, jetstream.ErrObjectNotFound):
+		return fmt.Errorf("%w: %s", blob.ErrNotFound, key)
+	case errors.Is(err, jetstream.ErrDigestMismatch):
+		return fmt.Errorf("%w: %s", blob.ErrCorrupt, key)
+	default:
+		return fmt.Errorf("natsstore: %s: %w", key, err)
+	}
+}
+
+// errMapper turns the object store's own digest failure into blob.ErrCorrupt
+// for streaming readers.
+type errMapper struct {
+	io.ReadCloser
+	key string
+}
+
+func (e errMapper) Read(p []byte) (int, error) {
+	n, err := e.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = mapErr(e.key, err)
+	}
+	return n, err
+}
