@@ -195,8 +195,8 @@ type Orders interface {
 	MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out Outputs) (changed bool, err error)
 	// MarkFailed records why rendering failed: queued, rendering or failed → failed.
 	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
-	// ListStale returns up to limit orders (default DefaultLimit) that have been in status
-	// since before olderThan, oldest first, for the sweeper to requeue.
+	// ListStale returns up to limit orders (default DefaultLimit, at most MaxLimit) whose
+	// last change, into status, was before olderThan, oldest first, for the sweeper to requeue.
 	ListStale(ctx context.Context, status Status, olderThan time.Time, limit int) ([]Order, error)
 	// CountByStatus counts orders of all organizations by status, for metrics.
 	CountByStatus(ctx context.Context) (map[Status]int, error)
