@@ -55,6 +55,7 @@ func (s *Store) Path(key string) (string, error) {
 
 // Put implements blob.Store. A file already present with the right size is
 // taken as the same document; Get still verifies its content on every read.
+// contentType is not kept: the registry records what each document is.
 func (s *Store) Put(ctx context.Context, data []byte, contentType string) (string, string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", "", err
