@@ -63,6 +63,16 @@ func Decode(data []byte) (*Draft, error) {
 }
 
 func decodeStrict(data []byte) (*Draft, error) {
+	var d Draft
+	if err := decodeInto(data, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// decodeInto decodes data into dst (a pointer to a struct), reporting every unknown field
+// and wrong type with its path before touching dst.
+func decodeInto(data []byte, dst any) error {
 	if !utf8.Valid(data) {
 		off := 0
 		for off < len(data) {
@@ -72,30 +82,29 @@ func decodeStrict(data []byte) (*Draft, error) {
 			}
 			off += size
 		}
-		return nil, Problems{{Message: fmt.Sprintf("invalid UTF-8 at byte %d", off)}}
+		return Problems{{Message: fmt.Sprintf("invalid UTF-8 at byte %d", off)}}
 	}
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
-		return nil, Problems{{Message: "malformed JSON: " + jsonErrorText(data, err)}}
+		return Problems{{Message: "malformed JSON: " + jsonErrorText(data, err)}}
 	}
 	if dec.More() {
-		return nil, Problems{{Message: "malformed JSON: more than one value"}}
+		return Problems{{Message: "malformed JSON: more than one value"}}
 	}
 	var ps Problems
-	checkShape(raw, reflect.TypeOf(Draft{}), "", &ps)
+	checkShape(raw, reflect.TypeOf(dst).Elem(), "", &ps)
 	if len(ps) > 0 {
-		return nil, ps
+		return ps
 	}
-	var d Draft
 	strict := json.NewDecoder(bytes.NewReader(data))
 	strict.DisallowUnknownFields()
-	if err := strict.Decode(&d); err != nil {
+	if err := strict.Decode(dst); err != nil {
 		// checkShape mirrors the struct, so this is a bug in it rather than in the input.
-		return nil, Problems{{Message: "malformed draft: " + err.Error()}}
+		return Problems{{Message: "malformed JSON: " + err.Error()}}
 	}
-	return &d, nil
+	return nil
 }
 
 // jsonErrorText turns a syntax error's byte offset into a line and column a person can find.
@@ -225,4 +234,27 @@ func sortedKeys(m map[string]any) []string {
 	// Sorted so the problem list is stable between runs.
 	slices.Sort(keys)
 	return keys
+}
+
+// DecodeLetterhead parses and validates a letterhead profile on its own, with the same
+// strictness and paths as inside a draft.
+func DecodeLetterhead(data []byte) (*Letterhead, error) {
+	var l Letterhead
+	if err := decodeInto(data, &l); err != nil {
+		return nil, err
+	}
+	v := validator{}
+	v.letterhead("", &l)
+	if len(v.ps) > 0 {
+		return nil, v.ps
+	}
+	return &l, nil
+}
+
+// IsMalformed reports whether err says the input was not JSON at all (bad syntax, invalid
+// UTF-8), as opposed to JSON with wrong or missing fields.
+func IsMalformed(err error) bool {
+	ps, ok := AsProblems(err)
+	return ok && len(ps) == 1 && ps[0].Path == "" &&
+		(strings.HasPrefix(ps[0].Message, "malformed JSON") || strings.HasPrefix(ps[0].Message, "invalid UTF-8"))
 }

@@ -201,24 +201,24 @@ func (v *validator) draft(d *Draft) {
 }
 
 func (v *validator) letterhead(path string, l *Letterhead) {
-	v.count(path+".parents", len(l.Parents), 5)
+	v.count(join(path, "parents"), len(l.Parents), 5)
 	for i, p := range l.Parents {
-		v.text(fmt.Sprintf("%s.parents[%d]", path, i), p, MaxShortLen, true)
+		v.text(fmt.Sprintf("%s[%d]", join(path, "parents"), i), p, MaxShortLen, true)
 	}
-	v.text(path+".name", l.Name, MaxShortLen, true)
+	v.text(join(path, "name"), l.Name, MaxShortLen, true)
 	for _, f := range []struct{ name, val string }{
 		{"subordinate", l.Subordinate}, {"short_name", l.ShortName}, {"address", l.Address},
 		{"phone", l.Phone}, {"fax", l.Fax}, {"email", l.Email}, {"site", l.Site},
 	} {
-		v.text(path+"."+f.name, f.val, MaxShortLen, false)
+		v.text(join(path, f.name), f.val, MaxShortLen, false)
 	}
 	if l.Email != "" && !strings.Contains(l.Email, "@") {
-		v.add(path+".email", "%q is not an e-mail address", l.Email)
+		v.add(join(path, "email"), "%q is not an e-mail address", l.Email)
 	}
 	switch l.Layout {
 	case "", "centered", "corner":
 	default:
-		v.add(path+".layout", "unknown layout %q: centered or corner", l.Layout)
+		v.add(join(path, "layout"), "unknown layout %q: centered or corner", l.Layout)
 	}
 }
 

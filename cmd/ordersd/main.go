@@ -1,0 +1,154 @@
+// Command ordersd is the order document service: HTTP intake, render workers and the
+// registry in one binary. With no flags it runs everything on one machine under ./data;
+// --role api and --role worker scale out against external NATS and PostgreSQL.
+//
+//	ordersd [flags]                                  run the service
+//	ordersd token create --org ORG --role ROLE       print a new API token
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"orders/internal/api"
+	"orders/internal/registry"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "ordersd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) >= 2 && args[0] == "token" && args[1] == "create" {
+		return tokenCreate(args[2:])
+	}
+	if len(args) >= 1 && args[0] == "token" {
+		return errors.New("usage: ordersd token create --org ORG --role ROLE [--name NAME]")
+	}
+	var cfg config
+	fs := flag.NewFlagSet("ordersd", flag.ContinueOnError)
+	bindFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, newLogger(cfg.LogLevel))
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+func tokenCreate(args []string) error {
+	var cfg config
+	var org, role, name string
+	fs := flag.NewFlagSet("ordersd token create", flag.ContinueOnError)
+	bindFlags(fs, &cfg)
+	fs.StringVar(&org, "org", "", "organization id the token acts for (empty for admin)")
+	fs.StringVar(&role, "role", "", "clerk, head, archivist or admin")
+	fs.StringVar(&name, "name", "", "a note on whose token this is")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !slices.Contains(api.Roles, role) {
+		return fmt.Errorf("--role: %q is not one of %s", role, strings.Join(api.Roles, ", "))
+	}
+	if role != "admin" && org == "" {
+		return errors.New("--org is required for a non-admin token")
+	}
+	if role == "admin" {
+		org = ""
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	store, err := openRegistry(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if org != "" {
+		if _, err := store.GetOrganization(ctx, org); err != nil {
+			return fmt.Errorf("--org %q: %w", org, err)
+		}
+	}
+	secret, err := newSecret()
+	if err != nil {
+		return err
+	}
+	if err := store.CreateToken(ctx, &registry.Token{Hash: api.HashToken(secret), Role: role, OrgID: org, Name: name}); err != nil {
+		return err
+	}
+	fmt.Println(secret)
+	return nil
+}
+
+func newSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ensureAdminToken gives a fresh installation its first token: ORDERS_ADMIN_TOKEN if set,
+// else a random one written to the data directory with mode 0600.
+func ensureAdminToken(ctx context.Context, store registry.Store, dataDir string, log *slog.Logger) error {
+	n, err := store.CountTokens(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	secret := os.Getenv("ORDERS_ADMIN_TOKEN")
+	fromEnv := secret != ""
+	if !fromEnv {
+		if secret, err = newSecret(); err != nil {
+			return err
+		}
+	}
+	err = store.CreateToken(ctx, &registry.Token{Hash: api.HashToken(secret), Role: "admin", Name: "first start"})
+	if errors.Is(err, registry.ErrConflict) {
+		return nil // another process of a cluster created it first
+	}
+	if err != nil {
+		return err
+	}
+	if fromEnv {
+		log.Info("admin token taken from ORDERS_ADMIN_TOKEN")
+		return nil
+	}
+	path := filepath.Join(dataDir, "admin-token")
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return err
+	}
+	log.Info("first start: admin token written", "path", path)
+	return nil
+}

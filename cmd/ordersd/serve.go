@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"orders/internal/api"
+	"orders/internal/blob"
+	"orders/internal/blob/fsstore"
+	"orders/internal/blob/natsstore"
+	"orders/internal/layout"
+	"orders/internal/natsd"
+	"orders/internal/queue"
+	"orders/internal/registry"
+	"orders/internal/registry/postgres"
+	"orders/internal/registry/sqlite"
+	"orders/internal/render"
+	"orders/internal/worker"
+)
+
+func openRegistry(ctx context.Context, cfg config) (registry.Store, error) {
+	if cfg.DatabaseURL != "" {
+		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+			return nil, fmt.Errorf("--database-url: only postgres:// URLs; leave it empty for SQLite")
+		}
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "registry.db"))
+}
+
+// service is the running process; Close takes it down in the order that loses nothing.
+type service struct {
+	log      *slog.Logger
+	httpSrv  *http.Server
+	listener net.Listener
+	consumer *queue.Consumer
+	nc       *nats.Conn
+	embedded *natsd.Server
+	store    registry.Store
+	cancel   context.CancelFunc
+	sweeper  chan struct{}
+}
+
+// start brings the service up; the caller owns Close. Tests use it directly.
+func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err error) {
+	s := &service{log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if cfg.NATSURL == "" {
+		opts := []natsd.Option{natsd.WithLogger(log.With("component", "nats"))}
+		if cfg.NATSListen != "" {
+			opts = append(opts, natsd.WithListen(cfg.NATSListen))
+		}
+		if s.embedded, err = natsd.Start(filepath.Join(cfg.DataDir, "nats"), opts...); err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		s.nc, err = s.embedded.Connect("ordersd")
+	} else {
+		s.nc, err = nats.Connect(cfg.NATSURL, nats.Name("ordersd-"+cfg.Role), nats.MaxReconnects(-1))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("NATS: %w", err)
+	}
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return nil, err
+	}
+	q, err := queue.Setup(ctx, js, queue.Config{Replicas: cfg.Replicas, AckWait: cfg.AckWait})
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if s.store, err = openRegistry(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	var blobs blob.Store
+	if cfg.Store == "nats" {
+		blobs, err = natsstore.New(ctx, js, natsstore.Config{Replicas: cfg.Replicas})
+	} else {
+		blobs, err = fsstore.New(filepath.Join(cfg.DataDir, "documents"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("document store: %w", err)
+	}
+
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.cancel = cancel
+
+	if cfg.Role != "api" {
+		w := &worker.Worker{
+			Store: s.store, Blobs: blobs, Log: log.With("component", "worker"),
+			Renderer: render.New(layout.Options{Left: cfg.MarginLeft, LineSpacing: cfg.LineSpacing}),
+			Metrics:  worker.NewMetrics(metrics),
+		}
+		s.consumer, err = q.Consume(runCtx, w.Handle, queue.ConsumeOptions{
+			Concurrency: cfg.Workers, OnDead: w.OnDead, Logger: log.With("component", "queue"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("consumer: %w", err)
+		}
+	}
+	if cfg.Role != "worker" {
+		if err := ensureAdminToken(ctx, s.store, cfg.DataDir, log); err != nil {
+			return nil, fmt.Errorf("admin token: %w", err)
+		}
+		sw := &worker.Sweeper{Store: s.store, Queue: q, After: cfg.SweepAfter, Every: cfg.SweepAfter / 4, Log: log.With("component", "sweeper")}
+		s.sweeper = make(chan struct{})
+		go func() { defer close(s.sweeper); sw.Run(runCtx) }()
+
+		srv := api.New(api.Config{
+			Store: s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
+			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
+				if !s.nc.IsConnected() {
+					return errors.New("not connected")
+				}
+				return nil
+			}},
+		})
+		if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, err
+		}
+		s.httpSrv = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := s.httpSrv.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("http", "err", err)
+			}
+		}()
+		log.Info("listening", "addr", s.listener.Addr().String(), "role", cfg.Role)
+	}
+	return s, nil
+}
+
+// Addr is where the HTTP server listens ("" for a worker).
+func (s *service) Addr() string {
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// Close stops intake first, then lets running renders finish (unfinished jobs go back to
+// the queue after AckWait), then drains NATS and closes the registry.
+func (s *service) Close() {
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		_ = s.httpSrv.Shutdown(ctx)
+		cancel()
+	}
+	if s.consumer != nil {
+		s.consumer.Stop()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.sweeper != nil {
+		<-s.sweeper
+	}
+	if s.nc != nil {
+		_ = s.nc.Drain()
+		for s.nc.IsDraining() {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if s.embedded != nil {
+		s.embedded.Shutdown()
+	}
+	if s.store != nil {
+		_ = s.store.Close()
+	}
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	s, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	s.Close()
+	log.Info("stopped")
+	return nil
+}

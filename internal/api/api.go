@@ -1,0 +1,276 @@
+// Package api owns the HTTP interface of the service under /api/v1: intake of drafts,
+// order status and downloads, organizations, health, metrics and the OpenAPI document.
+// Errors are RFC 7807 problem+json; every query is scoped to the caller's organization.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"orders/internal/blob"
+	"orders/internal/queue"
+	"orders/internal/registry"
+)
+
+// Publisher puts render jobs on the queue.
+type Publisher interface {
+	Publish(ctx context.Context, job queue.Job, msgID string) (duplicate bool, err error)
+	Depth(ctx context.Context) (uint64, error)
+}
+
+// Config wires the server to its dependencies.
+type Config struct {
+	Store registry.Store
+	Blobs blob.Store
+	Queue Publisher
+	// Checks are extra readiness probes by name (e.g. "nats").
+	Checks map[string]func(context.Context) error
+	// MaxBody is the largest accepted request body in bytes; default 8 MiB.
+	MaxBody int64
+	Log     *slog.Logger
+	// Metrics registry; default a fresh one (tests create many servers).
+	Metrics *prometheus.Registry
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	engine  *gin.Engine
+	metrics *prometheus.Registry
+	reqs    *prometheus.CounterVec
+	latency *prometheus.HistogramVec
+}
+
+// DefaultMaxBody fits a draft with a 10,000-row appendix table.
+const DefaultMaxBody = 8 << 20
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics}
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "method", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "orders_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+	}, []string{"route", "method"})
+	s.metrics.MustRegister(s.reqs, s.latency, s.queueDepth(), s.statusGauge())
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(s.recover, s.observe)
+	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "no such route") })
+	e.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "method not allowed here") })
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.ready)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})))
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.json", s.openAPI)
+	auth := v1.Group("", s.authenticate)
+	auth.POST("/orders", s.allow(roleClerk, roleHead, roleAdmin), s.createOrder)
+	auth.GET("/orders", s.listOrders)
+	auth.GET("/orders/:id", s.getOrder)
+	auth.PUT("/orders/:id", s.allow(roleClerk, roleHead, roleAdmin), s.updateOrder)
+	auth.DELETE("/orders/:id", s.allow(roleClerk, roleHead, roleAdmin), s.deleteOrder)
+	auth.POST("/orders/:id/rerender", s.allow(roleClerk, roleHead, roleAdmin), s.rerender)
+	auth.GET("/orders/:id/document.pdf", s.download("pdf"))
+	auth.GET("/orders/:id/document.docx", s.download("docx"))
+	auth.GET("/organizations", s.listOrganizations)
+	auth.GET("/organizations/:id", s.getOrganization)
+	auth.PUT("/organizations/:id", s.allow(roleAdmin), s.putOrganization)
+	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
+	s.engine = e
+	return s
+}
+
+// Handler is the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Routes lists "METHOD path" of every route, for the OpenAPI test.
+func (s *Server) Routes() []string {
+	var out []string
+	for _, r := range s.engine.Routes() {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
+			problem(c, http.StatusInternalServerError, "internal error; see the server log")
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.reqs.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+	s.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) queueDepth() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "orders_queue_depth", Help: "Render jobs waiting in the queue.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := s.cfg.Queue.Depth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
+}
+
+// statusGauge reports orders by status at scrape time; the registry is the truth, so no
+// counter in this process can drift from it.
+func (s *Server) statusGauge() prometheus.Collector {
+	return statusCollector{s: s, desc: prometheus.NewDesc("orders_by_status", "Orders in the registry by status.", []string{"status"}, nil)}
+}
+
+type statusCollector struct {
+	s    *Server
+	desc *prometheus.Desc
+}
+
+func (sc statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sc.desc }
+
+func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := sc.s.cfg.Store.CountByStatus(ctx)
+	if err != nil {
+		return
+	}
+	for _, st := range registry.Statuses {
+		ch <- prometheus.MustNewConstMetric(sc.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
+}
+
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]func(context.Context) error{
+		"database": s.cfg.Store.Ping,
+		"store":    s.cfg.Blobs.Ping,
+		"queue":    func(ctx context.Context) error { _, err := s.cfg.Queue.Depth(ctx); return err },
+	}
+	for k, f := range s.cfg.Checks {
+		checks[k] = f
+	}
+	result, ok := gin.H{}, true
+	for name, check := range checks {
+		if err := check(ctx); err != nil {
+			result[name] = err.Error()
+			ok = false
+		} else {
+			result[name] = "ok"
+		}
+	}
+	code := http.StatusOK
+	if !ok {
+		code = http.StatusServiceUnavailable
+	}
+	c.JSON(code, result)
+}
+
+// Roles of API tokens.
+const (
+	roleClerk     = "clerk"
+	roleHead      = "head"
+	roleArchivist = "archivist"
+	roleAdmin     = "admin"
+)
+
+// Roles lists the valid token roles.
+var Roles = []string{roleClerk, roleHead, roleArchivist, roleAdmin}
+
+// HashToken is how a token secret is stored: SHA-256 hex. Secrets are 32 random bytes, so a
+// fast hash is enough; no password stretching is needed.
+func HashToken(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+type caller struct {
+	role  string
+	orgID string // "" for admin: every organization
+}
+
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(secret) == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="orders"`)
+		problem(c, http.StatusUnauthorized, "an API token is required: Authorization: Bearer <token>")
+		return
+	}
+	tok, err := s.cfg.Store.TokenByHash(c.Request.Context(), HashToken(strings.TrimSpace(secret)))
+	if err != nil {
+		if errors.Is(err, registry.ErrNotFound) {
+			c.Header("WWW-Authenticate", `Bearer realm="orders", error="invalid_token"`)
+			problem(c, http.StatusUnauthorized, "unknown API token")
+			return
+		}
+		s.storeError(c, err)
+		return
+	}
+	org := tok.OrgID
+	if tok.Role == roleAdmin {
+		org = ""
+	}
+	c.Set("caller", caller{role: tok.Role, orgID: org})
+	c.Next()
+}
+
+func who(c *gin.Context) caller {
+	v, _ := c.Get("caller")
+	cl, _ := v.(caller)
+	return cl
+}
+
+func (s *Server) allow(roles ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := who(c).role
+		for _, ok := range roles {
+			if r == ok {
+				c.Next()
+				return
+			}
+		}
+		problem(c, http.StatusForbidden, "the role "+r+" may not do this")
+	}
+}

@@ -1,0 +1,419 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"orders/internal/blob"
+	"orders/internal/order"
+	"orders/internal/queue"
+	"orders/internal/registry"
+	"orders/internal/worker"
+)
+
+// editable are the statuses in which an order is still a draft the clerk may change or
+// delete; registered, signed and cancelled orders are records.
+var editable = []registry.Status{
+	registry.StatusDraft, registry.StatusQueued, registry.StatusRendering,
+	registry.StatusRendered, registry.StatusFailed,
+}
+
+// readBody enforces the content type and the size limit; it has answered when ok is false.
+func (s *Server) readBody(c *gin.Context) (data []byte, ok bool) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		problem(c, http.StatusUnsupportedMediaType, "send the draft as application/json")
+		return nil, false
+	}
+	data, err = io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", s.cfg.MaxBody))
+		return nil, false
+	case err != nil:
+		problem(c, http.StatusBadRequest, "reading body: "+err.Error())
+		return nil, false
+	}
+	return data, true
+}
+
+// draftProblem answers a draft that did not decode or validate: 400 for what is not JSON,
+// 422 with every path for JSON that is not a valid draft.
+func draftProblem(c *gin.Context, err error) {
+	ps, _ := order.AsProblems(err)
+	if order.IsMalformed(err) {
+		writeProblem(c, Problem{Status: http.StatusBadRequest, Detail: ps.Error(), Errors: ps})
+		return
+	}
+	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
+		Detail: fmt.Sprintf("the draft has %d problem(s)", len(ps)), Errors: ps})
+}
+
+// readDraft decodes the body and resolves its organization, so what is stored is complete:
+// a later change of the organization's profile never alters an accepted order.
+func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normalized []byte, ok bool) {
+	data, ok := s.readBody(c)
+	if !ok {
+		return nil, "", nil, false
+	}
+	d, err := order.Decode(data)
+	if err != nil {
+		draftProblem(c, err)
+		return nil, "", nil, false
+	}
+	cl := who(c)
+	orgID = cl.orgID
+	switch {
+	case orgID == "" && d.Organization == "":
+		draftProblem(c, order.Problems{{Path: "organization", Message: "required with an admin token"}})
+		return nil, "", nil, false
+	case orgID == "":
+		orgID = d.Organization
+	case d.Organization != "" && d.Organization != orgID:
+		draftProblem(c, order.Problems{{Path: "organization", Message: "not the organization of this token"}})
+		return nil, "", nil, false
+	}
+	d.Organization = orgID
+	if d.Letterhead == nil {
+		org, err := s.cfg.Store.GetOrganization(c.Request.Context(), orgID)
+		if errors.Is(err, registry.ErrNotFound) {
+			draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q; send a letterhead", orgID)}})
+			return nil, "", nil, false
+		}
+		if err != nil {
+			s.storeError(c, err)
+			return nil, "", nil, false
+		}
+		if d.Letterhead, err = order.DecodeLetterhead(org.Profile); err != nil {
+			draftProblem(c, order.Problems{{Path: "organization", Message: "stored profile is invalid: " + err.Error()}})
+			return nil, "", nil, false
+		}
+	} else if _, err := s.cfg.Store.GetOrganization(c.Request.Context(), orgID); err != nil && cl.orgID == "" {
+		// An admin naming an organization that does not exist would create an order nobody
+		// of that organization can see.
+		if errors.Is(err, registry.ErrNotFound) {
+			draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q", orgID)}})
+		} else {
+			s.storeError(c, err)
+		}
+		return nil, "", nil, false
+	}
+	normalized, err = json.Marshal(d)
+	if err != nil {
+		problem(c, http.StatusInternalServerError, "encoding draft: "+err.Error())
+		return nil, "", nil, false
+	}
+	return d, orgID, normalized, true
+}
+
+func (s *Server) createOrder(c *gin.Context) {
+	d, orgID, normalized, ok := s.readDraft(c)
+	if !ok {
+		return
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 200 {
+		problem(c, http.StatusBadRequest, "Idempotency-Key: longer than 200 characters")
+		return
+	}
+	o := &registry.Order{
+		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key,
+	}
+	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
+	if errors.Is(err, registry.ErrConflict) {
+		problem(c, http.StatusConflict, "Idempotency-Key was already used with another draft")
+		return
+	}
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	// A replay re-publishes too: if the first attempt died between the insert and the
+	// publish, this closes the gap sooner than the sweeper; the dedup id makes it harmless.
+	if o.Status == registry.StatusQueued {
+		s.publish(c, o, "submit")
+	}
+	code := http.StatusAccepted
+	if !created {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	loc := "/api/v1/orders/" + o.ID.String()
+	c.Header("Location", loc)
+	c.JSON(code, gin.H{"id": o.ID, "status": o.Status, "location": loc})
+}
+
+func kindOf(d *order.Draft) order.Kind {
+	if d.Kind == "" {
+		return order.KindPrikaz
+	}
+	return d.Kind
+}
+
+// publish hands the order to the workers. A failure is logged, not returned: the order is
+// recorded as queued, and the sweeper republishes queued orders that no worker picked up.
+func (s *Server) publish(c *gin.Context, o *registry.Order, reason string) {
+	if _, err := s.cfg.Queue.Publish(c.Request.Context(), queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)); err != nil {
+		s.log.Warn("publish failed; the sweeper will retry", "order", o.ID, "err", err)
+	}
+}
+
+func (s *Server) orderID(c *gin.Context) (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		problem(c, http.StatusNotFound, "no such order")
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+type docView struct {
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	URL    string `json:"url"`
+}
+
+type orderView struct {
+	ID           uuid.UUID           `json:"id"`
+	Organization string              `json:"organization"`
+	Kind         string              `json:"kind"`
+	Title        string              `json:"title"`
+	Date         string              `json:"date,omitempty"`
+	Number       string              `json:"number,omitempty"`
+	Status       registry.Status     `json:"status"`
+	Error        string              `json:"error,omitempty"`
+	Attempts     int                 `json:"attempts"`
+	CreatedAt    time.Time           `json:"created_at"`
+	UpdatedAt    time.Time           `json:"updated_at"`
+	RenderedAt   *time.Time          `json:"rendered_at,omitempty"`
+	Documents    map[string]*docView `json:"documents,omitempty"`
+	Draft        json.RawMessage     `json:"draft,omitempty"`
+}
+
+func view(o *registry.Order) orderView {
+	v := orderView{
+		ID: o.ID, Organization: o.OrgID, Kind: o.Kind, Title: o.Title, Date: o.Date, Number: o.Number,
+		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
+		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt,
+	}
+	if len(o.Draft) > 0 {
+		v.Draft = o.Draft
+	}
+	if o.PDFKey != "" {
+		base := "/api/v1/orders/" + o.ID.String()
+		v.Documents = map[string]*docView{
+			"pdf":  {Size: o.PDFSize, SHA256: o.PDFSHA256, URL: base + "/document.pdf"},
+			"docx": {Size: o.DOCXSize, SHA256: o.DOCXSHA256, URL: base + "/document.docx"},
+		}
+	}
+	return v
+}
+
+func (s *Server) getOrder(c *gin.Context) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return
+	}
+	o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view(o))
+}
+
+func (s *Server) listOrders(c *gin.Context) {
+	q := c.Request.URL.Query()
+	f := registry.Filter{
+		OrgID: who(c).orgID, Kind: q.Get("kind"), Status: registry.Status(q.Get("status")),
+		DateFrom: q.Get("date_from"), DateTo: q.Get("date_to"), Text: q.Get("q"), Cursor: q.Get("cursor"),
+	}
+	if org := q.Get("organization"); org != "" {
+		if f.OrgID != "" && org != f.OrgID {
+			// Another organization's orders do not exist for this caller.
+			c.JSON(http.StatusOK, gin.H{"orders": []orderView{}, "next_cursor": ""})
+			return
+		}
+		f.OrgID = org
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("status: unknown status %q", f.Status))
+		return
+	}
+	for name, v := range map[string]string{"date_from": f.DateFrom, "date_to": f.DateTo} {
+		if _, err := time.Parse(time.DateOnly, v); v != "" && err != nil {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("%s: must be a date YYYY-MM-DD, not %q", name, v))
+			return
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > registry.MaxLimit {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: a number from 1 to %d, not %q", registry.MaxLimit, l))
+			return
+		}
+		f.Limit = n
+	}
+	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	views := make([]orderView, len(list))
+	for i := range list {
+		views[i] = view(&list[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
+}
+
+func (s *Server) updateOrder(c *gin.Context) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return
+	}
+	d, orgID, normalized, ok := s.readDraft(c)
+	if !ok {
+		return
+	}
+	cur, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	if cur.OrgID != orgID {
+		draftProblem(c, order.Problems{{Path: "organization", Message: "an order cannot move to another organization"}})
+		return
+	}
+	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
+		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		Status: registry.StatusQueued,
+	}, editable)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	s.publish(c, o, "update")
+	c.JSON(http.StatusAccepted, view(o))
+}
+
+func (s *Server) deleteOrder(c *gin.Context) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.DeleteOrder(c.Request.Context(), who(c).orgID, id, editable); err != nil {
+		s.storeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) rerender(c *gin.Context) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return
+	}
+	o, err := s.cfg.Store.SetStatus(c.Request.Context(), who(c).orgID, id,
+		[]registry.Status{registry.StatusRendered, registry.StatusFailed}, registry.StatusQueued)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	s.publish(c, o, "rerender")
+	c.JSON(http.StatusAccepted, gin.H{"id": o.ID, "status": o.Status})
+}
+
+func (s *Server) download(format string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.orderID(c)
+		if !ok {
+			return
+		}
+		o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+		if err != nil {
+			s.storeError(c, err)
+			return
+		}
+		key, sum, ctype := o.PDFKey, o.PDFSHA256, "application/pdf"
+		if format == "docx" {
+			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, worker.DOCXType
+		}
+		if o.Status != registry.StatusRendered || key == "" {
+			writeProblem(c, Problem{Status: http.StatusConflict, Current: o.Status,
+				Detail: "the document is not rendered yet; status " + string(o.Status)})
+			return
+		}
+		etag := `"` + sum + `"`
+		c.Header("ETag", etag)
+		if match := c.GetHeader("If-None-Match"); match == etag {
+			c.Status(http.StatusNotModified)
+			return
+		}
+		data, err := s.cfg.Blobs.Get(c.Request.Context(), key)
+		if err != nil {
+			if errors.Is(err, blob.ErrCorrupt) {
+				s.log.Error("stored document is corrupt", "order", o.ID, "key", key)
+			} else {
+				s.log.Error("reading document", "order", o.ID, "key", key, "err", err)
+			}
+			problem(c, http.StatusInternalServerError, "the stored document cannot be read intact; see the server log")
+			return
+		}
+		c.Header("Content-Disposition", contentDisposition(fileName(o, format)))
+		c.Data(http.StatusOK, ctype, data)
+	}
+}
+
+// fileName is the Russian name a clerk expects on disk: «Приказ № 1355 от 22.09.2022.pdf».
+func fileName(o *registry.Order, ext string) string {
+	kind := o.Kind
+	if r := []rune(kind); len(r) > 0 {
+		kind = strings.ToUpper(string(r[0])) + string(r[1:])
+	}
+	name := kind
+	if o.Number != "" {
+		name += " № " + o.Number
+	} else {
+		name = "Проект " + strings.ToLower(name)
+	}
+	if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
+		name += " от " + t.Format("02.01.2006")
+	}
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, name)
+	return name + "." + ext
+}
+
+// contentDisposition gives an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987).
+func contentDisposition(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	var enc strings.Builder
+	for _, b := range []byte(name) {
+		if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, enc.String())
+}

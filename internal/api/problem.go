@@ -1,0 +1,64 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"orders/internal/order"
+	"orders/internal/registry"
+)
+
+// Problem is an RFC 7807 problem+json body. Errors lists every validation problem of a draft
+// with its JSON path.
+type Problem struct {
+	Type   string          `json:"type"`
+	Title  string          `json:"title"`
+	Status int             `json:"status"`
+	Detail string          `json:"detail,omitempty"`
+	Errors []order.Problem `json:"errors,omitempty"`
+	// Current is the order's status when a transition was refused.
+	Current registry.Status `json:"current_status,omitempty"`
+}
+
+const problemType = "application/problem+json"
+
+func problem(c *gin.Context, status int, detail string) {
+	writeProblem(c, Problem{Status: status, Detail: detail})
+}
+
+func writeProblem(c *gin.Context, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	c.Header("Content-Type", problemType)
+	c.AbortWithStatusJSON(p.Status, p)
+	// gin sets application/json when it writes JSON; the header above must win.
+	c.Writer.Header().Set("Content-Type", problemType)
+}
+
+// storeError maps registry errors to problems; anything unexpected is a 500 whose details
+// stay in the log, not in the answer.
+func (s *Server) storeError(c *gin.Context, err error) {
+	var se *registry.StateError
+	switch {
+	case errors.As(err, &se):
+		writeProblem(c, Problem{Status: http.StatusConflict, Current: se.Current,
+			Detail: "not allowed while the order is " + string(se.Current)})
+	case errors.Is(err, registry.ErrNotFound):
+		problem(c, http.StatusNotFound, "no such order")
+	case errors.Is(err, registry.ErrBadCursor):
+		problem(c, http.StatusBadRequest, "cursor: not one this server handed out")
+	case errors.Is(err, registry.ErrConflict):
+		problem(c, http.StatusConflict, err.Error())
+	case errors.Is(err, registry.ErrInvalid):
+		problem(c, http.StatusBadRequest, err.Error())
+	default:
+		s.log.Error("registry", "err", err, "path", c.FullPath())
+		problem(c, http.StatusInternalServerError, "internal error; see the server log")
+	}
+}

@@ -1,0 +1,37 @@
+// Package render lays a draft out once and draws it with both renderers, so the PDF and
+// the DOCX of an order always carry the same words.
+package render
+
+import (
+	"fmt"
+	"time"
+
+	"orders/internal/layout"
+	"orders/internal/order"
+	"orders/internal/render/docx"
+	"orders/internal/render/pdf"
+)
+
+// Renderer renders drafts with fixed page options. It is safe for concurrent use.
+type Renderer struct {
+	opt layout.Options
+}
+
+// New returns a renderer with the given page options (zero values take ГОСТ defaults).
+func New(opt layout.Options) *Renderer { return &Renderer{opt: opt} }
+
+// Render returns the PDF and the DOCX of d; at is written into both as their creation time,
+// so the same draft and time give the same bytes.
+func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []byte, err error) {
+	doc, err := layout.Build(d, r.opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pdfBytes, err = pdf.Render(doc, pdf.Options{CreationDate: at}); err != nil {
+		return nil, nil, fmt.Errorf("pdf: %w", err)
+	}
+	if docxBytes, err = docx.Render(doc, docx.Options{Time: at}); err != nil {
+		return nil, nil, fmt.Errorf("docx: %w", err)
+	}
+	return pdfBytes, docxBytes, nil
+}
