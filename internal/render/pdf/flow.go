@@ -1,0 +1,583 @@
+package pdf
+
+import (
+	"strconv"
+	"strings"
+
+	"orders/internal/layout"
+)
+
+// A4 portrait, in millimetres.
+const (
+	pageW  = 210.0
+	pageH  = 297.0
+	ptToMM = 25.4 / 72
+	// eps absorbs float noise when a line exactly fills the space left.
+	eps = 1e-6
+
+	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
+	cornerWidth = 80.0
+	// Table cells keep Word's default side margins (0.19 cm) and a hairline of air.
+	cellPadX   = 1.9
+	cellPadY   = 0.4
+	ruleWidth  = 0.2 // table borders, about Word's ½ pt
+	sigNameGap = 10.0
+	// Page numbers stand at least this far from the top edge (ГОСТ Р 7.0.97).
+	pageNumberTop = 10.0
+)
+
+type opKind uint8
+
+const (
+	opText opKind = iota
+	opLine
+)
+
+// op is one drawing operation; coordinates are mm from the top-left corner (text: the
+// left end of the baseline).
+type op struct {
+	kind   opKind
+	style  uint8
+	size   float64 // pt
+	x, y   float64
+	x2, y2 float64
+	tw     float64 // extra width of each space in mm (justification)
+	text   string
+}
+
+// row is the unit of pagination: a line of a paragraph, a table row, a signature.
+type row struct {
+	h      float64
+	before float64 // space above, dropped at the top of a page
+	// keepWithPrev forbids a page break between this row and the previous one.
+	keepWithPrev bool
+	breakBefore  bool
+	// bottom is the number of rows of an AtPageBottom block starting at this row.
+	bottom int
+	ops    []op // y relative to the row's top
+	// header is the table header drawn above this row when it opens a page.
+	header *row
+}
+
+// tline is a line produced by the line breaker.
+type tline struct {
+	text   string
+	indent float64 // from the left of the box
+	width  float64 // natural width
+	avail  float64 // room from indent to the right of the box
+	spaces int
+	// last lines of a paragraph and lines ended by "\n" are never stretched.
+	last bool
+}
+
+type flow struct {
+	r                        *Renderer
+	page                     layout.Page
+	left, right, top, bottom float64
+	rows                     []row
+}
+
+func (fl *flow) face(style int) *face { return fl.r.faces[style] }
+
+// mm converts 1/1000 em at size pt to millimetres.
+func mm(units int, size float64) float64 { return float64(units) * size / 1000 * ptToMM }
+
+// lineHeight is the single line of Word for the font (ascent+descent+gap, 1.15 em for
+// Times-metric faces) times the document's line spacing.
+func (fl *flow) lineHeight(size float64) float64 {
+	f := fl.r.faces[regular]
+	return float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM * fl.page.LineSpacing
+}
+
+// baseline is the distance from a line's top to its baseline; extra line spacing goes
+// above the text, as in Word.
+func (fl *flow) baseline(size float64) float64 {
+	f := fl.r.faces[regular]
+	single := float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM
+	return fl.lineHeight(size) - single + float64(f.ascent)/1000*size*ptToMM
+}
+
+// breakLines breaks text into lines of at most boxW mm, the first one indented by
+// firstIndent. Only U+0020 is a break opportunity: the no-break spaces of «А.Н. Зубова»
+// and «№ 37-о» hold. "\n" forces a break. A word wider than a line is cut between
+// characters rather than overflow the margin.
+func (fl *flow) breakLines(style int, size float64, text string, boxW, firstIndent float64) []tline {
+	f := fl.face(style)
+	text = f.normalize(text)
+	scale := size / 1000 * ptToMM
+	spaceU := f.units(" ")
+	var lines []tline
+	indent := firstIndent
+	for si, seg := range strings.Split(text, "\n") {
+		if si > 0 {
+			indent = 0
+		}
+		words := strings.Split(seg, " ")
+		var cur []string
+		curU := 0
+		emit := func(last bool) {
+			if !last {
+				for len(cur) > 1 && cur[len(cur)-1] == "" {
+					cur = cur[:len(cur)-1]
+					curU -= spaceU
+				}
+			}
+			s := strings.Join(cur, " ")
+			lines = append(lines, tline{
+				text: s, indent: indent, width: float64(curU) * scale,
+				avail: boxW - indent, spaces: len(cur) - 1, last: last,
+			})
+			indent, cur, curU = 0, cur[:0], 0
+		}
+		for i := 0; i < len(words); {
+			w := words[i]
+			wu := f.units(w)
+			avail := boxW - indent
+			if len(cur) == 0 {
+				if w == "" && len(lines) > 0 && !lines[len(lines)-1].last {
+					i++ // spaces that ended up at the start of a wrapped line
+					continue
+				}
+				if float64(wu)*scale > avail+eps {
+					head, tail := cutWord(f, w, avail/scale)
+					cur, curU = append(cur, head), f.units(head)
+					emit(false)
+					words[i] = tail
+					continue
+				}
+				cur, curU = append(cur, w), wu
+				i++
+				continue
+			}
+			if float64(curU+spaceU+wu)*scale > avail+eps {
+				emit(false)
+				continue
+			}
+			cur, curU = append(cur, w), curU+spaceU+wu
+			i++
+		}
+		emit(true)
+	}
+	return lines
+}
+
+// cutWord splits w so that head fits in maxU units; head has at least one character.
+func cutWord(f *face, w string, maxU float64) (head, tail string) {
+	u := 0
+	for i, r := range w {
+		ru := f.units(string(r))
+		if float64(u+ru) > maxU+eps && i > 0 {
+			return w[:i], w[i:]
+		}
+		u += ru
+	}
+	return w, ""
+}
+
+func (fl *flow) size(small bool) float64 {
+	if small {
+		return fl.page.SmallSize
+	}
+	return fl.page.FontSize
+}
+
+func styleOf(b bool) int {
+	if b {
+		return bold
+	}
+	return regular
+}
+
+// textOp places one line in a box [boxL, boxL+…] with the given alignment.
+func textOp(style int, size float64, ln tline, boxL float64, align layout.Align, y float64) op {
+	o := op{kind: opText, style: uint8(style), size: size, x: boxL + ln.indent, y: y, text: ln.text}
+	switch align {
+	case layout.Justify:
+		if !ln.last && ln.spaces > 0 && ln.avail > ln.width {
+			o.tw = (ln.avail - ln.width) / float64(ln.spaces)
+		}
+	case layout.Center:
+		o.x += (ln.avail - ln.width) / 2
+	case layout.Right:
+		o.x += ln.avail - ln.width
+	}
+	return o
+}
+
+// blocks turns the body into rows.
+func (fl *flow) blocks(body []layout.Block) {
+	keep := false
+	for _, b := range body {
+		start := len(fl.rows)
+		switch b.Kind {
+		case layout.TableBlock:
+			fl.table(b)
+		case layout.SignatureBlock:
+			fl.signature(b)
+		default:
+			fl.paragraph(b)
+		}
+		if len(fl.rows) == start {
+			continue
+		}
+		first := &fl.rows[start]
+		first.keepWithPrev = keep
+		first.breakBefore = b.PageBreakBefore
+		first.before = b.SpaceBefore * fl.lineHeight(fl.size(b.Small))
+		if b.AtPageBottom {
+			first.bottom = len(fl.rows) - start
+			for i := start + 1; i < len(fl.rows); i++ {
+				fl.rows[i].keepWithPrev = true
+			}
+		}
+		keep = b.KeepWithNext
+	}
+}
+
+func (fl *flow) paragraph(b layout.Block) {
+	style, size := styleOf(b.Bold), fl.size(b.Small)
+	boxL := fl.left + b.LeftIndent
+	text := b.Text
+	if b.Label != "" {
+		text = b.Label + " " + text
+	}
+	indent := 0.0
+	if b.FirstIndent {
+		indent = fl.page.FirstIndent
+	}
+	lines := fl.breakLines(style, size, text, fl.right-boxL, indent)
+	lh, base := fl.lineHeight(size), fl.baseline(size)
+	n := len(lines)
+	for j, ln := range lines {
+		fl.rows = append(fl.rows, row{
+			h: lh,
+			// Widow and orphan control: never one line alone at a page's foot or head.
+			keepWithPrev: j == 1 || (j > 0 && j == n-1),
+			ops:          []op{textOp(style, size, ln, boxL, b.Align, base)},
+		})
+	}
+}
+
+// signature puts the position lines at the left and the name at the right margin on
+// the baseline of the last position line; the block never breaks.
+func (fl *flow) signature(b layout.Block) {
+	s := b.Signature
+	if s == nil {
+		return
+	}
+	size := fl.page.FontSize
+	lh, base := fl.lineHeight(size), fl.baseline(size)
+	name := fl.face(regular).normalize(s.Name)
+	nameW := mm(fl.face(regular).units(name), size)
+	posW := max(fl.right-fl.left-nameW-sigNameGap, (fl.right-fl.left)/2)
+	var lines []tline
+	for _, p := range s.Position {
+		lines = append(lines, fl.breakLines(regular, size, p, posW, 0)...)
+	}
+	r := row{h: lh * float64(max(len(lines), 1))}
+	for i, ln := range lines {
+		r.ops = append(r.ops, textOp(regular, size, ln, fl.left, layout.Left, float64(i)*lh+base))
+	}
+	if name != "" {
+		r.ops = append(r.ops, op{kind: opText, style: regular, size: size,
+			x: fl.right - nameW, y: r.h - lh + base, text: name})
+	}
+	fl.rows = append(fl.rows, r)
+}
+
+// table lays out a bordered table: the header row (bold, centred) is glued to the first
+// data row and repeated above any row that opens a page; a row taller than a page is
+// cut into slices.
+func (fl *flow) table(b layout.Block) {
+	t := b.Table
+	if t == nil {
+		return
+	}
+	cols := max(len(t.Header), len(t.Widths))
+	for _, r := range t.Rows {
+		cols = max(cols, len(r))
+	}
+	if cols == 0 {
+		return
+	}
+	boxL := fl.left + b.LeftIndent
+	tableW := fl.right - boxL
+	widths := make([]float64, cols)
+	total := 0.0
+	if len(t.Widths) == cols {
+		for _, w := range t.Widths {
+			total += max(w, 0)
+		}
+	}
+	for i := range widths {
+		if total > 0 {
+			widths[i] = max(t.Widths[i], 0) / total * tableW
+		} else {
+			widths[i] = tableW / float64(cols)
+		}
+	}
+	size := fl.page.SmallSize
+	lh, base := fl.lineHeight(size), fl.baseline(size)
+	// Room for a slice of an oversized row: a page minus the repeated header.
+	bodyH := fl.bottom - fl.top
+
+	mkRow := func(cells []string, header bool) [][]op {
+		// Lines of every cell, each cell's lines as ops relative to the cell's first line.
+		var cellLines [][]op
+		x := boxL
+		for c := range cols {
+			text := ""
+			if c < len(cells) {
+				text = cells[c]
+			}
+			style, align := regular, layout.Left
+			if header {
+				style, align = bold, layout.Center
+			} else if c == 0 && t.NumberColumn {
+				align = layout.Center
+			}
+			inner := max(widths[c]-2*cellPadX, 1)
+			var ops []op
+			if text != "" {
+				for _, ln := range fl.breakLines(style, size, text, inner, 0) {
+					ln.last = true
+					ops = append(ops, textOp(style, size, ln, x+cellPadX, align, 0))
+				}
+			}
+			cellLines = append(cellLines, ops)
+			x += widths[c]
+		}
+		return cellLines
+	}
+	// slices turns cell lines into rows of at most maxLines lines each.
+	slices := func(cellLines [][]op, maxLines int) []row {
+		n := 1
+		for _, c := range cellLines {
+			n = max(n, len(c))
+		}
+		var rows []row
+		for from := 0; from < n; from += maxLines {
+			to := min(from+maxLines, n)
+			h := float64(to-from)*lh + 2*cellPadY
+			r := row{h: h}
+			for _, c := range cellLines {
+				for i := from; i < to && i < len(c); i++ {
+					o := c[i]
+					o.y = cellPadY + float64(i-from)*lh + base
+					r.ops = append(r.ops, o)
+				}
+			}
+			r.ops = append(r.ops, fl.grid(boxL, widths, h)...)
+			rows = append(rows, r)
+		}
+		return rows
+	}
+	maxLines := max(int((bodyH-2*cellPadY)/lh), 1)
+	var header *row
+	if len(t.Header) > 0 {
+		hr := slices(mkRow(t.Header, true), maxLines)
+		header = &hr[0]
+		fl.rows = append(fl.rows, hr...)
+		maxLines = max(int((bodyH-header.h-2*cellPadY)/lh), 1)
+	}
+	for i, cells := range t.Rows {
+		for j, r := range slices(mkRow(cells, false), maxLines) {
+			r.header = header
+			if i == 0 && j == 0 && header != nil {
+				r.keepWithPrev, r.header = true, nil
+			}
+			fl.rows = append(fl.rows, r)
+		}
+	}
+}
+
+// grid draws the borders of one table row of height h.
+func (fl *flow) grid(x float64, widths []float64, h float64) []op {
+	total := 0.0
+	for _, w := range widths {
+		total += w
+	}
+	ops := []op{
+		{kind: opLine, x: x, y: 0, x2: x + total, y2: 0},
+		{kind: opLine, x: x, y: h, x2: x + total, y2: h},
+	}
+	cx := x
+	ops = append(ops, op{kind: opLine, x: cx, y: 0, x2: cx, y2: h})
+	for _, w := range widths {
+		cx += w
+		ops = append(ops, op{kind: opLine, x: cx, y: 0, x2: cx, y2: h})
+	}
+	return ops
+}
+
+// head lays out the requisites of page 1 and returns their ops and the y below them.
+func (fl *flow) head(h layout.Head) ([]op, float64) {
+	var ops []op
+	size, small := fl.page.FontSize, fl.page.SmallSize
+	lh := fl.lineHeight(size)
+	y := fl.top
+	boxL, boxW := fl.left, fl.right-fl.left
+	if h.Corner {
+		boxW = min(cornerWidth, boxW)
+	}
+	// put adds centred (or aligned) wrapped lines inside the head box.
+	put := func(text string, style int, sz float64, align layout.Align) {
+		if text == "" {
+			return
+		}
+		l, base := fl.lineHeight(sz), fl.baseline(sz)
+		for _, ln := range fl.breakLines(style, sz, text, boxW, 0) {
+			ln.last = true
+			ops = append(ops, textOp(style, sz, ln, boxL, align, y+base))
+			y += l
+		}
+	}
+	if h.DraftMark != "" {
+		mark := fl.face(bold).normalize(h.DraftMark)
+		w := mm(fl.face(bold).units(mark), size)
+		ops = append(ops, op{kind: opText, style: bold, size: size, x: fl.right - w, y: y + fl.baseline(size), text: mark})
+		if !h.Corner {
+			y += lh * 1.5
+		}
+	}
+	for _, p := range h.Parents {
+		put(p, regular, size, layout.Center)
+	}
+	put(h.Name, bold, size, layout.Center)
+	put(h.Subordinate, bold, size, layout.Center)
+	if len(h.Contacts) > 0 {
+		y += fl.lineHeight(small) * 0.5
+		for _, c := range h.Contacts {
+			put(c, regular, small, layout.Center)
+		}
+	}
+	if h.KindWord != "" {
+		y += lh
+		put(h.KindWord, bold, size, layout.Center)
+	}
+	if h.Date != "" || h.Number != "" {
+		y += lh * 0.5
+		date := fl.face(regular).normalize(h.Date)
+		num := fl.face(regular).normalize(h.Number)
+		dw, nw := mm(fl.face(regular).units(date), size), mm(fl.face(regular).units(num), size)
+		base := fl.baseline(size)
+		ops = append(ops, op{kind: opText, style: regular, size: size, x: boxL, y: y + base, text: date})
+		if dw+nw+5 > boxW {
+			y += lh // a blank date line leaves no room for the number in a corner blank
+		}
+		ops = append(ops, op{kind: opText, style: regular, size: size, x: boxL + boxW - nw, y: y + base, text: num})
+		y += lh
+	}
+	put(h.Place, regular, size, layout.Center)
+	return ops, y
+}
+
+// placement is where a row landed.
+type placement struct {
+	row        int
+	page       int
+	top        float64
+	withHeader bool
+}
+
+// paginate places rows on pages: greedily, and when a row does not fit, the page
+// breaks before the row unless keepWithPrev glues it to rows above; then the break
+// moves up to the start of the glued chain (keep-with-next, widows and orphans). A
+// chain that began the page is broken where it overflows, as nothing else can help.
+func (fl *flow) paginate(startY float64) []placement {
+	var placed []placement
+	page, y := 0, startY
+	fresh := false // nothing placed on the page yet (page 1 holds the head)
+	pageFirst := 0
+	newPage := func(i int) {
+		page++
+		y, fresh, pageFirst = fl.top, true, i
+	}
+	for i := 0; i < len(fl.rows); {
+		r := &fl.rows[i]
+		if r.breakBefore && !fresh {
+			newPage(i)
+		}
+		if r.bottom > 0 {
+			g := 0.0
+			for _, gr := range fl.rows[i : i+r.bottom] {
+				g += gr.h
+			}
+			if y+r.before+g <= fl.bottom+eps {
+				top := fl.bottom - g
+				for k := i; k < i+r.bottom; k++ {
+					placed = append(placed, placement{row: k, page: page, top: top})
+					top += fl.rows[k].h
+				}
+				i += r.bottom
+				y, fresh = fl.bottom, false
+				continue
+			}
+		}
+		before := r.before
+		withHeader := false
+		need := r.h
+		if fresh {
+			before = 0
+			if r.header != nil {
+				withHeader = true
+				need += r.header.h
+			}
+		}
+		if fresh || y+before+need <= fl.bottom+eps {
+			placed = append(placed, placement{row: i, page: page, top: y + before, withHeader: withHeader})
+			y += before + need
+			fresh = false
+			i++
+			continue
+		}
+		b := i
+		for b > pageFirst && fl.rows[b].keepWithPrev {
+			b--
+		}
+		if b == pageFirst {
+			b = i
+		}
+		for len(placed) > 0 && placed[len(placed)-1].row >= b {
+			placed = placed[:len(placed)-1]
+		}
+		newPage(b)
+		i = b
+	}
+	return placed
+}
+
+// pages turns placements into absolute ops per page and adds page numbers from page 2.
+func (fl *flow) pages(headOps []op, placed []placement) [][]op {
+	n := 1
+	if len(placed) > 0 {
+		n = placed[len(placed)-1].page + 1
+	}
+	pages := make([][]op, n)
+	pages[0] = append(pages[0], headOps...)
+	add := func(p int, ops []op, top float64) {
+		for _, o := range ops {
+			o.y += top
+			o.y2 += top
+			pages[p] = append(pages[p], o)
+		}
+	}
+	for _, pl := range placed {
+		r := &fl.rows[pl.row]
+		top := pl.top
+		if pl.withHeader {
+			add(pl.page, r.header.ops, top)
+			top += r.header.h
+		}
+		add(pl.page, r.ops, top)
+	}
+	size := fl.page.FontSize
+	numTop := max(pageNumberTop, (fl.top-fl.lineHeight(size))/2)
+	for p := 1; p < n; p++ {
+		s := strconv.Itoa(p + 1)
+		w := mm(fl.face(regular).units(s), size)
+		pages[p] = append(pages[p], op{kind: opText, style: regular, size: size,
+			x: (fl.left+fl.right)/2 - w/2, y: numTop + fl.baseline(size), text: s})
+	}
+	return pages
+}

@@ -1,0 +1,312 @@
+package pdf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"codeberg.org/go-pdf/fpdf"
+)
+
+// Styles index Renderer.faces.
+const (
+	regular = iota
+	bold
+	italic
+	boldItalic
+	numStyles
+)
+
+var styleNames = [numStyles]string{"R", "B", "I", "BI"}
+
+// plane is one simple-font view of a subset: up to 223 runes besides the space, each
+// given a one-byte code. Code 32 is the space in every plane so that the Tw operator
+// justifies lines. A Russian order needs one plane per style (≈160 distinct characters);
+// more planes appear only for text with an unusually wide repertoire.
+type plane struct {
+	family string
+	cw     []int
+	diff   strings.Builder
+}
+
+// styleFont is one face as used by one document: its subset and planes.
+type styleFont struct {
+	face   *face
+	planes []*plane
+	// where maps a rune to its plane and code.
+	where map[rune]planeCode
+}
+
+type planeCode struct {
+	plane int
+	code  byte
+}
+
+// docFonts holds the fonts of one document.
+type docFonts struct {
+	styles [numStyles]*styleFont
+}
+
+// zlibPool keeps compressors: creating one costs ~1.2 MB and ~0.9 ms, more than the
+// whole render budget, while a Reset one costs nothing.
+var zlibPool = sync.Pool{New: func() any {
+	w, _ := zlib.NewWriterLevel(nil, zlib.DefaultCompression)
+	return w
+}}
+
+func deflate(data []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(data)/2 + 64)
+	w := zlibPool.Get().(*zlib.Writer)
+	w.Reset(&buf)
+	w.Write(data)
+	w.Close()
+	zlibPool.Put(w)
+	return buf.Bytes()
+}
+
+// newDocFonts subsets each used style to the runes the document draws and registers it
+// with pdf as a TrueType simple font whose font file is already compressed, so fpdf
+// copies it verbatim instead of parsing and subsetting a 400 KB TTF per document.
+func (r *Renderer) newDocFonts(pdf *fpdf.Fpdf, used *[numStyles]map[rune]struct{}) (*docFonts, error) {
+	df := &docFonts{}
+	for s := range numStyles {
+		if len(used[s]) == 0 {
+			continue
+		}
+		f := r.faces[s]
+		runes := make([]rune, 0, len(used[s])+1)
+		for ru := range used[s] {
+			runes = append(runes, ru)
+		}
+		if _, ok := used[s][' ']; !ok {
+			runes = append(runes, ' ')
+		}
+		slices.Sort(runes)
+		sf := &styleFont{face: f, where: make(map[rune]planeCode, len(runes))}
+		sf.assign(runes)
+
+		font := f.subset(runes)
+		sum := sha256.Sum256(font)
+		// A subset's PostScript name carries a six-letter tag (ISO 32000-1, 9.6.4); taking
+		// it from the subset's bytes keeps output deterministic.
+		var tag [7]byte
+		for i := range 6 {
+			tag[i] = 'A' + sum[i]%26
+		}
+		tag[6] = '+'
+		name := string(tag[:]) + f.psName
+		file := "f" + styleNames[s] + ".z"
+		z := deflate(font)
+		for pi, p := range sf.planes {
+			p.family = "f" + styleNames[s] + strconv.Itoa(pi)
+			def := fontDef{
+				Tp:   "TrueType",
+				Name: name,
+				Desc: fpdf.FontDescType{
+					Ascent: f.ascent, Descent: f.descent, CapHeight: f.capHeight, Flags: f.flags,
+					ItalicAngle: f.italicAngle, StemV: f.stemV,
+				},
+				Up: f.underlinePos, Ut: f.underlineT,
+				Cw: p.cw, Diff: p.diff.String(), File: file, OriginalSize: len(font),
+			}
+			def.Desc.FontBBox.Xmin, def.Desc.FontBBox.Ymin = f.bbox[0], f.bbox[1]
+			def.Desc.FontBBox.Xmax, def.Desc.FontBBox.Ymax = f.bbox[2], f.bbox[3]
+			js, err := json.Marshal(def)
+			if err != nil {
+				return nil, err
+			}
+			pdf.AddFontFromBytes(p.family, "", js, z)
+		}
+		df.styles[s] = sf
+	}
+	if err := pdf.Error(); err != nil {
+		return nil, fmt.Errorf("pdf: register fonts: %w", err)
+	}
+	return df, nil
+}
+
+// fontDef mirrors the JSON font definition fpdf reads in AddFontFromBytes.
+type fontDef struct {
+	Tp           string
+	Name         string
+	Desc         fpdf.FontDescType
+	Up, Ut       int
+	Cw           []int
+	Enc          string
+	Diff         string
+	File         string
+	OriginalSize int
+}
+
+// assign gives each rune a code. In the first plane printable ASCII keeps its own code
+// (the content stream stays readable), other runes take 127–255 and then the ASCII
+// codes left unused.
+func (sf *styleFont) assign(runes []rune) {
+	var p *plane
+	var free []byte
+	newPlane := func(first bool) {
+		p = &plane{cw: make([]int, 256)}
+		sf.planes = append(sf.planes, p)
+		free = free[:0]
+		for c := 127; c <= 255; c++ {
+			free = append(free, byte(c))
+		}
+		for c := 33; c <= 126; c++ {
+			if !first || !slices.Contains(runes, rune(c)) {
+				free = append(free, byte(c))
+			}
+		}
+		p.cw[32] = sf.face.width1000[sf.face.cmap[' ']]
+	}
+	newPlane(true)
+	type diffEntry struct {
+		code byte
+		r    rune
+	}
+	var diffs [][]diffEntry
+	diffs = append(diffs, nil)
+	for _, ru := range runes {
+		if ru == ' ' {
+			continue
+		}
+		g := sf.face.cmap[ru]
+		if len(sf.planes) == 1 && ru >= 33 && ru <= 126 {
+			sf.where[ru] = planeCode{0, byte(ru)}
+			p.cw[ru] = sf.face.width1000[g]
+			continue
+		}
+		if len(free) == 0 {
+			newPlane(false)
+			diffs = append(diffs, nil)
+		}
+		code := free[0]
+		free = free[1:]
+		pi := len(sf.planes) - 1
+		sf.where[ru] = planeCode{pi, code}
+		p.cw[code] = sf.face.width1000[g]
+		diffs[pi] = append(diffs[pi], diffEntry{code, ru})
+	}
+	for pi, d := range diffs {
+		slices.SortFunc(d, func(a, b diffEntry) int { return int(a.code) - int(b.code) })
+		b := &sf.planes[pi].diff
+		prev := -2
+		for _, e := range d {
+			if int(e.code) != prev+1 {
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(strconv.Itoa(int(e.code)))
+			}
+			b.WriteString(" /")
+			b.WriteString(glyphName(e.r))
+			prev = int(e.code)
+		}
+	}
+}
+
+// glyphName names a rune the way the Adobe Glyph List specification allows (uniXXXX for
+// the BMP), which is how a reader maps our codes back to Unicode for text extraction.
+func glyphName(r rune) string {
+	if n, ok := asciiNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("uni%04X", r)
+}
+
+// asciiNames are the AGL names of printable ASCII, needed when a plane moves ASCII
+// characters to other codes.
+var asciiNames = func() map[rune]string {
+	names := strings.Fields(`space exclam quotedbl numbersign dollar percent ampersand quotesingle
+		parenleft parenright asterisk plus comma hyphen period slash zero one two three four five
+		six seven eight nine colon semicolon less equal greater question at`)
+	m := make(map[rune]string, 95)
+	for i, n := range names {
+		m[rune(32+i)] = n
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		m[c] = string(c)
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		m[c] = string(c)
+	}
+	for i, n := range strings.Fields(`bracketleft backslash bracketright asciicircum underscore grave`) {
+		m[rune(91+i)] = n
+	}
+	for i, n := range strings.Fields(`braceleft bar braceright asciitilde`) {
+		m[rune(123+i)] = n
+	}
+	return m
+}()
+
+// run is a piece of a line drawn with one plane.
+type run struct {
+	plane  int
+	text   []byte
+	units  int // advance in 1/1000 em, spaces included
+	spaces int
+}
+
+// encode splits normalized text into runs of one plane each.
+func (sf *styleFont) encode(s string, runs []run) []run {
+	runs = runs[:0]
+	cur := -1
+	for _, ru := range s {
+		var pc planeCode
+		if ru == ' ' {
+			pc = planeCode{max(cur, 0), ' '}
+		} else {
+			pc = sf.where[ru]
+		}
+		if pc.plane != cur {
+			runs = append(runs, run{plane: pc.plane})
+			cur = pc.plane
+		}
+		rn := &runs[len(runs)-1]
+		rn.text = append(rn.text, pc.code)
+		rn.units += sf.planes[pc.plane].cw[pc.code]
+		if pc.code == ' ' {
+			rn.spaces++
+		}
+	}
+	return runs
+}
+
+// normalize replaces what the face cannot draw: control characters and invisible
+// format characters go, tabs become spaces, missing glyphs become '?' (PDF/A forbids
+// drawing .notdef).
+func (f *face) normalize(s string) string {
+	ok := true
+	for _, ru := range s {
+		if _, has := f.cmap[ru]; !has && ru != ' ' && ru != '\n' {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, ru := range s {
+		switch {
+		case ru == ' ' || ru == '\n':
+		case ru == '\t':
+			ru = ' '
+		case ru == '\u00ad' || ru == '\u200b' || ru == '\ufeff' || ru < 32:
+			continue
+		default:
+			if _, has := f.cmap[ru]; !has {
+				ru = '?'
+			}
+		}
+		b.WriteRune(ru)
+	}
+	return b.String()
+}
