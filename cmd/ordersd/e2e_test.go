@@ -361,6 +361,7 @@ func TestRestartWithQueuedJobs(t *testing.T) {
 
 	wcfg := cfg
 	wcfg.Role = "worker"
+	wcfg.Addr = "127.0.0.1:0"
 	startService(t, wcfg)
 	cfg.Role = "api"
 	_, admin2 := startService(t, cfg)

@@ -68,7 +68,12 @@ func tokenCreate(args []string) error {
 	var cfg config
 	var org, role, name string
 	fs := flag.NewFlagSet("ordersd token create", flag.ContinueOnError)
-	bindFlags(fs, &cfg)
+	// Only the flags that find the registry; --role here is the token's role.
+	var all config
+	bindFlags(flag.NewFlagSet("", flag.ContinueOnError), &all)
+	cfg.Role, cfg.Replicas, cfg.MaxBody = "all", 1, all.MaxBody
+	fs.StringVar(&cfg.DataDir, "data", all.DataDir, "data directory of the SQLite registry ("+envName("data")+")")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", all.DatabaseURL, "PostgreSQL URL ("+envName("database-url")+")")
 	fs.StringVar(&org, "org", "", "organization id the token acts for (empty for admin)")
 	fs.StringVar(&role, "role", "", "clerk, head, archivist or admin")
 	fs.StringVar(&name, "name", "", "a note on whose token this is")

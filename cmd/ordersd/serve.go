@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"orders/internal/api"
 	"orders/internal/blob"
@@ -141,6 +142,23 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 			}
 		}()
 		log.Info("listening", "addr", s.listener.Addr().String(), "role", cfg.Role)
+	} else {
+		// A worker serves only health and metrics, so an orchestrator can probe it too.
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, `{"status":"ok"}`) })
+		mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+			if err := s.store.Ping(r.Context()); err != nil || !s.nc.IsConnected() {
+				http.Error(w, `{"status":"not ready"}`, http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, `{"status":"ok"}`)
+		})
+		mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+		if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, err
+		}
+		s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = s.httpSrv.Serve(s.listener) }()
 	}
 	return s, nil
 }

@@ -1,0 +1,136 @@
+// Command orderctl is the command-line client of the order document service.
+//
+//	orderctl render [--out DIR] FILE.json...      render drafts offline to FILE.pdf and FILE.docx
+//	orderctl submit --server URL FILE.json        submit a draft, wait, print its status
+//	orderctl get --server URL ID [--pdf F]        show an order, optionally download its PDF
+//	orderctl bench --server URL -n N -c C         load test: submit N orders with C clients
+//
+// The server and token may also come from ORDERS_SERVER and ORDERS_TOKEN.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"orders/internal/layout"
+	"orders/internal/order"
+	"orders/internal/render"
+	"orders/templates"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "render":
+		err = renderCmd(os.Args[2:])
+	case "submit":
+		err = submitCmd(os.Args[2:])
+	case "get":
+		err = getCmd(os.Args[2:])
+	case "bench":
+		err = benchCmd(os.Args[2:])
+	case "-h", "--help", "help":
+		usage()
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "orderctl: unknown command %q\n", os.Args[1])
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "orderctl:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage:
+  orderctl render [--out DIR] FILE.json...
+  orderctl submit [--server URL] [--token T] FILE.json
+  orderctl get [--server URL] [--token T] [--pdf FILE] [--docx FILE] ID
+  orderctl bench [--server URL] [--token T] [-n N] [-c C] [--draft FILE.json]
+`)
+}
+
+var errBadDrafts = errors.New("some drafts have problems")
+
+// renderCmd renders drafts offline: no server, the same layout and renderers as the workers.
+func renderCmd(args []string) error {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	out := fs.String("out", ".", "output directory")
+	marginLeft := fs.Float64("margin-left", 0, "left margin in mm (default 30)")
+	spacing := fs.Float64("line-spacing", 0, "line spacing (default 1.0)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("render: name at least one FILE.json")
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	r := render.New(layout.Options{Left: *marginLeft, LineSpacing: *spacing})
+	failed := false
+	for _, file := range fs.Args() {
+		if err := renderFile(r, file, *out); err != nil {
+			failed = true
+			fmt.Fprintf(os.Stderr, "%s:\n", file)
+			if ps, ok := order.AsProblems(err); ok {
+				for _, p := range ps {
+					fmt.Fprintf(os.Stderr, "  %s\n", p)
+				}
+			} else {
+				fmt.Fprintf(os.Stderr, "  %v\n", err)
+			}
+		}
+	}
+	if failed {
+		return errBadDrafts
+	}
+	return nil
+}
+
+func renderFile(r *render.Renderer, file, outDir string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	d, err := order.Decode(data)
+	if err != nil {
+		return err
+	}
+	if d.Letterhead == nil {
+		return order.Problems{{Path: "letterhead", Message: "required to render offline (a stored organization needs the server)"}}
+	}
+	pdf, docx, err := r.Render(d, time.Now())
+	if err != nil {
+		return err
+	}
+	base := filepath.Join(outDir, strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	if err := os.WriteFile(base+".pdf", pdf, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(base+".docx", docx, 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("%s.pdf (%d bytes), %s.docx (%d bytes)\n", base, len(pdf), base, len(docx))
+	return nil
+}
+
+// balashikha is the default draft of bench: the reference order, letterhead included.
+var balashikha = func() []byte {
+	data, err := templates.Examples.ReadFile("examples/balashikha.json")
+	if err != nil {
+		panic(err)
+	}
+	return data
+}()
