@@ -29,8 +29,8 @@ type face struct {
 	// fastWidth holds width1000 for the runes an order mostly uses (Latin, Cyrillic),
 	// -1 where the font lacks a glyph, so measuring avoids map lookups.
 	fastWidth [0x500]int32
-	advance []uint16 // per glyph, font units
-	lsb     []int16  // per glyph, font units
+	advance   []uint16 // per glyph, font units
+	lsb       []int16  // per glyph, font units
 	// width1000 caches advance→1/1000 em rounded the way the PDF /Widths array carries
 	// it, so measured lines and drawn lines agree to the unit.
 	width1000 []int

@@ -73,15 +73,10 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 	if doc == nil {
 		return nil, errors.New("pdf: nil document")
 	}
-	page, err := pageOf(doc.Page)
+	pages, err := r.compose(doc)
 	if err != nil {
 		return nil, err
 	}
-	fl := &flow{r: r, page: page, left: page.Left, right: pageW - page.Right, top: page.Top, bottom: pageH - page.Bottom}
-	headOps, y := fl.head(doc.Head)
-	fl.blocks(doc.Body)
-	pages := fl.pages(headOps, fl.paginate(y))
-
 	var used [numStyles]map[rune]struct{}
 	for _, ops := range pages {
 		for _, o := range ops {
@@ -103,12 +98,7 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 	}
 	created = created.UTC().Truncate(time.Second)
 
-	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
-	// fpdf deflates each page with a fresh zlib writer (~1.2 MB, ~0.9 ms apiece); page
-	// text in a simple font is ~10 KB a page, cheaper to store than to compress that way.
-	pdf.SetCompression(false)
-	// Per-document setters only: the SetDefault* functions are package globals.
-	pdf.SetCatalogSort(true)
+	pdf := newFpdf()
 	pdf.SetCreationDate(created)
 	pdf.SetModificationDate(created)
 	pdf.SetTitle(doc.Meta.Title, true)
@@ -118,8 +108,6 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 	pdf.SetProducer(producer, false)
 	pdf.SetLang("ru-RU")
 	pdf.SetXmpMetadata(xmpPacket(doc.Meta, created))
-	pdf.SetAutoPageBreak(false, 0)
-	pdf.SetMargins(0, 0, 0)
 
 	df, err := r.newDocFonts(pdf, &used)
 	if err != nil {
@@ -140,6 +128,32 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	return finishPDFA(buf.Bytes(), opt.DocumentID)
+}
+
+func newFpdf() *fpdf.Fpdf {
+	pdf := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "mm", SizeStr: "A4"})
+	// fpdf deflates each page with a fresh zlib writer (~1.2 MB, ~0.9 ms apiece); page
+	// text in a simple font is ~10 KB a page, cheaper to store than to compress that way.
+	pdf.SetCompression(false)
+	// Per-document setters only: the SetDefault* functions are package globals.
+	pdf.SetCatalogSort(true)
+	// Pagination is ours; fpdf must never break a page on its own.
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetMargins(0, 0, 0)
+	return pdf
+}
+
+// compose lays the document out: head, body rows, pages, page numbers. Nothing is
+// drawn before the whole document is measured, so keep-with-next can move rows.
+func (r *Renderer) compose(doc *layout.Doc) ([][]op, error) {
+	page, err := pageOf(doc.Page)
+	if err != nil {
+		return nil, err
+	}
+	fl := &flow{r: r, page: page, left: page.Left, right: pageW - page.Right, top: page.Top, bottom: pageH - page.Bottom}
+	headOps, y := fl.head(doc.Head)
+	fl.blocks(doc.Body)
+	return fl.pages(headOps, fl.paginate(y)), nil
 }
 
 // pageOf fills unset page settings with the ГОСТ defaults and rejects impossible ones.
