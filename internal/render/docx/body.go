@@ -28,16 +28,22 @@ func (w *body) blocks(bs []layout.Block) {
 	prevTable := false
 	for i := range bs {
 		bl := &bs[i]
+		if i+1 < len(bs) && bs[i+1].AtPageBottom && !bl.KeepWithNext {
+			// The executor mark never starts a page on its own.
+			cp := *bl
+			cp.KeepWithNext = true
+			bl = &cp
+		}
 		switch bl.Kind {
 		case layout.TableBlock:
 			if bl.Table == nil {
 				continue
 			}
 			if bl.SpaceBefore > 0 {
-				w.spacer(bl.SpaceBefore, bl.PageBreakBefore)
+				w.spacer(bl.SpaceBefore, bl.PageBreakBefore, true)
 			} else if prevTable || bl.PageBreakBefore {
 				// Word glues adjacent tables into one; a paragraph keeps them apart.
-				w.spacer(0, bl.PageBreakBefore)
+				w.spacer(0, bl.PageBreakBefore, true)
 			}
 			w.table(bl.Table)
 			prevTable = true
@@ -45,13 +51,16 @@ func (w *body) blocks(bs []layout.Block) {
 		case layout.SignatureBlock:
 			w.signature(bl)
 		default:
+			// AtPageBottom (the executor mark) stays in the flow after the signature:
+			// a frame anchored to the bottom margin pushed the text before it to the next
+			// page in LibreOffice, and a clerk edits a plain paragraph more easily.
 			w.paragraph(bl)
 		}
 		prevTable = false
 	}
 	if prevTable {
 		// Word wants a paragraph between a table and the end of the document.
-		w.spacer(0, false)
+		w.spacer(0, false, false)
 	}
 }
 
@@ -67,11 +76,6 @@ func (w *body) pPr(bl *layout.Block, tabs bool, size int) {
 	}
 	if bl.PageBreakBefore {
 		w.s(`<w:pageBreakBefore/>`)
-	}
-	if bl.AtPageBottom {
-		// A frame anchored to the bottom margin puts the executor mark at the foot of the
-		// page on which the text ends, as ГОСТ wants, without guessing line counts.
-		w.s(`<w:framePr w:wrap="notBeside" w:vAnchor="margin" w:hAnchor="margin" w:xAlign="left" w:yAlign="bottom"/>`)
 	}
 	if bl.List != nil {
 		id, lvl := w.nums.numID(bl.List)
@@ -205,8 +209,11 @@ func (w *body) signature(bl *layout.Block) {
 
 // spacer is an empty paragraph of exactly the given number of lines of text, standing for
 // the space before a table (tables have no spacing of their own).
-func (w *body) spacer(lines float64, pageBreak bool) {
-	w.s(`<w:p><w:pPr><w:keepNext/>`)
+func (w *body) spacer(lines float64, pageBreak, keepNext bool) {
+	w.s(`<w:p><w:pPr>`)
+	if keepNext {
+		w.s(`<w:keepNext/>`)
+	}
 	if pageBreak {
 		w.s(`<w:pageBreakBefore/>`)
 	}
