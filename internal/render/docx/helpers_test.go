@@ -12,6 +12,7 @@ import (
 
 	"orders/internal/layout"
 	"orders/internal/order"
+	"orders/templates"
 )
 
 // A case is a draft as the tests render it.
@@ -190,3 +191,5 @@ type orderDraft = order.Draft
 func decodeDraft(b []byte) (*order.Draft, error) { return order.Decode(b) }
 
 func newZip(w io.Writer) *zip.Writer { return zip.NewWriter(w) }
+
+func builtinTemplate(name string) ([]byte, error) { return templates.Letterhead.ReadFile(name) }
