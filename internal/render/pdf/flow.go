@@ -60,6 +60,10 @@ type row struct {
 	ops    []op // y relative to the row's top
 	// header is the table header drawn above this row when it opens a page.
 	header *row
+	// grid holds the column edges of a table row, whose rules are drawn once the row is
+	// placed; contPrev/contNext mark slices of a row taller than a page.
+	grid               []float64
+	contPrev, contNext bool
 }
 
 // tline is a line produced by the line breaker.
@@ -321,8 +325,6 @@ func (fl *flow) table(b layout.Block) {
 	}
 	size := fl.page.SmallSize
 	lh, base := fl.lineHeight(size), fl.baseline(size)
-	// Room for a slice of an oversized row: a page minus the repeated header.
-	bodyH := fl.bottom - fl.top
 
 	mkRow := func(cells []string, header bool) [][]op {
 		// Lines of every cell, each cell's lines as ops relative to the cell's first line.
@@ -352,39 +354,61 @@ func (fl *flow) table(b layout.Block) {
 		}
 		return cellLines
 	}
-	// slices turns cell lines into rows of at most maxLines lines each.
-	slices := func(cellLines [][]op, maxLines int) []row {
+	edges := make([]float64, 0, cols+1)
+	edges = append(edges, boxL)
+	for _, w := range widths {
+		edges = append(edges, edges[len(edges)-1]+w)
+	}
+	// rowsOf makes one row of a table row, or, when it is taller than a page can hold,
+	// one row per line so that it fills the page it starts on and runs on to the next;
+	// such slices draw the rules between them only where a page ends.
+	rowsOf := func(cellLines [][]op, room float64) []row {
 		n := 1
 		for _, c := range cellLines {
 			n = max(n, len(c))
 		}
-		var rows []row
-		for from := 0; from < n; from += maxLines {
-			to := min(from+maxLines, n)
-			h := float64(to-from)*lh + 2*cellPadY
-			r := row{h: h}
+		place := func(r *row, from, to int, top float64) {
 			for _, c := range cellLines {
 				for i := from; i < to && i < len(c); i++ {
 					o := c[i]
-					o.y = cellPadY + float64(i-from)*lh + base
+					o.y = top + float64(i-from)*lh + base
 					r.ops = append(r.ops, o)
 				}
 			}
-			r.ops = append(r.ops, fl.grid(boxL, widths, h)...)
-			rows = append(rows, r)
+		}
+		if h := float64(n)*lh + 2*cellPadY; h <= room {
+			r := row{h: h, grid: edges}
+			place(&r, 0, n, cellPadY)
+			return []row{r}
+		}
+		rows := make([]row, n)
+		for i := range rows {
+			r := &rows[i]
+			r.h, r.grid = lh, edges
+			r.contPrev, r.contNext = i > 0, i < n-1
+			r.keepWithPrev = i == 1 || (i > 0 && i == n-1)
+			top := 0.0
+			if i == 0 {
+				r.h += cellPadY
+				top = cellPadY
+			}
+			if i == n-1 {
+				r.h += cellPadY
+			}
+			place(r, i, i+1, top)
 		}
 		return rows
 	}
-	maxLines := max(int((bodyH-2*cellPadY)/lh), 1)
 	var header *row
+	room := fl.bottom - fl.top
 	if len(t.Header) > 0 {
-		hr := slices(mkRow(t.Header, true), maxLines)
+		hr := rowsOf(mkRow(t.Header, true), room)
 		header = &hr[0]
 		fl.rows = append(fl.rows, hr...)
-		maxLines = max(int((bodyH-header.h-2*cellPadY)/lh), 1)
+		room -= header.h
 	}
 	for i, cells := range t.Rows {
-		for j, r := range slices(mkRow(cells, false), maxLines) {
+		for j, r := range rowsOf(mkRow(cells, false), room) {
 			r.header = header
 			if i == 0 && j == 0 && header != nil {
 				r.keepWithPrev, r.header = true, nil
@@ -394,21 +418,19 @@ func (fl *flow) table(b layout.Block) {
 	}
 }
 
-// grid draws the borders of one table row of height h.
-func (fl *flow) grid(x float64, widths []float64, h float64) []op {
-	total := 0.0
-	for _, w := range widths {
-		total += w
+// rules draws the borders of a table row placed at top: verticals at every column
+// edge, and the horizontals unless the row continues a slice on the same page.
+func rules(r *row, top float64, openTop, openBottom bool) []op {
+	var ops []op
+	first, last := r.grid[0], r.grid[len(r.grid)-1]
+	if !openTop {
+		ops = append(ops, op{kind: opLine, x: first, y: top, x2: last, y2: top})
 	}
-	ops := []op{
-		{kind: opLine, x: x, y: 0, x2: x + total, y2: 0},
-		{kind: opLine, x: x, y: h, x2: x + total, y2: h},
+	if !openBottom {
+		ops = append(ops, op{kind: opLine, x: first, y: top + r.h, x2: last, y2: top + r.h})
 	}
-	cx := x
-	ops = append(ops, op{kind: opLine, x: cx, y: 0, x2: cx, y2: h})
-	for _, w := range widths {
-		cx += w
-		ops = append(ops, op{kind: opLine, x: cx, y: 0, x2: cx, y2: h})
+	for _, x := range r.grid {
+		ops = append(ops, op{kind: opLine, x: x, y: top, x2: x, y2: top + r.h})
 	}
 	return ops
 }
@@ -565,14 +587,20 @@ func (fl *flow) pages(headOps []op, placed []placement) [][]op {
 			pages[p] = append(pages[p], o)
 		}
 	}
-	for _, pl := range placed {
+	for k, pl := range placed {
 		r := &fl.rows[pl.row]
 		top := pl.top
 		if pl.withHeader {
 			add(pl.page, r.header.ops, top)
+			pages[pl.page] = append(pages[pl.page], rules(r.header, top, false, false)...)
 			top += r.header.h
 		}
 		add(pl.page, r.ops, top)
+		if r.grid != nil {
+			firstOnPage := k == 0 || placed[k-1].page != pl.page
+			lastOnPage := k == len(placed)-1 || placed[k+1].page != pl.page
+			pages[pl.page] = append(pages[pl.page], rules(r, top, r.contPrev && !firstOnPage, r.contNext && !lastOnPage)...)
+		}
 	}
 	for p := range pages {
 		pages[p] = mergeRules(pages[p])

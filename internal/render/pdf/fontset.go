@@ -258,11 +258,12 @@ func (sf *styleFont) encode(s string, runs []run) []run {
 	runs = runs[:0]
 	cur := -1
 	for _, ru := range s {
-		var pc planeCode
-		if ru == ' ' {
+		pc, ok := sf.where[ru]
+		switch {
+		case ru == ' ':
 			pc = planeCode{max(cur, 0), ' '}
-		} else {
-			pc = sf.where[ru]
+		case !ok:
+			continue // a line break left in single-line text: nothing to draw
 		}
 		if pc.plane != cur {
 			runs = append(runs, run{plane: pc.plane})

@@ -87,7 +87,9 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 				used[o.style] = make(map[rune]struct{}, 160)
 			}
 			for _, ru := range o.text {
-				used[o.style][ru] = struct{}{}
+				if ru >= ' ' {
+					used[o.style][ru] = struct{}{}
+				}
 			}
 		}
 	}
