@@ -660,3 +660,18 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// Placeholders work in headers too (a header of page 2 naming the organization).
+func TestHeaderPlaceholder(t *testing.T) {
+	tmpl := rezip(t, gen.Centered(), func(name string, data []byte) []byte {
+		if name == "word/header1.xml" {
+			return bytes.Replace(data, []byte(`<w:r><w:fldChar w:fldCharType="begin"/>`),
+				[]byte(`<w:r><w:t xml:space="preserve">{organization} — </w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/>`), 1)
+		}
+		return nil
+	})
+	_, parts := unzip(t, mustRender(t, caseByName(t, "balashikha").layout(t), Options{Template: tmpl}))
+	if got := text(t, parts["word/header1.xml"]); got != "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ — 2\n" {
+		t.Errorf("header text %q", got)
+	}
+}

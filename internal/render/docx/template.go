@@ -88,13 +88,12 @@ type part struct {
 	name string
 	// raw is the deflated content of a part that never changes, with its CRC and size,
 	// so that it is copied into every document without compressing it again.
-	raw        []byte
-	crc        uint32
-	size       uint64
-	segs       []segment // a part filled per document
-	numbering  bool      // numbering.xml, generated per document
-	core       bool      // docProps/core.xml, generated per document
-	isTemplate bool      // a part taken from the template (not added)
+	raw       []byte
+	crc       uint32
+	size      uint64
+	segs      []segment // a part filled per document
+	numbering bool      // numbering.xml, generated per document
+	core      bool      // docProps/core.xml, generated per document
 }
 
 // prepared is a letterhead template analysed once and reused for every document.
@@ -185,7 +184,6 @@ func prepare(tmpl []byte) (*prepared, error) {
 	bodies := 0
 	for _, name := range order {
 		pt := part{name: name}
-		_, pt.isTemplate = byName[name]
 		var static []byte
 		switch {
 		case name == "[Content_Types].xml":
@@ -281,9 +279,8 @@ type frame struct {
 
 // paraInfo is what analyse remembers of a paragraph until its container closes.
 type paraInfo struct {
-	start, end int
-	text       strings.Builder
-	hasSectPr  bool
+	text      strings.Builder
+	hasSectPr bool
 }
 
 // analyse checks one filled part (well-formed, no placeholder left) and finds its holes.
@@ -338,7 +335,7 @@ func (p *prepared) analyse(name string, data []byte) ([]segment, int, error) {
 			if t.Name.Space == nsW {
 				switch t.Name.Local {
 				case "p":
-					f.para = &paraInfo{start: off}
+					f.para = &paraInfo{}
 				case "t":
 					inT = true
 				case "tbl":
