@@ -6,9 +6,6 @@ import (
 	"orders/internal/layout"
 )
 
-// firstIndent is 1.25 cm, the paragraph indent of ГОСТ Р 7.0.97, in twips.
-const firstIndent = 709
-
 // body writes the blocks of a layout as WordprocessingML body content.
 type body struct {
 	b         []byte
