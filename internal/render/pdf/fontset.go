@@ -211,10 +211,15 @@ func (sf *styleFont) assign(runes []rune) {
 	}
 }
 
-// glyphName names a rune the way the Adobe Glyph List specification allows (uniXXXX for
-// the BMP), which is how a reader maps our codes back to Unicode for text extraction.
+// glyphName names a rune for /Differences, which is how a reader maps our codes back
+// to Unicode (text extraction) and to glyphs (through the font's (3,1) cmap). PDF/A
+// wants names from the Adobe Glyph List («afii10017» for «А»); characters outside the
+// code pages fpdf ships maps for get the AGL specification's uniXXXX form.
 func glyphName(r rune) string {
 	if n, ok := asciiNames[r]; ok {
+		return n
+	}
+	if n, ok := aglNames[r]; ok {
 		return n
 	}
 	return fmt.Sprintf("uni%04X", r)
