@@ -21,10 +21,12 @@ type Options struct {
 // DefaultPage is the ГОСТ Р 7.0.97 page of an order kept over 10 years.
 var DefaultPage = Page{Top: 20, Right: 10, Bottom: 20, Left: 30, FontSize: 14, SmallSize: 12, LineSpacing: 1, FirstIndent: 12.5}
 
-// Blank lines printed in place of a draft's date and number.
+// Blank lines printed in place of a draft's date and number. The corner letterhead has
+// 80 mm for the date and the number together, so its blank is shorter.
 const (
-	BlankDate   = "«____» ____________ 20___ г."
-	BlankNumber = "______"
+	BlankDate       = "«____» ____________ 20___ г."
+	BlankDateCorner = "«___» _______ 20__ г."
+	BlankNumber     = "______"
 )
 
 // List IDs: 1 is the operative part; appendix i (0-based) uses 2+i.
@@ -110,6 +112,9 @@ func (b *builder) add(bl Block) { b.doc.Body = append(b.doc.Body, bl) }
 func (b *builder) dates() error {
 	d := b.d
 	b.date, b.number = BlankDate, BlankNumber
+	if d.Letterhead.Layout == "corner" {
+		b.date = BlankDateCorner
+	}
 	if d.Date != "" {
 		t, err := time.Parse(time.DateOnly, d.Date)
 		if err != nil {
