@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"codeberg.org/go-pdf/fpdf"
 )
@@ -300,6 +301,18 @@ func (f *face) drawable(s string) bool {
 	return true
 }
 
+// fallback stands in for a character the face lacks: other spaces keep the no-break
+// meaning they usually carry (U+202F in «5 000»), hyphens become hyphen-minus.
+func fallback(r rune) rune {
+	switch {
+	case unicode.Is(unicode.Zs, r):
+		return '\u00a0'
+	case r == '\u2010' || r == '\u2011':
+		return '-'
+	}
+	return '?'
+}
+
 // normalize replaces what the face cannot draw: control characters and invisible
 // format characters go, tabs become spaces, missing glyphs become '?' (PDF/A forbids
 // drawing .notdef).
@@ -314,11 +327,11 @@ func (f *face) normalize(s string) string {
 		case ru == ' ' || ru == '\n':
 		case ru == '\t':
 			ru = ' '
-		case ru == '\u00ad' || ru == '\u200b' || ru == '\ufeff' || ru < 32:
-			continue
+		case ru < 32 || unicode.In(ru, unicode.Cf, unicode.Variation_Selector):
+			continue // soft hyphens, zero-width and direction marks, emoji selectors
 		default:
 			if _, has := f.cmap[ru]; !has {
-				ru = '?'
+				ru = fallback(ru)
 			}
 		}
 		b.WriteRune(ru)
