@@ -35,6 +35,21 @@ func tool(t *testing.T, name string) string {
 	return p
 }
 
+// optionalTool finds a checker that adds confidence but is not required (pdfcpu is a Go
+// tool: go install github.com/pdfcpu/pdfcpu/cmd/pdfcpu@latest).
+func optionalTool(name string) string {
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		p := filepath.Join(home, "go", "bin", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
 func writePDF(t *testing.T, data []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "doc.pdf")

@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,12 +37,16 @@ const outputIntent = "/OutputIntents [<</Type /OutputIntent /S /GTS_PDFA1 " +
 	"/OutputConditionIdentifier (sRGB IEC61966-2.1) /RegistryName (http://www.color.org) " +
 	"/Info (sRGB IEC61966-2.1) /DestOutputProfile %d 0 R>>]\n"
 
-var errLayout = errors.New("pdf: unexpected fpdf output layout")
+var (
+	errLayout = errors.New("pdf: unexpected fpdf output layout")
+	infoDate  = regexp.MustCompile(`(/(?:CreationDate|ModDate) \(D:\d{14})\)`)
+)
 
-// finishPDFA completes fpdf's file as PDF/A-2b. fpdf writes the catalog as the last
-// object, then the xref table and the trailer, so the edit is confined to that tail
-// and every earlier object keeps its offset:
+// finishPDFA completes fpdf's file as PDF/A-2b. fpdf ends the file with the Info
+// dictionary, the catalog, the xref table and the trailer, so the edit is confined to
+// that tail and every earlier object keeps its offset:
 //   - the header says %PDF-1.7 instead of 1.3 (same length, in place);
+//   - the Info dates gain the UTC zone the XMP dates carry;
 //   - the catalog gains /OutputIntents with the sRGB profile, appended as a new object;
 //   - the xref table gains that object, and the trailer gains /ID.
 //
@@ -87,9 +92,19 @@ func finishPDFA(data []byte, id string) ([]byte, error) {
 		return nil, errLayout
 	}
 
+	infoOff, ok := atoiLine(entries[info*entryLen : info*entryLen+10])
+	infoHead := strconv.Itoa(info) + " 0 obj\n<<\n"
+	if !ok || info != root-1 || infoOff >= catOff || !bytes.HasPrefix(data[infoOff:], []byte(infoHead)) {
+		return nil, errLayout
+	}
+
 	icc := iccObject()
 	out := make([]byte, 0, len(data)+len(icc)+512)
-	out = append(out, data[:catOff+len(catHead)]...)
+	out = append(out, data[:infoOff]...)
+	// fpdf writes Info dates without a zone; the XMP copy says UTC, so say it here too.
+	out = append(out, infoDate.ReplaceAll(data[infoOff:catOff], []byte("${1}Z00'00')"))...)
+	newCatOff := len(out)
+	out = append(out, catHead...)
 	out = fmt.Appendf(out, outputIntent, n)
 	out = append(out, data[catOff+len(catHead):xrefOff]...)
 	iccOff := len(out)
@@ -97,7 +112,8 @@ func finishPDFA(data []byte, id string) ([]byte, error) {
 	out = append(out, icc...)
 	newXref := len(out)
 	out = fmt.Appendf(out, "xref\n0 %d\n", n+1)
-	out = append(out, entries...)
+	out = append(out, entries[:root*entryLen]...)
+	out = fmt.Appendf(out, "%010d 00000 n \n", newCatOff)
 	out = fmt.Appendf(out, "%010d 00000 n \n", iccOff)
 
 	var idHex string
@@ -131,7 +147,7 @@ func trailerRef(trailer, key string) (int, bool) {
 
 // xmpPacket is the metadata stream PDF/A wants, mirroring the Info dictionary fpdf
 // writes: title, author (dc:creator), subject (dc:description), tool, producer and
-// dates. fpdf prints Info dates without a zone; both sides carry the same UTC time.
+// dates, all in UTC (finishPDFA adds the zone to the Info dates).
 func xmpPacket(m layout.Meta, t time.Time) []byte {
 	var b bytes.Buffer
 	esc := func(s string) {

@@ -489,6 +489,11 @@ func TestValidPDF(t *testing.T) {
 					t.Errorf("font not embedded as a subset: %s", l)
 				}
 			}
+			if pdfcpu := optionalTool("pdfcpu"); pdfcpu != "" {
+				if out, err := exec.Command(pdfcpu, "validate", "-m", "strict", path).CombinedOutput(); err != nil {
+					t.Errorf("pdfcpu validate: %v\n%s", err, out)
+				}
+			}
 			out, err = exec.Command(pdfinfo, "-meta", path).CombinedOutput()
 			if err != nil {
 				t.Fatalf("pdfinfo: %v", err)
@@ -500,7 +505,7 @@ func TestValidPDF(t *testing.T) {
 			}
 			out, _ = exec.Command(pdfinfo, path).CombinedOutput()
 			for _, want := range []string{"Title:           " + doc.Meta.Title, "Author:          " + doc.Meta.Author,
-				"PDF version:     1.7", "CreationDate:    Thu Sep 22 10:00:00 2022"} {
+				"PDF version:     1.7", "CreationDate:    Thu Sep 22 10:00:00 2022 UTC"} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("pdfinfo lacks %q:\n%s", want, out)
 				}
@@ -584,9 +589,21 @@ func TestDeterministic(t *testing.T) {
 			t.Fatalf("render %d differs from the first", i)
 		}
 	}
-	later, _ := Render(doc, Options{CreationDate: fixed.Add(time.Hour)})
-	if bytes.Equal(later, want) {
-		t.Error("creation date not in the output")
+	// Documents rendered at once with different dates keep their own: no fpdf
+	// package-level default is touched per render.
+	dated := make([][]byte, 8)
+	for i := range dated {
+		wg.Go(func() { dated[i], _ = Render(doc, Options{CreationDate: fixed.Add(time.Duration(i) * time.Hour)}) })
+	}
+	wg.Wait()
+	for i, out := range dated {
+		stamp := fixed.Add(time.Duration(i) * time.Hour).Format("20060102150405")
+		if !bytes.Contains(out, []byte("/CreationDate (D:"+stamp)) {
+			t.Errorf("render %d lacks its creation date %s", i, stamp)
+		}
+		if i > 0 && bytes.Equal(out, want) {
+			t.Errorf("render %d: creation date not in the output", i)
+		}
 	}
 }
 

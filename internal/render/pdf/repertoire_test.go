@@ -54,7 +54,7 @@ func TestWideRepertoire(t *testing.T) {
 	if !strings.Contains(got, "Эмодзи ? и знак ? вне шрифта, 5 000 и 5-й.") {
 		t.Errorf("missing glyphs not replaced by «?»: %s", got)
 	}
-	if p, err := exec.LookPath("pdfcpu"); err == nil {
+	if p := optionalTool("pdfcpu"); p != "" {
 		path := writePDF(t, data)
 		if out, err := exec.Command(p, "validate", "-m", "strict", path).CombinedOutput(); err != nil {
 			t.Errorf("pdfcpu validate: %v\n%s", err, out)
