@@ -1,0 +1,751 @@
+package sign
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/subtle"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+)
+
+// Status is the outcome of a verification. The zero value is NotVerified,
+// so a Result that was never filled in cannot claim anything.
+type Status int
+
+const (
+	// NotVerified: the check could not be made here (GOST, an
+	// unsupported algorithm, no certificate). Says nothing either way.
+	NotVerified Status = iota
+	// Valid: the digest over the document and the signature over it were
+	// both computed here and matched.
+	Valid
+	// Invalid: the document or the signature does not match.
+	Invalid
+)
+
+func (s Status) String() string {
+	switch s {
+	case Valid:
+		return "valid"
+	case Invalid:
+		return "invalid"
+	default:
+		return "not_verified"
+	}
+}
+
+// MarshalText makes Status a readable JSON string.
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Result reports a verification for the user. Reason is in Russian and
+// says what was and was not checked.
+type Result struct {
+	Status             Status
+	Reason             string
+	Signer             CertInfo
+	SignedAt           *time.Time // the signer's signing-time attribute, unverified
+	DigestAlgorithm    string
+	SignatureAlgorithm string
+	CoversWholeFile    bool // PDF: the newest signature's ByteRange spans the whole file but its Contents
+
+	// DigestVerified: the document's digest was computed here and equals
+	// the one the signer signed. SignatureVerified: the signature itself
+	// was checked against the certificate's key. Valid needs both.
+	DigestVerified    bool
+	SignatureVerified bool
+
+	// Signatures holds one Result per signature when there are several
+	// (a PDF signed more than once, a CMS with co-signers); the fields
+	// above then summarize: the worst status, the newest PDF signature.
+	Signatures []Result
+}
+
+// Errors of VerifyPDF and VerifyDetached: input that holds no signature to
+// report on. A signature that is present but wrong is a Result, not an
+// error.
+var (
+	ErrNoSignature        = errors.New("sign: the PDF has no electronic signature")
+	ErrMalformedSignature = errors.New("sign: not a CMS/PKCS#7 signature")
+)
+
+const reasonTrustNotChecked = "Доверие к сертификату (цепочка до аккредитованного УЦ, отзыв) сервисом не проверялось."
+
+// VerifyDetached checks a detached CMS signature (a .sig file: DER, PEM or
+// bare base64, as КриптоПРО and similar tools save it) over data, the
+// stored PDF bytes.
+func VerifyDetached(data, sig []byte) (Result, error) {
+	der, err := decodeCMS(sig)
+	if err != nil {
+		return Result{}, err
+	}
+	return verifyCMS(der, data, true)
+}
+
+// decodeCMS accepts DER, PEM with any label, or bare base64 (with line
+// breaks), and returns DER cut to its outer length.
+func decodeCMS(sig []byte) ([]byte, error) {
+	s := bytes.TrimSpace(bytes.TrimPrefix(sig, []byte("\xef\xbb\xbf")))
+	if len(s) == 0 {
+		return nil, fmt.Errorf("%w: empty", ErrMalformedSignature)
+	}
+	var der []byte
+	switch {
+	case s[0] == 0x30:
+		der = s
+	case bytes.Contains(s, []byte("-----BEGIN")):
+		block, _ := pem.Decode(s)
+		if block == nil {
+			return nil, fmt.Errorf("%w: broken PEM", ErrMalformedSignature)
+		}
+		der = block.Bytes
+	default:
+		compact := bytes.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, s)
+		d, err := base64.StdEncoding.DecodeString(string(compact))
+		if err != nil {
+			d, err = base64.RawStdEncoding.DecodeString(string(compact))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: neither DER, PEM nor base64", ErrMalformedSignature)
+		}
+		der = d
+	}
+	if len(der) == 0 || der[0] != 0x30 {
+		return nil, fmt.Errorf("%w: does not start with an ASN.1 SEQUENCE", ErrMalformedSignature)
+	}
+	if n, ok := derLength(der); ok && n <= len(der) {
+		der = der[:n]
+	}
+	return der, nil
+}
+
+// derLength returns the length of the first TLV in b, false for BER's
+// indefinite length or a truncated header.
+func derLength(b []byte) (int, bool) {
+	if len(b) < 2 {
+		return 0, false
+	}
+	l := int(b[1])
+	if l < 0x80 {
+		return 2 + l, true
+	}
+	n := l & 0x7f
+	if n == 0 || n > 4 || len(b) < 2+n {
+		return 0, false
+	}
+	l = 0
+	for _, c := range b[2 : 2+n] {
+		l = l<<8 | int(c)
+	}
+	return 2 + n + l, true
+}
+
+// verifyCMS checks every SignerInfo of der over content. detachedAPI
+// allows a CMS that carries its own content (an "attached" .sig): that
+// content must then be content itself.
+func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
+	p7, err := parsePKCS7(der)
+	if err != nil {
+		if containsGOSTOID(der) {
+			// Unparseable, but clearly GOST: say what we can, claim nothing.
+			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + "."}, nil
+		}
+		return Result{}, fmt.Errorf("%w: %v", ErrMalformedSignature, err)
+	}
+	if len(p7.Signers) == 0 {
+		return Result{}, fmt.Errorf("%w: no SignerInfo", ErrMalformedSignature)
+	}
+	if len(p7.Content) > 0 {
+		if !allowAttached || !bytes.Equal(p7.Content, content) {
+			return Result{Status: Invalid, Reason: "подпись содержит другой документ, а не проверяемый файл."}, nil
+		}
+	}
+	raw := rawSignedAttrs(der)
+	results := make([]Result, len(p7.Signers))
+	for i := range p7.Signers {
+		var rawAttrs []byte
+		if i < len(raw) {
+			rawAttrs = raw[i]
+		}
+		results[i] = verifySigner(p7, i, rawAttrs, content)
+	}
+	return summarize(results, 0), nil
+}
+
+func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
+	defer func() { // pkcs7's BER converter indexes without bounds checks
+		if r := recover(); r != nil {
+			p7, err = nil, fmt.Errorf("pkcs7: %v", r)
+		}
+	}()
+	return pkcs7.Parse(der)
+}
+
+// verifySigner checks one SignerInfo. The order of the checks decides
+// what can be claimed: the digest first (a mismatch is definite whatever
+// the signature algorithm), then the signature where we can compute it.
+func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs, content []byte) Result {
+	si := p7.Signers[i]
+	var r Result
+	digestOID := si.DigestAlgorithm.Algorithm
+	sigOID := si.DigestEncryptionAlgorithm.Algorithm
+	r.DigestAlgorithm = digestName(digestOID)
+	r.SignatureAlgorithm = signatureName(sigOID)
+
+	cert := findCert(p7.Certificates, si.IssuerAndSerialNumber.IssuerName.FullBytes, si.IssuerAndSerialNumber.SerialNumber)
+	var keyOID asn1.ObjectIdentifier
+	if cert != nil {
+		r.Signer = certInfo(cert)
+		keyOID = spkiAlgorithm(cert)
+	}
+	var attrs []attribute
+	for _, a := range si.AuthenticatedAttributes {
+		attrs = append(attrs, attribute{Type: a.Type, Value: a.Value})
+	}
+	if t, ok := signingTime(attrs); ok {
+		r.SignedAt = &t
+	}
+	gost := isGOST(sigOID) || isGOST(keyOID)
+	if gost {
+		if isGOST(sigOID) {
+			r.SignatureAlgorithm = signatureName(sigOID)
+		} else {
+			r.SignatureAlgorithm = signatureName(keyOID)
+		}
+	}
+
+	// Digest.
+	if isGOST(digestOID) {
+		r.Status = NotVerified
+		r.Reason = gostReason(r.SignatureAlgorithm) + ". Хеш документа вычисляется по алгоритму " + r.DigestAlgorithm +
+			", который сервис тоже не поддерживает, поэтому не проверено и то, что подпись относится именно к этому файлу."
+		if !gost {
+			r.Reason = "алгоритм хеширования " + r.DigestAlgorithm + " не поддерживается сервисом; проверьте подпись в КриптоПРО. " +
+				"Не проверено ни соответствие подписи файлу, ни сама подпись."
+		}
+		return r
+	}
+	alg, ok := digestAlgorithms[digestOID.String()]
+	if !ok || alg.hash == 0 || !alg.hash.Available() {
+		r.Reason = "алгоритм хеширования " + r.DigestAlgorithm + " не поддерживается сервисом; подпись не проверена."
+		return r
+	}
+	h := alg.hash.New()
+	h.Write(content)
+	sum := h.Sum(nil)
+	if len(attrs) > 0 {
+		var md []byte
+		if !attrValue(attrs, oidAttrMessageDigest, &md) {
+			r.Status = Invalid
+			r.Reason = "в подписи нет атрибута messageDigest: она не связана с документом."
+			return r
+		}
+		if subtle.ConstantTimeCompare(md, sum) != 1 {
+			r.Status = Invalid
+			r.Reason = "документ не совпадает с подписанным: хеш (" + r.DigestAlgorithm + ") отличается — файл изменён после подписания или подпись относится к другому документу."
+			return r
+		}
+		r.DigestVerified = true
+	}
+
+	// Signature.
+	if gost {
+		r.Reason = gostReason(r.SignatureAlgorithm) + "."
+		if r.DigestVerified {
+			r.Reason += " Хеш документа (" + r.DigestAlgorithm + ") совпадает с подписанным, но сама подпись не проверена."
+		}
+		return r
+	}
+	if cert == nil {
+		r.Reason = "сертификат подписанта не включён в подпись, поэтому подпись не проверена."
+		if r.DigestVerified {
+			r.Reason += " Хеш документа совпадает с подписанным."
+		}
+		return r
+	}
+	var signed []byte
+	if len(attrs) > 0 {
+		enc, err := marshalAttrs(attrs)
+		if err != nil {
+			r.Status = Invalid
+			r.Reason = "подписанные атрибуты повреждены."
+			return r
+		}
+		signed = enc
+	} else {
+		signed = content
+	}
+	candidates := [][]byte{signed}
+	if len(attrs) > 0 && len(rawAttrs) > 0 && !bytes.Equal(rawAttrs, signed) {
+		// The signer's own encoding, if it was not canonical DER.
+		candidates = append([][]byte{rawAttrs}, candidates...)
+	}
+	var verr error
+	for _, c := range candidates {
+		if verr = checkSignature(cert, sigOID, alg.hash, si.DigestEncryptionAlgorithm, c, si.EncryptedDigest); verr == nil {
+			break
+		}
+	}
+	if errors.Is(verr, errUnsupportedSignature) {
+		r.Reason = "алгоритм подписи " + r.SignatureAlgorithm + " не поддерживается сервисом; подпись не проверена."
+		if r.DigestVerified {
+			r.Reason += " Хеш документа совпадает с подписанным."
+		}
+		return r
+	}
+	if verr != nil {
+		r.Status = Invalid
+		r.Reason = "подпись не соответствует документу или сертификату: проверка подписи " + r.SignatureAlgorithm + " не прошла."
+		return r
+	}
+	r.SignatureVerified = true
+	if len(attrs) == 0 {
+		r.DigestVerified = true // the signature was made over the content itself
+	}
+	if r.SignedAt != nil && (r.SignedAt.After(cert.NotAfter) || r.SignedAt.Before(cert.NotBefore)) {
+		r.Status = Invalid
+		r.Reason = fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
+			r.SignedAt.In(moscow).Format("02.01.2006 15:04"), cert.NotBefore.In(moscow).Format("02.01.2006"),
+			cert.NotAfter.In(moscow).Format("02.01.2006"))
+		return r
+	}
+	r.Status = Valid
+	r.Reason = "подпись верна: документ не изменялся после подписания. " + reasonTrustNotChecked
+	return r
+}
+
+var errUnsupportedSignature = errors.New("unsupported signature algorithm")
+
+func checkSignature(cert *x509.Certificate, sigOID asn1.ObjectIdentifier, digestHash crypto.Hash,
+	sigAlg pkix.AlgorithmIdentifier, signed, sig []byte) error {
+	hash := digestHash
+	if a, ok := signatureAlgorithms[sigOID.String()]; ok && a.hash != 0 {
+		hash = a.hash // ecdsa-with-SHA384 and the like name their own hash
+	}
+	digest := func(hash crypto.Hash) []byte {
+		h := hash.New()
+		h.Write(signed)
+		return h.Sum(nil)
+	}
+	switch pub := cert.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if sigOID.Equal(oidRSAPSS) {
+			opts, h, err := pssOptions(sigAlg)
+			if err != nil {
+				return errUnsupportedSignature
+			}
+			return rsa.VerifyPSS(pub, h, digest(h), sig, opts)
+		}
+		if signatureName(sigOID) != "RSA" {
+			return errUnsupportedSignature
+		}
+		return rsa.VerifyPKCS1v15(pub, hash, digest(hash), sig)
+	case *ecdsa.PublicKey:
+		if signatureName(sigOID) != "ECDSA" {
+			return errUnsupportedSignature
+		}
+		if !ecdsa.VerifyASN1(pub, digest(hash), sig) {
+			return errors.New("ecdsa: verification error")
+		}
+		return nil
+	case ed25519.PublicKey:
+		if !sigOID.Equal(oidEd25519) {
+			return errUnsupportedSignature
+		}
+		if !ed25519.Verify(pub, signed, sig) {
+			return errors.New("ed25519: verification error")
+		}
+		return nil
+	}
+	return errUnsupportedSignature
+}
+
+// pssOptions reads RSASSA-PSS-params (RFC 4055). Absent fields take the
+// ASN.1 defaults: SHA-1, MGF1 with SHA-1, salt 20.
+func pssOptions(alg pkix.AlgorithmIdentifier) (*rsa.PSSOptions, crypto.Hash, error) {
+	var params struct {
+		Hash       pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:0"`
+		MGF        pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:1"`
+		SaltLength int                      `asn1:"optional,explicit,tag:2,default:20"`
+		Trailer    int                      `asn1:"optional,explicit,tag:3,default:1"`
+	}
+	params.SaltLength, params.Trailer = 20, 1
+	if len(alg.Parameters.FullBytes) > 0 {
+		if _, err := asn1.Unmarshal(alg.Parameters.FullBytes, &params); err != nil {
+			return nil, 0, err
+		}
+	}
+	hash := crypto.SHA1
+	if len(params.Hash.Algorithm) > 0 {
+		a, ok := digestAlgorithms[params.Hash.Algorithm.String()]
+		if !ok || a.hash == 0 {
+			return nil, 0, errUnsupportedSignature
+		}
+		hash = a.hash
+	}
+	if len(params.MGF.Algorithm) > 0 {
+		var mgfHash pkix.AlgorithmIdentifier
+		if !params.MGF.Algorithm.Equal(oidMGF1) {
+			return nil, 0, errUnsupportedSignature
+		}
+		if _, err := asn1.Unmarshal(params.MGF.Parameters.FullBytes, &mgfHash); err != nil {
+			return nil, 0, err
+		}
+		// Go's rsa uses the signature hash for MGF1 as well.
+		if a := digestAlgorithms[mgfHash.Algorithm.String()]; a.hash != hash {
+			return nil, 0, errUnsupportedSignature
+		}
+	} else if hash != crypto.SHA1 {
+		return nil, 0, errUnsupportedSignature
+	}
+	if params.Trailer != 1 {
+		return nil, 0, errUnsupportedSignature
+	}
+	return &rsa.PSSOptions{SaltLength: params.SaltLength, Hash: hash}, hash, nil
+}
+
+func findCert(certs []*x509.Certificate, rawIssuer []byte, serial *big.Int) *x509.Certificate {
+	if serial == nil {
+		return nil
+	}
+	for _, c := range certs {
+		if c.SerialNumber.Cmp(serial) == 0 && bytes.Equal(c.RawIssuer, rawIssuer) {
+			return c
+		}
+	}
+	// Some encoders re-encode the issuer name (string types); fall back to
+	// comparing it as parsed.
+	var want pkix.RDNSequence
+	if _, err := asn1.Unmarshal(rawIssuer, &want); err != nil {
+		return nil
+	}
+	for _, c := range certs {
+		var got pkix.RDNSequence
+		if _, err := asn1.Unmarshal(c.RawIssuer, &got); err == nil &&
+			c.SerialNumber.Cmp(serial) == 0 && got.String() == want.String() {
+			return c
+		}
+	}
+	return nil
+}
+
+// spkiAlgorithm returns the key algorithm OID of cert, which x509 does not
+// expose for keys it does not know (GOST).
+func spkiAlgorithm(c *x509.Certificate) asn1.ObjectIdentifier {
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Key       asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err != nil {
+		return nil
+	}
+	return spki.Algorithm.Algorithm
+}
+
+// attribute mirrors pkcs7's unexported attribute type so that signed
+// attributes can be re-encoded for the signature check.
+type attribute struct {
+	Type  asn1.ObjectIdentifier
+	Value asn1.RawValue `asn1:"set"`
+}
+
+// marshalAttrs DER-encodes attrs as the SET OF that the signature covers
+// (RFC 5652, 5.4: the [0] IMPLICIT tag is replaced by SET).
+func marshalAttrs(attrs []attribute) ([]byte, error) {
+	enc, err := asn1.Marshal(struct {
+		A []attribute `asn1:"set"`
+	}{A: attrs})
+	if err != nil {
+		return nil, err
+	}
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(enc, &raw); err != nil {
+		return nil, err
+	}
+	return raw.Bytes, nil
+}
+
+func attrValue(attrs []attribute, oid asn1.ObjectIdentifier, out any) bool {
+	for _, a := range attrs {
+		if a.Type.Equal(oid) {
+			rest, err := asn1.Unmarshal(a.Value.Bytes, out)
+			return err == nil && len(rest) == 0
+		}
+	}
+	return false
+}
+
+func signingTime(attrs []attribute) (time.Time, bool) {
+	var t time.Time
+	if attrValue(attrs, oidAttrSigningTime, &t) {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// rawSignedAttrs returns, per SignerInfo, the signed attributes exactly as
+// the signer encoded them with the tag changed to SET, or nil where the
+// DER parse fails (BER input: pkcs7 converts it, and the re-encoded form
+// is checked instead).
+func rawSignedAttrs(der []byte) [][]byte {
+	var ci struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+	}
+	if _, err := asn1.Unmarshal(der, &ci); err != nil {
+		return nil
+	}
+	var sd struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		EncapContentInfo asn1.RawValue
+		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+		CRLs             asn1.RawValue `asn1:"optional,tag:1"`
+		SignerInfos      []struct {
+			Version            int
+			SID                asn1.RawValue
+			DigestAlgorithm    pkix.AlgorithmIdentifier
+			SignedAttrs        asn1.RawValue `asn1:"optional,tag:0"`
+			SignatureAlgorithm pkix.AlgorithmIdentifier
+			Signature          []byte
+			UnsignedAttrs      asn1.RawValue `asn1:"optional,tag:1"`
+		} `asn1:"set"`
+	}
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		return nil
+	}
+	out := make([][]byte, len(sd.SignerInfos))
+	for i, si := range sd.SignerInfos {
+		if len(si.SignedAttrs.FullBytes) > 0 {
+			b := append([]byte{}, si.SignedAttrs.FullBytes...)
+			b[0] = 0x31 // SET, constructed
+			out[i] = b
+		}
+	}
+	return out
+}
+
+// containsGOSTOID spots the DER of an OID under 1.2.643 (06 len 2A 85 03).
+func containsGOSTOID(der []byte) bool {
+	for i := 0; i+4 < len(der); i++ {
+		if der[i] == 0x06 && der[i+2] == 0x2A && der[i+3] == 0x85 && der[i+4] == 0x03 {
+			return true
+		}
+	}
+	return false
+}
+
+// summarize folds several results into one: the worst status wins
+// (Invalid over NotVerified over Valid), and the fields come from
+// results[main].
+func summarize(results []Result, main int) Result {
+	if len(results) == 1 {
+		return results[0]
+	}
+	out := results[main]
+	out.Signatures = results
+	worst, n := Valid, map[Status]int{}
+	for _, r := range results {
+		n[r.Status]++
+		if rank(r.Status) > rank(worst) {
+			worst = r.Status
+		}
+	}
+	out.Status = worst
+	switch worst {
+	case Valid:
+		out.Reason = fmt.Sprintf("все подписи (%d) верны. %s", len(results), reasonTrustNotChecked)
+	case Invalid:
+		out.Reason = fmt.Sprintf("подписей: %d, из них неверных: %d. %s", len(results), n[Invalid], firstReason(results, Invalid))
+	default:
+		out.Reason = fmt.Sprintf("подписей: %d, из них не проверено: %d. %s", len(results), n[NotVerified], firstReason(results, NotVerified))
+	}
+	out.DigestVerified, out.SignatureVerified = true, true
+	for _, r := range results {
+		out.DigestVerified = out.DigestVerified && r.DigestVerified
+		out.SignatureVerified = out.SignatureVerified && r.SignatureVerified
+	}
+	return out
+}
+
+func rank(s Status) int {
+	switch s {
+	case Invalid:
+		return 2
+	case NotVerified:
+		return 1
+	}
+	return 0
+}
+
+func firstReason(results []Result, s Status) string {
+	for _, r := range results {
+		if r.Status == s {
+			rs := []rune(r.Reason)
+			if len(rs) == 0 {
+				return ""
+			}
+			return strings.ToUpper(string(rs[:1])) + string(rs[1:])
+		}
+	}
+	return ""
+}
+
+// byteRangeRe finds signature dictionaries in the raw file. A signature's
+// /Contents must sit directly in the file for its ByteRange hole to exist,
+// so a signature dictionary is never inside a compressed object stream
+// and a byte scan finds every one, also in files whose xref a damaged
+// byte has broken.
+var byteRangeRe = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`)
+
+var (
+	objStartRe  = regexp.MustCompile(`\d+\s+\d+\s+obj\b`)
+	subFilterRe = regexp.MustCompile(`/SubFilter\s*/([A-Za-z0-9.#_\-]+)`)
+)
+
+type pdfSignature struct {
+	br        [4]int64
+	subFilter string
+}
+
+// VerifyPDF checks the signatures of a PDF signed elsewhere (or here).
+// Each signature's ByteRange must start at 0 and leave out exactly its
+// /Contents hex string; the newest signature must reach the end of the
+// file (otherwise something was appended after signing and the result is
+// Invalid even if every signature checks out).
+func VerifyPDF(pdfData []byte) (Result, error) {
+	sigs := findPDFSignatures(pdfData)
+	if len(sigs) == 0 {
+		return Result{}, ErrNoSignature
+	}
+	results := make([]Result, len(sigs))
+	newest := 0
+	for i, s := range sigs {
+		results[i] = verifyPDFSignature(pdfData, s)
+		if s.br[2]+s.br[3] > sigs[newest].br[2]+sigs[newest].br[3] {
+			newest = i
+		}
+	}
+	out := summarize(results, newest)
+	out.CoversWholeFile = results[newest].CoversWholeFile
+	if !out.CoversWholeFile && out.Status != Invalid {
+		out.Status = Invalid
+		out.Reason = "после подписания в файл внесены изменения: подпись охватывает не весь документ (ByteRange заканчивается раньше конца файла). " + out.Reason
+	}
+	return out, nil
+}
+
+func findPDFSignatures(data []byte) []pdfSignature {
+	var sigs []pdfSignature
+	seen := map[[4]int64]bool{}
+	for _, m := range byteRangeRe.FindAllSubmatchIndex(data, -1) {
+		var s pdfSignature
+		ok := true
+		for k := range 4 {
+			v, err := strconv.ParseInt(string(data[m[2+2*k]:m[3+2*k]]), 10, 64)
+			if err != nil {
+				ok = false
+			}
+			s.br[k] = v
+		}
+		if !ok || seen[s.br] {
+			continue
+		}
+		seen[s.br] = true
+		// The dictionary's other keys: search the enclosing object.
+		start := 0
+		if locs := objStartRe.FindAllIndex(data[max(0, m[0]-64<<10):m[0]], -1); len(locs) > 0 {
+			start = max(0, m[0]-64<<10) + locs[len(locs)-1][0]
+		}
+		end := len(data)
+		if e := bytes.Index(data[m[1]:], []byte("endobj")); e >= 0 {
+			end = m[1] + e
+		}
+		if sf := subFilterRe.FindSubmatch(data[start:end]); sf != nil {
+			s.subFilter = string(sf[1])
+		}
+		sigs = append(sigs, s)
+	}
+	return sigs
+}
+
+func verifyPDFSignature(data []byte, s pdfSignature) Result {
+	size := int64(len(data))
+	a, b, c, d := s.br[0], s.br[1], s.br[2], s.br[3]
+	if a != 0 || b <= 0 || c < b+2 || d < 0 || c+d > size {
+		return Result{Status: Invalid, Reason: fmt.Sprintf("повреждена структура подписи: недопустимый ByteRange [%d %d %d %d].", a, b, c, d)}
+	}
+	covers := c+d == size
+	hole := data[b:c]
+	if hole[0] != '<' || hole[len(hole)-1] != '>' {
+		return Result{Status: Invalid, CoversWholeFile: covers,
+			Reason: "повреждена структура подписи: вне подписанных байтов находится не только значение подписи."}
+	}
+	hexDigits := bytes.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n', '\f':
+			return -1
+		}
+		return r
+	}, hole[1:len(hole)-1])
+	cms := make([]byte, hex.DecodedLen(len(hexDigits)))
+	if _, err := hex.Decode(cms, hexDigits); err != nil || len(hexDigits)%2 != 0 {
+		return Result{Status: Invalid, CoversWholeFile: covers,
+			Reason: "повреждена структура подписи: значение /Contents не является шестнадцатеричной строкой."}
+	}
+	// /Contents is padded with zeros up to the reserved size; anything
+	// else after the CMS is data smuggled into the unsigned hole.
+	if n, ok := derLength(cms); ok && n <= len(cms) {
+		if len(bytes.Trim(cms[n:], "\x00")) > 0 {
+			return Result{Status: Invalid, CoversWholeFile: covers,
+				Reason: "повреждена подпись: после значения подписи в /Contents находятся посторонние данные."}
+		}
+		cms = cms[:n]
+	} else if !ok {
+		cms = bytes.TrimRight(cms, "\x00") // BER, indefinite length
+	}
+	signed := make([]byte, 0, b+d)
+	signed = append(signed, data[a:a+b]...)
+	signed = append(signed, data[c:c+d]...)
+
+	var (
+		r   Result
+		err error
+	)
+	switch s.subFilter {
+	case "", "adbe.pkcs7.detached", "ETSI.CAdES.detached":
+		r, err = verifyCMS(cms, signed, false)
+	case "adbe.pkcs7.sha1":
+		// The CMS carries SHA-1(ranges) as its content.
+		sum := sha1.Sum(signed)
+		r, err = verifyCMS(cms, sum[:], true)
+	default:
+		r = Result{Status: NotVerified, Reason: "тип подписи " + s.subFilter + " не поддерживается сервисом; подпись не проверена."}
+	}
+	if err != nil {
+		r = Result{Status: Invalid, Reason: "подпись повреждена: значение /Contents не разбирается как CMS."}
+	}
+	r.CoversWholeFile = covers
+	return r
+}
