@@ -132,7 +132,7 @@ func (fl *flow) breakLines(style int, size float64, text string, boxW, firstInde
 			s := strings.Join(cur, " ")
 			lines = append(lines, tline{
 				text: s, indent: indent, width: float64(curU) * scale,
-				avail: boxW - indent, spaces: len(cur) - 1, last: last,
+				avail: boxW - indent, spaces: max(len(cur)-1, 0), last: last,
 			})
 			indent, cur, curU = 0, cur[:0], 0
 		}
