@@ -1,5 +1,7 @@
-// Package registry owns the durable record of the service: orders and their render state,
-// organizations with their letterhead profiles, and API tokens. It defines the domain types,
+// Package registry owns the durable record of the service: orders with their render status and
+// their lifecycle (draft → registered → signed → cancelled), registration journals and their
+// numbers, the per-organization audit trail, signatures and acknowledgements, organizations
+// with their letterhead profiles, and API tokens. It defines the domain types,
 // the Store interface every driver implements, and the errors callers match with errors.Is.
 //
 // Drivers live in registry/sqlite (one machine) and registry/postgres (many machines); both
@@ -17,12 +19,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// Status is where an order is in its life.
+// Status is where an order's documents are in rendering. The legal life of the order (draft,
+// registered, signed, cancelled) is its State, which is independent: a registered order is
+// queued, rendering, rendered or failed like any other while its final documents are made.
 type Status string
 
 // Statuses of an order. A draft becomes queued when submitted for rendering; a worker moves it
-// to rendering, then rendered or failed. The last three belong to registration and signing and
-// are reserved for them.
+// to rendering, then rendered or failed.
+//
+// StatusRegistered, StatusSigned and StatusCancelled are kept only so that existing code
+// compiles and stored values stay valid: the registry never sets them, and the lifecycle lives
+// in Order.State (StateRegistered, StateSigned, StateCancelled).
 const (
 	StatusDraft     Status = "draft"
 	StatusQueued    Status = "queued"
@@ -48,7 +55,8 @@ var (
 	// ErrNotFound: no such record, or it belongs to another organization.
 	ErrNotFound = errors.New("registry: not found")
 	// ErrConflict: an idempotency key reused with another draft, a duplicate unique value, or a
-	// state precondition that failed (then the error is also a *StateError).
+	// precondition that failed (then the error is also a *StateError for the render status or
+	// a *LifecycleError for the lifecycle state).
 	ErrConflict = errors.New("registry: conflict")
 	// ErrInvalid: the caller passed something the registry cannot store or understand.
 	ErrInvalid = errors.New("registry: invalid argument")
@@ -87,9 +95,14 @@ type Order struct {
 	OrgID  string
 	Kind   string // приказ, распоряжение, решение; the registry does not interpret it
 	Title  string
-	Date   string // YYYY-MM-DD, or "" while undated
-	Number string
-	Status Status
+	Date   string // YYYY-MM-DD, or "" while undated; set by RegisterOrder
+	Number string // set by RegisterOrder; a draft's own value is not a registration number
+	Status Status // render status
+	State  State  // lifecycle; CreateOrder accepts only "" or StateDraft
+
+	// SearchText is the plain text of the whole document, given by the caller on create,
+	// update and registration, and searched by Filter.FullText. Left "" by list methods.
+	SearchText string
 
 	Draft          []byte // the normalized JSON draft; left nil by list methods
 	DraftHash      string // sha256 hex of Draft, computed by the registry
@@ -102,6 +115,20 @@ type Order struct {
 	Error      string // why the last render failed
 
 	Outputs // empty until rendered; cleared when the draft changes
+
+	// Lifecycle, set only by RegisterOrder, Sign and Cancel (CreateOrder ignores them).
+	Journal      string // journal ID the number was taken from
+	Seq          int    // the number's sequence in its journal and year; 0 before registration
+	RegisteredAt *time.Time
+	SignedAt     *time.Time
+	CancelledAt  *time.Time
+	CancelReason string
+	Signatory    string // who signed, as given to Sign
+
+	// The signed document (a signed PDF in the document store), set by Sign.
+	SignedKey    string
+	SignedSHA256 string
+	SignedSize   int64
 }
 
 // Organization is an education body that issues orders. The registry keeps its letterhead
@@ -110,6 +137,11 @@ type Organization struct {
 	ID        string // slug chosen by the admin, e.g. "balashikha-uo"
 	Name      string
 	Profile   []byte
+	// Signing is the organization's signing certificate material (PEM or PKCS#12), opaque to
+	// the registry. PutOrganization keeps the stored value when Signing is nil, so an update
+	// of the profile does not drop the certificate; a non-nil empty slice removes it.
+	// ListOrganizations leaves it nil: only GetOrganization reads it.
+	Signing   []byte
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -132,6 +164,14 @@ type Filter struct {
 	DateFrom string // inclusive, YYYY-MM-DD; undated orders never match a date bound
 	DateTo   string // inclusive, YYYY-MM-DD
 	Text     string // words that must all occur in the title, ignoring case (and ё/е)
+	State    State  // lifecycle state
+	Number   string // exact registration number, e.g. "37-о"
+	// Signatory: words that must all occur in the signatory's name, ignoring case and ё/е.
+	Signatory string
+	// FullText: words that must all occur in the title or SearchText, in any Russian word
+	// form (стажировочная площадка finds стажировочных площадок), ignoring case and ё/е.
+	// Stop words (и, в, о …) are ignored; a query of stop words only matches nothing.
+	FullText string
 	Limit    int    // default DefaultLimit, at most MaxLimit
 	Cursor   string // from a previous ListOrders call with the same filter
 }
@@ -142,13 +182,15 @@ const (
 	MaxLimit     = 500
 )
 
-// DraftUpdate replaces an order's draft and the fields taken from it.
+// DraftUpdate replaces an order's draft and the fields taken from it. Only an order in
+// StateDraft can be updated: a registered order is a record (*LifecycleError otherwise).
 type DraftUpdate struct {
-	Draft  []byte
-	Kind   string
-	Title  string
-	Date   string
-	Number string
+	Draft      []byte
+	Kind       string
+	Title      string
+	Date       string
+	Number     string
+	SearchText string // replaces Order.SearchText ("" clears it, as the text described the old draft)
 	// Status, if set, is the status the order moves to in the same write, so an edit and
 	// its resubmission cannot be seen half done.
 	Status Status
@@ -158,6 +200,11 @@ type DraftUpdate struct {
 // sharing one database. Times are UTC and truncated to microseconds.
 type Store interface {
 	Orders
+	Lifecycle
+	Journals
+	AuditTrail
+	Signatures
+	Acknowledgements
 	Organizations
 	Tokens
 	Ping(ctx context.Context) error
@@ -175,10 +222,14 @@ type Orders interface {
 	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*Order, error)
 	// ListOrders returns orders newest first and a cursor for the next page ("" at the end).
 	ListOrders(ctx context.Context, f Filter) (orders []Order, nextCursor string, err error)
-	// UpdateDraft replaces the draft if the order's status is in allowed (else *StateError).
-	// A changed draft clears the outputs, rendered time and error, which described the old one.
+	// UpdateDraft replaces the draft if the order is in StateDraft (else *LifecycleError: a
+	// registered order is immutable, whatever allowed says) and its status is in allowed
+	// (else *StateError). A changed draft clears the outputs, rendered time and error, which
+	// described the old one.
 	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
-	// DeleteOrder deletes the order if its status is in allowed (else *StateError).
+	// DeleteOrder deletes the order if it is in StateDraft (else *LifecycleError: a number,
+	// once issued, stays on record; cancel instead) and its status is in allowed (else
+	// *StateError).
 	DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []Status) error
 	// SetStatus moves the order to status to if its status is in from (else *StateError),
 	// e.g. draft → queued on submit, rendered|failed → queued to render again.

@@ -17,11 +17,13 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 	if err := driver.PrepareOrganization(org, driver.Now()); err != nil {
 		return err
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at
+	// $6 (keep) leaves a stored signing certificate alone when the caller did not set one.
+	err := s.pool.QueryRow(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at, signing)
+		VALUES ($1, $2, $3, $4, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at,
+			signing = CASE WHEN $6 THEN organizations.signing ELSE excluded.signing END
 		RETURNING created_at`,
-		org.ID, org.Name, org.Profile, org.UpdatedAt).Scan(&org.CreatedAt)
+		org.ID, org.Name, org.Profile, org.UpdatedAt, driver.NonNil(org.Signing), org.Signing == nil).Scan(&org.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("registry/postgres: put organization: %w", err)
 	}
@@ -31,7 +33,7 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 
 func scanOrganization(row pgx.Row) (*registry.Organization, error) {
 	var org registry.Organization
-	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.CreatedAt, &org.UpdatedAt)
+	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &org.CreatedAt, &org.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -45,13 +47,13 @@ func scanOrganization(row pgx.Row) (*registry.Organization, error) {
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
 	return scanOrganization(s.pool.QueryRow(ctx,
-		`SELECT id, name, profile, created_at, updated_at FROM organizations WHERE id = $1`, id))
+		`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = $1`, id))
 }
 
 // ListOrganizations implements registry.Organizations.
 func (s *Store) ListOrganizations(ctx context.Context) ([]registry.Organization, error) {
 	rows, err := s.pool.Query(ctx,
-		`SELECT id, name, profile, created_at, updated_at FROM organizations ORDER BY id`)
+		`SELECT id, name, profile, NULL::bytea, created_at, updated_at FROM organizations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: list organizations: %w", err)
 	}

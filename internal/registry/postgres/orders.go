@@ -16,28 +16,34 @@ import (
 
 const orderCols = "id, org_id, kind, title, order_date, number, status, draft, draft_hash, idempotency_key, " +
 	"created_at, updated_at, rendered_at, attempts, error, " +
-	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size"
+	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
+	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
+	"signed_key, signed_sha256, signed_size, full_text"
 
-// listCols leaves the draft out: lists do not need it and it is the bulk of a row.
-var listCols = strings.Replace(orderCols, " draft,", " NULL::bytea,", 1)
+// listCols leaves the draft and the full text out: lists do not need them and they are the
+// bulk of a row.
+var listCols = strings.Replace(strings.Replace(orderCols, " draft,", " NULL::bytea,", 1), " full_text", " ''::text", 1)
 
 func scanOrder(row pgx.Row) (*registry.Order, error) {
 	var (
-		o      registry.Order
-		status string
+		o             registry.Order
+		status, state string
 	)
 	err := row.Scan(&o.ID, &o.OrgID, &o.Kind, &o.Title, &o.Date, &o.Number, &status, &o.Draft, &o.DraftHash,
 		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
-		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize)
+		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
+		&state, &o.Journal, &o.Seq, &o.RegisteredAt, &o.SignedAt, &o.CancelledAt, &o.CancelReason, &o.Signatory,
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: scan order: %w", err)
 	}
-	o.Status = registry.Status(status)
+	o.Status, o.State = registry.Status(status), registry.State(state)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	o.RenderedAt = utcPtr(o.RenderedAt)
+	o.RegisteredAt, o.SignedAt, o.CancelledAt = utcPtr(o.RegisteredAt), utcPtr(o.SignedAt), utcPtr(o.CancelledAt)
 	return &o, nil
 }
 
@@ -65,12 +71,14 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
 	// on purpose, and the primary key, which is a caller's mistake. A concurrent insert of the
 	// same key makes this one wait for it to commit, so the lookup below then sees it.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO orders (`+orderCols+`, search_text)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+	tag, err := s.pool.Exec(ctx, `INSERT INTO orders (`+orderCols+`, search_text, signatory_search, search_tsv)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+			$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $24, '', to_tsvector('russian', $25))
 		ON CONFLICT DO NOTHING`,
 		o.ID, o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
 		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
-		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize, driver.SearchText(o.Title))
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+		string(o.State), o.SearchText, driver.SearchText(o.Title), driver.IndexDoc(o.Title, o.SearchText))
 	if err != nil {
 		return false, fmt.Errorf("registry/postgres: create order: %w", err)
 	}
@@ -147,7 +155,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // modify runs m on the order while holding its row lock, so concurrent transitions of one
 // order take turns.
-func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.Mutation) (*registry.Order, bool, error) {
+func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.TxMutation) (*registry.Order, bool, error) {
 	var o *registry.Order
 	var write bool
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -155,17 +163,32 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 		if o, err = getOrder(ctx, tx, orgID, id, " FOR UPDATE"); err != nil {
 			return err
 		}
-		if write, err = m(o, driver.Now()); err != nil || !write {
+		title, text := o.Title, o.SearchText
+		if write, err = m(ctx, txOps{tx}, o, driver.Now()); err != nil || !write {
 			return err
+		}
+		// The text search vector is remade only when its text changed: most transitions (the
+		// worker's) do not touch it.
+		doc := ""
+		reindex := o.Title != title || o.SearchText != text
+		if reindex {
+			doc = driver.IndexDoc(o.Title, o.SearchText)
 		}
 		_, err = tx.Exec(ctx, `UPDATE orders SET kind = $2, title = $3, search_text = $4, order_date = $5,
 			number = $6, status = $7, draft = $8, draft_hash = $9, updated_at = $10, rendered_at = $11,
 			attempts = $12, error = $13, pdf_key = $14, pdf_sha256 = $15, pdf_size = $16,
-			docx_key = $17, docx_sha256 = $18, docx_size = $19
+			docx_key = $17, docx_sha256 = $18, docx_size = $19,
+			state = $20, journal_id = $21, seq = $22, registered_at = $23, signed_at = $24, cancelled_at = $25,
+			cancel_reason = $26, signatory = $27, signatory_search = $28, signed_key = $29, signed_sha256 = $30,
+			signed_size = $31, full_text = $32,
+			search_tsv = CASE WHEN $33 THEN to_tsvector('russian', $34::text) ELSE search_tsv END
 			WHERE id = $1`,
 			o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
 			driver.NonNil(o.Draft), o.DraftHash, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
-			o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize)
+			o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+			string(o.State), o.Journal, o.Seq, o.RegisteredAt, o.SignedAt, o.CancelledAt,
+			o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
+			o.SignedSize, o.SearchText, reindex, doc)
 		if err != nil {
 			return fmt.Errorf("registry/postgres: update order: %w", err)
 		}
@@ -183,7 +206,7 @@ func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u r
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m)
+	o, _, err := s.modify(ctx, orgID, id, m.Tx())
 	return o, err
 }
 
@@ -193,25 +216,25 @@ func (s *Store) SetStatus(ctx context.Context, orgID string, id uuid.UUID, from 
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m)
+	o, _, err := s.modify(ctx, orgID, id, m.Tx())
 	return o, err
 }
 
 // MarkRendering implements registry.Orders.
 func (s *Store) MarkRendering(ctx context.Context, id uuid.UUID) (*registry.Order, error) {
-	o, _, err := s.modify(ctx, "", id, driver.MarkRendering)
+	o, _, err := s.modify(ctx, "", id, driver.Mutation(driver.MarkRendering).Tx())
 	return o, err
 }
 
 // MarkRendered implements registry.Orders.
 func (s *Store) MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out registry.Outputs) (bool, error) {
-	_, changed, err := s.modify(ctx, "", id, driver.MarkRendered(draftHash, out))
+	_, changed, err := s.modify(ctx, "", id, driver.MarkRendered(draftHash, out).Tx())
 	return changed, err
 }
 
 // MarkFailed implements registry.Orders.
 func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) error {
-	_, _, err := s.modify(ctx, "", id, driver.MarkFailed(reason))
+	_, _, err := s.modify(ctx, "", id, driver.MarkFailed(reason).Tx())
 	return err
 }
 
@@ -222,7 +245,7 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 		if err != nil {
 			return err
 		}
-		if err := driver.CheckState(o.Status, allowed); err != nil {
+		if err := driver.CheckDelete(o, allowed); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM orders WHERE id = $1`, id); err != nil {

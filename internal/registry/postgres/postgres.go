@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -107,6 +108,22 @@ var dialect = &driver.Dialect{
 	Placeholder: func(n int) string { return fmt.Sprintf("$%d", n) },
 	Time:        func(t time.Time) any { return t },
 	UUID:        func(id uuid.UUID) any { return id },
+	FullText:    fullText,
+}
+
+// fullText matches orders whose search vector holds every term: the word as the 'russian'
+// configuration stems it, or one of the stems Go made of it (its fleeting-vowel variants).
+func fullText(a *driver.Args, terms []driver.Term) string {
+	conds := make([]string, len(terms))
+	for i, t := range terms {
+		alts := make([]string, len(t.Stems))
+		for j, s := range t.Stems {
+			// A quoted tsquery lexeme is taken literally (no stemming); quotes are doubled.
+			alts[j] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		}
+		conds[i] = "(plainto_tsquery('russian', " + a.Add(t.Word) + "::text) || " + a.Add(strings.Join(alts, " | ")) + "::tsquery)"
+	}
+	return "search_tsv @@ (" + strings.Join(conds, " && ") + ")"
 }
 
 // isUnique reports a unique or primary key violation.

@@ -18,11 +18,13 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 		return err
 	}
 	var created string
-	err := s.db.QueryRowContext(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?4)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at
+	// ?6 (keep) leaves a stored signing certificate alone when the caller did not set one.
+	err := s.db.QueryRowContext(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at, signing)
+		VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at,
+			signing = CASE WHEN ?6 THEN organizations.signing ELSE excluded.signing END
 		RETURNING created_at`,
-		org.ID, org.Name, org.Profile, fmtTime(org.UpdatedAt)).Scan(&created)
+		org.ID, org.Name, org.Profile, fmtTime(org.UpdatedAt), driver.NonNil(org.Signing), org.Signing == nil).Scan(&created)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: put organization: %w", err)
 	}
@@ -33,7 +35,7 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 func scanOrganization(row scanner) (*registry.Organization, error) {
 	var org registry.Organization
 	var created, updated string
-	err := row.Scan(&org.ID, &org.Name, &org.Profile, &created, &updated)
+	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -52,13 +54,13 @@ func scanOrganization(row scanner) (*registry.Organization, error) {
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
 	return scanOrganization(s.db.QueryRowContext(ctx,
-		`SELECT id, name, profile, created_at, updated_at FROM organizations WHERE id = ?1`, id))
+		`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = ?1`, id))
 }
 
 // ListOrganizations implements registry.Organizations.
 func (s *Store) ListOrganizations(ctx context.Context) ([]registry.Organization, error) {
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, name, profile, created_at, updated_at FROM organizations ORDER BY id`)
+		`SELECT id, name, profile, NULL, created_at, updated_at FROM organizations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list organizations: %w", err)
 	}

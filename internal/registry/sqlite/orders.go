@@ -16,24 +16,30 @@ import (
 
 const orderCols = "id, org_id, kind, title, order_date, number, status, draft, draft_hash, idempotency_key, " +
 	"created_at, updated_at, rendered_at, attempts, error, " +
-	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size"
+	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
+	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
+	"signed_key, signed_sha256, signed_size, full_text"
 
-// listCols leaves the draft out: lists do not need it and it is the bulk of a row.
-var listCols = strings.Replace(orderCols, " draft,", " NULL,", 1)
+// listCols leaves the draft and the full text out: lists do not need them and they are the
+// bulk of a row.
+var listCols = strings.Replace(strings.Replace(orderCols, " draft,", " NULL,", 1), " full_text", " ''", 1)
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanOrder(row scanner) (*registry.Order, error) {
 	var (
-		o                registry.Order
-		id, status       string
-		created, updated string
-		rendered         sql.NullString
-		draft            []byte
+		o                           registry.Order
+		id, status, state           string
+		created, updated            string
+		rendered                    sql.NullString
+		registered, signed, cancels sql.NullString
+		draft                       []byte
 	)
 	err := row.Scan(&id, &o.OrgID, &o.Kind, &o.Title, &o.Date, &o.Number, &status, &draft, &o.DraftHash,
 		&o.IdempotencyKey, &created, &updated, &rendered, &o.Attempts, &o.Error,
-		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize)
+		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
+		&state, &o.Journal, &o.Seq, &registered, &signed, &cancels, &o.CancelReason, &o.Signatory,
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -43,7 +49,7 @@ func scanOrder(row scanner) (*registry.Order, error) {
 	if o.ID, err = uuid.Parse(id); err != nil {
 		return nil, fmt.Errorf("registry/sqlite: stored order id %q: %w", id, err)
 	}
-	o.Status = registry.Status(status)
+	o.Status, o.State = registry.Status(status), registry.State(state)
 	o.Draft = draft
 	if o.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
@@ -51,12 +57,17 @@ func scanOrder(row scanner) (*registry.Order, error) {
 	if o.UpdatedAt, err = parseTime(updated); err != nil {
 		return nil, err
 	}
-	if rendered.Valid {
-		t, err := parseTime(rendered.String)
-		if err != nil {
-			return nil, err
+	for _, f := range []struct {
+		src sql.NullString
+		dst **time.Time
+	}{{rendered, &o.RenderedAt}, {registered, &o.RegisteredAt}, {signed, &o.SignedAt}, {cancels, &o.CancelledAt}} {
+		if f.src.Valid {
+			t, err := parseTime(f.src.String)
+			if err != nil {
+				return nil, err
+			}
+			*f.dst = &t
 		}
-		o.RenderedAt = &t
 	}
 	return &o, nil
 }
@@ -82,26 +93,39 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	if err := driver.PrepareOrder(o, driver.Now()); err != nil {
 		return false, err
 	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
 	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
 	// on purpose, and the primary key, which is a caller's mistake.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO orders (`+orderCols+`, search_text)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+	res, err := tx.ExecContext(ctx, `INSERT INTO orders (`+orderCols+`, search_text, signatory_search)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?24, '')
 		ON CONFLICT DO NOTHING`,
 		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
-		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize, driver.SearchText(o.Title))
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+		string(o.State), o.SearchText, driver.SearchText(o.Title))
 	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	} else if n == 1 {
+		if err := index(ctx, tx, o.ID, o.Title, o.SearchText); err != nil {
+			return false, err
+		}
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("registry/sqlite: commit: %w", err)
+		}
 		return true, nil
 	}
 	if o.IdempotencyKey == "" {
 		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
 	}
-	existing, err := scanOrder(s.db.QueryRowContext(ctx,
+	existing, err := scanOrder(tx.QueryRowContext(ctx,
 		`SELECT `+orderCols+` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`, o.OrgID, o.IdempotencyKey))
 	if errors.Is(err, registry.ErrNotFound) {
 		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
@@ -114,6 +138,17 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	}
 	*o = *existing
 	return false, nil
+}
+
+// index stores the full-text terms of an order.
+func index(ctx context.Context, q querier, id uuid.UUID, title, text string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO order_search (order_id, stems, analyzer) VALUES (?1, ?2, ?3)
+		ON CONFLICT (order_id) DO UPDATE SET stems = excluded.stems, analyzer = excluded.analyzer`,
+		id.String(), driver.IndexStems(title, text), driver.AnalyzerVersion)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: index order: %w", err)
+	}
+	return nil
 }
 
 func getOrder(ctx context.Context, q querier, orgID string, id uuid.UUID) (*registry.Order, error) {
@@ -150,8 +185,9 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 }
 
 // modify runs m on the order inside a transaction that, begun immediate, holds the write lock
-// from the read to the write, so concurrent transitions cannot interleave.
-func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.Mutation) (*registry.Order, bool, error) {
+// from the read to the write, so concurrent transitions cannot interleave, and numbers and
+// audit entries are taken one transaction at a time.
+func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.TxMutation) (*registry.Order, bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("registry/sqlite: begin: %w", err)
@@ -161,20 +197,33 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 	if err != nil {
 		return nil, false, err
 	}
-	write, err := m(o, driver.Now())
+	title, text := o.Title, o.SearchText
+	write, err := m(ctx, txOps{tx}, o, driver.Now())
 	if err != nil || !write {
 		return o, false, err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
 		number = ?6, status = ?7, draft = ?8, draft_hash = ?9, updated_at = ?10, rendered_at = ?11,
 		attempts = ?12, error = ?13, pdf_key = ?14, pdf_sha256 = ?15, pdf_size = ?16,
-		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19
+		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19,
+		state = ?20, journal_id = ?21, seq = ?22, registered_at = ?23, signed_at = ?24, cancelled_at = ?25,
+		cancel_reason = ?26, signatory = ?27, signatory_search = ?28, signed_key = ?29, signed_sha256 = ?30,
+		signed_size = ?31, full_text = ?32
 		WHERE id = ?1`,
 		o.ID.String(), o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
 		driver.NonNil(o.Draft), o.DraftHash, fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
-		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize)
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+		string(o.State), o.Journal, o.Seq, fmtTimePtr(o.RegisteredAt), fmtTimePtr(o.SignedAt), fmtTimePtr(o.CancelledAt),
+		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
+		o.SignedSize, o.SearchText)
 	if err != nil {
 		return nil, false, fmt.Errorf("registry/sqlite: update order: %w", err)
+	}
+	// Stemming costs; most transitions (the worker's) do not touch the text.
+	if o.Title != title || o.SearchText != text {
+		if err := index(ctx, tx, o.ID, o.Title, o.SearchText); err != nil {
+			return nil, false, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, false, fmt.Errorf("registry/sqlite: commit: %w", err)
@@ -188,7 +237,7 @@ func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u r
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m)
+	o, _, err := s.modify(ctx, orgID, id, m.Tx())
 	return o, err
 }
 
@@ -198,25 +247,25 @@ func (s *Store) SetStatus(ctx context.Context, orgID string, id uuid.UUID, from 
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m)
+	o, _, err := s.modify(ctx, orgID, id, m.Tx())
 	return o, err
 }
 
 // MarkRendering implements registry.Orders.
 func (s *Store) MarkRendering(ctx context.Context, id uuid.UUID) (*registry.Order, error) {
-	o, _, err := s.modify(ctx, "", id, driver.MarkRendering)
+	o, _, err := s.modify(ctx, "", id, driver.Mutation(driver.MarkRendering).Tx())
 	return o, err
 }
 
 // MarkRendered implements registry.Orders.
 func (s *Store) MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out registry.Outputs) (bool, error) {
-	_, changed, err := s.modify(ctx, "", id, driver.MarkRendered(draftHash, out))
+	_, changed, err := s.modify(ctx, "", id, driver.MarkRendered(draftHash, out).Tx())
 	return changed, err
 }
 
 // MarkFailed implements registry.Orders.
 func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) error {
-	_, _, err := s.modify(ctx, "", id, driver.MarkFailed(reason))
+	_, _, err := s.modify(ctx, "", id, driver.MarkFailed(reason).Tx())
 	return err
 }
 
@@ -231,7 +280,7 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 	if err != nil {
 		return err
 	}
-	if err := driver.CheckState(o.Status, allowed); err != nil {
+	if err := driver.CheckDelete(o, allowed); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM orders WHERE id = ?1`, id.String()); err != nil {

@@ -60,6 +60,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := reindex(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &Store{db: db}, nil
 }
 
@@ -139,6 +143,23 @@ var dialect = &driver.Dialect{
 	Placeholder: func(n int) string { return fmt.Sprintf("?%d", n) },
 	Time:        func(t time.Time) any { return fmtTime(t) },
 	UUID:        func(id uuid.UUID) any { return id.String() },
+	FullText:    fullText,
+}
+
+// fullText matches orders whose indexed stems hold, for every term, one of its stems.
+func fullText(a *driver.Args, terms []driver.Term) string {
+	groups := make([]string, len(terms))
+	for i, t := range terms {
+		alts := make([]string, len(t.Stems))
+		for j, s := range t.Stems {
+			// A quoted FTS5 string is taken literally; quotes inside are doubled.
+			alts[j] = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+		}
+		groups[i] = "(" + strings.Join(alts, " OR ") + ")"
+	}
+	match := strings.Join(groups, " AND ")
+	return "id IN (SELECT s.order_id FROM order_search s WHERE s.docid IN " +
+		"(SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.Add(match) + "))"
 }
 
 // isUnique reports a unique or primary key violation.

@@ -59,11 +59,22 @@ func checkStatus(s registry.Status) error {
 	return nil
 }
 
-// PrepareOrder checks o and fills what the registry owns: ID, status, hash and times.
+// PrepareOrder checks o and fills what the registry owns: ID, status, state, hash and times.
+// The lifecycle fields are cleared: only RegisterOrder, Sign and Cancel set them, so that
+// numbers always come from a journal's counter.
 func PrepareOrder(o *registry.Order, now time.Time) error {
 	if o.OrgID == "" {
 		return fmt.Errorf("%w: order without organization", registry.ErrInvalid)
 	}
+	if o.State == "" {
+		o.State = registry.StateDraft
+	}
+	if o.State != registry.StateDraft {
+		return fmt.Errorf("%w: a new order is a draft, not %q; use RegisterOrder", registry.ErrInvalid, o.State)
+	}
+	o.Journal, o.Seq, o.CancelReason, o.Signatory = "", 0, "", ""
+	o.RegisteredAt, o.SignedAt, o.CancelledAt = nil, nil, nil
+	o.SignedKey, o.SignedSHA256, o.SignedSize = "", "", 0
 	if o.Status == "" {
 		o.Status = registry.StatusDraft
 	}
@@ -98,6 +109,7 @@ func PrepareOrganization(org *registry.Organization, now time.Time) error {
 		return fmt.Errorf("%w: organization without id", registry.ErrInvalid)
 	}
 	org.Profile = NonNil(org.Profile)
+	// Signing stays nil when the caller did not set it: the drivers then keep the stored value.
 	org.CreatedAt, org.UpdatedAt = now, now
 	return nil
 }
@@ -122,6 +134,23 @@ func CheckState(current registry.Status, allowed []registry.Status) error {
 	return &registry.StateError{Current: current}
 }
 
+// CheckLifecycle returns a *registry.LifecycleError for action unless current is one of
+// allowed.
+func CheckLifecycle(current registry.State, action string, allowed ...registry.State) error {
+	if slices.Contains(allowed, current) {
+		return nil
+	}
+	return &registry.LifecycleError{Current: current, Action: action}
+}
+
+// CheckDelete is the precondition of DeleteOrder: a draft, in one of the allowed statuses.
+func CheckDelete(o *registry.Order, allowed []registry.Status) error {
+	if err := CheckLifecycle(o.State, "delete", registry.StateDraft); err != nil {
+		return err
+	}
+	return CheckState(o.Status, allowed)
+}
+
 // Mutation changes a loaded order in place, inside the driver's transaction that holds the
 // row. write false means the row is to be left as it is; an error aborts the transaction.
 type Mutation func(o *registry.Order, now time.Time) (write bool, err error)
@@ -139,6 +168,10 @@ func EditDraft(u registry.DraftUpdate, allowed []registry.Status) (Mutation, err
 	draft := NonNil(u.Draft)
 	hash := HashDraft(draft)
 	return func(o *registry.Order, now time.Time) (bool, error) {
+		// The lifecycle comes first: a registered order is a record whatever its render status.
+		if err := CheckLifecycle(o.State, "edit", registry.StateDraft); err != nil {
+			return false, err
+		}
 		if err := CheckState(o.Status, allowed); err != nil {
 			return false, err
 		}
@@ -150,6 +183,7 @@ func EditDraft(u registry.DraftUpdate, allowed []registry.Status) (Mutation, err
 		}
 		o.Draft, o.DraftHash = draft, hash
 		o.Kind, o.Title, o.Date, o.Number = u.Kind, u.Title, u.Date, u.Number
+		o.SearchText = u.SearchText
 		if u.Status != "" {
 			o.Status = u.Status
 		}

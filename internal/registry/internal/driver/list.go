@@ -17,6 +17,8 @@ type Dialect struct {
 	Placeholder func(n int) string // the n-th (1-based) parameter
 	Time        func(time.Time) any
 	UUID        func(uuid.UUID) any
+	// FullText is the condition that an order matches all terms (at least one).
+	FullText func(a *Args, terms []Term) string
 }
 
 // Args collects query parameters and names their placeholders.
@@ -87,6 +89,9 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 			return "", nil, 0, err
 		}
 	}
+	if f.State != "" && !f.State.Valid() {
+		return "", nil, 0, fmt.Errorf("%w: unknown state %q", registry.ErrInvalid, f.State)
+	}
 	a := d.Args()
 	var where []string
 	if f.OrgID != "" {
@@ -110,6 +115,22 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	}
 	for _, w := range strings.Fields(SearchText(f.Text)) {
 		where = append(where, "search_text LIKE "+a.Add("%"+escapeLike(w)+"%")+` ESCAPE '\'`)
+	}
+	if f.State != "" {
+		where = append(where, "state = "+a.Add(string(f.State)))
+	}
+	if f.Number != "" {
+		where = append(where, "number = "+a.Add(f.Number))
+	}
+	for _, w := range strings.Fields(SearchText(f.Signatory)) {
+		where = append(where, "signatory_search LIKE "+a.Add("%"+escapeLike(w)+"%")+` ESCAPE '\'`)
+	}
+	if strings.TrimSpace(f.FullText) != "" {
+		if terms := QueryTerms(f.FullText); len(terms) > 0 {
+			where = append(where, d.FullText(a, terms))
+		} else {
+			where = append(where, "1 = 0") // stop words only: nothing to look for
+		}
 	}
 	if f.Cursor != "" {
 		t, id, err := DecodeCursor(f.Cursor)

@@ -1,0 +1,318 @@
+package driver
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"orders/internal/registry"
+)
+
+// Tx is what the shared lifecycle rules need from a driver's open write transaction, which
+// already holds the order's row (PostgreSQL: FOR UPDATE; SQLite: the database write lock).
+type Tx interface {
+	// TakeSeq takes the next sequence number of a journal in a year, creating the year's
+	// counter at 1 if needed, and returns it with the journal's number format. The counter
+	// row stays locked until the transaction ends, so the numbers of concurrent
+	// registrations are issued one after the other, and a rollback gives the number back.
+	// An unknown journal is registry.ErrInvalid.
+	TakeSeq(ctx context.Context, orgID, journalID string, year int) (seq int, format string, err error)
+	// AppendAudit appends e (checked with CheckAudit) to its organization's chain.
+	AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error
+	// InsertSignature stores s (prepared with PrepareSignature).
+	InsertSignature(ctx context.Context, s *registry.Signature) error
+}
+
+// TxMutation is a Mutation that also needs the transaction.
+type TxMutation func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (write bool, err error)
+
+// Tx adapts m, which needs no transaction, to a TxMutation.
+func (m Mutation) Tx() TxMutation {
+	return func(_ context.Context, _ Tx, o *registry.Order, now time.Time) (bool, error) {
+		return m(o, now)
+	}
+}
+
+// Register is the mutation of Store.RegisterOrder. Arguments are checked before any
+// database work.
+func Register(r registry.RegisterRequest) (TxMutation, error) {
+	if r.Journal == "" {
+		return nil, fmt.Errorf("%w: registration without a journal", registry.ErrInvalid)
+	}
+	if r.Date == "" {
+		return nil, fmt.Errorf("%w: registration without a date", registry.ErrInvalid)
+	}
+	if err := checkDate("date", r.Date); err != nil {
+		return nil, err
+	}
+	if r.Build == nil {
+		return nil, fmt.Errorf("%w: registration without a Build function", registry.ErrInvalid)
+	}
+	year, _ := strconv.Atoi(r.Date[:4])
+	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
+			return false, err
+		}
+		seq, format, err := tx.TakeSeq(ctx, o.OrgID, r.Journal, year)
+		if err != nil {
+			return false, err
+		}
+		number, err := registry.FormatNumber(format, seq)
+		if err != nil {
+			return false, err
+		}
+		// Build gets a copy: what it changes must come back through Registered only.
+		view := *o
+		reg, err := r.Build(&view, number, seq)
+		if err != nil {
+			return false, err
+		}
+		draft := NonNil(reg.Draft)
+		o.Draft, o.DraftHash = draft, HashDraft(draft)
+		o.SearchText = reg.SearchText
+		o.Number, o.Date, o.Journal, o.Seq = number, r.Date, r.Journal, seq
+		o.State, o.RegisteredAt = registry.StateRegistered, &now
+		// The final documents are still to be made; the draft's outputs printed «ПРОЕКТ».
+		o.Status, o.Outputs, o.RenderedAt, o.Error = registry.StatusQueued, registry.Outputs{}, nil, ""
+		o.UpdatedAt = now
+		return true, appendFor(ctx, tx, o, r.Audit, now)
+	}, nil
+}
+
+// Sign is the mutation of Store.Sign.
+func Sign(r registry.SignRequest, now time.Time) (TxMutation, error) {
+	d := r.Document
+	if d.Key == "" || d.Size <= 0 {
+		return nil, fmt.Errorf("%w: signed document without key or size", registry.ErrInvalid)
+	}
+	if err := checkSHA256("signed document", d.SHA256); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(r.Signatory) == "" {
+		return nil, fmt.Errorf("%w: signing without a signatory", registry.ErrInvalid)
+	}
+	if r.Signature != nil {
+		if err := PrepareSignature(r.Signature, now); err != nil {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		if err := CheckLifecycle(o.State, "sign", registry.StateRegistered); err != nil {
+			return false, err
+		}
+		o.State, o.SignedAt, o.Signatory = registry.StateSigned, &now, strings.TrimSpace(r.Signatory)
+		o.SignedKey, o.SignedSHA256, o.SignedSize = d.Key, d.SHA256, d.Size
+		o.UpdatedAt = now
+		if r.Signature != nil {
+			r.Signature.OrderID = o.ID
+			if err := tx.InsertSignature(ctx, r.Signature); err != nil {
+				return false, err
+			}
+		}
+		return true, appendFor(ctx, tx, o, r.Audit, now)
+	}, nil
+}
+
+// Cancel is the mutation of Store.Cancel.
+func Cancel(reason string, audit *registry.AuditEntry) (TxMutation, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, fmt.Errorf("%w: cancelling without a reason", registry.ErrInvalid)
+	}
+	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		if err := CheckLifecycle(o.State, "cancel", registry.StateRegistered, registry.StateSigned); err != nil {
+			return false, err
+		}
+		o.State, o.CancelledAt, o.CancelReason = registry.StateCancelled, &now, reason
+		o.UpdatedAt = now
+		return true, appendFor(ctx, tx, o, audit, now)
+	}, nil
+}
+
+// appendFor appends the audit entry of a transition of o, if the caller gave one.
+func appendFor(ctx context.Context, tx Tx, o *registry.Order, e *registry.AuditEntry, now time.Time) error {
+	if e == nil {
+		return nil
+	}
+	id := o.ID
+	e.OrgID, e.OrderID = o.OrgID, &id
+	if err := CheckAudit(e); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, e, now)
+}
+
+var slug = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// PrepareJournal checks j and fills its times; CreatedAt is kept by the upsert when the
+// journal exists.
+func PrepareJournal(j *registry.Journal, now time.Time) error {
+	if j.OrgID == "" {
+		return fmt.Errorf("%w: journal without organization", registry.ErrInvalid)
+	}
+	if !slug.MatchString(j.ID) {
+		return fmt.Errorf("%w: journal id %q: use lower-case latin letters, digits, '-' and '_'", registry.ErrInvalid, j.ID)
+	}
+	if err := registry.ValidateNumberFormat(j.Format); err != nil {
+		return err
+	}
+	j.CreatedAt, j.UpdatedAt = now, now
+	j.Years = nil
+	return nil
+}
+
+// CheckJournalStart checks the arguments of SetJournalStart.
+func CheckJournalStart(s registry.JournalStart) error {
+	if s.Year < 1900 || s.Year > 9999 {
+		return fmt.Errorf("%w: year %d", registry.ErrInvalid, s.Year)
+	}
+	if s.Next < 1 {
+		return fmt.Errorf("%w: first number %d is not positive", registry.ErrInvalid, s.Next)
+	}
+	return nil
+}
+
+// StartConflict is the error of SetJournalStart when last (the last number issued in the
+// year) is not below the requested next number.
+func StartConflict(s registry.JournalStart, last int) error {
+	return fmt.Errorf("%w: number %d was already issued in %d; the next number must be above it", registry.ErrConflict, last, s.Year)
+}
+
+// CheckAudit checks what the caller of AppendAudit must fill.
+func CheckAudit(e *registry.AuditEntry) error {
+	if e.OrgID == "" {
+		return fmt.Errorf("%w: audit entry without organization", registry.ErrInvalid)
+	}
+	if e.Action == "" {
+		return fmt.Errorf("%w: audit entry without action", registry.ErrInvalid)
+	}
+	if len(e.Details) > 0 && !json.Valid(e.Details) {
+		return fmt.Errorf("%w: audit details are not JSON", registry.ErrInvalid)
+	}
+	return nil
+}
+
+// ChainAudit makes e the entry after (lastSeq, lastHash), the head of its chain, which the
+// driver holds locked.
+func ChainAudit(e *registry.AuditEntry, lastSeq int64, lastHash string, now time.Time) {
+	e.Details = NonNil(e.Details)
+	e.Seq, e.At, e.PrevHash = lastSeq+1, now, lastHash
+	e.Hash = registry.AuditHash(e)
+}
+
+// ChainCheck verifies a chain entry by entry, in Seq order.
+type ChainCheck struct {
+	seq    int64
+	prev   string
+	broken int64
+}
+
+// Add checks the next entry; it returns false at the first one that does not check out.
+func (c *ChainCheck) Add(e *registry.AuditEntry) bool {
+	switch {
+	case c.broken != 0:
+		return false
+	case e.Seq != c.seq+1:
+		c.broken = c.seq + 1 // a removed entry: the first missing Seq
+	case e.PrevHash != c.prev || e.Hash != registry.AuditHash(e):
+		c.broken = e.Seq
+	default:
+		c.seq, c.prev = e.Seq, e.Hash
+		return true
+	}
+	return false
+}
+
+// End compares the walked chain with its head as recorded by the last append: entries
+// removed from the end show there.
+func (c *ChainCheck) End(headSeq int64, headHash string) (ok bool, brokenAt int64) {
+	switch {
+	case c.broken != 0:
+		return false, c.broken
+	case headSeq > c.seq:
+		return false, c.seq + 1
+	case headSeq < c.seq:
+		return false, headSeq + 1 // entries beyond the head were added behind the registry's back
+	case headHash != c.prev:
+		return false, c.seq
+	}
+	return true, 0
+}
+
+var verdicts = []string{"invalid: ", "not verified: "}
+
+// PrepareSignature checks s and fills its ID and time. OrderID is checked by the driver.
+func PrepareSignature(s *registry.Signature, now time.Time) error {
+	kinds := []string{registry.SignatureServer, registry.SignatureExternalPDF, registry.SignatureDetachedCMS}
+	if !slices.Contains(kinds, s.Kind) {
+		return fmt.Errorf("%w: signature kind %q", registry.ErrInvalid, s.Kind)
+	}
+	if s.Key == "" {
+		return fmt.Errorf("%w: signature without key", registry.ErrInvalid)
+	}
+	if err := checkSHA256("signature", s.SHA256); err != nil {
+		return err
+	}
+	ok := s.Verified == "valid"
+	for _, v := range verdicts {
+		ok = ok || (strings.HasPrefix(s.Verified, v) && len(strings.TrimSpace(s.Verified[len(v):])) > 0)
+	}
+	if !ok {
+		return fmt.Errorf(`%w: verification %q: say "valid", "invalid: <why>" or "not verified: <why>"`, registry.ErrInvalid, s.Verified)
+	}
+	if s.ID == uuid.Nil {
+		s.ID = uuid.New()
+	}
+	s.ValidFrom, s.ValidTo = UTCPtr(s.ValidFrom), UTCPtr(s.ValidTo)
+	s.CreatedAt = now
+	return nil
+}
+
+// PrepareAck checks a, keeps only the date of ReadAt and fills RecordedAt. It returns the
+// date as stored, YYYY-MM-DD.
+func PrepareAck(a *registry.Ack, now time.Time) (string, error) {
+	a.Person = strings.TrimSpace(a.Person)
+	if a.Person == "" {
+		return "", fmt.Errorf("%w: acknowledgement without a person", registry.ErrInvalid)
+	}
+	if a.ReadAt.IsZero() {
+		return "", fmt.Errorf("%w: acknowledgement without a date", registry.ErrInvalid)
+	}
+	y, m, d := a.ReadAt.Date()
+	a.ReadAt = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	a.RecordedAt = now
+	return a.ReadAt.Format(time.DateOnly), nil
+}
+
+// ParseDate reads a date stored by PrepareAck.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("registry: stored date %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// UTCPtr returns t in UTC truncated to microseconds, or nil.
+func UTCPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
+
+func checkSHA256(what, s string) error {
+	if b, err := hex.DecodeString(s); err != nil || len(b) != 32 || strings.ToLower(s) != s {
+		return fmt.Errorf("%w: %s SHA-256 %q is not 64 lower-case hex digits", registry.ErrInvalid, what, s)
+	}
+	return nil
+}

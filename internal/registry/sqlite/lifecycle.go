@@ -1,0 +1,548 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"orders/internal/registry"
+	"orders/internal/registry/internal/driver"
+)
+
+// txOps gives the shared lifecycle rules what they need inside modify's transaction. Every
+// write transaction is begun immediate, so it holds the database's write lock throughout:
+// counters and audit heads need no row locks here, one writer at a time is the lock.
+type txOps struct{ tx *sql.Tx }
+
+func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (int, string, error) {
+	var format string
+	err := t.tx.QueryRowContext(ctx, `SELECT format FROM journals WHERE org_id = ?1 AND id = ?2`, orgID, journalID).Scan(&format)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("%w: unknown journal %q", registry.ErrInvalid, journalID)
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("registry/sqlite: journal: %w", err)
+	}
+	// The right-hand sides read the row as it was, so last becomes the number issued now.
+	var seq int
+	err = t.tx.QueryRowContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last)
+		VALUES (?1, ?2, ?3, 2, 1)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + 1, last = next
+		RETURNING last`, orgID, journalID, year).Scan(&seq)
+	if err != nil {
+		return 0, "", fmt.Errorf("registry/sqlite: take number: %w", err)
+	}
+	return seq, format, nil
+}
+
+func (t txOps) AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error {
+	return appendAudit(ctx, t.tx, e, now)
+}
+
+func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) error {
+	return insertSignature(ctx, t.tx, sig)
+}
+
+// RegisterOrder implements registry.Lifecycle.
+func (s *Store) RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r registry.RegisterRequest) (*registry.Order, error) {
+	m, err := driver.Register(r)
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := s.modify(ctx, orgID, id, m)
+	return o, err
+}
+
+// Sign implements registry.Lifecycle.
+func (s *Store) Sign(ctx context.Context, orgID string, id uuid.UUID, r registry.SignRequest) (*registry.Order, error) {
+	m, err := driver.Sign(r, driver.Now())
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := s.modify(ctx, orgID, id, m)
+	return o, err
+}
+
+// Cancel implements registry.Lifecycle.
+func (s *Store) Cancel(ctx context.Context, orgID string, id uuid.UUID, reason string, audit *registry.AuditEntry) (*registry.Order, error) {
+	m, err := driver.Cancel(reason, audit)
+	if err != nil {
+		return nil, err
+	}
+	o, _, err := s.modify(ctx, orgID, id, m)
+	return o, err
+}
+
+// PutJournal implements registry.Journals.
+func (s *Store) PutJournal(ctx context.Context, j *registry.Journal) error {
+	if err := driver.PrepareJournal(j, driver.Now()); err != nil {
+		return err
+	}
+	var created string
+	err := s.db.QueryRowContext(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+		ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
+		RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, fmtTime(j.UpdatedAt)).Scan(&created)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: put journal: %w", err)
+	}
+	j.CreatedAt, err = parseTime(created)
+	return err
+}
+
+// GetJournal implements registry.Journals.
+func (s *Store) GetJournal(ctx context.Context, orgID, id string) (*registry.Journal, error) {
+	list, err := s.journals(ctx, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, registry.ErrNotFound
+	}
+	return &list[0], nil
+}
+
+// ListJournals implements registry.Journals.
+func (s *Store) ListJournals(ctx context.Context, orgID string) ([]registry.Journal, error) {
+	return s.journals(ctx, orgID, "")
+}
+
+// journals reads the journals of orgID (only id, if not ""), with their years.
+func (s *Store) journals(ctx context.Context, orgID, id string) ([]registry.Journal, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT j.org_id, j.id, j.name, j.format, j.created_at, j.updated_at, c.year, c.next
+		FROM journals j LEFT JOIN journal_counters c ON c.org_id = j.org_id AND c.journal_id = j.id
+		WHERE j.org_id = ?1 AND (?2 = '' OR j.id = ?2)
+		ORDER BY j.id, c.year`, orgID, id)
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: journals: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Journal
+	for rows.Next() {
+		var j registry.Journal
+		var created, updated string
+		var year, next sql.NullInt64
+		if err := rows.Scan(&j.OrgID, &j.ID, &j.Name, &j.Format, &created, &updated, &year, &next); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: journals: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != j.ID {
+			if j.CreatedAt, err = parseTime(created); err != nil {
+				return nil, err
+			}
+			if j.UpdatedAt, err = parseTime(updated); err != nil {
+				return nil, err
+			}
+			out = append(out, j)
+		}
+		if year.Valid {
+			last := &out[len(out)-1]
+			last.Years = append(last.Years, registry.JournalStart{Year: int(year.Int64), Next: int(next.Int64)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: journals: %w", err)
+	}
+	return out, nil
+}
+
+// SetJournalStart implements registry.Journals.
+func (s *Store) SetJournalStart(ctx context.Context, orgID, journalID string, start registry.JournalStart) error {
+	if err := driver.CheckJournalStart(start); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var one int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM journals WHERE org_id = ?1 AND id = ?2`, orgID, journalID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return registry.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: journal: %w", err)
+	}
+	var last int
+	err = tx.QueryRowContext(ctx, `SELECT last FROM journal_counters WHERE org_id = ?1 AND journal_id = ?2 AND year = ?3`,
+		orgID, journalID, start.Year).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("registry/sqlite: journal counter: %w", err)
+	}
+	if last >= start.Next {
+		return driver.StartConflict(start, last)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last) VALUES (?1, ?2, ?3, ?4, 0)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = excluded.next`, orgID, journalID, start.Year, start.Next)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: set journal start: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("registry/sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// appendAudit appends e to its chain; q must be a write transaction (which, immediate,
+// already excludes every other appender).
+func appendAudit(ctx context.Context, q querier, e *registry.AuditEntry, now time.Time) error {
+	var seq int64
+	var hash string
+	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?1`, e.OrgID).Scan(&seq, &hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("registry/sqlite: audit head: %w", err)
+	}
+	driver.ChainAudit(e, seq, hash, now)
+	_, err = q.ExecContext(ctx, `INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+		e.OrgID, e.Seq, fmtTime(e.At), e.Actor, e.Action, uuidPtr(e.OrderID), e.Details, e.PrevHash, e.Hash)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: append audit: %w", err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?1, ?2, ?3)
+		ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, e.OrgID, e.Seq, e.Hash)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: audit head: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit implements registry.AuditTrail.
+func (s *Store) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
+	if err := driver.CheckAudit(e); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := appendAudit(ctx, tx, e, driver.Now()); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("registry/sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash"
+
+func scanAudit(row scanner) (*registry.AuditEntry, error) {
+	var e registry.AuditEntry
+	var at string
+	var order sql.NullString
+	if err := row.Scan(&e.OrgID, &e.Seq, &at, &e.Actor, &e.Action, &order, &e.Details, &e.PrevHash, &e.Hash); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: scan audit: %w", err)
+	}
+	var err error
+	if e.At, err = parseTime(at); err != nil {
+		return nil, err
+	}
+	if order.Valid {
+		id, err := uuid.Parse(order.String)
+		if err != nil {
+			return nil, fmt.Errorf("registry/sqlite: stored audit order id %q: %w", order.String, err)
+		}
+		e.OrderID = &id
+	}
+	return &e, nil
+}
+
+// ListAudit implements registry.AuditTrail.
+func (s *Store) ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID, limit int) ([]registry.AuditEntry, error) {
+	query := `SELECT ` + auditCols + ` FROM audit WHERE org_id = ?1`
+	args := []any{orgID}
+	if orderID != nil {
+		query += ` AND order_id = ?2`
+		args = append(args, orderID.String())
+	}
+	rows, err := s.db.QueryContext(ctx, query+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, driver.Limit(limit)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.AuditEntry
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list audit: %w", err)
+	}
+	return out, nil
+}
+
+// VerifyAudit implements registry.AuditTrail.
+func (s *Store) VerifyAudit(ctx context.Context, orgID string) (bool, int64, error) {
+	// One read transaction: a snapshot in which the head and the entries agree, while
+	// appends go on.
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return false, 0, fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var headSeq int64
+	var headHash string
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?1`, orgID).Scan(&headSeq, &headHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, fmt.Errorf("registry/sqlite: audit head: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+auditCols+` FROM audit WHERE org_id = ?1 ORDER BY seq`, orgID)
+	if err != nil {
+		return false, 0, fmt.Errorf("registry/sqlite: verify audit: %w", err)
+	}
+	defer rows.Close()
+	var c driver.ChainCheck
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return false, 0, err
+		}
+		if !c.Add(e) {
+			break
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return false, 0, fmt.Errorf("registry/sqlite: verify audit: %w", err)
+	}
+	ok, at := c.End(headSeq, headHash)
+	return ok, at, nil
+}
+
+func insertSignature(ctx context.Context, q querier, sig *registry.Signature) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+		sig.ID.String(), sig.OrderID.String(), sig.Kind, sig.Key, sig.SHA256, sig.Signer, sig.Serial,
+		fmtTimePtr(sig.ValidFrom), fmtTimePtr(sig.ValidTo), sig.Verified, fmtTime(sig.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("%w: signature %s exists", registry.ErrConflict, sig.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: add signature: %w", err)
+	}
+	return nil
+}
+
+// orderState reads the state of an order as seen through orgID.
+func orderState(ctx context.Context, q querier, orgID string, id uuid.UUID) (registry.State, error) {
+	var state string
+	err := q.QueryRowContext(ctx, `SELECT state FROM orders WHERE id = ?1 AND (?2 = '' OR org_id = ?2)`,
+		id.String(), orgID).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", registry.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("registry/sqlite: order state: %w", err)
+	}
+	return registry.State(state), nil
+}
+
+// AddSignature implements registry.Signatures.
+func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Signature) error {
+	if err := driver.PrepareSignature(sig, driver.Now()); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	state, err := orderState(ctx, tx, orgID, sig.OrderID)
+	if err != nil {
+		return err
+	}
+	if err := driver.CheckLifecycle(state, "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
+		return err
+	}
+	if err := insertSignature(ctx, tx, sig); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("registry/sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// ListSignatures implements registry.Signatures.
+func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Signature, error) {
+	if _, err := orderState(ctx, s.db, orgID, orderID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at
+		FROM signatures WHERE order_id = ?1 ORDER BY created_at, id`, orderID.String())
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list signatures: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Signature
+	for rows.Next() {
+		var sig registry.Signature
+		var id, order, created string
+		var from, to sql.NullString
+		if err := rows.Scan(&id, &order, &sig.Kind, &sig.Key, &sig.SHA256, &sig.Signer, &sig.Serial, &from, &to,
+			&sig.Verified, &created); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: scan signature: %w", err)
+		}
+		if sig.ID, err = uuid.Parse(id); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: stored signature id %q: %w", id, err)
+		}
+		if sig.OrderID, err = uuid.Parse(order); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: stored order id %q: %w", order, err)
+		}
+		if sig.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		for _, f := range []struct {
+			src sql.NullString
+			dst **time.Time
+		}{{from, &sig.ValidFrom}, {to, &sig.ValidTo}} {
+			if f.src.Valid {
+				t, err := parseTime(f.src.String)
+				if err != nil {
+					return nil, err
+				}
+				*f.dst = &t
+			}
+		}
+		out = append(out, sig)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list signatures: %w", err)
+	}
+	return out, nil
+}
+
+// RecordAck implements registry.Acknowledgements.
+func (s *Store) RecordAck(ctx context.Context, orgID string, a *registry.Ack) error {
+	date, err := driver.PrepareAck(a, driver.Now())
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	state, err := orderState(ctx, tx, orgID, a.OrderID)
+	if err != nil {
+		return err
+	}
+	if err := driver.CheckLifecycle(state, "record an acknowledgement of",
+		registry.StateRegistered, registry.StateSigned, registry.StateCancelled); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO acks (order_id, person, read_at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
+		a.OrderID.String(), a.Person, date, a.RecordedBy, fmtTime(a.RecordedAt))
+	if isUnique(err) {
+		return fmt.Errorf("%w: %s's acknowledgement is already recorded", registry.ErrConflict, a.Person)
+	}
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: record acknowledgement: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("registry/sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// ListAcks implements registry.Acknowledgements.
+func (s *Store) ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error) {
+	if _, err := orderState(ctx, s.db, orgID, orderID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT person, read_at, recorded_by, recorded_at FROM acks
+		WHERE order_id = ?1 ORDER BY person`, orderID.String())
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list acknowledgements: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Ack
+	for rows.Next() {
+		a := registry.Ack{OrderID: orderID}
+		var read, recorded string
+		if err := rows.Scan(&a.Person, &read, &a.RecordedBy, &recorded); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: scan acknowledgement: %w", err)
+		}
+		if a.ReadAt, err = driver.ParseDate(read); err != nil {
+			return nil, err
+		}
+		if a.RecordedAt, err = parseTime(recorded); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: list acknowledgements: %w", err)
+	}
+	return out, nil
+}
+
+// reindex makes the full-text terms of orders that have none, or terms of an older analyzer
+// (see driver.AnalyzerVersion): orders from before the search existed, or after a stemmer
+// change. It runs at Open and does nothing on an up-to-date database.
+func reindex(ctx context.Context, db *sql.DB) error {
+	for {
+		// In batches, each its own transaction, so a large archive does not hold the write
+		// lock for long.
+		n, err := reindexBatch(ctx, db, 500)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+func reindexBatch(ctx context.Context, db *sql.DB, batch int) (int, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("registry/sqlite: begin: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, o.full_text FROM orders o
+		LEFT JOIN order_search s ON s.order_id = o.id
+		WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
+	if err != nil {
+		return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
+	}
+	type doc struct{ id, title, text string }
+	var docs []doc
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.id, &d.title, &d.text); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
+	}
+	for _, d := range docs {
+		id, err := uuid.Parse(d.id)
+		if err != nil {
+			return 0, fmt.Errorf("registry/sqlite: stored order id %q: %w", d.id, err)
+		}
+		if err := index(ctx, tx, id, d.title, d.text); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("registry/sqlite: commit: %w", err)
+	}
+	return len(docs), nil
+}
+
+func uuidPtr(id *uuid.UUID) any {
+	if id == nil {
+		return nil
+	}
+	return id.String()
+}
