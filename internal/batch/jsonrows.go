@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -80,7 +81,7 @@ func readJSON(data []byte) (*Table, error) {
 			}
 			switch v := vals[j].(type) {
 			case string:
-				row.Cells[col] = v
+				row.Cells[col] = strings.TrimSpace(v)
 			case json.Number:
 				row.Cells[col] = v.String()
 			case bool:

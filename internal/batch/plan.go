@@ -127,7 +127,7 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 	var ps order.Problems
 	isUsed := map[int]bool{}
 	usedConst := map[string]bool{}
-	shadowed := map[string]bool{}
+	shadowed := map[string]int{} // constant key → the column that fills its placeholders in rows
 	for _, s := range tp.slots {
 		r.pathSlot[s.path] = s
 		fromRow := tp.mode == PerRow || s.inRow
@@ -139,9 +139,8 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 			}
 			if c, ok := colByKey[ph.key]; ok && fromRow {
 				ph.col, isUsed[c], hasCol = c, true, true
-				if cst, ok := byKey[ph.key]; ok && !shadowed[ph.key] {
-					shadowed[ph.key] = true
-					p.Warnings = append(p.Warnings, fmt.Sprintf("столбец «%s» заменяет константу «%s»", t.Columns[c], cst.name))
+				if _, ok := byKey[ph.key]; ok {
+					shadowed[ph.key] = c
 				}
 				continue
 			}
@@ -171,6 +170,13 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 	}
 	if len(ps) > 0 {
 		return nil, ps
+	}
+	// In OneOrder mode a constant and a column of one name are normal (the constant fills
+	// the order, the column its table); a constant nothing reads is worth a word.
+	for _, k := range slices.Sorted(maps.Keys(shadowed)) {
+		if !usedConst[k] {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("столбец «%s» заменяет константу «%s»", t.Columns[shadowed[k]], byKey[k].name))
+		}
 	}
 
 	for c := range isUsed {

@@ -135,6 +135,9 @@ type builder struct {
 	// whose header cell is empty.
 	names   []string
 	unnamed map[int]int // position → non-empty cells under an unnamed header cell
+	// covered are positions under a wide merged header cell (XLSX): their cells are
+	// copies of the merged data cell at its left, not data without a column.
+	covered map[int]bool
 }
 
 // setHeader takes the header cells. Trailing empty cells are dropped (Excel exports a
@@ -194,10 +197,12 @@ func (b *builder) addRow(line int, cells []string) error {
 			row.Cells[b.names[i]] = c
 		case c == "":
 		case i < len(b.names):
-			b.unnamed[i]++
+			if !b.covered[i] {
+				b.unnamed[i]++
+			}
 		default:
 			b.t.Problems = append(b.t.Problems, RowProblem{Line: line, Message: fmt.Sprintf(
-				"лишняя ячейка в столбце %d, правее заголовка (в нём %d столбцов): «%s»", i+1, len(b.names), excerpt(c))})
+				"лишняя ячейка в столбце %d, правее заголовка (столбцов в заголовке: %d): «%s»", i+1, len(b.names), excerpt(c))})
 		}
 		if i >= len(b.names) && c != "" {
 			// One report per row is enough to find the shifted cells.

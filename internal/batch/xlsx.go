@@ -23,6 +23,7 @@ import (
 //     and while its last row has a horizontally merged cell above two or more different
 //     values (a group «Площадка» over «Организация» and «Тема»).
 //  3. Each column is named by its lowest filled cell in the block; data starts below it.
+//     A cell merged across columns in the block's last row is one wide column named once.
 func readXLSX(data []byte, sheet string) (*Table, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		ShortDatePattern: "dd.mm.yyyy",
@@ -147,6 +148,18 @@ func tableFromGrid(grid [][]string, merges []rect) (*Table, error) {
 			if c < len(grid[r]) && strings.TrimSpace(grid[r][c]) != "" {
 				header[c] = grid[r][c]
 				break
+			}
+		}
+	}
+	// A cell merged across columns in the last header row with no sub-headers below is one
+	// wide column (data merged the same way under it): it names its first position only,
+	// and the positions it covers are neither duplicates nor columns without a name.
+	b.covered = map[int]bool{}
+	for _, m := range merges {
+		if m.r1 <= end && m.r2 >= end && m.r1 >= start && m.c2 > m.c1 {
+			for c := m.c1 + 1; c <= min(m.c2, width-1); c++ {
+				header[c] = ""
+				b.covered[c] = true
 			}
 		}
 	}
