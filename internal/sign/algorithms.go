@@ -6,6 +6,7 @@ import (
 	// Registered for crypto.Hash.New: CMS made elsewhere may use them.
 	_ "crypto/sha1"
 	_ "crypto/sha256"
+	_ "crypto/sha3"
 	_ "crypto/sha512"
 )
 
@@ -55,6 +56,10 @@ var digestAlgorithms = map[string]algorithm{
 	// that too.
 	oidRSA.String(): {"SHA-1", crypto.SHA1},
 
+	"2.16.840.1.101.3.4.2.8":  {"SHA3-256", crypto.SHA3_256},
+	"2.16.840.1.101.3.4.2.9":  {"SHA3-384", crypto.SHA3_384},
+	"2.16.840.1.101.3.4.2.10": {"SHA3-512", crypto.SHA3_512},
+
 	"1.2.643.7.1.1.2.2": {"ГОСТ Р 34.11-2012 «Стрибог» (256 бит)", 0},
 	"1.2.643.7.1.1.2.3": {"ГОСТ Р 34.11-2012 «Стрибог» (512 бит)", 0},
 	"1.2.643.2.2.9":     {"ГОСТ Р 34.11-94", 0},
@@ -79,6 +84,13 @@ var signatureAlgorithms = map[string]algorithm{
 	"1.3.132.0.34":        {"ECDSA", 0},
 	"1.3.132.0.35":        {"ECDSA", 0},
 	oidEd25519.String():   {"Ed25519", 0},
+
+	"2.16.840.1.101.3.4.3.14": {"RSA", crypto.SHA3_256},
+	"2.16.840.1.101.3.4.3.15": {"RSA", crypto.SHA3_384},
+	"2.16.840.1.101.3.4.3.16": {"RSA", crypto.SHA3_512},
+	"2.16.840.1.101.3.4.3.10": {"ECDSA", crypto.SHA3_256},
+	"2.16.840.1.101.3.4.3.11": {"ECDSA", crypto.SHA3_384},
+	"2.16.840.1.101.3.4.3.12": {"ECDSA", crypto.SHA3_512},
 
 	"1.2.643.7.1.1.1.1": {"ГОСТ Р 34.10-2012 (256 бит)", 0},
 	"1.2.643.7.1.1.1.2": {"ГОСТ Р 34.10-2012 (512 бит)", 0},

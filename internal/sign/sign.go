@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,6 +207,7 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign: read PDF: %w", err)
 	}
+	adoptCatalogVersion(rdr)
 	data := pdfsign.SignData{
 		Signature: pdfsign.SignDataSignature{
 			Info: pdfsign.SignDataSignatureInfo{
@@ -254,6 +256,23 @@ func newPDFReader(data []byte) (rdr *pdf.Reader, err error) {
 		}
 	}()
 	return pdf.NewReader(bytes.NewReader(data), int64(len(data)))
+}
+
+// adoptCatalogVersion works around pdfsign writing /Version /1.5 into the
+// new catalog whenever the file header says less, while also copying the
+// old catalog's /Version: a PDF 1.3 file signed twice would get the key
+// twice (qpdf warns). pdfsign reads the version from the reader, so the
+// reader is told the catalog's version instead; the bytes stay as they are.
+func adoptCatalogVersion(rdr *pdf.Reader) {
+	defer func() { _ = recover() }() // a missing Root is pdfsign's error to report
+	header, err := strconv.ParseFloat(rdr.PDFVersion, 64)
+	if err != nil {
+		return
+	}
+	v := rdr.Trailer().Key("Root").Key("Version").Name()
+	if catalog, err := strconv.ParseFloat(v, 64); err == nil && catalog > header {
+		rdr.PDFVersion = v
+	}
 }
 
 // pdfText makes s safe for pdfsign, which writes a non-ASCII string as raw

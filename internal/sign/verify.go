@@ -181,14 +181,27 @@ func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
 			return Result{Status: Invalid, Reason: "подпись содержит другой документ, а не проверяемый файл."}, nil
 		}
 	}
-	raw := rawSignedAttrs(der)
+	raw := parseRawCMS(der)
+	if _, definite := derLength(der); raw == nil && definite {
+		// pkcs7 ignores some parse errors; a CMS in DER form that a
+		// strict parser rejects has been damaged.
+		return Result{Status: Invalid, Reason: "структура подписи повреждена: нарушена DER-кодировка CMS."}, nil
+	}
+	if raw != nil {
+		if reason := raw.structureProblem(p7); reason != "" {
+			return Result{Status: Invalid, Reason: "структура подписи повреждена: " + reason + "."}, nil
+		}
+	}
 	results := make([]Result, len(p7.Signers))
 	for i := range p7.Signers {
-		var rawAttrs []byte
-		if i < len(raw) {
-			rawAttrs = raw[i]
+		var (
+			rawAttrs []byte
+			eType    asn1.ObjectIdentifier
+		)
+		if raw != nil {
+			rawAttrs, eType = raw.signedAttrs[i], raw.eContentType
 		}
-		results[i] = verifySigner(p7, i, rawAttrs, content)
+		results[i] = verifySigner(p7, i, rawAttrs, eType, content)
 	}
 	return summarize(results, 0), nil
 }
@@ -205,7 +218,7 @@ func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
 // verifySigner checks one SignerInfo. The order of the checks decides
 // what can be claimed: the digest first (a mismatch is definite whatever
 // the signature algorithm), then the signature where we can compute it.
-func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs, content []byte) Result {
+func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.ObjectIdentifier, content []byte) Result {
 	si := p7.Signers[i]
 	var r Result
 	digestOID := si.DigestAlgorithm.Algorithm
@@ -277,11 +290,28 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs, content []byte) Result {
 		}
 		return r
 	}
+	if cert == nil && len(p7.Certificates) > 0 {
+		// Certificates are there but none is the signer's: the signer
+		// identifier or the certificates were altered.
+		r.Status = Invalid
+		r.Reason = "подпись повреждена: ни один из включённых в неё сертификатов не принадлежит подписанту."
+		return r
+	}
 	if cert == nil {
 		r.Reason = "сертификат подписанта не включён в подпись, поэтому подпись не проверена."
 		if r.DigestVerified {
 			r.Reason += " Хеш документа совпадает с подписанным."
 		}
+		return r
+	}
+	if reason := certProblem(cert, p7.Certificates, attrs); reason != "" {
+		r.Status = Invalid
+		r.Reason = reason
+		return r
+	}
+	if reason := contentTypeProblem(attrs, eContentType); reason != "" {
+		r.Status = Invalid
+		r.Reason = reason
 		return r
 	}
 	var signed []byte
@@ -314,6 +344,11 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs, content []byte) Result {
 		}
 		return r
 	}
+	if errors.Is(verr, errAlgorithmMismatch) {
+		r.Status = Invalid
+		r.Reason = "подпись повреждена: алгоритм подписи " + r.SignatureAlgorithm + " не соответствует ключу сертификата."
+		return r
+	}
 	if verr != nil {
 		r.Status = Invalid
 		r.Reason = "подпись не соответствует документу или сертификату: проверка подписи " + r.SignatureAlgorithm + " не прошла."
@@ -335,7 +370,14 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs, content []byte) Result {
 	return r
 }
 
-var errUnsupportedSignature = errors.New("unsupported signature algorithm")
+var (
+	errUnsupportedSignature = errors.New("unsupported signature algorithm")
+	// errAlgorithmMismatch: the key is one we verify, but the signature
+	// algorithm identifier names something else or nothing known. The
+	// identifier is outside what the signature covers, so this is a
+	// damaged or non-conforming CMS, not an algorithm we lack.
+	errAlgorithmMismatch = errors.New("signature algorithm does not fit the key")
+)
 
 func checkSignature(cert *x509.Certificate, sigOID asn1.ObjectIdentifier, digestHash crypto.Hash,
 	sigAlg pkix.AlgorithmIdentifier, signed, sig []byte) error {
@@ -358,12 +400,12 @@ func checkSignature(cert *x509.Certificate, sigOID asn1.ObjectIdentifier, digest
 			return rsa.VerifyPSS(pub, h, digest(h), sig, opts)
 		}
 		if signatureName(sigOID) != "RSA" {
-			return errUnsupportedSignature
+			return errAlgorithmMismatch
 		}
 		return rsa.VerifyPKCS1v15(pub, hash, digest(hash), sig)
 	case *ecdsa.PublicKey:
 		if signatureName(sigOID) != "ECDSA" {
-			return errUnsupportedSignature
+			return errAlgorithmMismatch
 		}
 		if !ecdsa.VerifyASN1(pub, digest(hash), sig) {
 			return errors.New("ecdsa: verification error")
@@ -371,7 +413,7 @@ func checkSignature(cert *x509.Certificate, sigOID asn1.ObjectIdentifier, digest
 		return nil
 	case ed25519.PublicKey:
 		if !sigOID.Equal(oidEd25519) {
-			return errUnsupportedSignature
+			return errAlgorithmMismatch
 		}
 		if !ed25519.Verify(pub, signed, sig) {
 			return errors.New("ed25519: verification error")
@@ -429,21 +471,11 @@ func findCert(certs []*x509.Certificate, rawIssuer []byte, serial *big.Int) *x50
 	if serial == nil {
 		return nil
 	}
+	// Byte equality, as pkcs7 does: a name re-encoded by the signer's
+	// software would be a broken CMS, and a looser match would let a
+	// damaged identifier pass.
 	for _, c := range certs {
 		if c.SerialNumber.Cmp(serial) == 0 && bytes.Equal(c.RawIssuer, rawIssuer) {
-			return c
-		}
-	}
-	// Some encoders re-encode the issuer name (string types); fall back to
-	// comparing it as parsed.
-	var want pkix.RDNSequence
-	if _, err := asn1.Unmarshal(rawIssuer, &want); err != nil {
-		return nil
-	}
-	for _, c := range certs {
-		var got pkix.RDNSequence
-		if _, err := asn1.Unmarshal(c.RawIssuer, &got); err == nil &&
-			c.SerialNumber.Cmp(serial) == 0 && got.String() == want.String() {
 			return c
 		}
 	}
@@ -504,25 +536,42 @@ func signingTime(attrs []attribute) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// rawSignedAttrs returns, per SignerInfo, the signed attributes exactly as
-// the signer encoded them with the tag changed to SET, or nil where the
-// DER parse fails (BER input: pkcs7 converts it, and the re-encoded form
-// is checked instead).
-func rawSignedAttrs(der []byte) [][]byte {
+// rawCMS is the SignedData as encoded, for what pkcs7 does not expose:
+// the signed attributes' exact bytes and the fields that no signature
+// covers but that must agree with the signed ones.
+type rawCMS struct {
+	version          int
+	digestAlgorithms []pkix.AlgorithmIdentifier
+	eContentType     asn1.ObjectIdentifier
+	signerVersions   []int
+	signerDigests    []asn1.ObjectIdentifier
+	signedAttrs      [][]byte // per SignerInfo, tagged as SET; nil without attributes
+}
+
+// parseRawCMS returns nil where the strict DER parse fails (BER input:
+// pkcs7 converts it, and only the re-encoded attributes are checked).
+func parseRawCMS(der []byte) *rawCMS {
+	// Extra catches an element after the last field, which encoding/asn1
+	// would otherwise skip: a grown outer length swallows the zero
+	// padding of /Contents that way.
 	var ci struct {
 		ContentType asn1.ObjectIdentifier
 		Content     asn1.RawValue `asn1:"explicit,tag:0"`
+		Extra       asn1.RawValue `asn1:"optional"`
 	}
-	if _, err := asn1.Unmarshal(der, &ci); err != nil {
+	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) > 0 || len(ci.Extra.FullBytes) > 0 {
 		return nil
 	}
 	var sd struct {
 		Version          int
-		DigestAlgorithms asn1.RawValue
-		EncapContentInfo asn1.RawValue
-		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
-		CRLs             asn1.RawValue `asn1:"optional,tag:1"`
-		SignerInfos      []struct {
+		DigestAlgorithms []pkix.AlgorithmIdentifier `asn1:"set"`
+		EncapContentInfo struct {
+			ContentType asn1.ObjectIdentifier
+			Content     asn1.RawValue `asn1:"optional,explicit,tag:0"`
+		}
+		Certificates asn1.RawValue `asn1:"optional,tag:0"`
+		CRLs         asn1.RawValue `asn1:"optional,tag:1"`
+		SignerInfos  []struct {
 			Version            int
 			SID                asn1.RawValue
 			DigestAlgorithm    pkix.AlgorithmIdentifier
@@ -531,19 +580,155 @@ func rawSignedAttrs(der []byte) [][]byte {
 			Signature          []byte
 			UnsignedAttrs      asn1.RawValue `asn1:"optional,tag:1"`
 		} `asn1:"set"`
+		Extra asn1.RawValue `asn1:"optional"`
 	}
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+	if rest, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil || len(rest) > 0 || len(sd.Extra.FullBytes) > 0 {
 		return nil
 	}
-	out := make([][]byte, len(sd.SignerInfos))
-	for i, si := range sd.SignerInfos {
+	raw := &rawCMS{version: sd.Version, digestAlgorithms: sd.DigestAlgorithms, eContentType: sd.EncapContentInfo.ContentType}
+	for _, si := range sd.SignerInfos {
+		raw.signerVersions = append(raw.signerVersions, si.Version)
+		raw.signerDigests = append(raw.signerDigests, si.DigestAlgorithm.Algorithm)
+		var b []byte
 		if len(si.SignedAttrs.FullBytes) > 0 {
-			b := append([]byte{}, si.SignedAttrs.FullBytes...)
+			b = append([]byte{}, si.SignedAttrs.FullBytes...)
 			b[0] = 0x31 // SET, constructed
-			out[i] = b
+		}
+		raw.signedAttrs = append(raw.signedAttrs, b)
+	}
+	return raw
+}
+
+// structureProblem checks the unsigned parts of SignedData against RFC
+// 5652: a change there cannot break the signature, so without these
+// checks a damaged signature could still pass.
+func (r *rawCMS) structureProblem(p7 *pkcs7.PKCS7) string {
+	switch r.version {
+	case 1, 3, 4, 5:
+	default:
+		return fmt.Sprintf("недопустимая версия SignedData %d", r.version)
+	}
+	if len(r.signerVersions) != len(p7.Signers) {
+		return "число подписантов не совпадает"
+	}
+	for i, v := range r.signerVersions {
+		if v != 1 && v != 3 {
+			return fmt.Sprintf("недопустимая версия SignerInfo %d", v)
+		}
+		listed := false
+		for _, a := range r.digestAlgorithms {
+			listed = listed || a.Algorithm.Equal(r.signerDigests[i])
+		}
+		if !listed {
+			return "алгоритм хеширования подписанта не указан в digestAlgorithms"
 		}
 	}
-	return out
+	return ""
+}
+
+// contentTypeProblem: the signed content-type attribute must name the
+// encapsulated content type (RFC 5652, 11.1).
+func contentTypeProblem(attrs []attribute, eContentType asn1.ObjectIdentifier) string {
+	if len(attrs) == 0 {
+		return ""
+	}
+	var ct asn1.ObjectIdentifier
+	if !attrValue(attrs, oidAttrContentType, &ct) {
+		return "в подписи нет обязательного атрибута content-type: подпись повреждена."
+	}
+	if eContentType != nil && !eContentType.Equal(ct) {
+		return "атрибут content-type не совпадает с типом содержимого: подпись повреждена."
+	}
+	return ""
+}
+
+var (
+	oidAttrSigningCertificate   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
+	oidAttrSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+)
+
+// certProblem checks that cert is the one the signer meant and that it is
+// intact. The signing-certificate attributes (RFC 2634, RFC 5035) bind the
+// certificate's hash into the signed attributes; without them a changed
+// name in the certificate would not affect the signature, so the
+// certificate's own signature is checked where its issuer is at hand.
+func certProblem(cert *x509.Certificate, pool []*x509.Certificate, attrs []attribute) string {
+	if h, want, found, ok := essCertHash(attrs); found {
+		if !ok {
+			return "атрибут signing-certificate повреждён."
+		}
+		if h != 0 && h.Available() {
+			d := h.New()
+			d.Write(cert.Raw)
+			if !bytes.Equal(d.Sum(nil), want) {
+				return "сертификат в подписи не тот, которым она создана (не совпадает хеш в атрибуте signing-certificate)."
+			}
+		}
+	}
+	for _, issuer := range append([]*x509.Certificate{cert}, pool...) {
+		if !bytes.Equal(issuer.RawSubject, cert.RawIssuer) {
+			continue
+		}
+		err := issuer.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature)
+		if err == nil {
+			return ""
+		}
+		var insecure x509.InsecureAlgorithmError
+		if errors.Is(err, x509.ErrUnsupportedAlgorithm) || errors.As(err, &insecure) {
+			return ""
+		}
+		if issuer == cert {
+			continue // an issuer with the same name but another key may follow
+		}
+	}
+	if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+		if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil &&
+			!errors.Is(err, x509.ErrUnsupportedAlgorithm) {
+			return "сертификат подписанта повреждён: его собственная подпись не сходится."
+		}
+	}
+	return ""
+}
+
+// essCertHash reads the first certificate hash of a signing-certificate
+// attribute: found says the attribute is there, ok that it parsed.
+func essCertHash(attrs []attribute) (h crypto.Hash, want []byte, found, ok bool) {
+	for _, a := range attrs {
+		v2 := a.Type.Equal(oidAttrSigningCertificateV2)
+		if !v2 && !a.Type.Equal(oidAttrSigningCertificate) {
+			continue
+		}
+		var sc struct {
+			Certs    []asn1.RawValue
+			Policies asn1.RawValue `asn1:"optional"`
+		}
+		if rest, err := asn1.Unmarshal(a.Value.Bytes, &sc); err != nil || len(rest) > 0 || len(sc.Certs) == 0 {
+			return 0, nil, true, false
+		}
+		body := sc.Certs[0].Bytes
+		h = crypto.SHA1
+		if v2 {
+			h = crypto.SHA256 // the ASN.1 default of ESSCertIDv2
+			var first asn1.RawValue
+			if _, err := asn1.Unmarshal(body, &first); err != nil {
+				return 0, nil, true, false
+			}
+			if first.Tag == asn1.TagSequence {
+				var alg pkix.AlgorithmIdentifier
+				rest, err := asn1.Unmarshal(body, &alg)
+				if err != nil {
+					return 0, nil, true, false
+				}
+				h = digestAlgorithms[alg.Algorithm.String()].hash // 0 (unknown, GOST): not checked
+				body = rest
+			}
+		}
+		if _, err := asn1.Unmarshal(body, &want); err != nil {
+			return 0, nil, true, false
+		}
+		return h, want, true, true
+	}
+	return 0, nil, false, false
 }
 
 // containsGOSTOID spots the DER of an OID under 1.2.643 (06 len 2A 85 03).
@@ -622,6 +807,7 @@ var byteRangeRe = regexp.MustCompile(`/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+
 var (
 	objStartRe  = regexp.MustCompile(`\d+\s+\d+\s+obj\b`)
 	subFilterRe = regexp.MustCompile(`/SubFilter\s*/([A-Za-z0-9.#_\-]+)`)
+	sigMarkerRe = regexp.MustCompile(`/Type\s*/Sig\b|/SubFilter\s*/|/ByteRange`)
 )
 
 type pdfSignature struct {
@@ -637,6 +823,11 @@ type pdfSignature struct {
 func VerifyPDF(pdfData []byte) (Result, error) {
 	sigs := findPDFSignatures(pdfData)
 	if len(sigs) == 0 {
+		if sigMarkerRe.Match(pdfData) {
+			// A signature dictionary is there but its ByteRange is not
+			// readable: a damaged signature, not an unsigned file.
+			return Result{Status: Invalid, Reason: "в файле есть подпись, но её структура повреждена: не найден ByteRange."}, nil
+		}
 		return Result{}, ErrNoSignature
 	}
 	results := make([]Result, len(sigs))
@@ -734,14 +925,17 @@ func verifyPDFSignature(data []byte, s pdfSignature) Result {
 		err error
 	)
 	switch s.subFilter {
-	case "", "adbe.pkcs7.detached", "ETSI.CAdES.detached":
-		r, err = verifyCMS(cms, signed, false)
 	case "adbe.pkcs7.sha1":
 		// The CMS carries SHA-1(ranges) as its content.
 		sum := sha1.Sum(signed)
 		r, err = verifyCMS(cms, sum[:], true)
-	default:
+	case "ETSI.RFC3161", "adbe.x509.rsa_sha1":
 		r = Result{Status: NotVerified, Reason: "тип подписи " + s.subFilter + " не поддерживается сервисом; подпись не проверена."}
+	default:
+		// adbe.pkcs7.detached, ETSI.CAdES.detached, and whatever else
+		// holds a detached CMS (the SubFilter lies inside the signed
+		// bytes, so a damaged one is caught by the digest).
+		r, err = verifyCMS(cms, signed, false)
 	}
 	if err != nil {
 		r = Result{Status: Invalid, Reason: "подпись повреждена: значение /Contents не разбирается как CMS."}
