@@ -208,7 +208,8 @@ func (b *builder) body() {
 	if d.SpacedOperative {
 		op = ru.Spaced(op)
 	}
-	b.add(Block{Text: op + ":", Align: Left, KeepWithNext: true, SpaceBefore: boolf(len(d.Preamble) == 0, 1)})
+	// Both reference orders set the operative word apart with a blank line.
+	b.add(Block{Text: op + ":", Align: Left, KeepWithNext: true, SpaceBefore: 1})
 
 	counters := make([]int, order.MaxDepth)
 	b.clauses(d.Clauses, 0, counters)
@@ -226,8 +227,11 @@ func (b *builder) body() {
 
 	if ack := d.Acknowledgement; ack != nil && ack.Style != "sheet" {
 		b.add(Block{Text: "С " + b.kw.instrumental + " ознакомлены:", Align: Left, SpaceBefore: 1, KeepWithNext: true})
-		for _, p := range ack.People {
-			b.add(Block{Text: ackLine(p), Align: Left})
+		// Each line is drawn like a signature (name at the left, date at the right margin)
+		// so the dates line up in both renderers.
+		for i, p := range ack.People {
+			b.add(Block{Kind: SignatureBlock, SpaceBefore: boolf(i > 0, 0.5), KeepWithNext: i < len(ack.People)-1,
+				Signature: &Signature{Position: []string{"______________ " + ru.Typeset(p.Name)}, Name: ackDate(p)}})
 		}
 	}
 	if e := d.Executor; e != nil {
@@ -239,13 +243,12 @@ func (b *builder) body() {
 	}
 }
 
-// ackLine is one «С приказом ознакомлены» line: signature blank, name, date (or blank).
-func ackLine(p order.Person) string {
-	date := "«____» ____________ 20___ г."
+// ackDate is the date a person read the order, or a blank to fill in by hand.
+func ackDate(p order.Person) string {
 	if t, err := time.Parse(time.DateOnly, p.Date); err == nil && p.Date != "" {
-		date = ru.NumericDate(t)
+		return ru.NumericDate(t)
 	}
-	return "______________ " + ru.Typeset(p.Name) + "    " + date
+	return BlankDate
 }
 
 func (b *builder) clauses(cs []order.Clause, level int, counters []int) {

@@ -78,7 +78,7 @@ func TestDecodeBadDrafts(t *testing.T) {
 		{name: "empty title", f: func(m map[string]any) { m["title"] = "  " }, path: "title", msg: "empty"},
 		{name: "title full stop", f: func(m map[string]any) { m["title"] = "О работе." }, path: "title", msg: "full stop"},
 		{name: "unknown kind", f: func(m map[string]any) { m["kind"] = "указ" }, path: "kind", msg: "unknown kind"},
-		{name: "no letterhead", f: func(m map[string]any) { delete(m, "letterhead") }, path: "letterhead", msg: "required"},
+		{name: "letterhead not an object", f: func(m map[string]any) { m["letterhead"] = "УО" }, path: "letterhead", msg: "must be an object"},
 		{name: "letterhead name empty", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": ""} }, path: "letterhead.name", msg: "empty"},
 		{name: "bad layout", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "layout": "left"} }, path: "letterhead.layout", msg: "unknown layout"},
 		{name: "bad email", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "email": "nope"} }, path: "letterhead.email", msg: "not an e-mail"},

@@ -103,11 +103,9 @@ func (v *validator) draft(d *Draft) {
 		v.add("kind", "unknown kind %q: one of приказ, распоряжение, решение", d.Kind)
 	}
 	v.text("organization", d.Organization, 64, false)
-	if d.Letterhead == nil {
-		if d.Organization == "" {
-			v.add("letterhead", "required (or name a stored profile in organization)")
-		}
-	} else {
+	// A draft without a letterhead takes its organization's stored profile; the service
+	// fills it in before layout, which refuses a draft that still has none.
+	if d.Letterhead != nil {
 		v.letterhead("letterhead", d.Letterhead)
 	}
 	v.text("heading", d.Heading, 64, false)

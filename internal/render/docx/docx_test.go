@@ -90,7 +90,7 @@ func TestText(t *testing.T) {
 			"УТВЕРЖДЕНО\n",
 		}, []string{"ПРОЕКТ"}},
 		{"rich-draft-corner", []string{
-			"ПРОЕКТ\n", layout.BlankDate + "\t№" + nb + layout.BlankNumber + "\n",
+			"ПРОЕКТ\n", layout.BlankDateCorner + "\t№" + nb + layout.BlankNumber + "\n",
 			"ЛИСТ ОЗНАКОМЛЕНИЯ\n",
 		}, []string{"г. Балашиха\n"}},
 	}
