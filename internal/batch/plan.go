@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -317,7 +318,7 @@ func (r *runner) checkTemplate() error {
 	ps, _ := order.AsProblems(err)
 	var out order.Problems
 	for _, pr := range ps {
-		if s, _ := r.slotAt(pr.Path); s != nil && slices.Contains(r.rowSlots, s) {
+		if s, _ := r.slotAt(pr.Path); s != nil && slices.Contains(r.rowSlots, s) && !reShape.MatchString(pr.Message) {
 			continue // a column's value decides; each row is checked on its own
 		}
 		out = append(out, pr)
@@ -330,6 +331,10 @@ func (r *runner) checkTemplate() error {
 	}
 	return nil
 }
+
+// reShape matches order.Decode's messages about the JSON's shape (an unknown field, a
+// string where an array belongs): they are the template's fault whatever fills it.
+var reShape = regexp.MustCompile(`^(unknown field|number out of range|must be (an object|an array|a string|a number|true or false), not )`)
 
 // prepared is a row after the checks that need no draft.
 type prepared struct {
