@@ -134,9 +134,9 @@ type Order struct {
 // Organization is an education body that issues orders. The registry keeps its letterhead
 // profile as opaque JSON.
 type Organization struct {
-	ID        string // slug chosen by the admin, e.g. "balashikha-uo"
-	Name      string
-	Profile   []byte
+	ID      string // slug chosen by the admin, e.g. "balashikha-uo"
+	Name    string
+	Profile []byte
 	// Signing is the organization's signing certificate material (PEM or PKCS#12), opaque to
 	// the registry. PutOrganization keeps the stored value when Signing is nil, so an update
 	// of the profile does not drop the certificate; a non-nil empty slice removes it.

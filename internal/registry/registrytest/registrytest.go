@@ -54,6 +54,17 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Reopen", testReopen},
 		{"ConcurrentOpen", testConcurrentOpen},
 		{"ConcurrentStores", testConcurrentStores},
+		{"NumberFormats", testNumberFormats},
+		{"Journals", testJournals},
+		{"Register", testRegister},
+		{"Transitions", testTransitions},
+		{"TransitionAudit", testTransitionAudit},
+		{"Immutable", testImmutable},
+		{"RegisterConcurrent", testRegisterConcurrent},
+		{"AuditConcurrent", testAuditConcurrent},
+		{"SignaturesAndAcks", testSignaturesAndAcks},
+		{"OrganizationSigning", testOrganizationSigning},
+		{"ArchiveSearch", testArchiveSearch},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
