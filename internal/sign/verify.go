@@ -85,6 +85,10 @@ var (
 	ErrMalformedSignature = errors.New("sign: not a CMS/PKCS#7 signature")
 )
 
+// reasonUnbound: the signature checks out with the key in the certificate,
+// but nothing confirms the rest of the certificate (the owner's name).
+const reasonUnbound = "Сертификат не связан с подписью атрибутом signing-certificate, а его издатель к подписи не приложен: сведения о владельце не подтверждены."
+
 const reasonTrustNotChecked = "Доверие к сертификату (цепочка до аккредитованного УЦ, отзыв) сервисом не проверялось."
 
 // VerifyDetached checks a detached CMS signature (a .sig file: DER, PEM or
@@ -169,11 +173,14 @@ func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
 	if err != nil {
 		if containsGOSTOID(der) {
 			// Unparseable, but clearly GOST: say what we can, claim nothing.
-			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + "."}, nil
+			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + ". Структуру подписи сервис разобрать не смог."}, nil
 		}
 		return Result{}, fmt.Errorf("%w: %v", ErrMalformedSignature, err)
 	}
 	if len(p7.Signers) == 0 {
+		if containsGOSTOID(der) {
+			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + ". Структуру подписи сервис разобрать не смог."}, nil
+		}
 		return Result{}, fmt.Errorf("%w: no SignerInfo", ErrMalformedSignature)
 	}
 	if len(p7.Content) > 0 {
@@ -304,7 +311,8 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 		}
 		return r
 	}
-	if reason := certProblem(cert, p7.Certificates, attrs); reason != "" {
+	reason, bound := certProblem(cert, p7.Certificates, attrs)
+	if reason != "" {
 		r.Status = Invalid
 		r.Reason = reason
 		return r
@@ -367,6 +375,9 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 	}
 	r.Status = Valid
 	r.Reason = "подпись верна: документ не изменялся после подписания. " + reasonTrustNotChecked
+	if !bound {
+		r.Reason += " " + reasonUnbound
+	}
 	return r
 }
 
@@ -648,46 +659,48 @@ var (
 )
 
 // certProblem checks that cert is the one the signer meant and that it is
-// intact. The signing-certificate attributes (RFC 2634, RFC 5035) bind the
-// certificate's hash into the signed attributes; without them a changed
-// name in the certificate would not affect the signature, so the
-// certificate's own signature is checked where its issuer is at hand.
-func certProblem(cert *x509.Certificate, pool []*x509.Certificate, attrs []attribute) string {
+// intact, and says whether that could be established (bound). The
+// signing-certificate attributes (RFC 2634, RFC 5035; CAdES requires one)
+// bind the certificate's hash into the signed attributes. Without them
+// nothing in the signature covers the certificate, so its issuer's
+// signature is checked where the issuer is at hand; otherwise the owner's
+// name cannot be confirmed and the reason must say so.
+func certProblem(cert *x509.Certificate, pool []*x509.Certificate, attrs []attribute) (problem string, bound bool) {
 	if h, want, found, ok := essCertHash(attrs); found {
 		if !ok {
-			return "атрибут signing-certificate повреждён."
+			return "атрибут signing-certificate повреждён.", false
 		}
 		if h != 0 && h.Available() {
 			d := h.New()
 			d.Write(cert.Raw)
 			if !bytes.Equal(d.Sum(nil), want) {
-				return "сертификат в подписи не тот, которым она создана (не совпадает хеш в атрибуте signing-certificate)."
+				return "сертификат в подписи не тот, которым она создана (не совпадает хеш в атрибуте signing-certificate).", false
 			}
+			return "", true
 		}
 	}
+	candidates := 0
 	for _, issuer := range append([]*x509.Certificate{cert}, pool...) {
 		if !bytes.Equal(issuer.RawSubject, cert.RawIssuer) {
 			continue
 		}
+		if len(cert.AuthorityKeyId) > 0 && len(issuer.SubjectKeyId) > 0 && !bytes.Equal(cert.AuthorityKeyId, issuer.SubjectKeyId) {
+			continue // another key of an issuer with the same name
+		}
+		candidates++
 		err := issuer.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature)
 		if err == nil {
-			return ""
+			return "", true
 		}
 		var insecure x509.InsecureAlgorithmError
 		if errors.Is(err, x509.ErrUnsupportedAlgorithm) || errors.As(err, &insecure) {
-			return ""
-		}
-		if issuer == cert {
-			continue // an issuer with the same name but another key may follow
+			return "", false
 		}
 	}
-	if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
-		if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil &&
-			!errors.Is(err, x509.ErrUnsupportedAlgorithm) {
-			return "сертификат подписанта повреждён: его собственная подпись не сходится."
-		}
+	if candidates > 0 {
+		return "сертификат подписанта в подписи повреждён: подпись его издателя на нём не сходится.", false
 	}
-	return ""
+	return "", false
 }
 
 // essCertHash reads the first certificate hash of a signing-certificate
