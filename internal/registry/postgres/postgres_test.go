@@ -92,6 +92,33 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestTamper(t *testing.T) {
+	admin, dsn := testDB(t)
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+		schemaDSN := freshSchema(t, admin, dsn)
+		open := func(t *testing.T) (registry.Store, error) {
+			s, err := postgres.Open(t.Context(), schemaDSN)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+		raw := func(t *testing.T, statement string) {
+			t.Helper()
+			pool, err := pgxpool.New(t.Context(), schemaDSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			if _, err := pool.Exec(t.Context(), statement); err != nil {
+				t.Fatalf("%s: %v", statement, err)
+			}
+		}
+		return open, raw
+	})
+}
+
 func TestOpenWithoutSchema(t *testing.T) {
 	_, dsn := testDB(t)
 	_, err := postgres.Open(t.Context(), withParams(dsn, map[string]string{"search_path": "t_missing_schema"}))

@@ -261,7 +261,9 @@ func testRegister(t *testing.T, db Opener) {
 
 	// Arguments, unknown journal, another organization's journal, another organization's order.
 	x := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "x"})
-	build := func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, ""), nil }
+	build := func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+		return registeredDraft(o, n, ""), nil
+	}
 	for name, r := range map[string]registry.RegisterRequest{
 		"no journal":      {Date: "2026-01-01", Build: build},
 		"no date":         {Journal: "main", Build: build},

@@ -123,7 +123,9 @@ func testArchiveSearch(t *testing.T, db Opener) {
 		{"stop words only match nothing", text("и в на о"), nil},
 		{"stop words are ignored beside others", text("о пожарной и безопасности"), []int{2}},
 		{"punctuation is no word", text("«отпусков»,  графика!"), []int{3}},
-		{"with state", with(a, func(f *registry.Filter) { f.FullText, f.State = "стажировочная площадка", registry.StateSigned }), []int{0}},
+		{"with state", with(a, func(f *registry.Filter) {
+			f.FullText, f.State = "стажировочная площадка", registry.StateSigned
+		}), []int{0}},
 		{"other organization", with(registry.Filter{OrgID: "org-b"}, func(f *registry.Filter) { f.FullText = "площадки округа" }), []int{5}},
 		{"state cancelled", with(a, func(f *registry.Filter) { f.State = registry.StateCancelled }), []int{7}},
 		{"state draft", with(a, func(f *registry.Filter) { f.State = registry.StateDraft }), []int{4}},
@@ -133,7 +135,9 @@ func testArchiveSearch(t *testing.T, db Opener) {
 		{"signatory word", with(a, func(f *registry.Filter) { f.Signatory = "ИВАНОВА" }), []int{0}},
 		{"signatory words", registry.Filter{Signatory: "петров сергей"}, []int{2}},
 		{"signatory е finds ё", registry.Filter{Signatory: "елкин петр"}, []int{5}},
-		{"signatory and full text", with(a, func(f *registry.Filter) { f.Signatory, f.FullText = "Кузнецова", "реорганизация лицея" }), []int{7}},
+		{"signatory and full text", with(a, func(f *registry.Filter) {
+			f.Signatory, f.FullText = "Кузнецова", "реорганизация лицея"
+		}), []int{7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

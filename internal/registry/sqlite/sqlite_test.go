@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
 
@@ -20,6 +21,32 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { s.Close() })
 			return s, nil
 		}
+	})
+}
+
+func TestTamper(t *testing.T) {
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+		dsn := filepath.Join(t.TempDir(), "registry.db")
+		open := func(t *testing.T) (registry.Store, error) {
+			s, err := sqlite.Open(t.Context(), dsn)
+			if err != nil {
+				return nil, err
+			}
+			t.Cleanup(func() { s.Close() })
+			return s, nil
+		}
+		raw := func(t *testing.T, statement string) {
+			t.Helper()
+			db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(t.Context(), statement); err != nil {
+				t.Fatalf("%s: %v", statement, err)
+			}
+		}
+		return open, raw
 	})
 }
 
