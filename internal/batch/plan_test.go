@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -101,7 +102,9 @@ func TestPerRowThousandRows(t *testing.T) {
 }
 
 // pr builds an expected problem; Message is matched as a prefix.
-func pr(line int, col, msg string) RowProblem { return RowProblem{Line: line, Column: col, Message: msg} }
+func pr(line int, col, msg string) RowProblem {
+	return RowProblem{Line: line, Column: col, Message: msg}
+}
 
 func TestRowProblems(t *testing.T) {
 	good := perRowLine(1)
@@ -473,4 +476,27 @@ func TestLimits(t *testing.T) {
 	if _, err := ReadRows("old.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0}); !errors.Is(err, ErrFormat) {
 		t.Errorf("xls: err = %v, want ErrFormat", err)
 	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "просто текст", `кавычки " и \ слэш`, "строка\nвторая\r\tтаб",
+		"\x00\x01\x07\x1f\x7f", "<b>&amp;</b>", "\u2028\u2029", "«ёлка» №1 — 😀"} {
+		var got string
+		if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil || got != s {
+			t.Errorf("%q → %s → %q, %v", s, appendJSONString(nil, s), got, err)
+		}
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("«Тема»\n\"x\"\\")
+	f.Fuzz(func(t *testing.T, s string) {
+		var got string
+		if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if want := strings.ToValidUTF8(s, "\uFFFD"); got != want && utf8.ValidString(s) {
+			t.Fatalf("%q → %q", s, got)
+		}
+	})
 }

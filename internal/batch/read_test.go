@@ -304,3 +304,37 @@ func TestReadXLSXMergedHeader(t *testing.T) {
 		})
 	}
 }
+
+func TestReadXLSXSheetsAndDisplayedValues(t *testing.T) {
+	data := xlsxFile(t, func(f *excelize.File, sh string) {
+		must(t, f.SetSheetRow(sh, "A1", &[]any{"Лист", "первый"}))
+		_, err := f.NewSheet("Площадки 2022")
+		must(t, err)
+		sh = "Площадки 2022"
+		must(t, f.SetSheetRow(sh, "A1", &[]any{"ИНН", "Доля", "Сумма", "Дата и время", "Формула"}))
+		must(t, f.SetSheetRow(sh, "A2", &[]any{7701234567, 0.1 + 0.2, 1234.5, time.Date(2022, 9, 22, 10, 30, 0, 0, time.UTC), nil}))
+		must(t, f.SetCellFormula(sh, "E2", "A2*0+2"))
+		must(t, f.SetCellValue(sh, "E2", 2))
+		money, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
+		must(t, err)
+		must(t, f.SetCellStyle(sh, "C2", "C2", money))
+	})
+	got, err := ReadRowsWith("book.xlsx", data, ReadOptions{Sheet: "площадки 2022"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"ИНН": "7701234567", "Доля": "0.3", "Сумма": "1,234.50", "Дата и время": "22.09.2022 10:30", "Формула": "2"}
+	if !reflect.DeepEqual(got.Rows[0].Cells, want) {
+		t.Errorf("cells = %q, want %q", got.Rows[0].Cells, want)
+	}
+	first, err := ReadRows("book.xlsx", data)
+	if err != nil || first.Columns[0] != "Лист" {
+		t.Errorf("first sheet: %v, %v", first, err)
+	}
+	if _, err := ReadRowsWith("book.xlsx", data, ReadOptions{Sheet: "Нет такого"}); err == nil || !strings.Contains(err.Error(), "есть: «Sheet1», «Площадки 2022»") {
+		t.Errorf("unknown sheet: %v", err)
+	}
+	if _, err := ReadRows("broken.xlsx", data[:len(data)/2]); !errors.Is(err, ErrFormat) {
+		t.Errorf("truncated workbook: %v", err)
+	}
+}
