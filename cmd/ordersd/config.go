@@ -25,6 +25,7 @@ type config struct {
 	SweepAfter  time.Duration
 	AckWait     time.Duration
 	LogLevel    string
+	PprofAddr   string
 	// Page geometry, for deployments whose orders differ from the ГОСТ default.
 	MarginLeft  float64
 	LineSpacing float64
@@ -81,6 +82,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	dur(&c.SweepAfter, "sweep-after", 2*time.Minute, "republish orders queued longer than this")
 	dur(&c.AckWait, "ack-wait", 30*time.Second, "how long a silent worker keeps a job before another gets it")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")
 	flt(&c.MarginLeft, "margin-left", 0, "left page margin in mm (default 30, ГОСТ for orders kept over 10 years)")
 	flt(&c.LineSpacing, "line-spacing", 0, "line spacing multiple (default 1.0)")
 }

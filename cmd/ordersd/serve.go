@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"path/filepath"
 	"strings"
 	"time"
@@ -97,6 +98,10 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		return nil, fmt.Errorf("document store: %w", err)
 	}
 
+	if cfg.PprofAddr != "" {
+		// pprof registers itself on http.DefaultServeMux, which nothing else here uses.
+		go func() { log.Warn("pprof", "err", http.ListenAndServe(cfg.PprofAddr, nil)) }()
+	}
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -123,4 +123,8 @@ type Table struct {
 type Signature struct {
 	Position []string
 	Name     string
+	// Stamp is the visible mark of an electronic signature (ГОСТ Р 7.0.97, п. 5.23), drawn in a
+	// frame in the signature place: «ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ», the certificate
+	// serial, the owner, the validity. Nil for a handwritten signature.
+	Stamp []string
 }

@@ -16,6 +16,26 @@ import (
 type Options struct {
 	Top, Right, Bottom, Left float64 // mm; default 20/10/20/30
 	LineSpacing              float64 // default 1.0
+	// Stamp, when set, puts the electronic signature mark in the signature place.
+	Stamp *Stamp
+}
+
+// Stamp is what the visible electronic signature mark says about the certificate.
+type Stamp struct {
+	Serial             string
+	Owner              string
+	ValidFrom, ValidTo time.Time
+}
+
+// StampLines are the lines of the visible mark, in the words ГОСТ Р 7.0.97 prescribes.
+func StampLines(s *Stamp) []string {
+	return []string{
+		"ДОКУМЕНТ ПОДПИСАН",
+		"ЭЛЕКТРОННОЙ ПОДПИСЬЮ",
+		"Сертификат: " + s.Serial,
+		"Владелец: " + ru.Typeset(s.Owner),
+		"Действителен с " + ru.NumericDate(s.ValidFrom) + " по " + ru.NumericDate(s.ValidTo),
+	}
 }
 
 // DefaultPage is the ГОСТ Р 7.0.97 page of an order kept over 10 years.
@@ -67,7 +87,7 @@ func Build(d *order.Draft, opt Options) (*Doc, error) {
 	if page.Left+page.Right > 150 || page.Top+page.Bottom > 200 || page.LineSpacing > 3 {
 		return nil, fmt.Errorf("layout: page settings leave no room for text")
 	}
-	b := builder{d: d, kw: kinds[kindOf(d)], doc: &Doc{Page: page}}
+	b := builder{d: d, opt: opt, kw: kinds[kindOf(d)], doc: &Doc{Page: page}}
 	if d.Heading != "" {
 		b.kw.heading = d.Heading
 	}
@@ -98,6 +118,7 @@ func kindOf(d *order.Draft) order.Kind {
 
 type builder struct {
 	d   *order.Draft
+	opt Options
 	kw  kindWords
 	doc *Doc
 	// appendixNo maps an appendix key to its computed number.
@@ -223,7 +244,11 @@ func (b *builder) body() {
 	for i, p := range d.Signatory.Position {
 		pos[i] = ru.Typeset(p)
 	}
-	b.add(Block{Kind: SignatureBlock, SpaceBefore: 2, Signature: &Signature{Position: pos, Name: ru.Typeset(d.Signatory.Name)}})
+	sig := &Signature{Position: pos, Name: ru.Typeset(d.Signatory.Name)}
+	if b.opt.Stamp != nil {
+		sig.Stamp = StampLines(b.opt.Stamp)
+	}
+	b.add(Block{Kind: SignatureBlock, SpaceBefore: 2, Signature: sig})
 
 	if ack := d.Acknowledgement; ack != nil && ack.Style != "sheet" {
 		b.add(Block{Text: "С " + b.kw.instrumental + " ознакомлены:", Align: Left, SpaceBefore: 1, KeepWithNext: true})

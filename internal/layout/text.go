@@ -37,7 +37,7 @@ func (d *Doc) PlainText() string {
 		case Paragraph:
 			line(b.Label, b.Text)
 		case SignatureBlock:
-			line(strings.Join(b.Signature.Position, " "), b.Signature.Name)
+			line(strings.Join(b.Signature.Position, " "), strings.Join(b.Signature.Stamp, " "), b.Signature.Name)
 		case TableBlock:
 			line(b.Table.Header...)
 			for _, r := range b.Table.Rows {

@@ -35,3 +35,15 @@ func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []b
 	}
 	return pdfBytes, docxBytes, nil
 }
+
+// StampedPDF renders only the PDF, with the visible electronic signature mark in the
+// signature place: the document that is then signed cryptographically.
+func (r *Renderer) StampedPDF(d *order.Draft, at time.Time, st *layout.Stamp) ([]byte, error) {
+	opt := r.opt
+	opt.Stamp = st
+	doc, err := layout.Build(d, opt)
+	if err != nil {
+		return nil, err
+	}
+	return pdf.Render(doc, pdf.Options{CreationDate: at})
+}

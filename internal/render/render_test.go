@@ -314,3 +314,21 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestStampedPDF(t *testing.T) {
+	d := examples(t)["balashikha"]
+	st := &layout.Stamp{Serial: "01D8A3F2C4B5E6F7", Owner: "Зубова Анна Николаевна",
+		ValidFrom: time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC), ValidTo: time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)}
+	pdf, err := New(layout.Options{}).StampedPDF(d, fixed, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := pdfText(t, pdf)
+	norm := layout.NormalizeText(text)
+	for _, want := range []string{"ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ", "Сертификат: 01D8A3F2C4B5E6F7",
+		"Владелец: Зубова Анна Николаевна", "Действителен с 01.03.2022 по 01.06.2023", "А.Н. Зубова"} {
+		if !strings.Contains(norm, want) {
+			t.Errorf("stamped PDF lacks %q:\n%s", want, norm)
+		}
+	}
+}

@@ -277,6 +277,12 @@ func (fl *flow) signature(b layout.Block) {
 	name := fl.face(regular).normalize(s.Name)
 	nameW := mm(fl.face(regular).units(name), size)
 	posW := max(fl.right-fl.left-nameW-sigNameGap, (fl.right-fl.left)/2)
+	// The electronic signature mark takes the place of the handwritten signature: a frame
+	// between the position and the name.
+	frameX := fl.right - nameW - sigNameGap - stampWidth
+	if len(s.Stamp) > 0 {
+		posW = max(frameX-fl.left-stampGap, 30)
+	}
 	var lines []tline
 	for _, p := range s.Position {
 		lines = append(lines, fl.breakLines(regular, size, p, posW, 0)...)
@@ -285,11 +291,51 @@ func (fl *flow) signature(b layout.Block) {
 	for i, ln := range lines {
 		r.ops = append(r.ops, textOp(regular, size, ln, fl.left, layout.Left, float64(i)*lh+base))
 	}
+	nameY := r.h - lh + base
+	if len(s.Stamp) > 0 {
+		r.ops = append(r.ops, fl.stamp(s.Stamp, frameX)...)
+		r.h = max(r.h, stampHeight(fl, len(s.Stamp)))
+	}
 	if name != "" {
 		r.ops = append(r.ops, op{kind: opText, style: regular, size: size,
-			x: fl.right - nameW, y: r.h - lh + base, text: name})
+			x: fl.right - nameW, y: nameY, text: name})
 	}
 	fl.rows = append(fl.rows, r)
+}
+
+// Geometry of the electronic signature mark, in mm and points.
+const (
+	stampWidth = 70.0
+	stampGap   = 4.0
+	stampPad   = 1.5
+	stampSize  = 10.0
+)
+
+func stampHeight(fl *flow, lines int) float64 {
+	return float64(lines)*fl.lineHeight(stampSize) + 2*stampPad
+}
+
+// stamp draws the frame and its centred lines (the first two, the heading, in bold).
+func (fl *flow) stamp(lines []string, x0 float64) []op {
+	h := stampHeight(fl, len(lines))
+	ops := []op{
+		{kind: opLine, x: x0, y: 0, x2: x0 + stampWidth, y2: 0},
+		{kind: opLine, x: x0, y: h, x2: x0 + stampWidth, y2: h},
+		{kind: opLine, x: x0, y: 0, x2: x0, y2: h},
+		{kind: opLine, x: x0 + stampWidth, y: 0, x2: x0 + stampWidth, y2: h},
+	}
+	lh, base := fl.lineHeight(stampSize), fl.baseline(stampSize)
+	for i, l := range lines {
+		style := regular
+		if i < 2 {
+			style = bold
+		}
+		text := fl.face(style).normalize(l)
+		w := mm(fl.face(style).units(text), stampSize)
+		ops = append(ops, op{kind: opText, style: uint8(style), size: stampSize,
+			x: x0 + max((stampWidth-w)/2, 0.5), y: stampPad + float64(i)*lh + base, text: text})
+	}
+	return ops
 }
 
 // table lays out a bordered table: the header row (bold, centred) is glued to the first
