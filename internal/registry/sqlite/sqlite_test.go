@@ -50,6 +50,49 @@ func TestTamper(t *testing.T) {
 	})
 }
 
+// TestReindexOnOpen: orders without full-text terms (from before the search existed) or with
+// terms of an older analyzer are indexed when the registry opens.
+func TestReindexOnOpen(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "registry.db")
+	s, err := sqlite.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &registry.Order{OrgID: "org-a", Title: "О стажировочных площадках", Draft: []byte("{}")}
+	stale := &registry.Order{OrgID: "org-a", Title: "Об отпусках", SearchText: "график отпусков", Draft: []byte("{}")}
+	for _, o := range []*registry.Order{old, stale} {
+		if _, err := s.CreateOrder(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`DELETE FROM order_search WHERE order_id = '` + old.ID.String() + `'`,
+		`UPDATE order_search SET stems = 'nothing', analyzer = 0 WHERE order_id = '` + stale.ID.String() + `'`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err = sqlite.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for q, want := range map[string]string{"стажировочная площадка": old.Title, "графики отпуска": stale.Title} {
+		list, _, err := s.ListOrders(t.Context(), registry.Filter{FullText: q})
+		if err != nil || len(list) != 1 || list[0].Title != want {
+			t.Errorf("FullText %q after reopen = %+v, %v; want %q", q, list, err, want)
+		}
+	}
+}
+
 func TestOpenFileURIWithOwnSettings(t *testing.T) {
 	dsn := "file:" + filepath.Join(t.TempDir(), "r.db") + "?_busy_timeout=2000"
 	s, err := sqlite.Open(t.Context(), dsn)
