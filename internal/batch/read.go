@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -138,6 +140,10 @@ type builder struct {
 	// covered are positions under a wide merged header cell (XLSX): their cells are
 	// copies of the merged data cell at its left, not data without a column.
 	covered map[int]bool
+	// lenient takes cells right of the header as a column without a name (a warning):
+	// in a spreadsheet they are a note beside the table. In CSV they mean a delimiter
+	// inside an unquoted value shifted the row, which is the row's problem.
+	lenient bool
 }
 
 // setHeader takes the header cells. Trailing empty cells are dropped (Excel exports a
@@ -190,23 +196,20 @@ func (b *builder) addRow(line int, cells []string) error {
 		return fmt.Errorf("%w: больше %d строк данных (строка %d и дальше); разделите файл", ErrTooManyRows, MaxRows, line)
 	}
 	row := Row{Line: line, Cells: make(map[string]string, len(b.t.Columns))}
+cells:
 	for i, c := range cells {
 		c = strings.TrimSpace(c)
 		switch {
 		case i < len(b.names) && b.names[i] != "":
 			row.Cells[b.names[i]] = c
-		case c == "":
-		case i < len(b.names):
-			if !b.covered[i] {
-				b.unnamed[i]++
-			}
+		case c == "" || b.covered[i]:
+		case i < len(b.names) || b.lenient:
+			b.unnamed[i]++
 		default:
 			b.t.Problems = append(b.t.Problems, RowProblem{Line: line, Message: fmt.Sprintf(
 				"лишняя ячейка в столбце %d, правее заголовка (столбцов в заголовке: %d): «%s»", i+1, len(b.names), excerpt(c))})
-		}
-		if i >= len(b.names) && c != "" {
 			// One report per row is enough to find the shifted cells.
-			break
+			break cells
 		}
 	}
 	b.t.Rows = append(b.t.Rows, row)
@@ -214,7 +217,7 @@ func (b *builder) addRow(line int, cells []string) error {
 }
 
 func (b *builder) finish() *Table {
-	for i := range b.names {
+	for _, i := range slices.Sorted(maps.Keys(b.unnamed)) {
 		if n := b.unnamed[i]; n > 0 {
 			b.t.Warnings = append(b.t.Warnings, fmt.Sprintf(
 				"столбец %d без заголовка: его непустые ячейки (%d) не используются", i+1, n))

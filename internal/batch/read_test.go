@@ -318,6 +318,7 @@ func TestReadXLSXSheetsAndDisplayedValues(t *testing.T) {
 		money, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
 		must(t, err)
 		must(t, f.SetCellStyle(sh, "C2", "C2", money))
+		must(t, f.SetCellValue(sh, "H2", "заметка сбоку"))
 	})
 	got, err := ReadRowsWith("book.xlsx", data, ReadOptions{Sheet: "площадки 2022"})
 	if err != nil {
@@ -326,6 +327,10 @@ func TestReadXLSXSheetsAndDisplayedValues(t *testing.T) {
 	want := map[string]string{"ИНН": "7701234567", "Доля": "0.3", "Сумма": "1,234.50", "Дата и время": "22.09.2022 10:30", "Формула": "2"}
 	if !reflect.DeepEqual(got.Rows[0].Cells, want) {
 		t.Errorf("cells = %q, want %q", got.Rows[0].Cells, want)
+	}
+	// A note beside a spreadsheet table is not a shifted row, as it would be in CSV.
+	if want := []string{"столбец 8 без заголовка: его непустые ячейки (1) не используются"}; len(got.Problems) > 0 || !reflect.DeepEqual(got.Warnings, want) {
+		t.Errorf("problems %v, warnings %q; want none and %q", got.Problems, got.Warnings, want)
 	}
 	first, err := ReadRows("book.xlsx", data)
 	if err != nil || first.Columns[0] != "Лист" {

@@ -89,7 +89,7 @@ func parseRect(from, to string) (rect, error) {
 
 // tableFromGrid applies the header rule to a sheet's rows (index = sheet row - 1).
 func tableFromGrid(grid [][]string, merges []rect) (*Table, error) {
-	b := &builder{t: &Table{Format: "xlsx"}}
+	b := &builder{t: &Table{Format: "xlsx"}, lenient: true}
 	width := 0
 	for _, row := range grid {
 		width = max(width, len(row))
