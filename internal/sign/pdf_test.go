@@ -2,6 +2,11 @@ package sign
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"os"
@@ -62,6 +67,14 @@ func TestSignVerifiedByPdfsig(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = ek
+	rsa4096, err := rsa.GenerateKey(rand.Reader, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name      string
@@ -75,6 +88,9 @@ func TestSignVerifiedByPdfsig(t *testing.T) {
 		// Щ and Ш contain the bytes of ")" and "(" in UTF-16, which
 		// pdfsign would write unescaped.
 		{"P12 with CA chain, name with Щ and Ш", chained, 1, Options{Name: "Щербакова Ольга", Reason: "Шаблон «Приказ»"}, "Щербакова Ольга Петровна"},
+		// pdfsign reserves too little room for these and retries.
+		{"RSA-4096", keySigner(t, rsa4096), 1, Options{}, "Зубова Анна Николаевна"},
+		{"ECDSA P-384", keySigner(t, p384), 1, Options{}, "Зубова Анна Николаевна"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,6 +150,16 @@ func TestSignRefusesInvalidCertificate(t *testing.T) {
 			}
 		})
 	}
+}
+
+func keySigner(t *testing.T, key crypto.Signer) *Signer {
+	t.Helper()
+	spec := validSpec("Зубова Анна Николаевна")
+	s, err := LoadSigner(join(pemCert(newCert(t, spec, key.Public(), nil, key)), pemKey(t, key, "PRIVATE KEY")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func mustSigner(t *testing.T, spec certSpec) *Signer {
@@ -316,6 +342,31 @@ func TestVerifyPDFTwoSignatures(t *testing.T) {
 		t.Errorf("pdfsig:\n%s", report)
 	}
 	qpdfCheck(t, twice)
+}
+
+// TestSecondSignatureLargeRSAKey pins a pdfsign limit: on a document that
+// is already signed only pdfsign.Sign can be used, and its retry for keys
+// over 2048 bits damages the file. Sign must refuse rather than return it.
+func TestSecondSignatureLargeRSAKey(t *testing.T) {
+	big, err := rsa.GenerateKey(rand.Reader, 3072)
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, err := Sign(makePDF(t, 1), testSigner(t, false), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := Sign(once, keySigner(t, big), Options{})
+	if err == nil {
+		// Fixed upstream: then the result must be right.
+		if r, verr := VerifyPDF(twice); verr != nil || r.Status != Valid {
+			t.Fatalf("second signature: %+v, %v", r, verr)
+		}
+		return
+	}
+	if !errors.Is(err, ErrSignatureBroken) {
+		t.Fatalf("err = %v, want ErrSignatureBroken", err)
+	}
 }
 
 func TestMarkLines(t *testing.T) {

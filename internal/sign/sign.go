@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -230,9 +231,13 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{s.cert}, s.chain...)},
 	}
 	var out bytes.Buffer
-	out.Grow(len(pdfData) + 16<<10)
-	if err := signPDF(bytes.NewReader(pdfData), &out, rdr, int64(len(pdfData)), data); err != nil {
+	if err := signPDF(pdfData, &out, rdr, data); err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
+	}
+	// Check our own output before anyone archives it: pdfsign has failure
+	// modes that return no error (see signPDF).
+	if err := checkSigned(out.Bytes()); err != nil {
+		return nil, err
 	}
 	return out.Bytes(), nil
 }
@@ -240,13 +245,79 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 // signPDF calls pdfsign, turning its panics (it indexes into the parsed
 // PDF without checks) into errors: a malformed input must fail one
 // request, not the worker.
-func signPDF(in *bytes.Reader, out *bytes.Buffer, rdr *pdf.Reader, size int64, data pdfsign.SignData) (err error) {
+//
+// pdfsign.Sign reserves /Contents from an estimate that is too small for
+// RSA keys over 2048 bits; its retry then reuses the state of the first
+// attempt and writes a damaged file twice. For a document without earlier
+// signatures (what our renderer produces) the signing context is set up
+// here with room to spare, so no retry happens. pdfsign.Sign is still
+// needed for documents signed before, because only it lists their
+// signature fields in the new AcroForm.
+func signPDF(pdfData []byte, out io.Writer, rdr *pdf.Reader, data pdfsign.SignData) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("pdfsign failed: %v", r)
 		}
 	}()
-	return pdfsign.Sign(in, out, rdr, size, data)
+	in := bytes.NewReader(pdfData)
+	if hasSignatureFields(rdr) {
+		return pdfsign.Sign(in, out, rdr, int64(len(pdfData)), data)
+	}
+	ctx := pdfsign.SignContext{
+		PDFReader:  rdr,
+		InputFile:  in,
+		OutputFile: out,
+		SignData:   data,
+		// Hex digits for everything but the certificates, which pdfsign
+		// adds itself: the signature value, signed attributes with the
+		// ESS certificate hash, and ASN.1 framing, with a margin.
+		SignatureMaxLengthBase: uint32(hex.EncodedLen(signatureSize(data.Signer) + 1536)),
+	}
+	return ctx.SignPDF()
+}
+
+// signatureSize is the largest signature value key can make, in bytes.
+func signatureSize(key crypto.Signer) int {
+	switch pub := key.Public().(type) {
+	case *rsa.PublicKey:
+		return pub.Size()
+	case *ecdsa.PublicKey:
+		return 2*((pub.Curve.Params().BitSize+7)/8) + 9 // DER SEQUENCE of two INTEGERs
+	}
+	return 1024
+}
+
+// hasSignatureFields reports whether the AcroForm already lists a
+// signature field, the same test pdfsign makes.
+func hasSignatureFields(rdr *pdf.Reader) bool {
+	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		if fields.Index(i).Key("FT").Name() == "Sig" {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrSignatureBroken: pdfsign produced a file whose new signature does not
+// verify; nothing is returned rather than a damaged record.
+var ErrSignatureBroken = errors.New("sign: the signed PDF failed its own verification")
+
+func checkSigned(signed []byte) error {
+	r, err := VerifyPDF(signed)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSignatureBroken, err)
+	}
+	newest := r
+	for _, s := range r.Signatures {
+		if s.CoversWholeFile {
+			newest = s
+		}
+	}
+	if newest.Status != Valid || !newest.CoversWholeFile {
+		return fmt.Errorf("%w: %s (%s)", ErrSignatureBroken, newest.Status, newest.Reason)
+	}
+	return nil
 }
 
 func newPDFReader(data []byte) (rdr *pdf.Reader, err error) {
