@@ -9,6 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -271,5 +274,62 @@ func TestVerifyDetachedUnboundCertificate(t *testing.T) {
 	r, err := VerifyDetached(doc, makeCMS(t, doc, pkcs7.OIDDigestAlgorithmSHA256, false, false, cmsSigner{leaf, ek}))
 	if err != nil || r.Status != Valid || !strings.Contains(r.Reason, reasonUnbound) {
 		t.Fatalf("%+v, %v", r, err)
+	}
+}
+
+// TestVerifyDetachedOpenSSL checks signatures made by another
+// implementation: openssl cms, plain, CAdES (with signing-certificate-v2),
+// PEM output and RSA-PSS.
+func TestVerifyDetachedOpenSSL(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed")
+	}
+	rk, _, ek := testKeys(t)
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	doc := makePDF(t, 1)
+	docPath := write("doc.pdf", doc)
+	rsaCert := write("rsa.pem", pemCert(newCert(t, validSpec("Зубова Анна Николаевна"), rk.Public(), nil, rk)))
+	rsaKey := write("rsa.key", pemKey(t, rk, "PRIVATE KEY"))
+	ecCert := write("ec.pem", pemCert(newCert(t, validSpec("Зубова Анна Николаевна"), ek.Public(), nil, ek)))
+	ecKey := write("ec.key", pemKey(t, ek, "PRIVATE KEY"))
+
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"RSA DER", []string{"-signer", rsaCert, "-inkey", rsaKey, "-outform", "DER"}},
+		{"RSA CAdES SHA-512", []string{"-signer", rsaCert, "-inkey", rsaKey, "-outform", "DER", "-cades", "-md", "sha512"}},
+		{"RSA-PSS", []string{"-signer", rsaCert, "-inkey", rsaKey, "-outform", "DER", "-keyopt", "rsa_padding_mode:pss"}},
+		{"ECDSA PEM", []string{"-signer", ecCert, "-inkey", ecKey, "-outform", "PEM"}},
+		{"ECDSA base64 (SMIME body)", []string{"-signer", ecCert, "-inkey", ecKey, "-outform", "PEM", "-md", "sha384"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"cms", "-sign", "-binary", "-in", docPath}, tt.args...)
+			sig, err := exec.Command(openssl, args...).Output()
+			if err != nil {
+				t.Fatalf("openssl %v: %v", args, err)
+			}
+			if strings.HasPrefix(tt.name, "ECDSA base64") {
+				// Strip the PEM armour: some tools save bare base64.
+				block, _ := pem.Decode(sig)
+				sig = base64Lines(block.Bytes)
+			}
+			r, err := VerifyDetached(doc, sig)
+			if err != nil || r.Status != Valid {
+				t.Fatalf("VerifyDetached = %+v, %v", r, err)
+			}
+			if r, _ := VerifyDetached(append([]byte("x"), doc...), sig); r.Status != Invalid {
+				t.Errorf("over other bytes: %v (%s)", r.Status, r.Reason)
+			}
+		})
 	}
 }
