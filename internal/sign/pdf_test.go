@@ -7,7 +7,10 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -366,6 +369,72 @@ func TestSecondSignatureLargeRSAKey(t *testing.T) {
 	}
 	if !errors.Is(err, ErrSignatureBroken) {
 		t.Fatalf("err = %v, want ErrSignatureBroken", err)
+	}
+}
+
+// TestVerifyPDFGOST puts a GOST CMS (as КриптоПРО PDF makes) into the
+// /Contents of a signed file: never Valid, and the digest is reported only
+// when it was really computed.
+func TestVerifyPDFGOST(t *testing.T) {
+	signed, err := Sign(makePDF(t, 1), testSigner(t, false), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := byteRange(t, signed)
+	ranges := append(append([]byte{}, signed[:br[1]]...), signed[br[2]:]...)
+	rangesSHA256 := sha256.Sum256(ranges)
+	withCMS := func(der []byte) []byte {
+		h := hex.EncodeToString(der)
+		room := br[2] - br[1] - 2
+		if len(h) > room {
+			t.Fatalf("CMS of %d hex digits does not fit in %d", len(h), room)
+		}
+		out := append([]byte{}, signed...)
+		copy(out[br[1]+1:], h+strings.Repeat("0", room-len(h)))
+		return out
+	}
+	streebog := asn1.ObjectIdentifier{1, 2, 643, 7, 1, 1, 2, 2}
+	tests := []struct {
+		name     string
+		spec     gostSpec
+		want     Status
+		digestOK bool
+	}{
+		{"Streebog digest", gostSpec{keyOID: oidGOST2012_256, sigOID: oidGOST2012_256, digestOID: streebog, messageDigest: bytes.Repeat([]byte{1}, 32), withCert: true}, NotVerified, false},
+		{"SHA-256 digest of the ranges", gostSpec{keyOID: oidGOST2012_256, sigOID: oidGOST2012_256, digestOID: oidSHA256, messageDigest: rangesSHA256[:], withCert: true}, NotVerified, true},
+		{"SHA-256 digest of something else", gostSpec{keyOID: oidGOST2012_256, sigOID: oidGOST2012_256, digestOID: oidSHA256, messageDigest: make([]byte, 32), withCert: true}, Invalid, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := VerifyPDF(withCMS(gostCMS(t, tt.spec)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != tt.want || r.DigestVerified != tt.digestOK || r.SignatureVerified || !r.CoversWholeFile {
+				t.Fatalf("VerifyPDF = %+v", r)
+			}
+			if tt.want == NotVerified && !strings.Contains(r.Reason, "алгоритм ГОСТ Р 34.10-2012 не поддерживается сервисом; проверьте подпись в КриптоПРО") {
+				t.Errorf("Reason = %q", r.Reason)
+			}
+		})
+	}
+}
+
+// TestSignConcurrent: one Signer serves many requests at once.
+func TestSignConcurrent(t *testing.T) {
+	s := testSigner(t, true)
+	in := makePDF(t, 1)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := Sign(in, s, Options{Reason: "Утверждение"})
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
 

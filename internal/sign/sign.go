@@ -171,9 +171,11 @@ type Options struct {
 	Name     string
 }
 
-// Sign signs pdf with an invisible certification signature
-// (adbe.pkcs7.detached, SHA-256) appended as an incremental update, so the
-// original bytes stay intact at the start of the result.
+// Sign signs pdf with an invisible signature (adbe.pkcs7.detached,
+// SHA-256; a certification signature, or an approval signature when the
+// document is already signed) appended as an incremental update, so the
+// original bytes stay intact at the start of the result. The result has
+// been verified with VerifyPDF before it is returned.
 //
 // With a fixed opt.Time the PDF structure is deterministic; the CMS inside
 // /Contents is not, because github.com/digitorus/pkcs7 stamps its
@@ -217,11 +219,10 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 				Reason:   pdfText(opt.Reason),
 				Date:     opt.Time,
 			},
-			// A certification (author) signature, as the issuing
-			// organization makes; P=2 still permits later signatures
-			// (a co-signatory) where P=1 would forbid them. pdfsign's
-			// approval type writes its FieldMDP entries outside a
-			// /Reference, which is not what ISO 32000 describes.
+			// The first signature is a certification (author) signature,
+			// as the issuing organization makes; P=2 still permits later
+			// signatures (a co-signatory), which are approval signatures
+			// since a document has at most one certification.
 			CertType:   pdfsign.CertificationSignature,
 			DocMDPPerm: pdfsign.AllowFillingExistingFormFieldsAndSignaturesPerms,
 		},
@@ -230,8 +231,15 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 		Certificate:       s.cert,
 		CertificateChains: [][]*x509.Certificate{append([]*x509.Certificate{s.cert}, s.chain...)},
 	}
+	resign, err := hasSignatureFields(rdr)
+	if err != nil {
+		return nil, fmt.Errorf("sign: read PDF: %w", err)
+	}
+	if resign {
+		data.Signature.CertType = pdfsign.ApprovalSignature
+	}
 	var out bytes.Buffer
-	if err := signPDF(pdfData, &out, rdr, data); err != nil {
+	if err := signPDF(pdfData, &out, rdr, data, resign); err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	// Check our own output before anyone archives it: pdfsign has failure
@@ -253,14 +261,14 @@ func Sign(pdfData []byte, s *Signer, opt Options) ([]byte, error) {
 // here with room to spare, so no retry happens. pdfsign.Sign is still
 // needed for documents signed before, because only it lists their
 // signature fields in the new AcroForm.
-func signPDF(pdfData []byte, out io.Writer, rdr *pdf.Reader, data pdfsign.SignData) (err error) {
+func signPDF(pdfData []byte, out io.Writer, rdr *pdf.Reader, data pdfsign.SignData, resign bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("pdfsign failed: %v", r)
 		}
 	}()
 	in := bytes.NewReader(pdfData)
-	if hasSignatureFields(rdr) {
+	if resign {
 		return pdfsign.Sign(in, out, rdr, int64(len(pdfData)), data)
 	}
 	ctx := pdfsign.SignContext{
@@ -289,14 +297,19 @@ func signatureSize(key crypto.Signer) int {
 
 // hasSignatureFields reports whether the AcroForm already lists a
 // signature field, the same test pdfsign makes.
-func hasSignatureFields(rdr *pdf.Reader) bool {
+func hasSignatureFields(rdr *pdf.Reader) (found bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed AcroForm: %v", r)
+		}
+	}()
 	fields := rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields")
 	for i := 0; i < fields.Len(); i++ {
 		if fields.Index(i).Key("FT").Name() == "Sig" {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // ErrSignatureBroken: pdfsign produced a file whose new signature does not

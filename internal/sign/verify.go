@@ -165,9 +165,9 @@ func derLength(b []byte) (int, bool) {
 	return 2 + n + l, true
 }
 
-// verifyCMS checks every SignerInfo of der over content. detachedAPI
-// allows a CMS that carries its own content (an "attached" .sig): that
-// content must then be content itself.
+// verifyCMS checks every SignerInfo of der over content. With
+// allowAttached a CMS may carry its own content (an "attached" .sig), which
+// must then be content itself; a PDF signature must not.
 func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
 	p7, err := parsePKCS7(der)
 	if err != nil {
