@@ -48,6 +48,21 @@ func makeCMS(t *testing.T, data []byte, digest asn1.ObjectIdentifier, attached, 
 	return der
 }
 
+// cmsEndingIn signs until the DER ends in last (ECDSA signatures are
+// randomized, so about 256 tries): such a file once lost its final byte to
+// white-space trimming.
+func cmsEndingIn(t *testing.T, data []byte, s cmsSigner, last byte) []byte {
+	t.Helper()
+	for range 10000 {
+		der := makeCMS(t, data, pkcs7.OIDDigestAlgorithmSHA256, false, false, s)
+		if der[len(der)-1] == last {
+			return der
+		}
+	}
+	t.Fatalf("no CMS ending in %#x", last)
+	return nil
+}
+
 func base64Lines(der []byte) []byte {
 	enc := base64.StdEncoding.EncodeToString(der)
 	var b strings.Builder
@@ -102,6 +117,7 @@ func TestVerifyDetached(t *testing.T) {
 		{name: "PEM", data: doc, sig: pem.EncodeToMemory(&pem.Block{Type: "PKCS7", Bytes: sig}), want: Valid, digestOK: true},
 		{name: "base64 with CRLF, as КриптоПРО saves it", data: doc, sig: base64Lines(sig), want: Valid, digestOK: true},
 		{name: "DER with trailing zeros and newline", data: doc, sig: append(append([]byte{}, sig...), 0, 0, '\n'), want: Valid, digestOK: true},
+		{name: "DER whose last byte looks like white space", data: doc, sig: cmsEndingIn(t, doc, ecSigner, '\n'), want: Valid, digestOK: true},
 		{name: "attached CMS of the same document", data: doc, sig: makeCMS(t, doc, pkcs7.OIDDigestAlgorithmSHA256, true, false, rsaSigner), want: Valid, digestOK: true},
 		{name: "two signers", data: doc, sig: makeCMS(t, doc, pkcs7.OIDDigestAlgorithmSHA256, false, false, rsaSigner, ecSigner), want: Valid, digestOK: true, signers: 2},
 

@@ -105,8 +105,10 @@ func VerifyDetached(data, sig []byte) (Result, error) {
 // decodeCMS accepts DER, PEM with any label, or bare base64 (with line
 // breaks), and returns DER cut to its outer length.
 func decodeCMS(sig []byte) ([]byte, error) {
-	s := bytes.TrimSpace(bytes.TrimPrefix(sig, []byte("\xef\xbb\xbf")))
-	if len(s) == 0 {
+	// Only the start is trimmed here: trailing bytes of DER may look like
+	// white space, and the DER length decides where it ends.
+	s := bytes.TrimLeft(bytes.TrimPrefix(sig, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(bytes.TrimSpace(s)) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrMalformedSignature)
 	}
 	var der []byte
