@@ -107,10 +107,11 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 
+	renderer := render.New(layout.Options{Left: cfg.MarginLeft, LineSpacing: cfg.LineSpacing})
 	if cfg.Role != "api" {
 		w := &worker.Worker{
 			Store: s.store, Blobs: blobs, Log: log.With("component", "worker"),
-			Renderer: render.New(layout.Options{Left: cfg.MarginLeft, LineSpacing: cfg.LineSpacing}),
+			Renderer: renderer,
 			Metrics:  worker.NewMetrics(metrics),
 		}
 		s.consumer, err = q.Consume(runCtx, w.Handle, queue.ConsumeOptions{
@@ -130,6 +131,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 
 		srv := api.New(api.Config{
 			Store: s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
+			Renderer: renderer,
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {
 					return errors.New("not connected")

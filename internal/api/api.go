@@ -19,8 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"orders/internal/blob"
+	"orders/internal/layout"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/render"
 )
 
 // Publisher puts render jobs on the queue.
@@ -39,6 +41,8 @@ type Config struct {
 	// MaxBody is the largest accepted request body in bytes; default 8 MiB.
 	MaxBody int64
 	Log     *slog.Logger
+	// Renderer draws the stamped PDF at signing and previews.
+	Renderer *render.Renderer
 	// Metrics registry; default a fresh one (tests create many servers).
 	Metrics *prometheus.Registry
 }
@@ -50,7 +54,9 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *prometheus.Registry
 	reqs    *prometheus.CounterVec
-	latency *prometheus.HistogramVec
+	// integrity counts stored documents that did not match their SHA-256 on reading.
+	integrity prometheus.Counter
+	latency   *prometheus.HistogramVec
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -77,7 +83,14 @@ func New(cfg Config) *Server {
 		Name: "orders_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 	}, []string{"route", "method"})
-	s.metrics.MustRegister(s.reqs, s.latency, s.queueDepth(), s.statusGauge())
+	s.integrity = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "orders_document_integrity_failures_total", Help: "Stored documents whose bytes did not match their SHA-256 when read.",
+	})
+	if cfg.Renderer == nil {
+		cfg.Renderer = render.New(layout.Options{})
+		s.cfg.Renderer = cfg.Renderer
+	}
+	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -100,6 +113,22 @@ func New(cfg Config) *Server {
 	auth.POST("/orders/:id/rerender", s.allow(roleClerk, roleHead, roleAdmin), s.rerender)
 	auth.GET("/orders/:id/document.pdf", s.download("pdf"))
 	auth.GET("/orders/:id/document.docx", s.download("docx"))
+	auth.POST("/orders/:id/register", s.allow(roleHead, roleAdmin), s.register)
+	auth.POST("/orders/:id/sign", s.allow(roleHead, roleAdmin), s.signOrder)
+	auth.POST("/orders/:id/cancel", s.allow(roleHead, roleAdmin), s.cancel)
+	auth.GET("/orders/:id/signed.pdf", s.signedPDF)
+	auth.GET("/orders/:id/signatures", s.listSignatures)
+	auth.POST("/orders/:id/signatures", s.allow(roleHead, roleAdmin), s.addSignature)
+	auth.GET("/orders/:id/acknowledgements", s.listAcks)
+	auth.POST("/orders/:id/acknowledgements", s.allow(roleClerk, roleHead, roleAdmin), s.recordAck)
+	auth.GET("/orders/:id/audit", s.orderAudit)
+	auth.GET("/journals", s.listJournals)
+	auth.PUT("/journals/:journal", s.allow(roleHead, roleAdmin), s.putJournal)
+	auth.GET("/archive", s.allow(roleArchivist, roleHead, roleAdmin, roleClerk), s.archive)
+	auth.GET("/archive/export", s.allow(roleArchivist, roleHead, roleAdmin), s.export)
+	auth.GET("/audit", s.allow(roleArchivist, roleHead, roleAdmin), s.listAudit)
+	auth.GET("/audit/verify", s.allow(roleArchivist, roleHead, roleAdmin), s.verifyAudit)
+	auth.PUT("/organizations/:id/signing", s.allow(roleAdmin), s.putSigning)
 	auth.GET("/organizations", s.listOrganizations)
 	auth.GET("/organizations/:id", s.getOrganization)
 	auth.PUT("/organizations/:id", s.allow(roleAdmin), s.putOrganization)
@@ -228,6 +257,7 @@ func HashToken(secret string) string {
 type caller struct {
 	role  string
 	orgID string // "" for admin: every organization
+	actor string // who, for the audit trail
 }
 
 func (s *Server) authenticate(c *gin.Context) {
@@ -252,7 +282,11 @@ func (s *Server) authenticate(c *gin.Context) {
 	if tok.Role == roleAdmin {
 		org = ""
 	}
-	c.Set("caller", caller{role: tok.Role, orgID: org})
+	actor := "token:" + tok.ID.String()[:8]
+	if tok.Name != "" {
+		actor += " (" + tok.Name + ")"
+	}
+	c.Set("caller", caller{role: tok.Role, orgID: org, actor: actor})
 	c.Next()
 }
 

@@ -129,7 +129,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	o := &registry.Order{
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key,
+		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: searchText(d),
 	}
 	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -199,13 +199,23 @@ type orderView struct {
 	RenderedAt   *time.Time          `json:"rendered_at,omitempty"`
 	Documents    map[string]*docView `json:"documents,omitempty"`
 	Draft        json.RawMessage     `json:"draft,omitempty"`
+
+	State        registry.State `json:"state"`
+	Journal      string         `json:"journal,omitempty"`
+	Signatory    string         `json:"signatory,omitempty"`
+	RegisteredAt *time.Time     `json:"registered_at,omitempty"`
+	SignedAt     *time.Time     `json:"signed_at,omitempty"`
+	CancelledAt  *time.Time     `json:"cancelled_at,omitempty"`
+	CancelReason string         `json:"cancel_reason,omitempty"`
 }
 
 func view(o *registry.Order) orderView {
 	v := orderView{
 		ID: o.ID, Organization: o.OrgID, Kind: o.Kind, Title: o.Title, Date: o.Date, Number: o.Number,
 		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
-		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt,
+		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, State: o.State, Journal: o.Journal,
+		Signatory: o.Signatory, RegisteredAt: o.RegisteredAt, SignedAt: o.SignedAt,
+		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason,
 	}
 	if len(o.Draft) > 0 {
 		v.Draft = o.Draft
@@ -216,6 +226,12 @@ func view(o *registry.Order) orderView {
 			"pdf":  {Size: o.PDFSize, SHA256: o.PDFSHA256, URL: base + "/document.pdf"},
 			"docx": {Size: o.DOCXSize, SHA256: o.DOCXSHA256, URL: base + "/document.docx"},
 		}
+	}
+	if o.SignedKey != "" {
+		if v.Documents == nil {
+			v.Documents = map[string]*docView{}
+		}
+		v.Documents["signed_pdf"] = &docView{Size: o.SignedSize, SHA256: o.SignedSHA256, URL: "/api/v1/orders/" + o.ID.String() + "/signed.pdf"}
 	}
 	return v
 }
@@ -297,7 +313,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	}
 	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued,
+		Status: registry.StatusQueued, SearchText: searchText(d),
 	}, editable)
 	if err != nil {
 		s.storeError(c, err)

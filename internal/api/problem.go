@@ -18,8 +18,10 @@ type Problem struct {
 	Status int             `json:"status"`
 	Detail string          `json:"detail,omitempty"`
 	Errors []order.Problem `json:"errors,omitempty"`
-	// Current is the order's status when a transition was refused.
+	// Current is the order's render status when an operation was refused because of it;
+	// State is its lifecycle state when a transition was refused.
 	Current registry.Status `json:"current_status,omitempty"`
+	State   registry.State  `json:"current_state,omitempty"`
 }
 
 const problemType = "application/problem+json"
@@ -45,7 +47,11 @@ func writeProblem(c *gin.Context, p Problem) {
 // stay in the log, not in the answer.
 func (s *Server) storeError(c *gin.Context, err error) {
 	var se *registry.StateError
+	var le *registry.LifecycleError
 	switch {
+	case errors.As(err, &le):
+		writeProblem(c, Problem{Status: http.StatusConflict, State: le.Current,
+			Detail: "cannot " + le.Action + " an order that is " + string(le.Current)})
 	case errors.As(err, &se):
 		writeProblem(c, Problem{Status: http.StatusConflict, Current: se.Current,
 			Detail: "not allowed while the order is " + string(se.Current)})

@@ -31,6 +31,7 @@ type Store interface {
 	MarkRendering(ctx context.Context, id uuid.UUID) (*registry.Order, error)
 	MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out registry.Outputs) (bool, error)
 	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
+	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 }
 
 // Worker renders orders. Its zero value is not usable; fill every field but Log and Metrics.
@@ -90,6 +91,9 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		w.fail("draft")
 		return queue.Permanent(fmt.Errorf("stored draft is invalid: %w", err))
 	}
+	if err := w.fillAcks(ctx, o, d); err != nil {
+		return err
+	}
 	start := time.Now()
 	pdf, docx, err := w.Renderer.Render(d, o.CreatedAt)
 	if err != nil {
@@ -123,6 +127,26 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		w.Metrics.Rendered.Inc()
 	}
 	log.Debug("rendered", "pdf_bytes", len(pdf), "docx_bytes", len(docx))
+	return nil
+}
+
+// fillAcks puts the recorded acknowledgement dates into the draft, so the Лист
+// ознакомления shows who has read the order and when.
+func (w *Worker) fillAcks(ctx context.Context, o *registry.Order, d *order.Draft) error {
+	if d.Acknowledgement == nil || o.State == registry.StateDraft {
+		return nil
+	}
+	acks, err := w.Store.ListAcks(ctx, "", o.ID)
+	if err != nil {
+		return fmt.Errorf("acknowledgements: %w", err)
+	}
+	for _, a := range acks {
+		for i := range d.Acknowledgement.People {
+			if d.Acknowledgement.People[i].Name == a.Person {
+				d.Acknowledgement.People[i].Date = a.ReadAt.Format(time.DateOnly)
+			}
+		}
+	}
 	return nil
 }
 
