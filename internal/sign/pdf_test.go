@@ -438,39 +438,6 @@ func TestSignConcurrent(t *testing.T) {
 	}
 }
 
-func TestMarkLines(t *testing.T) {
-	s := testSigner(t, false)
-	info := s.Info()
-	if info.Serial != "01A2B3C4D5E6F7" || info.Owner != "Зубова Анна Николаевна" {
-		t.Errorf("Info = %+v", info)
-	}
-	tests := []struct {
-		name string
-		info CertInfo
-		want []string
-	}{
-		{
-			name: "dates in Moscow time",
-			info: CertInfo{Serial: "7C00016D3C", Owner: "Зубова Анна Николаевна",
-				ValidFrom: time.Date(2025, 3, 14, 21, 30, 0, 0, time.UTC), // 15.03 00:30 MSK
-				ValidTo:   time.Date(2026, 6, 14, 12, 0, 0, 0, time.UTC)},
-			want: []string{
-				"ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ",
-				"Сертификат: 7C00016D3C",
-				"Владелец: Зубова Анна Николаевна",
-				"Действителен с 15.03.2025 по 14.06.2026",
-			},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := MarkLines(tt.info)
-			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
-				t.Errorf("MarkLines =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
-			}
-		})
-	}
-}
 
 func TestOwnerName(t *testing.T) {
 	rk, _, _ := testKeys(t)

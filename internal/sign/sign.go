@@ -439,23 +439,9 @@ var icao = map[rune]string{
 	'«': "\"", '»': "\"", '№': "No", '—': "-", '–': "-",
 }
 
-// moscow is the zone of the dates on the mark. Russia has kept UTC+3 in
-// Moscow since 2014, and a fixed zone avoids depending on tzdata in the
-// container.
+// moscow is the zone of dates shown to the user in reasons: Russia keeps UTC+3 all year,
+// and a fixed zone avoids depending on tzdata in the container.
 var moscow = time.FixedZone("MSK", 3*60*60)
-
-// MarkLines returns the text of the visible electronic signature mark
-// (ГОСТ Р 7.0.97-2016, п. 5.23), one string per line, for the renderer to
-// draw in a frame.
-func MarkLines(c CertInfo) []string {
-	return []string{
-		"ДОКУМЕНТ ПОДПИСАН ЭЛЕКТРОННОЙ ПОДПИСЬЮ",
-		"Сертификат: " + c.Serial,
-		"Владелец: " + c.Owner,
-		"Действителен с " + c.ValidFrom.In(moscow).Format("02.01.2006") +
-			" по " + c.ValidTo.In(moscow).Format("02.01.2006"),
-	}
-}
 
 var (
 	oidSurname    = asn1.ObjectIdentifier{2, 5, 4, 4}
