@@ -241,7 +241,6 @@ func TestParseDate(t *testing.T) {
 }
 
 var platformsConsts = map[string]string{
-	"организация":          "balashikha",
 	"учебный_год":          "2022-2023",
 	"основание":            "ГБОУ ВО МО «Академия социального управления» от 20.09.2022 № 1087-04 «Об утверждении перечня стажировочных и региональных инновационных площадок Московской области на 2022-2023 учебный год»",
 	"методический_центр":   "МБУ ДПО «Учебно-методический центр» (Рожкова Т.В.)",
@@ -279,8 +278,8 @@ func TestPlatformsYearlyOneOrder(t *testing.T) {
 	if got := tbl.Rows[1][2]; got != "Развитие речи дошкольников в игровой деятельности" {
 		t.Errorf("line break inside a cell: %q", got)
 	}
-	if d.Draft.Organization != "balashikha" {
-		t.Errorf("organization outside the table comes from the constant, got %q", d.Draft.Organization)
+	if !strings.Contains(d.Draft.Title, "2022-2023") {
+		t.Errorf("the title outside the table comes from the constant, got %q", d.Draft.Title)
 	}
 	var pretty bytes.Buffer
 	must(t, json.Indent(&pretty, d.JSON, "", "  "))
@@ -396,8 +395,8 @@ func TestTemplateErrors(t *testing.T) {
 	}{
 		{"no column or constant", platforms, PerRow, without("методический_центр"), cols,
 			"clauses[2].text: {методический_центр}: no column or constant"},
-		{"outside the table only constants", platforms, OneOrder, without("организация"), cols,
-			"organization: {организация}: no constant (outside the table row only constants are filled)"},
+		{"outside the table only constants", platforms, OneOrder, without("учебный_год"), cols,
+			"appendices[0].title: {учебный_год}: no constant (outside the table row only constants are filled)"},
 		{"a column missing for the table", platforms, OneOrder, platformsConsts, "Организация;Тема;Руководитель\nА;В;Г\n",
 			"appendices[0].content[0].table.rows[0][1]: {Вид площадки}: no column or constant"},
 		{"constants make an invalid draft", platforms, OneOrder, func() map[string]string { m := without("подписант"); m["подписант"] = " "; return m }(), cols,
