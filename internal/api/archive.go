@@ -228,15 +228,11 @@ func (s *Server) listAudit(c *gin.Context) {
 }
 
 func (s *Server) orderAudit(c *gin.Context) {
-	id, ok := s.orderID(c)
+	o, ok := s.loadOrder(c)
 	if !ok {
 		return
 	}
-	o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
+	id := o.ID
 	list, err := s.cfg.Store.ListAudit(c.Request.Context(), o.OrgID, &id, registry.MaxLimit)
 	if err != nil {
 		s.storeError(c, err)

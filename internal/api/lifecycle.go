@@ -190,16 +190,12 @@ func certView(ci sign.CertInfo) gin.H {
 // organization's key and records the signed document, its signature and the audit entry
 // in one transaction.
 func (s *Server) signOrder(c *gin.Context) {
-	id, ok := s.orderID(c)
+	o, ok := s.loadOrder(c)
 	if !ok {
 		return
 	}
+	id := o.ID
 	ctx := c.Request.Context()
-	o, err := s.cfg.Store.GetOrder(ctx, who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
 	if o.State != registry.StateRegistered {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State,
 			Detail: "only a registered order can be signed; this one is " + string(o.State)})
@@ -373,6 +369,21 @@ func (s *Server) addSignature(c *gin.Context) {
 		"signer": certView(res.Signer), "verified": verified, "sha256": sum})
 }
 
+// loadOrder reads the order named in the path, as the caller may see it; it has answered
+// when ok is false.
+func (s *Server) loadOrder(c *gin.Context) (*registry.Order, bool) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return nil, false
+	}
+	o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+	if err != nil {
+		s.storeError(c, err)
+		return nil, false
+	}
+	return o, true
+}
+
 func withOrder(e *registry.AuditEntry, o *registry.Order) *registry.AuditEntry {
 	e.OrgID = o.OrgID
 	id := o.ID
@@ -427,16 +438,11 @@ func (s *Server) integrityError(c *gin.Context, id uuid.UUID, err error) {
 // signedPDF returns exactly the signed bytes, checked against the SHA-256 recorded at
 // signing, and records the download in the audit trail.
 func (s *Server) signedPDF(c *gin.Context) {
-	id, ok := s.orderID(c)
+	o, ok := s.loadOrder(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	o, err := s.cfg.Store.GetOrder(ctx, who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
 	if o.SignedKey == "" {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "the order is not signed"})
 		return
@@ -525,16 +531,12 @@ func containsPerson(people []string, name string) bool {
 
 // listAcks says who has read the order and who has not yet.
 func (s *Server) listAcks(c *gin.Context) {
-	id, ok := s.orderID(c)
+	o, ok := s.loadOrder(c)
 	if !ok {
 		return
 	}
+	id := o.ID
 	ctx := c.Request.Context()
-	o, err := s.cfg.Store.GetOrder(ctx, who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
 	acks, err := s.cfg.Store.ListAcks(ctx, who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
