@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,38 +73,10 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 		draftProblem(c, err)
 		return nil, "", nil, false
 	}
-	cl := who(c)
-	orgID = cl.orgID
-	switch {
-	case orgID == "" && d.Organization == "":
-		draftProblem(c, order.Problems{{Path: "organization", Message: "required with an admin token"}})
-		return nil, "", nil, false
-	case orgID == "":
-		orgID = d.Organization
-	case d.Organization != "" && d.Organization != orgID:
-		draftProblem(c, order.Problems{{Path: "organization", Message: "not the organization of this token"}})
-		return nil, "", nil, false
-	}
-	d.Organization = orgID
-	if d.Letterhead == nil {
-		org, err := s.cfg.Store.GetOrganization(c.Request.Context(), orgID)
-		if errors.Is(err, registry.ErrNotFound) {
-			draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q; send a letterhead", orgID)}})
-			return nil, "", nil, false
-		}
-		if err != nil {
-			s.storeError(c, err)
-			return nil, "", nil, false
-		}
-		if d.Letterhead, err = order.DecodeLetterhead(org.Profile); err != nil {
-			draftProblem(c, order.Problems{{Path: "organization", Message: "stored profile is invalid: " + err.Error()}})
-			return nil, "", nil, false
-		}
-	} else if _, err := s.cfg.Store.GetOrganization(c.Request.Context(), orgID); err != nil && cl.orgID == "" {
-		// An admin naming an organization that does not exist would create an order nobody
-		// of that organization can see.
-		if errors.Is(err, registry.ErrNotFound) {
-			draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q", orgID)}})
+	orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
+	if err != nil {
+		if ps, isProblems := order.AsProblems(err); isProblems {
+			draftProblem(c, ps)
 		} else {
 			s.storeError(c, err)
 		}
@@ -115,6 +88,51 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 		return nil, "", nil, false
 	}
 	return d, orgID, normalized, true
+}
+
+// resolveOrganization decides which organization issues a draft for the caller and, when
+// the draft carries no letterhead, fills it in from the organization's stored profile. A
+// clerk's token fixes the organization; an admin names it in the draft. What the caller can
+// fix comes back as order.Problems, anything else is a registry error. letterheads, if not
+// nil, caches the decoded profiles for a caller that resolves many drafts (a batch).
+func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Draft, letterheads map[string]*order.Letterhead) (string, error) {
+	orgID := cl.orgID
+	switch {
+	case orgID == "" && d.Organization == "":
+		return "", order.Problems{{Path: "organization", Message: "required with an admin token"}}
+	case orgID == "":
+		orgID = d.Organization
+	case d.Organization != "" && d.Organization != orgID:
+		return "", order.Problems{{Path: "organization", Message: "not the organization of this token"}}
+	}
+	d.Organization = orgID
+	if d.Letterhead == nil {
+		if lh, ok := letterheads[orgID]; ok {
+			d.Letterhead = lh
+			return orgID, nil
+		}
+		org, err := s.cfg.Store.GetOrganization(ctx, orgID)
+		if errors.Is(err, registry.ErrNotFound) {
+			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q; send a letterhead", orgID)}}
+		}
+		if err != nil {
+			return "", err
+		}
+		if d.Letterhead, err = order.DecodeLetterhead(org.Profile); err != nil {
+			return "", order.Problems{{Path: "organization", Message: "stored profile is invalid: " + err.Error()}}
+		}
+		if letterheads != nil {
+			letterheads[orgID] = d.Letterhead
+		}
+	} else if _, err := s.cfg.Store.GetOrganization(ctx, orgID); err != nil && cl.orgID == "" {
+		// An admin naming an organization that does not exist would create an order nobody
+		// of that organization can see.
+		if errors.Is(err, registry.ErrNotFound) {
+			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q", orgID)}}
+		}
+		return "", err
+	}
+	return orgID, nil
 }
 
 func (s *Server) createOrder(c *gin.Context) {
