@@ -1,0 +1,55 @@
+package render
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"orders/internal/layout"
+)
+
+// BenchmarkRenderBalashikha is one order to PDF and DOCX, layout included: what a worker
+// spends per order.
+func BenchmarkRenderBalashikha(b *testing.B) {
+	d := examples(b)["balashikha"]
+	r := New(layout.Options{})
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		pdf, docx, err := r.Render(d, fixed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf) + len(docx)
+	}
+	b.ReportMetric(float64(size), "bytes/order")
+}
+
+// BenchmarkLibreOfficeBalashikha converts the same order's DOCX to PDF with LibreOffice,
+// which is what users of DOCX-template generators wait for; compare its ns/op with
+// BenchmarkRenderBalashikha. Each iteration starts soffice, as a converter service would
+// per request without a resident office process.
+func BenchmarkLibreOfficeBalashikha(b *testing.B) {
+	soffice := tool(b, "soffice")
+	d := examples(b)["balashikha"]
+	_, docx, err := New(layout.Options{}).Render(d, fixed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	in := filepath.Join(dir, "balashikha.docx")
+	if err := os.WriteFile(in, docx, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	profile := "-env:UserInstallation=file://" + filepath.Join(dir, "profile")
+	// The first start creates the profile; do it outside the timing, as a warm server would.
+	if out, err := exec.Command(soffice, "--headless", profile, "--convert-to", "pdf", "--outdir", dir, in).CombinedOutput(); err != nil {
+		b.Fatalf("soffice: %v\n%s", err, out)
+	}
+	for b.Loop() {
+		if out, err := exec.Command(soffice, "--headless", profile, "--convert-to", "pdf", "--outdir", dir, in).CombinedOutput(); err != nil {
+			b.Fatalf("soffice: %v\n%s", err, out)
+		}
+	}
+}
