@@ -4,6 +4,9 @@
 //	orderctl submit --server URL FILE.json        submit a draft, wait, print its status
 //	orderctl get --server URL ID [--pdf F]        show an order, optionally download its PDF
 //	orderctl bench --server URL -n N -c C         load test: submit N orders with C clients
+//	orderctl batch --server URL --template T.json --data rows.xlsx
+//	                                              issue a batch, show its progress, download the ZIP
+//	orderctl bench-batch --server URL -n 10000    time a batch of N orders end to end
 //
 // The server and token may also come from ORDERS_SERVER and ORDERS_TOKEN.
 package main
@@ -38,6 +41,10 @@ func main() {
 		err = getCmd(os.Args[2:])
 	case "bench":
 		err = benchCmd(os.Args[2:])
+	case "batch":
+		err = batchCmd(os.Args[2:])
+	case "bench-batch":
+		err = benchBatchCmd(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -58,6 +65,10 @@ func usage() {
   orderctl submit [--server URL] [--token T] FILE.json
   orderctl get [--server URL] [--token T] [--pdf FILE] [--docx FILE] ID
   orderctl bench [--server URL] [--token T] [-n N] [-c C] [--draft FILE.json]
+  orderctl batch [--server URL] [--token T] (--template T.json | --template-name NAME) --data FILE
+                 [--mode per_row|one_order] [--const name=value]... [--valid-only] [--sheet S]
+                 [--journal J [--date YYYY-MM-DD]] [--out result.zip]
+  orderctl bench-batch [--server URL] [--token T] [-n 10000] [--zip]
 `)
 }
 
