@@ -387,3 +387,29 @@ func TestOpenAPIServed(t *testing.T) {
 }
 
 func flagSet() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+// TestFirstStartAdminToken: a fresh installation without ORDERS_ADMIN_TOKEN writes a
+// working admin token to the data directory, readable by its owner only.
+func TestFirstStartAdminToken(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	t.Setenv("ORDERS_ADMIN_TOKEN", "")
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	path := filepath.Join(cfg.DataDir, "admin-token")
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("admin-token mode %v, want 0600", st.Mode().Perm())
+	}
+	tok, _ := os.ReadFile(path)
+	c := &client{t: t, base: "http://" + s.Addr(), token: strings.TrimSpace(string(tok))}
+	c.json("GET", "/api/v1/organizations", nil, http.StatusOK, nil)
+}
