@@ -19,12 +19,14 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 	}
 	var created string
 	// ?6 (keep) leaves a stored signing certificate alone when the caller did not set one.
-	err := s.db.QueryRowContext(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at, signing)
-		VALUES (?1, ?2, ?3, ?4, ?4, ?5)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at,
-			signing = CASE WHEN ?6 THEN organizations.signing ELSE excluded.signing END
-		RETURNING created_at`,
-		org.ID, org.Name, org.Profile, fmtTime(org.UpdatedAt), driver.NonNil(org.Signing), org.Signing == nil).Scan(&created)
+	err := s.write(ctx, func(tx txq) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO organizations (id, name, profile, created_at, updated_at, signing)
+			VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, profile = excluded.profile, updated_at = excluded.updated_at,
+				signing = CASE WHEN ?6 THEN organizations.signing ELSE excluded.signing END
+			RETURNING created_at`,
+			org.ID, org.Name, org.Profile, fmtTime(org.UpdatedAt), driver.NonNil(org.Signing), org.Signing == nil).Scan(&created)
+	})
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: put organization: %w", err)
 	}
@@ -53,13 +55,13 @@ func scanOrganization(row scanner) (*registry.Organization, error) {
 
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
-	return scanOrganization(s.db.QueryRowContext(ctx,
+	return scanOrganization(s.r().QueryRowContext(ctx,
 		`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = ?1`, id))
 }
 
 // ListOrganizations implements registry.Organizations.
 func (s *Store) ListOrganizations(ctx context.Context) ([]registry.Organization, error) {
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r().QueryContext(ctx,
 		`SELECT id, name, profile, NULL, created_at, updated_at FROM organizations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list organizations: %w", err)
@@ -85,11 +87,14 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 }
 
 func (s *Store) deleteOne(ctx context.Context, what, query string, args ...any) error {
-	res, err := s.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: delete %s: %w", what, err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := s.write(ctx, func(tx txq) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: delete %s: %w", what, err)
 	}
@@ -104,9 +109,12 @@ func (s *Store) CreateToken(ctx context.Context, t *registry.Token) error {
 	if err := driver.PrepareToken(t, driver.Now()); err != nil {
 		return err
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO tokens (id, hash, role, org_id, name, created_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
-		t.ID.String(), t.Hash, t.Role, t.OrgID, t.Name, fmtTime(t.CreatedAt))
+	err := s.write(ctx, func(tx txq) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, role, org_id, name, created_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+			t.ID.String(), t.Hash, t.Role, t.OrgID, t.Name, fmtTime(t.CreatedAt))
+		return err
+	})
 	if isUnique(err) {
 		return fmt.Errorf("%w: token exists", registry.ErrConflict)
 	}
@@ -117,6 +125,9 @@ func (s *Store) CreateToken(ctx context.Context, t *registry.Token) error {
 }
 
 const tokenCols = "id, hash, role, org_id, name, created_at"
+
+// Every API request looks its token up.
+var qTokenByHash = stmt(`SELECT ` + tokenCols + ` FROM tokens WHERE hash = ?1`)
 
 func scanToken(row scanner) (*registry.Token, error) {
 	var t registry.Token
@@ -139,7 +150,7 @@ func scanToken(row scanner) (*registry.Token, error) {
 
 // TokenByHash implements registry.Tokens.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
-	return scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?1`, hash))
+	return scanToken(s.r().QueryRowContext(ctx, qTokenByHash, hash))
 }
 
 // ListTokens implements registry.Tokens.
@@ -150,7 +161,7 @@ func (s *Store) ListTokens(ctx context.Context, orgID string) ([]registry.Token,
 		query += ` WHERE org_id = ?1`
 		args = append(args, orgID)
 	}
-	rows, err := s.db.QueryContext(ctx, query+` ORDER BY created_at, id`, args...)
+	rows, err := s.r().QueryContext(ctx, query+` ORDER BY created_at, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list tokens: %w", err)
 	}
@@ -177,7 +188,7 @@ func (s *Store) DeleteToken(ctx context.Context, id uuid.UUID) error {
 // CountTokens implements registry.Tokens.
 func (s *Store) CountTokens(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
+	if err := s.r().QueryRowContext(ctx, `SELECT count(*) FROM tokens`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("registry/sqlite: count tokens: %w", err)
 	}
 	return n, nil

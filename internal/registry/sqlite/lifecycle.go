@@ -13,14 +13,28 @@ import (
 	"orders/internal/registry/internal/driver"
 )
 
+var (
+	qJournalFormat = stmt(`SELECT format FROM journals WHERE org_id = ?1 AND id = ?2`)
+	qTakeSeq       = stmt(`INSERT INTO journal_counters (org_id, journal_id, year, next, last)
+		VALUES (?1, ?2, ?3, 2, 1)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + 1, last = next
+		RETURNING last`)
+	qAuditHead   = stmt(`SELECT seq, hash FROM audit_heads WHERE org_id = ?1`)
+	qInsertAudit = stmt(`INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`)
+	qPutAuditHead = stmt(`INSERT INTO audit_heads (org_id, seq, hash) VALUES (?1, ?2, ?3)
+		ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`)
+	qOrderState = stmt(`SELECT state FROM orders WHERE id = ?1 AND (?2 = '' OR org_id = ?2)`)
+)
+
 // txOps gives the shared lifecycle rules what they need inside modify's transaction. Every
 // write transaction is begun immediate, so it holds the database's write lock throughout:
 // counters and audit heads need no row locks here, one writer at a time is the lock.
-type txOps struct{ tx *sql.Tx }
+type txOps struct{ tx querier }
 
 func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (int, string, error) {
 	var format string
-	err := t.tx.QueryRowContext(ctx, `SELECT format FROM journals WHERE org_id = ?1 AND id = ?2`, orgID, journalID).Scan(&format)
+	err := t.tx.QueryRowContext(ctx, qJournalFormat, orgID, journalID).Scan(&format)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, "", fmt.Errorf("%w: unknown journal %q", registry.ErrInvalid, journalID)
 	}
@@ -29,10 +43,7 @@ func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (
 	}
 	// The right-hand sides read the row as it was, so last becomes the number issued now.
 	var seq int
-	err = t.tx.QueryRowContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last)
-		VALUES (?1, ?2, ?3, 2, 1)
-		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + 1, last = next
-		RETURNING last`, orgID, journalID, year).Scan(&seq)
+	err = t.tx.QueryRowContext(ctx, qTakeSeq, orgID, journalID, year).Scan(&seq)
 	if err != nil {
 		return 0, "", fmt.Errorf("registry/sqlite: take number: %w", err)
 	}
@@ -83,10 +94,12 @@ func (s *Store) PutJournal(ctx context.Context, j *registry.Journal) error {
 		return err
 	}
 	var created string
-	err := s.db.QueryRowContext(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-		ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
-		RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, fmtTime(j.UpdatedAt)).Scan(&created)
+	err := s.write(ctx, func(tx txq) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+			ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
+			RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, fmtTime(j.UpdatedAt)).Scan(&created)
+	})
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: put journal: %w", err)
 	}
@@ -113,7 +126,7 @@ func (s *Store) ListJournals(ctx context.Context, orgID string) ([]registry.Jour
 
 // journals reads the journals of orgID (only id, if not ""), with their years.
 func (s *Store) journals(ctx context.Context, orgID, id string) ([]registry.Journal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT j.org_id, j.id, j.name, j.format, j.created_at, j.updated_at, c.year, c.next
+	rows, err := s.r().QueryContext(ctx, `SELECT j.org_id, j.id, j.name, j.format, j.created_at, j.updated_at, c.year, c.next
 		FROM journals j LEFT JOIN journal_counters c ON c.org_id = j.org_id AND c.journal_id = j.id
 		WHERE j.org_id = ?1 AND (?2 = '' OR j.id = ?2)
 		ORDER BY j.id, c.year`, orgID, id)
@@ -154,37 +167,31 @@ func (s *Store) SetJournalStart(ctx context.Context, orgID, journalID string, st
 	if err := driver.CheckJournalStart(start); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM journals WHERE org_id = ?1 AND id = ?2`, orgID, journalID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return registry.ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: journal: %w", err)
-	}
-	var last int
-	err = tx.QueryRowContext(ctx, `SELECT last FROM journal_counters WHERE org_id = ?1 AND journal_id = ?2 AND year = ?3`,
-		orgID, journalID, start.Year).Scan(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("registry/sqlite: journal counter: %w", err)
-	}
-	if last >= start.Next {
-		return driver.StartConflict(start, last)
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last) VALUES (?1, ?2, ?3, ?4, 0)
-		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = excluded.next`, orgID, journalID, start.Year, start.Next)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: set journal start: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx txq) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM journals WHERE org_id = ?1 AND id = ?2`, orgID, journalID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return registry.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: journal: %w", err)
+		}
+		var last int
+		err = tx.QueryRowContext(ctx, `SELECT last FROM journal_counters WHERE org_id = ?1 AND journal_id = ?2 AND year = ?3`,
+			orgID, journalID, start.Year).Scan(&last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("registry/sqlite: journal counter: %w", err)
+		}
+		if last >= start.Next {
+			return driver.StartConflict(start, last)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last) VALUES (?1, ?2, ?3, ?4, 0)
+			ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = excluded.next`, orgID, journalID, start.Year, start.Next)
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: set journal start: %w", err)
+		}
+		return nil
+	})
 }
 
 // appendAudit appends e to its chain; q must be a write transaction (which, immediate,
@@ -192,19 +199,17 @@ func (s *Store) SetJournalStart(ctx context.Context, orgID, journalID string, st
 func appendAudit(ctx context.Context, q querier, e *registry.AuditEntry, now time.Time) error {
 	var seq int64
 	var hash string
-	err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?1`, e.OrgID).Scan(&seq, &hash)
+	err := q.QueryRowContext(ctx, qAuditHead, e.OrgID).Scan(&seq, &hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("registry/sqlite: audit head: %w", err)
 	}
 	driver.ChainAudit(e, seq, hash, now)
-	_, err = q.ExecContext(ctx, `INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
+	_, err = q.ExecContext(ctx, qInsertAudit,
 		e.OrgID, e.Seq, fmtTime(e.At), e.Actor, e.Action, uuidPtr(e.OrderID), e.Details, e.PrevHash, e.Hash)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: append audit: %w", err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES (?1, ?2, ?3)
-		ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, e.OrgID, e.Seq, e.Hash)
+	_, err = q.ExecContext(ctx, qPutAuditHead, e.OrgID, e.Seq, e.Hash)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: audit head: %w", err)
 	}
@@ -216,18 +221,7 @@ func (s *Store) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
 	if err := driver.CheckAudit(e); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := appendAudit(ctx, tx, e, driver.Now()); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx txq) error { return appendAudit(ctx, tx, e, driver.Now()) })
 }
 
 const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash"
@@ -261,7 +255,7 @@ func (s *Store) ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID,
 		query += ` AND order_id = ?2`
 		args = append(args, orderID.String())
 	}
-	rows, err := s.db.QueryContext(ctx, query+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, driver.Limit(limit)), args...)
+	rows, err := s.r().QueryContext(ctx, query+fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, driver.Limit(limit)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list audit: %w", err)
 	}
@@ -334,8 +328,7 @@ func insertSignature(ctx context.Context, q querier, sig *registry.Signature) er
 // orderState reads the state of an order as seen through orgID.
 func orderState(ctx context.Context, q querier, orgID string, id uuid.UUID) (registry.State, error) {
 	var state string
-	err := q.QueryRowContext(ctx, `SELECT state FROM orders WHERE id = ?1 AND (?2 = '' OR org_id = ?2)`,
-		id.String(), orgID).Scan(&state)
+	err := q.QueryRowContext(ctx, qOrderState, id.String(), orgID).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", registry.ErrNotFound
 	}
@@ -350,33 +343,24 @@ func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Si
 	if err := driver.PrepareSignature(sig, driver.Now()); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	state, err := orderState(ctx, tx, orgID, sig.OrderID)
-	if err != nil {
-		return err
-	}
-	if err := driver.CheckLifecycle(state, "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
-		return err
-	}
-	if err := insertSignature(ctx, tx, sig); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx txq) error {
+		state, err := orderState(ctx, tx, orgID, sig.OrderID)
+		if err != nil {
+			return err
+		}
+		if err := driver.CheckLifecycle(state, "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
+			return err
+		}
+		return insertSignature(ctx, tx, sig)
+	})
 }
 
 // ListSignatures implements registry.Signatures.
 func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Signature, error) {
-	if _, err := orderState(ctx, s.db, orgID, orderID); err != nil {
+	if _, err := orderState(ctx, s.r(), orgID, orderID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at
+	rows, err := s.r().QueryContext(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at
 		FROM signatures WHERE order_id = ?1 ORDER BY created_at, id`, orderID.String())
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list signatures: %w", err)
@@ -426,39 +410,33 @@ func (s *Store) RecordAck(ctx context.Context, orgID string, a *registry.Ack) er
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	state, err := orderState(ctx, tx, orgID, a.OrderID)
-	if err != nil {
-		return err
-	}
-	if err := driver.CheckLifecycle(state, "record an acknowledgement of",
-		registry.StateRegistered, registry.StateSigned, registry.StateCancelled); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO acks (order_id, person, read_at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
-		a.OrderID.String(), a.Person, date, a.RecordedBy, fmtTime(a.RecordedAt))
-	if isUnique(err) {
-		return fmt.Errorf("%w: %s's acknowledgement is already recorded", registry.ErrConflict, a.Person)
-	}
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: record acknowledgement: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx txq) error {
+		state, err := orderState(ctx, tx, orgID, a.OrderID)
+		if err != nil {
+			return err
+		}
+		if err := driver.CheckLifecycle(state, "record an acknowledgement of",
+			registry.StateRegistered, registry.StateSigned, registry.StateCancelled); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO acks (order_id, person, read_at, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)`,
+			a.OrderID.String(), a.Person, date, a.RecordedBy, fmtTime(a.RecordedAt))
+		if isUnique(err) {
+			return fmt.Errorf("%w: %s's acknowledgement is already recorded", registry.ErrConflict, a.Person)
+		}
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: record acknowledgement: %w", err)
+		}
+		return nil
+	})
 }
 
 // ListAcks implements registry.Acknowledgements.
 func (s *Store) ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error) {
-	if _, err := orderState(ctx, s.db, orgID, orderID); err != nil {
+	if _, err := orderState(ctx, s.r(), orgID, orderID); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT person, read_at, recorded_by, recorded_at FROM acks
+	rows, err := s.r().QueryContext(ctx, `SELECT person, read_at, recorded_by, recorded_at FROM acks
 		WHERE order_id = ?1 ORDER BY person`, orderID.String())
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list acknowledgements: %w", err)
@@ -488,56 +466,53 @@ func (s *Store) ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) (
 // reindex makes the full-text terms of orders that have none, or terms of an older analyzer
 // (see driver.AnalyzerVersion): orders from before the search existed, or after a stemmer
 // change. It runs at Open and does nothing on an up-to-date database.
-func reindex(ctx context.Context, db *sql.DB) error {
+func (s *Store) reindex(ctx context.Context) error {
 	for {
 		// In batches, each its own transaction, so a large archive does not hold the write
 		// lock for long.
-		n, err := reindexBatch(ctx, db, 500)
+		n, err := s.reindexBatch(ctx, 500)
 		if err != nil || n == 0 {
 			return err
 		}
 	}
 }
 
-func reindexBatch(ctx context.Context, db *sql.DB, batch int) (int, error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, o.full_text FROM orders o
-		LEFT JOIN order_search s ON s.order_id = o.id
-		WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
-	if err != nil {
-		return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
-	}
-	type doc struct{ id, title, text string }
-	var docs []doc
-	for rows.Next() {
-		var d doc
-		if err := rows.Scan(&d.id, &d.title, &d.text); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
-		}
-		docs = append(docs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("registry/sqlite: reindex: %w", err)
-	}
-	for _, d := range docs {
-		id, err := uuid.Parse(d.id)
+func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
+	var n int
+	err := s.write(ctx, func(tx txq) error {
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, o.full_text FROM orders o
+			LEFT JOIN order_search s ON s.order_id = o.id
+			WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
 		if err != nil {
-			return 0, fmt.Errorf("registry/sqlite: stored order id %q: %w", d.id, err)
+			return fmt.Errorf("registry/sqlite: reindex: %w", err)
 		}
-		if err := index(ctx, tx, id, d.title, d.text); err != nil {
-			return 0, err
+		type doc struct{ id, title, text string }
+		var docs []doc
+		for rows.Next() {
+			var d doc
+			if err := rows.Scan(&d.id, &d.title, &d.text); err != nil {
+				rows.Close()
+				return fmt.Errorf("registry/sqlite: reindex: %w", err)
+			}
+			docs = append(docs, d)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return len(docs), nil
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("registry/sqlite: reindex: %w", err)
+		}
+		for _, d := range docs {
+			id, err := uuid.Parse(d.id)
+			if err != nil {
+				return fmt.Errorf("registry/sqlite: stored order id %q: %w", d.id, err)
+			}
+			if err := index(ctx, tx, id, d.title, d.text); err != nil {
+				return err
+			}
+		}
+		n = len(docs)
+		return nil
+	})
+	return n, err
 }
 
 func uuidPtr(id *uuid.UUID) any {

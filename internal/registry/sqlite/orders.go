@@ -88,22 +88,36 @@ func scanOrders(rows *sql.Rows) ([]registry.Order, error) {
 	return out, nil
 }
 
-// CreateOrder implements registry.Orders.
-func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error) {
-	if err := driver.PrepareOrder(o, driver.Now()); err != nil {
-		return false, err
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
-	// on purpose, and the primary key, which is a caller's mistake.
-	res, err := tx.ExecContext(ctx, `INSERT INTO orders (`+orderCols+`, search_text, signatory_search)
+var (
+	qInsertOrder = stmt(`INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
 			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?24, '')
-		ON CONFLICT DO NOTHING`,
+		ON CONFLICT DO NOTHING`)
+	qOrderByKey = stmt(`SELECT ` + orderCols + ` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`)
+	qIndex      = stmt(`INSERT INTO order_search (order_id, stems, analyzer) VALUES (?1, ?2, ?3)
+		ON CONFLICT (order_id) DO UPDATE SET stems = excluded.stems, analyzer = excluded.analyzer`)
+	qOrder       = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1`)
+	qOrgOrder    = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1 AND org_id = ?2`)
+	qUpdateOrder = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
+		number = ?6, status = ?7, draft = ?8, draft_hash = ?9, updated_at = ?10, rendered_at = ?11,
+		attempts = ?12, error = ?13, pdf_key = ?14, pdf_sha256 = ?15, pdf_size = ?16,
+		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19,
+		state = ?20, journal_id = ?21, seq = ?22, registered_at = ?23, signed_at = ?24, cancelled_at = ?25,
+		cancel_reason = ?26, signatory = ?27, signatory_search = ?28, signed_key = ?29, signed_sha256 = ?30,
+		signed_size = ?31, full_text = ?32
+		WHERE id = ?1`)
+	qDeleteOrder = stmt(`DELETE FROM orders WHERE id = ?1`)
+	qStale       = stmt(`SELECT ` + listCols + ` FROM orders
+		WHERE status = ?1 AND updated_at < ?2 ORDER BY updated_at, id LIMIT ?3`)
+	qCountStatus = stmt(`SELECT status, count(*) FROM orders GROUP BY status`)
+	qCountState  = stmt(`SELECT state, count(*) FROM orders GROUP BY state`)
+)
+
+// insertOrder inserts a prepared order with its index terms (made by the caller, outside the
+// transaction: stemming is the costliest part of an insert, and the write lock is held only
+// for the database work). inserted is false if the ID or idempotency key exists.
+func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string) (inserted bool, err error) {
+	res, err := q.ExecContext(ctx, qInsertOrder,
 		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
@@ -111,59 +125,74 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
-	} else if n == 1 {
-		if err := index(ctx, tx, o.ID, o.Title, o.SearchText); err != nil {
-			return false, err
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, indexStems(ctx, q, o.ID, stems)
+}
+
+// CreateOrder implements registry.Orders.
+func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error) {
+	if err := driver.PrepareOrder(o, driver.Now()); err != nil {
+		return false, err
+	}
+	stems := driver.IndexStems(o.Title, o.SearchText)
+	var created bool
+	err := s.write(ctx, func(tx txq) error {
+		// DO NOTHING covers both unique indexes: the idempotency key, which the caller may
+		// reuse on purpose, and the primary key, which is a caller's mistake.
+		var err error
+		if created, err = insertOrder(ctx, tx, o, stems); err != nil || created {
+			return err
 		}
-		if err := tx.Commit(); err != nil {
-			return false, fmt.Errorf("registry/sqlite: commit: %w", err)
+		if o.IdempotencyKey == "" {
+			return fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
 		}
-		return true, nil
-	}
-	if o.IdempotencyKey == "" {
-		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
-	}
-	existing, err := scanOrder(tx.QueryRowContext(ctx,
-		`SELECT `+orderCols+` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`, o.OrgID, o.IdempotencyKey))
-	if errors.Is(err, registry.ErrNotFound) {
-		return false, fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
-	}
+		existing, err := scanOrder(tx.QueryRowContext(ctx, qOrderByKey, o.OrgID, o.IdempotencyKey))
+		if errors.Is(err, registry.ErrNotFound) {
+			return fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if existing.DraftHash != o.DraftHash {
+			return fmt.Errorf("%w: idempotency key %q was used for another draft", registry.ErrConflict, o.IdempotencyKey)
+		}
+		*o = *existing
+		return nil
+	})
 	if err != nil {
 		return false, err
 	}
-	if existing.DraftHash != o.DraftHash {
-		return false, fmt.Errorf("%w: idempotency key %q was used for another draft", registry.ErrConflict, o.IdempotencyKey)
-	}
-	*o = *existing
-	return false, nil
+	return created, nil
 }
 
 // index stores the full-text terms of an order.
 func index(ctx context.Context, q querier, id uuid.UUID, title, text string) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO order_search (order_id, stems, analyzer) VALUES (?1, ?2, ?3)
-		ON CONFLICT (order_id) DO UPDATE SET stems = excluded.stems, analyzer = excluded.analyzer`,
-		id.String(), driver.IndexStems(title, text), driver.AnalyzerVersion)
-	if err != nil {
+	return indexStems(ctx, q, id, driver.IndexStems(title, text))
+}
+
+func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string) error {
+	if _, err := q.ExecContext(ctx, qIndex, id.String(), stems, driver.AnalyzerVersion); err != nil {
 		return fmt.Errorf("registry/sqlite: index order: %w", err)
 	}
 	return nil
 }
 
 func getOrder(ctx context.Context, q querier, orgID string, id uuid.UUID) (*registry.Order, error) {
-	query := `SELECT ` + orderCols + ` FROM orders WHERE id = ?1`
-	args := []any{id.String()}
-	if orgID != "" {
-		query += ` AND org_id = ?2`
-		args = append(args, orgID)
+	if orgID == "" {
+		return scanOrder(q.QueryRowContext(ctx, qOrder, id.String()))
 	}
-	return scanOrder(q.QueryRowContext(ctx, query, args...))
+	return scanOrder(q.QueryRowContext(ctx, qOrgOrder, id.String(), orgID))
 }
 
 // GetOrder implements registry.Orders.
 func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error) {
-	return getOrder(ctx, s.db, orgID, id)
+	return getOrder(ctx, s.r(), orgID, id)
 }
 
 // ListOrders implements registry.Orders.
@@ -184,32 +213,48 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	return list, next, nil
 }
 
-// modify runs m on the order inside a transaction that, begun immediate, holds the write lock
-// from the read to the write, so concurrent transitions cannot interleave, and numbers and
-// audit entries are taken one transaction at a time.
+// modify runs m on the order inside a write transaction, which holds the write lock from the
+// read to the write, so concurrent transitions cannot interleave, and numbers and audit
+// entries are taken one transaction at a time. A refusal by m returns the order as loaded.
 func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver.TxMutation) (*registry.Order, bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	o, err := getOrder(ctx, tx, orgID, id)
-	if err != nil {
+	var o *registry.Order
+	var write bool
+	var refused error
+	err := s.write(ctx, func(tx txq) error {
+		var err error
+		if o, err = getOrder(ctx, tx, orgID, id); err != nil {
+			return err
+		}
+		title, text := o.Title, o.SearchText
+		if write, refused = m(ctx, txOps{tx}, o, driver.Now()); refused != nil || !write {
+			return refused
+		}
+		return storeOrder(ctx, tx, o, title, text)
+	})
+	switch {
+	case refused != nil:
+		return o, false, refused
+	case err != nil:
 		return nil, false, err
 	}
-	title, text := o.Title, o.SearchText
-	write, err := m(ctx, txOps{tx}, o, driver.Now())
-	if err != nil || !write {
-		return o, false, err
+	return o, write, nil
+}
+
+// storeOrder writes a changed order back; title and text are the ones it was loaded with.
+func storeOrder(ctx context.Context, tx querier, o *registry.Order, title, text string) error {
+	if err := updateOrder(ctx, tx, o); err != nil {
+		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
-		number = ?6, status = ?7, draft = ?8, draft_hash = ?9, updated_at = ?10, rendered_at = ?11,
-		attempts = ?12, error = ?13, pdf_key = ?14, pdf_sha256 = ?15, pdf_size = ?16,
-		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19,
-		state = ?20, journal_id = ?21, seq = ?22, registered_at = ?23, signed_at = ?24, cancelled_at = ?25,
-		cancel_reason = ?26, signatory = ?27, signatory_search = ?28, signed_key = ?29, signed_sha256 = ?30,
-		signed_size = ?31, full_text = ?32
-		WHERE id = ?1`,
+	// Stemming costs; most transitions (the worker's) do not touch the text, and then the
+	// full-text index (and its FTS5 triggers) is left alone.
+	if o.Title != title || o.SearchText != text {
+		return index(ctx, tx, o.ID, o.Title, o.SearchText)
+	}
+	return nil
+}
+
+func updateOrder(ctx context.Context, tx querier, o *registry.Order) error {
+	_, err := tx.ExecContext(ctx, qUpdateOrder,
 		o.ID.String(), o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
 		driver.NonNil(o.Draft), o.DraftHash, fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
@@ -217,18 +262,9 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
 		o.SignedSize, o.SearchText)
 	if err != nil {
-		return nil, false, fmt.Errorf("registry/sqlite: update order: %w", err)
+		return fmt.Errorf("registry/sqlite: update order: %w", err)
 	}
-	// Stemming costs; most transitions (the worker's) do not touch the text.
-	if o.Title != title || o.SearchText != text {
-		if err := index(ctx, tx, o.ID, o.Title, o.SearchText); err != nil {
-			return nil, false, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, false, fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return o, true, nil
+	return nil
 }
 
 // UpdateDraft implements registry.Orders.
@@ -271,32 +307,24 @@ func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) err
 
 // DeleteOrder implements registry.Orders.
 func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	o, err := getOrder(ctx, tx, orgID, id)
-	if err != nil {
-		return err
-	}
-	if err := driver.CheckDelete(o, allowed); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM orders WHERE id = ?1`, id.String()); err != nil {
-		return fmt.Errorf("registry/sqlite: delete order: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("registry/sqlite: commit: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx txq) error {
+		o, err := getOrder(ctx, tx, orgID, id)
+		if err != nil {
+			return err
+		}
+		if err := driver.CheckDelete(o, allowed); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, qDeleteOrder, id.String()); err != nil {
+			return fmt.Errorf("registry/sqlite: delete order: %w", err)
+		}
+		return nil
+	})
 }
 
 // ListStale implements registry.Orders.
 func (s *Store) ListStale(ctx context.Context, status registry.Status, olderThan time.Time, limit int) ([]registry.Order, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+listCols+` FROM orders
-		WHERE status = ?1 AND updated_at < ?2 ORDER BY updated_at, id LIMIT ?3`,
-		string(status), fmtTime(olderThan), driver.Limit(limit))
+	rows, err := s.r().QueryContext(ctx, qStale, string(status), fmtTime(olderThan), driver.Limit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list stale: %w", err)
 	}
@@ -305,19 +333,29 @@ func (s *Store) ListStale(ctx context.Context, status registry.Status, olderThan
 
 // CountByStatus implements registry.Orders.
 func (s *Store) CountByStatus(ctx context.Context) (map[registry.Status]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM orders GROUP BY status`)
+	return countBy[registry.Status](ctx, s.r(), qCountStatus)
+}
+
+// CountByState implements registry.Orders.
+func (s *Store) CountByState(ctx context.Context) (map[registry.State]int, error) {
+	return countBy[registry.State](ctx, s.r(), qCountState)
+}
+
+// countBy runs a query of (key, count) rows.
+func countBy[K ~string](ctx context.Context, q querier, query string, args ...any) (map[K]int, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: count: %w", err)
 	}
 	defer rows.Close()
-	counts := make(map[registry.Status]int)
+	counts := make(map[K]int)
 	for rows.Next() {
-		var st string
+		var k string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&k, &n); err != nil {
 			return nil, fmt.Errorf("registry/sqlite: count: %w", err)
 		}
-		counts[registry.Status(st)] = n
+		counts[K(k)] = n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("registry/sqlite: count: %w", err)

@@ -1,0 +1,100 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"orders/internal/registry"
+	"orders/internal/registry/sqlite"
+)
+
+// benchClients is how many goroutines share the store, as the service's HTTP handlers and
+// render workers do (16 clients in the load test), whatever -cpu is.
+const benchClients = 16
+
+// benchText is a plain text of the size of a typical one-page order, so that the full-text
+// index costs what it costs in production.
+var benchText = strings.Repeat("Об организации деятельности стажировочных площадок в 2026 году. "+
+	"Утвердить перечень образовательных организаций, реализующих программы повышения квалификации. ", 20)
+
+var benchDraft = fmt.Appendf(nil, `{"title":"Об организации стажировочных площадок","text":%q}`, benchText)
+
+// BenchmarkOrderLifecycle is one order's life as the service writes it: CreateOrder (intake),
+// MarkRendering and MarkRendered (worker), from benchClients goroutines at once. Run it with
+// -cpu 2 to match the load-test machine; orders/s is the figure to compare.
+func BenchmarkOrderLifecycle(b *testing.B) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var seq atomic.Int64
+	var mu sync.Mutex
+	var creates []time.Duration
+	b.SetParallelism(max(1, (benchClients+benchProcs()-1)/benchProcs()))
+	cpu0 := cpuTime()
+	start := time.Now()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := b.Context()
+		var mine []time.Duration
+		defer func() {
+			mu.Lock()
+			creates = append(creates, mine...)
+			mu.Unlock()
+		}()
+		for pb.Next() {
+			n := seq.Add(1)
+			o := &registry.Order{
+				OrgID: "org-bench", Kind: "приказ", Title: fmt.Sprintf("Об организации стажировочных площадок %d", n),
+				Status: registry.StatusQueued, Draft: benchDraft, SearchText: benchText,
+				IdempotencyKey: fmt.Sprint("bench-", n),
+			}
+			t0 := time.Now()
+			if _, err := s.CreateOrder(ctx, o); err != nil {
+				b.Error(err)
+				return
+			}
+			mine = append(mine, time.Since(t0))
+			r, err := s.MarkRendering(ctx, o.ID)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			out := registry.Outputs{PDFKey: "pdf/" + r.DraftHash, PDFSHA256: r.DraftHash, PDFSize: 40000,
+				DOCXKey: "docx/" + r.DraftHash, DOCXSHA256: r.DraftHash, DOCXSize: 20000}
+			if _, err := s.MarkRendered(ctx, o.ID, r.DraftHash, out); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "orders/s")
+	// CPU per order is the steadier figure on a shared machine, where other processes take
+	// turns on the cores and move orders/s around.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
+	slices.Sort(creates)
+	if n := len(creates); n > 0 {
+		b.ReportMetric(float64(creates[n/2].Microseconds())/1000, "create-p50-ms")
+		b.ReportMetric(float64(creates[n*99/100].Microseconds())/1000, "create-p99-ms")
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchProcs() int { return runtime.GOMAXPROCS(0) }
+
