@@ -97,4 +97,3 @@ func cpuTime() time.Duration {
 }
 
 func benchProcs() int { return runtime.GOMAXPROCS(0) }
-
