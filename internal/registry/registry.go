@@ -25,11 +25,13 @@ import (
 type Status string
 
 // Statuses of an order. A draft becomes queued when submitted for rendering; a worker moves it
-// to rendering, then rendered or failed.
+// to rendering, then rendered or failed. CancelBatch moves the queued orders of a cancelled
+// batch to cancelled, which no worker renders (MarkRendering refuses it).
 //
-// StatusRegistered, StatusSigned and StatusCancelled are kept only so that existing code
-// compiles and stored values stay valid: the registry never sets them, and the lifecycle lives
-// in Order.State (StateRegistered, StateSigned, StateCancelled).
+// StatusRegistered and StatusSigned are kept only so that existing code compiles and stored
+// values stay valid: the registry never sets them, and the lifecycle lives in Order.State
+// (StateRegistered, StateSigned, StateCancelled). StatusCancelled is only the render status:
+// a cancelled order in the legal sense is StateCancelled.
 const (
 	StatusDraft     Status = "draft"
 	StatusQueued    Status = "queued"
@@ -129,6 +131,11 @@ type Order struct {
 	SignedKey    string
 	SignedSHA256 string
 	SignedSize   int64
+
+	// The batch the order was issued in (nil if none) and its row there; set by CreateBatch
+	// (CreateOrder ignores them).
+	BatchID  *uuid.UUID
+	BatchRow int
 }
 
 // Organization is an education body that issues orders. The registry keeps its letterhead
@@ -207,6 +214,10 @@ type Store interface {
 	Acknowledgements
 	Organizations
 	Tokens
+	Batches
+	Users
+	Sessions
+	LoginThrottle
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -237,7 +248,8 @@ type Orders interface {
 
 	// MarkRendering records that a worker starts rendering: queued, failed or rendering (a
 	// redelivered job) → rendering, and Attempts+1. Otherwise *StateError: a rendered order
-	// must not be rendered again by a duplicate job.
+	// must not be rendered again by a duplicate job, and a cancelled one (CancelBatch) not at
+	// all.
 	MarkRendering(ctx context.Context, id uuid.UUID) (*Order, error)
 	// MarkRendered stores the outputs and moves the order to rendered. draftHash is the hash
 	// of the draft that was rendered; if the draft changed meanwhile the error is ErrConflict.
@@ -251,6 +263,8 @@ type Orders interface {
 	ListStale(ctx context.Context, status Status, olderThan time.Time, limit int) ([]Order, error)
 	// CountByStatus counts orders of all organizations by status, for metrics.
 	CountByStatus(ctx context.Context) (map[Status]int, error)
+	// CountByState counts orders of all organizations by lifecycle state, for metrics.
+	CountByState(ctx context.Context) (map[State]int, error)
 }
 
 // Organizations is the part of the registry that keeps organizations.

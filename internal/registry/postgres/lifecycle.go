@@ -18,7 +18,7 @@ import (
 // audit head; so transitions, appends and registrations never deadlock each other.
 type txOps struct{ tx pgx.Tx }
 
-func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (int, string, error) {
+func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n int) (int, string, error) {
 	var format string
 	err := t.tx.QueryRow(ctx, `SELECT format FROM journals WHERE org_id = $1 AND id = $2`, orgID, journalID).Scan(&format)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -28,17 +28,17 @@ func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (
 		return 0, "", fmt.Errorf("registry/postgres: journal: %w", err)
 	}
 	// The upsert locks the counter row until commit: a concurrent registration waits here
-	// and then reads the number this one left. The right-hand sides read the row as it was,
-	// so last becomes the number issued now; a rollback gives it back.
-	var seq int
+	// and then reads the numbers this one left. The right-hand sides read the row as it was,
+	// so last becomes the last number issued now; a rollback gives them back.
+	var last int
 	err = t.tx.QueryRow(ctx, `INSERT INTO journal_counters AS c (org_id, journal_id, year, next, last)
-		VALUES ($1, $2, $3, 2, 1)
-		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = c.next + 1, last = c.next
-		RETURNING last`, orgID, journalID, year).Scan(&seq)
+		VALUES ($1, $2, $3, 1 + $4::integer, $4::integer)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = c.next + $4::integer, last = c.next + $4::integer - 1
+		RETURNING last`, orgID, journalID, year, n).Scan(&last)
 	if err != nil {
 		return 0, "", fmt.Errorf("registry/postgres: take number: %w", err)
 	}
-	return seq, format, nil
+	return last - n + 1, format, nil
 }
 
 func (t txOps) AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error {

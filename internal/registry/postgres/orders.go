@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of a row.
@@ -33,7 +33,7 @@ func scanOrder(row pgx.Row) (*registry.Order, error) {
 		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &o.RegisteredAt, &o.SignedAt, &o.CancelledAt, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -63,6 +63,20 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 	return out, nil
 }
 
+const insertOrderSQL = `INSERT INTO orders (` + orderCols + `, search_text, signatory_search, search_tsv)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, $24, '', to_tsvector('russian', $25))
+	ON CONFLICT DO NOTHING`
+
+// insertArgs are the arguments of insertOrderSQL for a prepared order.
+func insertArgs(o *registry.Order) []any {
+	return []any{o.ID, o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
+		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+		string(o.State), o.SearchText, driver.SearchText(o.Title), driver.IndexDoc(o.Title, o.SearchText),
+		o.BatchID, o.BatchRow}
+}
+
 // CreateOrder implements registry.Orders.
 func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error) {
 	if err := driver.PrepareOrder(o, driver.Now()); err != nil {
@@ -71,14 +85,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
 	// on purpose, and the primary key, which is a caller's mistake. A concurrent insert of the
 	// same key makes this one wait for it to commit, so the lookup below then sees it.
-	tag, err := s.pool.Exec(ctx, `INSERT INTO orders (`+orderCols+`, search_text, signatory_search, search_tsv)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-			$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $24, '', to_tsvector('russian', $25))
-		ON CONFLICT DO NOTHING`,
-		o.ID, o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
-		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
-		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
-		string(o.State), o.SearchText, driver.SearchText(o.Title), driver.IndexDoc(o.Title, o.SearchText))
+	tag, err := s.pool.Exec(ctx, insertOrderSQL, insertArgs(o)...)
 	if err != nil {
 		return false, fmt.Errorf("registry/postgres: create order: %w", err)
 	}
@@ -167,37 +174,41 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 		if write, err = m(ctx, txOps{tx}, o, driver.Now()); err != nil || !write {
 			return err
 		}
-		// The text search vector is remade only when its text changed: most transitions (the
-		// worker's) do not touch it.
-		doc := ""
-		reindex := o.Title != title || o.SearchText != text
-		if reindex {
-			doc = driver.IndexDoc(o.Title, o.SearchText)
-		}
-		_, err = tx.Exec(ctx, `UPDATE orders SET kind = $2, title = $3, search_text = $4, order_date = $5,
-			number = $6, status = $7, draft = $8, draft_hash = $9, updated_at = $10, rendered_at = $11,
-			attempts = $12, error = $13, pdf_key = $14, pdf_sha256 = $15, pdf_size = $16,
-			docx_key = $17, docx_sha256 = $18, docx_size = $19,
-			state = $20, journal_id = $21, seq = $22, registered_at = $23, signed_at = $24, cancelled_at = $25,
-			cancel_reason = $26, signatory = $27, signatory_search = $28, signed_key = $29, signed_sha256 = $30,
-			signed_size = $31, full_text = $32,
-			search_tsv = CASE WHEN $33 THEN to_tsvector('russian', $34::text) ELSE search_tsv END
-			WHERE id = $1`,
-			o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
-			driver.NonNil(o.Draft), o.DraftHash, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
-			o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
-			string(o.State), o.Journal, o.Seq, o.RegisteredAt, o.SignedAt, o.CancelledAt,
-			o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
-			o.SignedSize, o.SearchText, reindex, doc)
-		if err != nil {
-			return fmt.Errorf("registry/postgres: update order: %w", err)
-		}
-		return nil
+		return updateOrder(ctx, tx, o, o.Title != title || o.SearchText != text)
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return o, write, nil
+}
+
+// updateOrder writes a changed order back; reindex says its text changed.
+func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool) error {
+	// The text search vector is remade only when its text changed: most transitions (the
+	// worker's) do not touch it.
+	doc := ""
+	if reindex {
+		doc = driver.IndexDoc(o.Title, o.SearchText)
+	}
+	_, err := tx.Exec(ctx, `UPDATE orders SET kind = $2, title = $3, search_text = $4, order_date = $5,
+		number = $6, status = $7, draft = $8, draft_hash = $9, updated_at = $10, rendered_at = $11,
+		attempts = $12, error = $13, pdf_key = $14, pdf_sha256 = $15, pdf_size = $16,
+		docx_key = $17, docx_sha256 = $18, docx_size = $19,
+		state = $20, journal_id = $21, seq = $22, registered_at = $23, signed_at = $24, cancelled_at = $25,
+		cancel_reason = $26, signatory = $27, signatory_search = $28, signed_key = $29, signed_sha256 = $30,
+		signed_size = $31, full_text = $32,
+		search_tsv = CASE WHEN $33 THEN to_tsvector('russian', $34::text) ELSE search_tsv END
+		WHERE id = $1`,
+		o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
+		driver.NonNil(o.Draft), o.DraftHash, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
+		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
+		string(o.State), o.Journal, o.Seq, o.RegisteredAt, o.SignedAt, o.CancelledAt,
+		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
+		o.SignedSize, o.SearchText, reindex, doc)
+	if err != nil {
+		return fmt.Errorf("registry/postgres: update order: %w", err)
+	}
+	return nil
 }
 
 // UpdateDraft implements registry.Orders.
@@ -268,19 +279,29 @@ func (s *Store) ListStale(ctx context.Context, status registry.Status, olderThan
 
 // CountByStatus implements registry.Orders.
 func (s *Store) CountByStatus(ctx context.Context) (map[registry.Status]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM orders GROUP BY status`)
+	return countBy[registry.Status](ctx, s.pool, `SELECT status, count(*) FROM orders GROUP BY status`)
+}
+
+// CountByState implements registry.Orders.
+func (s *Store) CountByState(ctx context.Context) (map[registry.State]int, error) {
+	return countBy[registry.State](ctx, s.pool, `SELECT state, count(*) FROM orders GROUP BY state`)
+}
+
+// countBy runs a query of (key, count) rows.
+func countBy[K ~string](ctx context.Context, q querier, query string, args ...any) (map[K]int, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: count: %w", err)
 	}
 	defer rows.Close()
-	counts := make(map[registry.Status]int)
+	counts := make(map[K]int)
 	for rows.Next() {
-		var st string
+		var k string
 		var n int
-		if err := rows.Scan(&st, &n); err != nil {
+		if err := rows.Scan(&k, &n); err != nil {
 			return nil, fmt.Errorf("registry/postgres: count: %w", err)
 		}
-		counts[registry.Status(st)] = n
+		counts[K(k)] = n
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("registry/postgres: count: %w", err)

@@ -15,9 +15,10 @@ import (
 
 var (
 	qJournalFormat = stmt(`SELECT format FROM journals WHERE org_id = ?1 AND id = ?2`)
-	qTakeSeq       = stmt(`INSERT INTO journal_counters (org_id, journal_id, year, next, last)
-		VALUES (?1, ?2, ?3, 2, 1)
-		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + 1, last = next
+	// The right-hand sides read the row as it was, so last becomes the last number issued now.
+	qTakeSeqs = stmt(`INSERT INTO journal_counters (org_id, journal_id, year, next, last)
+		VALUES (?1, ?2, ?3, 1 + ?4, ?4)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + ?4, last = next + ?4 - 1
 		RETURNING last`)
 	qAuditHead   = stmt(`SELECT seq, hash FROM audit_heads WHERE org_id = ?1`)
 	qInsertAudit = stmt(`INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
@@ -32,7 +33,7 @@ var (
 // counters and audit heads need no row locks here, one writer at a time is the lock.
 type txOps struct{ tx querier }
 
-func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (int, string, error) {
+func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n int) (int, string, error) {
 	var format string
 	err := t.tx.QueryRowContext(ctx, qJournalFormat, orgID, journalID).Scan(&format)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -41,13 +42,12 @@ func (t txOps) TakeSeq(ctx context.Context, orgID, journalID string, year int) (
 	if err != nil {
 		return 0, "", fmt.Errorf("registry/sqlite: journal: %w", err)
 	}
-	// The right-hand sides read the row as it was, so last becomes the number issued now.
-	var seq int
-	err = t.tx.QueryRowContext(ctx, qTakeSeq, orgID, journalID, year).Scan(&seq)
+	var last int
+	err = t.tx.QueryRowContext(ctx, qTakeSeqs, orgID, journalID, year, n).Scan(&last)
 	if err != nil {
 		return 0, "", fmt.Errorf("registry/sqlite: take number: %w", err)
 	}
-	return seq, format, nil
+	return last - n + 1, format, nil
 }
 
 func (t txOps) AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error {

@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of a row.
@@ -34,12 +34,13 @@ func scanOrder(row scanner) (*registry.Order, error) {
 		rendered                    sql.NullString
 		registered, signed, cancels sql.NullString
 		draft                       []byte
+		batch                       sql.NullString
 	)
 	err := row.Scan(&id, &o.OrgID, &o.Kind, &o.Title, &o.Date, &o.Number, &status, &draft, &o.DraftHash,
 		&o.IdempotencyKey, &created, &updated, &rendered, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &registered, &signed, &cancels, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &batch, &o.BatchRow)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -51,6 +52,13 @@ func scanOrder(row scanner) (*registry.Order, error) {
 	}
 	o.Status, o.State = registry.Status(status), registry.State(state)
 	o.Draft = draft
+	if batch.Valid {
+		b, err := uuid.Parse(batch.String)
+		if err != nil {
+			return nil, fmt.Errorf("registry/sqlite: stored batch id %q: %w", batch.String, err)
+		}
+		o.BatchID = &b
+	}
 	if o.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
 	}
@@ -91,7 +99,7 @@ func scanOrders(rows *sql.Rows) ([]registry.Order, error) {
 var (
 	qInsertOrder = stmt(`INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?24, '')
+			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?25, ?26, ?24, '')
 		ON CONFLICT DO NOTHING`)
 	qOrderByKey = stmt(`SELECT ` + orderCols + ` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`)
 	qIndex      = stmt(`INSERT INTO order_search (order_id, stems, analyzer) VALUES (?1, ?2, ?3)
@@ -121,7 +129,7 @@ func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string
 		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
-		string(o.State), o.SearchText, driver.SearchText(o.Title))
+		string(o.State), o.SearchText, driver.SearchText(o.Title), uuidPtr(o.BatchID), o.BatchRow)
 	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}

@@ -75,6 +75,7 @@ func PrepareOrder(o *registry.Order, now time.Time) error {
 	o.Journal, o.Seq, o.CancelReason, o.Signatory = "", 0, "", ""
 	o.RegisteredAt, o.SignedAt, o.CancelledAt = nil, nil, nil
 	o.SignedKey, o.SignedSHA256, o.SignedSize = "", "", 0
+	o.BatchID, o.BatchRow = nil, 0
 	if o.Status == "" {
 		o.Status = registry.StatusDraft
 	}

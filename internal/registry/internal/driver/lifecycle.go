@@ -19,12 +19,12 @@ import (
 // Tx is what the shared lifecycle rules need from a driver's open write transaction, which
 // already holds the order's row (PostgreSQL: FOR UPDATE; SQLite: the database write lock).
 type Tx interface {
-	// TakeSeq takes the next sequence number of a journal in a year, creating the year's
-	// counter at 1 if needed, and returns it with the journal's number format. The counter
-	// row stays locked until the transaction ends, so the numbers of concurrent
-	// registrations are issued one after the other, and a rollback gives the number back.
-	// An unknown journal is registry.ErrInvalid.
-	TakeSeq(ctx context.Context, orgID, journalID string, year int) (seq int, format string, err error)
+	// TakeSeqs takes the next n (≥ 1) sequence numbers of a journal in a year, first to
+	// first+n-1, creating the year's counter at 1 if needed, and returns them with the
+	// journal's number format. The counter row stays locked until the transaction ends, so
+	// the numbers of concurrent registrations are issued one after the other, and a rollback
+	// gives them back. An unknown journal is registry.ErrInvalid.
+	TakeSeqs(ctx context.Context, orgID, journalID string, year, n int) (first int, format string, err error)
 	// AppendAudit appends e (checked with CheckAudit) to its organization's chain.
 	AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error
 	// InsertSignature stores s (prepared with PrepareSignature).
@@ -61,30 +61,77 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
 			return false, err
 		}
-		seq, format, err := tx.TakeSeq(ctx, o.OrgID, r.Journal, year)
+		seq, format, err := tx.TakeSeqs(ctx, o.OrgID, r.Journal, year, 1)
 		if err != nil {
 			return false, err
 		}
-		number, err := registry.FormatNumber(format, seq)
-		if err != nil {
+		if err := registerAs(o, r, seq, format, now); err != nil {
 			return false, err
 		}
-		// Build gets a copy: what it changes must come back through Registered only.
-		view := *o
-		reg, err := r.Build(&view, number, seq)
-		if err != nil {
-			return false, err
-		}
-		draft := NonNil(reg.Draft)
-		o.Draft, o.DraftHash = draft, HashDraft(draft)
-		o.SearchText = reg.SearchText
-		o.Number, o.Date, o.Journal, o.Seq = number, r.Date, r.Journal, seq
-		o.State, o.RegisteredAt = registry.StateRegistered, &now
-		// The final documents are still to be made; the draft's outputs printed «ПРОЕКТ».
-		o.Status, o.Outputs, o.RenderedAt, o.Error = registry.StatusQueued, registry.Outputs{}, nil, ""
-		o.UpdatedAt = now
 		return true, appendFor(ctx, tx, o, r.Audit, now)
 	}, nil
+}
+
+// registerAs registers o with sequence number seq of a journal with format: it formats the
+// number, calls r.Build and sets what registration changes.
+func registerAs(o *registry.Order, r registry.RegisterRequest, seq int, format string, now time.Time) error {
+	number, err := registry.FormatNumber(format, seq)
+	if err != nil {
+		return err
+	}
+	// Build gets a copy: what it changes must come back through Registered only.
+	view := *o
+	reg, err := r.Build(&view, number, seq)
+	if err != nil {
+		return err
+	}
+	draft := NonNil(reg.Draft)
+	o.Draft, o.DraftHash = draft, HashDraft(draft)
+	o.SearchText = reg.SearchText
+	o.Number, o.Date, o.Journal, o.Seq = number, r.Date, r.Journal, seq
+	o.State, o.RegisteredAt = registry.StateRegistered, &now
+	// The final documents are still to be made; the draft's outputs printed «ПРОЕКТ».
+	o.Status, o.Outputs, o.RenderedAt, o.Error = registry.StatusQueued, registry.Outputs{}, nil, ""
+	o.UpdatedAt = now
+	return nil
+}
+
+// RegisterAll is RegisterBatch's work inside the driver's transaction, which holds the rows
+// of list: the draft orders of one organization's batch, in row order. It takes len(list)
+// consecutive numbers at once (one counter update, however big the batch) and registers each
+// order with the next, then appends its audit entry if audit gives one.
+func RegisterAll(ctx context.Context, tx Tx, list []*registry.Order, journal, date string,
+	build func(*registry.Order, string, int) (registry.Registered, error),
+	audit func(*registry.Order) *registry.AuditEntry, now time.Time) error {
+	if len(list) == 0 {
+		return nil
+	}
+	year, err := CheckRegisterBatch(journal, date, build)
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
+			return err
+		}
+	}
+	first, format, err := tx.TakeSeqs(ctx, list[0].OrgID, journal, year, len(list))
+	if err != nil {
+		return err
+	}
+	r := registry.RegisterRequest{Journal: journal, Date: date, Build: build}
+	for i, o := range list {
+		if err := registerAs(o, r, first+i, format, now); err != nil {
+			return err
+		}
+		if audit != nil {
+			view := *o
+			if err := appendFor(ctx, tx, o, audit(&view), now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Sign is the mutation of Store.Sign.

@@ -1,0 +1,84 @@
+package registry
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// User is a person who logs in to the web pages (issue 6). The registry stores the password
+// hash the caller made (bcrypt) and never sees a password.
+type User struct {
+	ID uuid.UUID
+	// Login is unique ignoring case: "Ivanova" and "ivanova" are one user. It is stored as
+	// given (trimmed) and found in any case.
+	Login        string
+	PasswordHash string
+	Role         string // clerk, head, archivist, admin
+	OrgID        string // "" for admins, who reach all organizations
+	Name         string
+	CreatedAt    time.Time
+	Disabled     bool
+}
+
+// Users is the part of the registry that keeps users.
+type Users interface {
+	// CreateUser inserts u, filling ID (if nil) and CreatedAt. A login taken in any case is
+	// ErrConflict; an empty login, hash or role is ErrInvalid.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByLogin finds a user by login in any case.
+	UserByLogin(ctx context.Context, login string) (*User, error)
+	GetUser(ctx context.Context, id uuid.UUID) (*User, error)
+	// ListUsers returns the users of orgID ("" for all) ordered by login.
+	ListUsers(ctx context.Context, orgID string) ([]User, error)
+	// UpdateUserPassword replaces the password hash. The user's sessions stay; end them with
+	// DeleteUserSessions where a password change must log out everywhere.
+	UpdateUserPassword(ctx context.Context, id uuid.UUID, hash string) error
+	// SetUserDisabled disables or enables a user; disabling also deletes the user's
+	// sessions, so nobody stays logged in as them.
+	SetUserDisabled(ctx context.Context, id uuid.UUID, disabled bool) error
+}
+
+// Session is a web login session. Only the SHA-256 of ID is stored, so a copy of the
+// database does not hold live session cookies.
+type Session struct {
+	ID        string // the random secret the cookie carries, chosen by the caller
+	UserID    uuid.UUID
+	CSRF      string // the session's CSRF token
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	LastSeen  time.Time
+}
+
+// Sessions is the part of the registry that keeps web sessions. Every method takes the raw
+// session ID and hashes it.
+type Sessions interface {
+	// CreateSession stores s. ID, ExpiresAt and an existing UserID are required (else
+	// ErrInvalid); a zero CreatedAt or LastSeen is set to now. An ID in use is ErrConflict.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByID returns the session; an expired one is ErrNotFound.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	// TouchSession records that the session was used at at (LastSeen). An unknown or
+	// expired session is ErrNotFound.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+	// DeleteSession ends a session (logout). An unknown session is ErrNotFound.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions ends all sessions of a user and returns how many there were.
+	DeleteUserSessions(ctx context.Context, userID uuid.UUID) (int, error)
+	// DeleteExpiredSessions deletes the sessions expired by now, and login failures older
+	// than MaxLoginWindow, and returns how many sessions it deleted.
+	DeleteExpiredSessions(ctx context.Context) (int, error)
+}
+
+// MaxLoginWindow is how long login failures are kept: LoginFailures counts nothing older.
+const MaxLoginWindow = 24 * time.Hour
+
+// LoginThrottle keeps failed login attempts, so that the web pages can lock a login after too
+// many. Logins are compared ignoring case.
+type LoginThrottle interface {
+	RecordLoginFailure(ctx context.Context, login string, at time.Time) error
+	// LoginFailures counts the failures of login at or after since.
+	LoginFailures(ctx context.Context, login string, since time.Time) (int, error)
+	ClearLoginFailures(ctx context.Context, login string) error
+}
