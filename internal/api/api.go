@@ -133,6 +133,7 @@ func New(cfg Config) *Server {
 	auth.GET("/organizations/:id", s.getOrganization)
 	auth.PUT("/organizations/:id", s.allow(roleAdmin), s.putOrganization)
 	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
+	s.batchRoutes(auth)
 	s.engine = e
 	return s
 }
