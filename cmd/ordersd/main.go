@@ -4,6 +4,7 @@
 //
 //	ordersd [flags]                                  run the service
 //	ordersd token create --org ORG --role ROLE       print a new API token
+//	ordersd user add --login L --role R --org O      add a user of the web pages (password on stdin)
 package main
 
 import (
@@ -38,6 +39,9 @@ func run(args []string) error {
 	}
 	if len(args) >= 1 && args[0] == "token" {
 		return errors.New("usage: ordersd token create --org ORG --role ROLE [--name NAME]")
+	}
+	if len(args) >= 1 && args[0] == "user" {
+		return userCmd(args[1:], os.Stdin, os.Stdout)
 	}
 	var cfg config
 	fs := flag.NewFlagSet("ordersd", flag.ContinueOnError)

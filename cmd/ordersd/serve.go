@@ -28,6 +28,7 @@ import (
 	"orders/internal/registry/postgres"
 	"orders/internal/registry/sqlite"
 	"orders/internal/render"
+	"orders/internal/web"
 	"orders/internal/worker"
 )
 
@@ -52,6 +53,7 @@ type service struct {
 	store    registry.Store
 	cancel   context.CancelFunc
 	sweeper  chan struct{}
+	sessions chan struct{}
 }
 
 // start brings the service up; the caller owns Close. Tests use it directly.
@@ -129,9 +131,12 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		s.sweeper = make(chan struct{})
 		go func() { defer close(s.sweeper); sw.Run(runCtx) }()
 
+		pages := web.New(web.Config{Store: s.store, Log: log.With("component", "web")})
+		s.sessions = make(chan struct{})
+		go func() { defer close(s.sessions); expireSessions(runCtx, s.store, log) }()
 		srv := api.New(api.Config{
 			Store: s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
-			Renderer: renderer,
+			Renderer: renderer, Extra: pages.Mount,
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {
 					return errors.New("not connected")
@@ -195,6 +200,9 @@ func (s *service) Close() {
 	if s.sweeper != nil {
 		<-s.sweeper
 	}
+	if s.sessions != nil {
+		<-s.sessions
+	}
 	if s.nc != nil {
 		_ = s.nc.Drain()
 		for s.nc.IsDraining() {
@@ -206,6 +214,25 @@ func (s *service) Close() {
 	}
 	if s.store != nil {
 		_ = s.store.Close()
+	}
+}
+
+// expireSessions deletes ended web sessions and old login failures every hour: the registry
+// already refuses them, this only keeps the tables small.
+func expireSessions(ctx context.Context, store registry.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := store.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("deleting expired sessions", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions deleted", "count", n)
+			}
+		}
 	}
 }
 

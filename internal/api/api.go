@@ -5,19 +5,18 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/layout"
 	"orders/internal/queue"
@@ -45,6 +44,9 @@ type Config struct {
 	Renderer *render.Renderer
 	// Metrics registry; default a fresh one (tests create many servers).
 	Metrics *prometheus.Registry
+	// Extra mounts more routes on the same engine (the web pages), so one listener and one
+	// set of middleware serve both.
+	Extra func(*gin.Engine)
 }
 
 // Server is the HTTP API.
@@ -133,7 +135,11 @@ func New(cfg Config) *Server {
 	auth.GET("/organizations/:id", s.getOrganization)
 	auth.PUT("/organizations/:id", s.allow(roleAdmin), s.putOrganization)
 	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
+	s.previewRoutes(auth)
 	s.batchRoutes(auth)
+	if cfg.Extra != nil {
+		cfg.Extra(e)
+	}
 	s.engine = e
 	return s
 }
@@ -248,46 +254,42 @@ const (
 // Roles lists the valid token roles.
 var Roles = []string{roleClerk, roleHead, roleArchivist, roleAdmin}
 
-// HashToken is how a token secret is stored: SHA-256 hex. Secrets are 32 random bytes, so a
-// fast hash is enough; no password stretching is needed.
-func HashToken(secret string) string {
-	sum := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(sum[:])
-}
+// HashToken is how a token secret is stored; the rule lives in internal/auth, which the web
+// pages share.
+func HashToken(secret string) string { return auth.HashToken(secret) }
 
 type caller struct {
 	role  string
 	orgID string // "" for admin: every organization
 	actor string // who, for the audit trail
+	// user is the web user of a session cookie; uuid.Nil for an API token.
+	user uuid.UUID
 }
 
+// authenticate accepts an API token or the web pages' session cookie (internal/auth); a
+// cookie request that changes something must carry the session's X-CSRF-Token.
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(secret) == "" {
+	cl, err := auth.Authenticate(c.Request.Context(), s.cfg.Store, c.Request)
+	switch {
+	case errors.Is(err, auth.ErrNoCredentials):
 		c.Header("WWW-Authenticate", `Bearer realm="orders"`)
-		problem(c, http.StatusUnauthorized, "an API token is required: Authorization: Bearer <token>")
+		problem(c, http.StatusUnauthorized, "an API token is required: Authorization: Bearer <token> (or the session of the web pages)")
 		return
-	}
-	tok, err := s.cfg.Store.TokenByHash(c.Request.Context(), HashToken(strings.TrimSpace(secret)))
-	if err != nil {
-		if errors.Is(err, registry.ErrNotFound) {
-			c.Header("WWW-Authenticate", `Bearer realm="orders", error="invalid_token"`)
-			problem(c, http.StatusUnauthorized, "unknown API token")
-			return
-		}
+	case errors.Is(err, auth.ErrBadToken):
+		c.Header("WWW-Authenticate", `Bearer realm="orders", error="invalid_token"`)
+		problem(c, http.StatusUnauthorized, "unknown API token")
+		return
+	case errors.Is(err, auth.ErrNoSession):
+		problem(c, http.StatusUnauthorized, "the session has ended; log in again")
+		return
+	case errors.Is(err, auth.ErrCSRF):
+		problem(c, http.StatusForbidden, "CSRF: send the session's token in the X-CSRF-Token header")
+		return
+	case err != nil:
 		s.storeError(c, err)
 		return
 	}
-	org := tok.OrgID
-	if tok.Role == roleAdmin {
-		org = ""
-	}
-	actor := "token:" + tok.ID.String()[:8]
-	if tok.Name != "" {
-		actor += " (" + tok.Name + ")"
-	}
-	c.Set("caller", caller{role: tok.Role, orgID: org, actor: actor})
+	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID})
 	c.Next()
 }
 

@@ -1,0 +1,815 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The web pages, tested the way people use them: Debian's headless Chromium driven by
+// chromedp against the whole service started in-process. A failing step saves a
+// screenshot and prints its path. ORDERS_WEB_SHOTS=DIR also saves every page at 1280 and
+// 390 px wide, for looking at them.
+
+const webPassword = "пароль-для-тестов"
+
+// chromiumPath is Debian's Chromium: missing, the browser tests fail with CI=true and are
+// skipped otherwise.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	const p = "/usr/bin/chromium"
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium missing: apt-get install -y chromium (.ci/run does)")
+		}
+		t.Skip("chromium missing: apt-get install -y chromium")
+	}
+	return p
+}
+
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string // ORDERS_WEB_SHOTS: save pages here
+
+	mu       sync.Mutex
+	jsErrors []string // uncaught exceptions and console errors of the pages
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// Without these Chromium floods a closed network with connections it cannot make.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &browser{t: t, ctx: ctx, base: base, shots: os.Getenv("ORDERS_WEB_SHOTS")}
+	// The first run starts the browser; it must not have a timeout of its own.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		t.Fatalf("starting chromium: %v", err)
+	}
+	// A page whose script throws is broken even when the step it breaks is not tested.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = exceptionText(e.ExceptionDetails)
+		case runtime.EventExceptionThrown:
+			msg = exceptionText(e.ExceptionDetails)
+		case *runtime.EventConsoleAPICalled:
+			msg = consoleText(e.Type, e.Args)
+		case runtime.EventConsoleAPICalled:
+			msg = consoleText(e.Type, e.Args)
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.jsErrors = append(b.jsErrors, msg)
+			b.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		errs := b.jsErrors
+		b.mu.Unlock()
+		for _, e := range errs {
+			t.Errorf("JavaScript error in the page: %s", e)
+		}
+		cancel()
+		cancelAlloc()
+	})
+	return b
+}
+
+func exceptionText(d *runtime.ExceptionDetails) string {
+	if d == nil {
+		return "exception"
+	}
+	text := d.Text
+	if d.Exception != nil && d.Exception.Description != "" {
+		text += " " + d.Exception.Description
+	}
+	return fmt.Sprintf("%s (%s:%d)", text, d.URL, d.LineNumber+1)
+}
+
+func consoleText(typ runtime.ConsoleAPICalledType, args []*runtime.RemoteObject) string {
+	if typ != runtime.ConsoleAPICalledTypeError {
+		return ""
+	}
+	var parts []string
+	for _, a := range args {
+		if a.Description != "" {
+			parts = append(parts, a.Description)
+		} else {
+			parts = append(parts, string(a.Value))
+		}
+	}
+	return "console.error: " + strings.Join(parts, " ")
+}
+
+// Shorthands for the actions these tests use, all by CSS selector.
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+func keys(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.SendKeys(chromedp.CSS(sel), v)
+}
+func setValue(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.SetValue(chromedp.CSS(sel), v)
+}
+func visible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+func eval(expr string) chromedp.Action[chromedp.Void] { return chromedp.Evaluate[chromedp.Void](expr) }
+
+// run runs browser actions; a failure saves a screenshot and ends the test with its path.
+func (b *browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v (screenshot: %s)", what, err, b.failShot(what))
+	}
+}
+
+// get runs one action that returns a value, with the same failure handling as run.
+func get[T any](b *browser, what string, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.t.Fatalf("%s: %v (screenshot: %s)", what, err, b.failShot(what))
+	}
+	return v
+}
+
+// fail ends the test with a screenshot of the page as it is.
+func (b *browser) fail(format string, args ...any) {
+	b.t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	b.t.Fatalf("%s (screenshot: %s)", msg, b.failShot(msg))
+}
+
+func (b *browser) failShot(what string) string {
+	b.mu.Lock()
+	for _, e := range b.jsErrors {
+		b.t.Logf("JavaScript error in the page: %s", e)
+	}
+	b.mu.Unlock()
+	dir := b.shots
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	name := regexp.MustCompile(`[^a-zA-Z0-9]+`).ReplaceAllString(b.t.Name()+"-"+what, "-")
+	if len(name) > 80 {
+		name = name[:80]
+	}
+	path := filepath.Join(dir, "fail-"+name+"-"+time.Now().Format("150405")+".png")
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		return "none: " + err.Error()
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return "none: " + err.Error()
+	}
+	return path
+}
+
+// shot saves the page at 1280 and 390 px when ORDERS_WEB_SHOTS is set.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	if b.shots == "" {
+		return
+	}
+	for _, w := range []int64{1280, 390} {
+		h := int64(900)
+		if w == 390 {
+			h = 844
+		}
+		b.run("viewport for "+name, chromedp.EmulateViewport(w, h), chromedp.Sleep(400*time.Millisecond))
+		png := get(b, "screenshot "+name, chromedp.FullScreenshot(100))
+		if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.run("viewport back", chromedp.EmulateViewport(1280, 900))
+}
+
+func (b *browser) login(login string) {
+	b.t.Helper()
+	b.run("login page", chromedp.Navigate(b.base+"/login"))
+	b.submitLogin(login)
+}
+
+// submitLogin fills the login form of the page the browser is on.
+func (b *browser) submitLogin(login string) {
+	b.t.Helper()
+	b.run("login as "+login,
+		visible(`#login`),
+		setValue(`#login`, login),
+		setValue(`#password`, webPassword),
+		click(`#login-submit`),
+		visible(`[data-testid="user"]`))
+}
+
+func (b *browser) logout() {
+	b.t.Helper()
+	b.run("logout", click(`form.logout button`), visible(`#login`))
+}
+
+// text is the visible text of the first element matching sel.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return get(b, "text of "+sel, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
+}
+
+func (b *browser) value(sel string) string {
+	b.t.Helper()
+	return get(b, "value of "+sel, chromedp.Value(chromedp.CSS(sel)))
+}
+
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	return get(b, "attribute "+name+" of "+sel, chromedp.AttributeValue(chromedp.CSS(sel), name)).Value
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	return get(b, "location", chromedp.Location())
+}
+
+// waitJS polls a JavaScript condition until it is true.
+func (b *browser) waitJS(what, cond string, timeout time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if get(b, what, chromedp.Evaluate[bool](cond)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.fail("%s: still false after %s: %s", what, timeout, cond)
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+}
+
+// httpClient is a Go client holding the browser's cookies, to download what a link points
+// at and check its bytes.
+func (b *browser) httpClient() *http.Client {
+	b.t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+	if err != nil {
+		b.t.Fatalf("cookies: %v", err)
+	}
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(b.base)
+	var hc []*http.Cookie
+	for _, c := range res.Cookies {
+		hc = append(hc, &http.Cookie{Name: c.Name, Value: c.Value, Path: c.Path})
+	}
+	jar.SetCookies(u, hc)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func addUser(t *testing.T, cfg config, login, role, org, name string) {
+	t.Helper()
+	var out bytes.Buffer
+	args := []string{"add", "--data", cfg.DataDir, "--login", login, "--role", role, "--name", name}
+	if org != "" {
+		args = append(args, "--org", org)
+	}
+	if err := userCmd(args, strings.NewReader(webPassword+"\n"), &out); err != nil {
+		t.Fatalf("user add %s: %v", login, err)
+	}
+}
+
+type webSetup struct {
+	cfg     config
+	base    string
+	admin   *client
+	journal string
+}
+
+// startWeb starts the service with two organizations and their users: clerk, head and
+// archivist of «balashikha», a clerk of «chebula».
+func startWeb(t *testing.T) *webSetup {
+	t.Helper()
+	cfg := testConfig(t, t.TempDir())
+	_, admin := startService(t, cfg)
+	admin.json("PUT", "/api/v1/organizations/balashikha", example(t, "balashikha")["letterhead"], http.StatusOK, nil)
+	admin.json("PUT", "/api/v1/organizations/chebula", example(t, "chebula")["letterhead"], http.StatusOK, nil)
+	admin.json("PUT", "/api/v1/organizations/balashikha/signing", map[string]any{"data": testCertificate(t)}, http.StatusOK, nil)
+	admin.json("PUT", "/api/v1/journals/main?organization=balashikha", map[string]any{"name": "по основной деятельности", "format": "{seq}-о"}, http.StatusOK, nil)
+	addUser(t, cfg, "ivanova", "clerk", "balashikha", "Иванова И.И.")
+	addUser(t, cfg, "zubova", "head", "balashikha", "Зубова А.Н.")
+	addUser(t, cfg, "petrova", "archivist", "balashikha", "Петрова П.П.")
+	addUser(t, cfg, "guseva", "clerk", "chebula", "Гусева И.Г.")
+	return &webSetup{cfg: cfg, base: admin.base, admin: admin, journal: "main"}
+}
+
+// TestWebNoPageWithoutLogin: every page sends a browser without a session to /login, and
+// comes back after login.
+func TestWebNoPageWithoutLogin(t *testing.T) {
+	w := startWeb(t)
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"/", "/orders", "/orders/new", "/archive", "/batches",
+		"/orders/0193a3b4-0000-7000-8000-000000000000", "/orders/0193a3b4-0000-7000-8000-000000000000/edit"} {
+		resp, err := hc.Get(w.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("GET %s without login: %d Location %q, want 303 to /login", p, resp.StatusCode, loc)
+		}
+	}
+	// The API refuses a request without token or session.
+	resp, err := hc.Get(w.base + "/api/v1/orders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API without credentials: %d", resp.StatusCode)
+	}
+
+	b := newBrowser(t, w.base)
+	b.run("open the archive", chromedp.Navigate(w.base+"/archive"), visible(`#login`))
+	if loc := b.location(); !strings.Contains(loc, "/login?next=%2Farchive") {
+		b.fail("archive without login went to %s", loc)
+	}
+	b.shot("login")
+	b.submitLogin("petrova")
+	if loc := b.location(); !strings.HasSuffix(loc, "/archive") {
+		b.fail("after login: %s, want the archive", loc)
+	}
+	if who := b.text(".who"); !strings.Contains(who, "Петрова П.П.") || !strings.Contains(who, "архивариус") {
+		b.fail("header: %q", who)
+	}
+	b.logout()
+	b.run("orders after logout", chromedp.Navigate(w.base+"/orders"), visible(`#login`))
+}
+
+// TestWebLoginSecurity: CSRF on the login form and on the API with a session cookie, login
+// throttling with its Russian message, the cookie's flags.
+func TestWebLoginSecurity(t *testing.T) {
+	w := startWeb(t)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(p string) string {
+		resp, err := hc.Get(w.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	csrfOf := func(page string) string {
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("no csrf field in:\n%s", page)
+		}
+		return m[1]
+	}
+	post := func(p string, form url.Values, hdr ...string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", w.base+p, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+
+	tok := csrfOf(get("/login"))
+	// A login form posted without the pre-session token (another site's form) is refused.
+	if resp, _ := post("/login", url.Values{"login": {"ivanova"}, "password": {webPassword}, "csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("login with a wrong csrf: %d", resp.StatusCode)
+	}
+	// Five wrong passwords lock the login, also for the right one, with a clear message.
+	for i := 0; i < 5; i++ {
+		resp, body := post("/login", url.Values{"login": {"Ivanova"}, "password": {"wrong"}, "csrf": {tok}})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Неверный логин или пароль") {
+			t.Fatalf("wrong password %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := post("/login", url.Values{"login": {"ivanova"}, "password": {webPassword}, "csrf": {tok}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Слишком много неудачных попыток входа") {
+		t.Fatalf("after 5 failures: %d\n%s", resp.StatusCode, body)
+	}
+	// Another login is not affected.
+	resp, _ = post("/login", url.Values{"login": {"zubova"}, "password": {webPassword}, "csrf": {tok}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login of zubova: %d", resp.StatusCode)
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "orders_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure {
+		t.Fatalf("session cookie: %+v (plain HTTP: HttpOnly, Lax, not Secure)", session)
+	}
+	page := get("/orders")
+	m := regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no csrf meta on /orders:\n%s", page)
+	}
+	draft, _ := json.Marshal(map[string]any{"title": "x"})
+	postJSON := func(hdr ...string) int {
+		req, _ := http.NewRequest("POST", w.base+"/api/v1/orders", bytes.NewReader(draft))
+		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := postJSON(); code != http.StatusForbidden {
+		t.Errorf("API POST with the session but no X-CSRF-Token: %d, want 403", code)
+	}
+	if code := postJSON("X-CSRF-Token", "forged"); code != http.StatusForbidden {
+		t.Errorf("API POST with a wrong X-CSRF-Token: %d, want 403", code)
+	}
+	if code := postJSON("X-CSRF-Token", m[1]); code != http.StatusUnprocessableEntity {
+		t.Errorf("API POST with the token: %d, want 422 (an incomplete draft)", code)
+	}
+	// Logout needs the token too, and ends the session for the API as well.
+	if resp, _ := post("/logout", url.Values{}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logout without csrf: %d", resp.StatusCode)
+	}
+	if resp, _ := post("/logout", url.Values{"csrf": {m[1]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("logout: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", w.base+"/api/v1/orders", nil)
+	req.AddCookie(session)
+	r2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2.Body.Close()
+	if r2.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API with the session after logout: %d", r2.StatusCode)
+	}
+}
+
+const (
+	webTitle   = "Об организации работы стажировочных площадок в 2025-2026 учебном году"
+	webClause1 = "Утвердить перечень стажировочных площадок на 2025-2026 учебный год"
+	webClause2 = "Руководителям образовательных организаций обеспечить работу площадок"
+	webClause3 = "Методическому центру организовать сопровождение площадок"
+)
+
+// TestWebOrder: a clerk fills the form (three clauses, an appendix table pasted from Excel),
+// sees the preview, submits, waits and downloads the PDF; a clerk of another organization
+// gets a 404 page for it; the head registers and signs it; the archivist finds it.
+func TestWebOrder(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	b.shot("orders-empty")
+	b.run("open the form",
+		chromedp.Navigate(w.base+"/orders/new"),
+		visible(`#f-title`))
+	if lh := b.text(`[data-testid="letterhead"]`); !strings.Contains(lh, "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ") {
+		b.fail("letterhead from the profile: %q", lh)
+	}
+	b.run("title, preamble and three clauses",
+		keys(`#f-title`, webTitle),
+		click(`button[data-path="preamble"]`),
+		visible(`#f-preamble-0`),
+		keys(`#f-preamble-0`, "В целях методического сопровождения педагогических работников,"),
+		keys(`#f-clauses-0-text`, webClause1),
+		click(`#add-clause`),
+		visible(`#f-clauses-1-text`),
+		keys(`#f-clauses-1-text`, webClause2),
+		click(`#add-clause`),
+		visible(`#f-clauses-2-text`),
+		keys(`#f-clauses-2-text`, webClause3))
+	// Indent the third clause under the second (3 → 2.1), then back.
+	b.run("indent", click(`button[data-act="indent"][data-path="clauses[2]"]`),
+		visible(`#f-clauses-1-children-0-text`))
+	if v := b.attr(`#f-clauses-1-children-0-text`, "id"); v == "" {
+		b.fail("clause 2.1 missing after indent")
+	}
+	b.run("outdent", click(`button[data-act="outdent"][data-path="clauses[1].children[0]"]`),
+		visible(`#f-clauses-2-text`))
+	if third := b.value(`#f-clauses-2-text`); third != webClause3 {
+		b.fail("clause 3 after indent and outdent: %q", third)
+	}
+
+	// An appendix with a table: column titles typed, rows pasted from Excel.
+	b.run("appendix with a table",
+		click(`#add-appendix`),
+		visible(`#f-appendices-0-title`),
+		keys(`#f-appendices-0-title`, "Перечень стажировочных площадок"),
+		click(`button[data-act="add-block"][data-path="appendices[0].content"][data-type="table"]`),
+		visible(`#f-appendices-0-content-0-table-columns-0-title`),
+		keys(`#f-appendices-0-content-0-table-columns-0-title`, "Образовательная организация"),
+		keys(`#f-appendices-0-content-0-table-columns-1-title`, "Тема"),
+		setValue(`[data-paste="appendices[0].content[0].table"]`,
+			"МБОУ «Лицей № 1»\tФункциональная грамотность\n\"МБОУ «СОШ № 5»\"\tЦифровая школа\nМБДОУ «Детский сад № 7»\tРанняя профориентация\n"),
+		click(`button[data-act="paste-rows"]`),
+		visible(`#f-appendices-0-content-0-table-rows-2-1`),
+		setValue(`#f-clauses-0-appendix`, "app1"),
+		eval(`document.querySelector('#f-clauses-0-appendix').dispatchEvent(new Event('change', {bubbles: true}))`))
+	if cell := b.value(`#f-appendices-0-content-0-table-rows-1-0`); cell != "МБОУ «СОШ № 5»" {
+		b.fail("pasted cell [1][0] = %q", cell)
+	}
+
+	// Without a signatory the preview says where the problems are, at their fields.
+	b.run("preview with problems", click(`#preview-btn`),
+		visible(`#problems`))
+	if e := b.text(`[data-field="signatory.name"] .err`); !strings.Contains(e, "не заполнено") {
+		b.fail("problem at signatory.name: %q", e)
+	}
+	b.shot("new-order-problems")
+	b.run("signatory",
+		keys(`#f-signatory-position`, "Начальник управления по образованию"),
+		keys(`#f-signatory-name`, "А.Н. Зубова"),
+		click(`button[data-path="acknowledgement.people"]`),
+		visible(`#f-acknowledgement-people-0-name`),
+		keys(`#f-acknowledgement-people-0-name`, "Л.Е. Мартынова"),
+		keys(`#f-executor-name`, "Морозова И.А."))
+
+	// The preview frame gets a PDF, rendered now.
+	b.run("clear the preview", eval(`document.getElementById('preview-frame').removeAttribute('data-bytes')`))
+	b.run("preview", click(`#preview-btn`))
+	b.waitJS("preview PDF", `!!document.getElementById('preview-frame').dataset.bytes && document.getElementById('problems').hidden`, 30*time.Second)
+	head := get(b, "preview bytes", chromedp.Evaluate[string](`fetch(document.getElementById('preview-frame').src.split('#')[0]).then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b.slice(0, 5))))`,
+		chromedp.EvalAwaitPromise))
+	if head != "%PDF-" || b.attr(`#preview-frame`, "data-type") != "application/pdf" {
+		b.fail("preview frame holds %q (%s), want a PDF", head, b.attr(`#preview-frame`, "data-type"))
+	}
+	b.shot("new-order")
+
+	// Saved as you go: a reload brings the draft back from this browser.
+	b.run("reload", chromedp.Reload(), visible(`#f-clauses-2-text`))
+	if third := b.value(`#f-clauses-2-text`); third != webClause3 {
+		b.fail("after reload clause 3 = %q", third)
+	}
+
+	b.run("submit", click(`#submit-btn`),
+		visible(`#status`))
+	loc := b.location()
+	id := regexp.MustCompile(`/orders/([0-9a-f-]{36})$`).FindStringSubmatch(loc)
+	if id == nil {
+		b.fail("after submit at %s", loc)
+	}
+	b.waitJS("rendered", `document.getElementById('status').dataset.status === 'rendered' && !!document.querySelector('a[data-doc="pdf"]')`, 60*time.Second)
+	b.shot("order-draft")
+	pdfURL := b.attr(`a[data-doc="pdf"]`, "href")
+	hc := b.httpClient()
+	resp, err := hc.Get(w.base + pdfURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("download %s: %d %s", pdfURL, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	text := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+	for _, want := range []string{"ПРОЕКТ", "Об организации работы стажировочных площадок", webClause1[:60], webClause2[:50],
+		"Методическому центру организовать", "(приложение", "МБОУ «Лицей № 1»", "Цифровая школа", "МБДОУ «Детский сад № 7»",
+		"Образовательная организация", "А.Н. Зубова", "Л.Е. Мартынова", "Морозова И.А."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF has no %q:\n%s", want, text)
+		}
+	}
+	if resp, err := hc.Get(w.base + b.attr(`a[data-doc="docx"]`, "href")); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("docx download: %v %v", err, resp)
+	}
+	orderURL := w.base + "/orders/" + id[1]
+
+	// Another organization's clerk: the order does not exist, by URL or by API.
+	b.logout()
+	b.login("guseva")
+	b.run("another organization's order", chromedp.Navigate(orderURL), visible(`[data-testid="error-page"]`))
+	if h := b.text(`[data-testid="error-page"] h1`); h != "Приказ не найден" {
+		b.fail("404 page says %q", h)
+	}
+	hc2 := b.httpClient()
+	for _, u := range []string{orderURL, orderURL + "/edit", w.base + "/api/v1/orders/" + id[1], w.base + pdfURL} {
+		resp, err := hc2.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("chebula's clerk GET %s: %d, want 404", u, resp.StatusCode)
+		}
+	}
+	b.shot("not-found")
+
+	// The head registers and signs.
+	b.logout()
+	b.login("zubova")
+	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
+	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
+	b.run("register", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	b.waitJS("registered", `document.getElementById('state').dataset.state === 'registered'`, 20*time.Second)
+	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
+	if n := b.text(`#number`); n != "№ 1-о" {
+		b.fail("number after registration: %q", n)
+	}
+	b.run("sign", click(`#sign-btn`))
+	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
+	b.waitJS("signature check shown", `(document.querySelector('[data-testid="signature"]') || {}).textContent?.includes('Подпись действительна')`, 10*time.Second)
+	b.waitJS("acknowledgement form", `!!document.querySelector('#acks button')`, 10*time.Second)
+	b.run("acknowledge", click(`#acks button`))
+	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('user:zubova')`, 10*time.Second)
+	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	b.shot("order-signed")
+
+	// The archivist finds it by words in other forms than those of the text.
+	b.logout()
+	b.login("petrova")
+	b.run("archive", chromedp.Navigate(w.base+"/archive"), visible(`#a-q`),
+		keys(`#a-q`, "стажировочная площадка"),
+		click(`#search button[type=submit]`))
+	b.waitJS("found", `[...document.querySelectorAll('#results a')].some(a => a.href.endsWith('`+id[1]+`'))`, 10*time.Second)
+	b.run("sort by number", click(`button[data-sort="number"]`))
+	if s := b.attr(`button[data-sort="number"]`, "aria-sort"); s != "ascending" {
+		b.fail("sort by number: aria-sort %q", s)
+	}
+	b.run("by number", chromedp.Clear(chromedp.CSS(`#a-q`)), setValue(`#a-number`, "1-о"),
+		click(`#search button[type=submit]`))
+	b.waitJS("found by number", `document.querySelectorAll('#results tbody tr').length === 1 && document.getElementById('results').textContent.includes('№ 1-о')`, 10*time.Second)
+	b.run("nothing", setValue(`#a-number`, "999"), click(`#search button[type=submit]`))
+	b.waitJS("nothing found", `document.getElementById('archive-status').textContent.includes('Ничего не найдено')`, 10*time.Second)
+	b.run("export period", chromedp.Clear(chromedp.CSS(`#a-number`)),
+		eval(`document.getElementById('a-from').value = '2000-01-01'; document.getElementById('a-to').value = '2100-01-01'`),
+		click(`#search button[type=submit]`))
+	b.waitJS("export link", `document.getElementById('export').getAttribute('aria-disabled') === 'false'`, 10*time.Second)
+	resp, err = b.httpClient().Get(w.base + b.attr(`#export`, "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipData, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(zipData, []byte("PK")) {
+		t.Fatalf("export: %d %q", resp.StatusCode, zipData[:min(len(zipData), 200)])
+	}
+	b.shot("archive")
+	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
+	b.shot("orders")
+}
+
+// webBatchTemplate is a department's own per-row template: a school's platform order.
+const webBatchTemplate = `{
+  "kind": "приказ",
+  "date": "{Дата}",
+  "title": "Об организации стажировочной площадки на базе {Организация} в {учебный_год} учебном году",
+  "clauses": [
+    {"text": "Организовать на базе {Организация} стажировочную площадку по теме «{Тема}».", "responsible": "{Руководитель}"}
+  ],
+  "signatory": {"position": ["Начальник управления по образованию"], "name": "А.Н. Зубова"}
+}`
+
+// TestWebBatch: a department uploads a CSV, sees the first rows, gets every row problem
+// before anything is issued, then issues the batch and watches the progress bar to the end.
+func TestWebBatch(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "площадка.json")
+	bad := filepath.Join(dir, "площадки-ошибки.csv")
+	good := filepath.Join(dir, "площадки.csv")
+	webMust(t, os.WriteFile(tmpl, []byte(webBatchTemplate), 0o644))
+	webMust(t, os.WriteFile(bad, []byte("Организация;Тема;Руководитель;Дата\r\n"+
+		"МБОУ «Лицей № 1»;Функциональная грамотность;Иванов И.И.;01.09.2025\r\n"+
+		"МБОУ «СОШ № 5»;;Петров П.П.;01.09.2025\r\n"+
+		"МБОУ «СОШ № 6»;Цифровая школа;Сидорова С.С.;31.02.2025\r\n"), 0o644))
+	webMust(t, os.WriteFile(good, []byte("Организация;Вид площадки;Тема;Руководитель\r\n"+
+		"МБОУ «Лицей № 1»;стажировочная;Функциональная грамотность;Иванов И.И.\r\n"+
+		"МБОУ «СОШ № 5»;стажировочная;Наставничество;Петров П.П.\r\n"+
+		"МБОУ «СОШ № 6»;инновационная;Цифровая школа;Сидорова С.С.\r\n"+
+		"МБДОУ «Детский сад № 7»;инновационная;Ранняя профориентация;Кузнецова К.К.\r\n"), 0o644))
+
+	// A template of the department's own and rows with problems: every problem is listed
+	// with its line and column, and nothing is issued.
+	b.run("choose the template and the rows",
+		chromedp.Navigate(w.base+"/batches"),
+		visible(`#b-data`),
+		setValue(`#b-template`, ""),
+		eval(`document.getElementById('b-template').dispatchEvent(new Event('change'))`),
+		chromedp.SetUploadFiles(chromedp.CSS(`#b-template-file`), []string{tmpl}),
+		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{bad}))
+	b.waitJS("first rows and the constant", `document.querySelectorAll('#sample tbody tr').length === 3 && !!document.querySelector('[data-const="учебный_год"]') && document.querySelectorAll('[data-const]').length === 1`, 10*time.Second)
+	if s := b.text(`#sample`); !strings.Contains(s, "МБОУ «СОШ № 5»") || !strings.Contains(s, "строк данных — 3") {
+		b.fail("first rows: %q", s)
+	}
+	b.run("constant", setValue(`[data-const="учебный_год"]`, "2025-2026"),
+		click(`#b-start`), visible(`#row-problems table`))
+	probs := b.text(`#row-problems`)
+	for _, want := range []string{"Тема", "Дата"} {
+		if !strings.Contains(probs, want) {
+			b.fail("row problems lack %q: %s", want, probs)
+		}
+	}
+	rows := get(b, "problem rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#row-problems tbody tr')].map(tr => tr.cells[0].textContent + '|' + tr.cells[1].textContent)`))
+	if strings.Join(rows, " ") != "3|Тема 4|Дата" {
+		b.fail("row problems: %q, want line 3 «Тема» and line 4 «Дата»", rows)
+	}
+	b.shot("batch-problems")
+	n := get(b, "nothing issued", chromedp.Evaluate[int](`fetch('/api/v1/orders').then(r => r.json()).then(j => j.orders.length)`,
+		chromedp.EvalAwaitPromise))
+	if n != 0 {
+		b.fail("orders after a refused batch: %d", n)
+	}
+
+	// The shipped yearly template, good rows: issued, followed to the end by the progress bar.
+	consts := map[string]string{
+		"учебный_год": "2025-2026", "основание": "Министерства образования Московской области от 01.09.2025 № 100",
+		"методический_центр": "МБУ ДПО «Учебно-методический центр»", "контроль": "заместителя начальника управления И.И. Иванову",
+		"должность_подписанта": "Начальник управления по образованию", "подписант": "А.Н. Зубова",
+	}
+	b.run("choose the yearly template",
+		chromedp.Navigate(w.base+"/batches"),
+		visible(`#b-data`),
+		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{good}))
+	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 6`, 10*time.Second)
+	for k, v := range consts {
+		b.run("constant "+k, setValue(`input[data-const="`+k+`"]`, v))
+	}
+	b.run("start", click(`#b-start`), visible(`#progress-box`))
+	b.waitJS("batch done", `document.getElementById('progress').dataset.done === 'true'`, 90*time.Second)
+	if v := b.attr(`#progress`, "aria-valuenow"); v != "100" {
+		b.fail("progress at the end: %s", v)
+	}
+	if s := b.text(`#progress-text`); !strings.Contains(s, "Готово: 4 из 4") {
+		b.fail("progress text: %q", s)
+	}
+	b.shot("batch")
+	hc := b.httpClient()
+	for _, doc := range []string{"zip", "merged"} {
+		resp, err := hc.Get(w.base + b.attr(`a[data-doc="`+doc+`"]`, "href"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || len(data) < 1000 {
+			t.Errorf("%s: %d, %d bytes", doc, resp.StatusCode, len(data))
+		}
+	}
+	if loc := b.location(); !regexp.MustCompile(`/batches/[0-9a-f-]{36}$`).MatchString(loc) {
+		b.fail("batch page URL %s", loc)
+	}
+	// The batch page of a finished batch shows it finished after a reload.
+	b.run("reload", chromedp.Reload(), visible(`#batch-docs a`))
+}
+
+func webMust(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// previewSlots bounds concurrent previews per process: a preview is rendered in the request,
+// not queued, so a burst of typing clerks must not take every CPU from the workers.
+const previewSlots = 4
+
+// previewRoutes registers POST /preview: the PDF of a draft rendered now, for the live
+// preview beside the order form. Nothing is recorded or queued.
+func (s *Server) previewRoutes(g *gin.RouterGroup) {
+	slots := make(chan struct{}, previewSlots)
+	g.POST("/preview", s.allow(roleClerk, roleHead, roleAdmin), func(c *gin.Context) {
+		// readDraft is the intake's own decoding, validation and letterhead resolution, so a
+		// draft that previews is a draft that POST /orders accepts.
+		d, _, _, ok := s.readDraft(c)
+		if !ok {
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-c.Request.Context().Done():
+			return
+		}
+		// Only the PDF is shown, so the DOCX is not drawn; StampedPDF without a stamp is the
+		// same PDF that Render makes.
+		pdf, err := s.cfg.Renderer.StampedPDF(d, time.Now(), nil)
+		if err != nil {
+			s.log.Warn("preview render", "err", err)
+			problem(c, http.StatusUnprocessableEntity, "the draft cannot be rendered: "+err.Error())
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.Data(http.StatusOK, "application/pdf", pdf)
+	})
+}
