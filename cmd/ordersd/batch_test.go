@@ -777,3 +777,91 @@ func mergedText(t *testing.T, c *client, id string) string {
 	}
 	return strings.Join(strings.Fields(pdfText(t, pdf)), " ")
 }
+
+// BenchmarkBatchTenThousand issues a 10,000-row per_row batch end to end in the all-in-one
+// mode (embedded NATS, SQLite, documents on disk under a temporary directory) and reports
+// rows/s from the upload to the last order rendered:
+//
+//	go test -run '^$' -bench BatchTenThousand -benchtime 1x ./cmd/ordersd
+//
+// ORDERS_BENCH_WORKERS sets --workers (default one per CPU); ORDERS_BENCH_DIR the data
+// directory's parent (e.g. /dev/shm to leave the disk out).
+func BenchmarkBatchTenThousand(b *testing.B) {
+	b.Setenv("ORDERS_ADMIN_TOKEN", adminToken)
+	var cfg config
+	bindFlags(flagSet(), &cfg)
+	dir, err := os.MkdirTemp(os.Getenv("ORDERS_BENCH_DIR"), "bench-batch-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg.DataDir, cfg.Addr = dir, "127.0.0.1:0"
+	if w := os.Getenv("ORDERS_BENCH_WORKERS"); w != "" {
+		cfg.Workers, _ = strconv.Atoi(w)
+	}
+	if err := cfg.validate(); err != nil {
+		b.Fatal(err)
+	}
+	svc, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+	base := "http://" + svc.Addr()
+	call := func(method, path, ctype string, body []byte) (int, []byte) {
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, data
+	}
+	lh, _ := os.ReadFile(filepath.Join("..", "..", "templates", "examples", "balashikha.json"))
+	var ex map[string]json.RawMessage
+	must(b, json.Unmarshal(lh, &ex))
+	if code, body := call("PUT", "/api/v1/organizations/balashikha", "application/json", ex["letterhead"]); code != http.StatusOK {
+		b.Fatalf("organization: %d %s", code, body)
+	}
+	const n = 10000
+	for i := 0; b.Loop(); i++ {
+		var form bytes.Buffer
+		w := multipart.NewWriter(&form)
+		must(b, w.WriteField("organization", "balashikha"))
+		must(b, w.WriteField("constants", fmt.Sprintf(`{"учебный_год": "20%02d-20%02d"}`, i, i+1)))
+		fw, _ := w.CreateFormFile("template", "platform.json")
+		fw.Write([]byte(batchTemplate))
+		fw, _ = w.CreateFormFile("data", "platforms.csv")
+		fw.Write(batchCSV(n))
+		must(b, w.Close())
+		start := time.Now()
+		code, body := call("POST", "/api/v1/batches", w.FormDataContentType(), form.Bytes())
+		if code != http.StatusAccepted {
+			b.Fatalf("POST /batches: %d %.500s", code, body)
+		}
+		intake := time.Since(start)
+		var acc batchAcc
+		must(b, json.Unmarshal(body, &acc))
+		for {
+			time.Sleep(300 * time.Millisecond)
+			_, body := call("GET", "/api/v1/batches/"+acc.ID, "", nil)
+			var info batchInfo
+			must(b, json.Unmarshal(body, &info))
+			if p := info.Progress; p.Done {
+				if p.Rendered != n {
+					b.Fatalf("done: %+v", p)
+				}
+				break
+			}
+		}
+		all := time.Since(start)
+		b.ReportMetric(intake.Seconds(), "intake-s")
+		b.ReportMetric(all.Seconds(), "total-s")
+		b.ReportMetric(n/all.Seconds(), "rows/s")
+	}
+}

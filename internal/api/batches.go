@@ -725,7 +725,66 @@ func (s *Server) progress(ctx context.Context, b *registry.Batch) (batchProgress
 		Cancelled: byStatus[registry.StatusCancelled]}
 	p.Finished = p.Rendered + p.Failed + p.Cancelled
 	p.Done = p.Queued+p.Rendering+byStatus[registry.StatusDraft] == 0
+	if p.Done && b.State == registry.BatchAccepted {
+		// Record the end, so that lists show it without counting.
+		if nb, err := s.cfg.Store.SetBatchState(ctx, b.OrgID, b.ID, []registry.BatchState{registry.BatchAccepted}, registry.BatchDone); err == nil {
+			*b = *nb
+		} else if !errors.Is(err, registry.ErrConflict) {
+			s.log.Warn("batch state", "batch", b.ID, "err", err)
+		}
+	}
 	return p, nil
+}
+
+// progressShare lets the event streams of one batch share their registry queries: one
+// count per interval for all of them, and never more often than three times the count's
+// own duration, so that a slow count on a large batch cannot take the registry's time
+// away from the workers.
+type progressShare struct {
+	mu    sync.Mutex
+	users int
+	p     batchProgress
+	err   error
+	at    time.Time
+	took  time.Duration
+}
+
+var progressShares = struct {
+	sync.Mutex
+	m map[uuid.UUID]*progressShare
+}{m: map[uuid.UUID]*progressShare{}}
+
+func acquireProgress(id uuid.UUID) *progressShare {
+	progressShares.Lock()
+	defer progressShares.Unlock()
+	ps := progressShares.m[id]
+	if ps == nil {
+		ps = &progressShare{}
+		progressShares.m[id] = ps
+	}
+	ps.users++
+	return ps
+}
+
+func releaseProgress(id uuid.UUID, ps *progressShare) {
+	progressShares.Lock()
+	defer progressShares.Unlock()
+	if ps.users--; ps.users == 0 {
+		delete(progressShares.m, id)
+	}
+}
+
+// get returns the shared progress, counting again if the last count is old enough.
+func (ps *progressShare) get(ctx context.Context, s *Server, b *registry.Batch) (batchProgress, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if !ps.at.IsZero() && time.Since(ps.at) < max(EventInterval*9/10, 3*ps.took) {
+		return ps.p, ps.err
+	}
+	start := time.Now()
+	ps.p, ps.err = s.progress(ctx, b)
+	ps.at, ps.took = time.Now(), time.Since(start)
+	return ps.p, ps.err
 }
 
 type batchView struct {
@@ -886,10 +945,12 @@ func (s *Server) batchEvents(c *gin.Context) {
 	closing := shutdownSignal(c.Request)
 	tick := time.NewTicker(EventInterval)
 	defer tick.Stop()
+	share := acquireProgress(b.ID)
+	defer releaseProgress(b.ID, share)
 	var last []byte
 	var sent time.Time
 	for {
-		p, err := s.progress(ctx, b)
+		p, err := share.get(ctx, s, b)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("batch events", "batch", b.ID, "err", err)
