@@ -65,6 +65,17 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SignaturesAndAcks", testSignaturesAndAcks},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
+		{"CountByState", testCountByState},
+		{"BatchCreate", testBatchCreate},
+		{"BatchIdempotency", testBatchIdempotency},
+		{"BatchConcurrent", testBatchConcurrent},
+		{"BatchLarge", testBatchLarge},
+		{"BatchCancel", testBatchCancel},
+		{"BatchRegister", testBatchRegister},
+		{"BatchRegisterConcurrent", testBatchRegisterConcurrent},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"LoginFailures", testLoginFailures},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

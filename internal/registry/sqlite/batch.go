@@ -268,7 +268,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 				return err
 			}
 			if o.Title != old[i][0] || o.SearchText != old[i][1] {
-				if err := indexStems(ctx, tx, o.ID, stems[i]); err != nil {
+				if err := indexStems(ctx, tx, o.ID, stems[i], false); err != nil {
 					return err
 				}
 			}

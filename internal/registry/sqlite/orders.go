@@ -102,11 +102,16 @@ var (
 			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?25, ?26, ?24, '')
 		ON CONFLICT DO NOTHING`)
 	qOrderByKey = stmt(`SELECT ` + orderCols + ` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`)
-	qIndex      = stmt(`INSERT INTO order_search (order_id, stems, analyzer) VALUES (?1, ?2, ?3)
-		ON CONFLICT (order_id) DO UPDATE SET stems = excluded.stems, analyzer = excluded.analyzer`)
-	qOrder       = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1`)
-	qOrgOrder    = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1 AND org_id = ?2`)
-	qUpdateOrder = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
+	// The full-text index (see migration 00007): order_search gives each order a docid,
+	// order_fts holds the stems under it.
+	qSearchDoc    = stmt(`SELECT docid FROM order_search WHERE order_id = ?1`)
+	qNewSearchDoc = stmt(`INSERT INTO order_search (order_id, analyzer) VALUES (?1, ?2) RETURNING docid`)
+	qSetAnalyzer  = stmt(`UPDATE order_search SET analyzer = ?2 WHERE docid = ?1`)
+	qUnindex      = stmt(`DELETE FROM order_fts WHERE rowid = ?1`)
+	qIndexStems   = stmt(`INSERT INTO order_fts (rowid, stems) VALUES (?1, ?2)`)
+	qOrder        = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1`)
+	qOrgOrder     = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1 AND org_id = ?2`)
+	qUpdateOrder  = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
 		number = ?6, status = ?7, draft = ?8, draft_hash = ?9, updated_at = ?10, rendered_at = ?11,
 		attempts = ?12, error = ?13, pdf_key = ?14, pdf_sha256 = ?15, pdf_size = ?16,
 		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19,
@@ -140,7 +145,7 @@ func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string
 	if n == 0 {
 		return false, nil
 	}
-	return true, indexStems(ctx, q, o.ID, stems)
+	return true, indexStems(ctx, q, o.ID, stems, true)
 }
 
 // CreateOrder implements registry.Orders.
@@ -179,13 +184,31 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	return created, nil
 }
 
-// index stores the full-text terms of an order.
+// index stores the full-text terms of an order, replacing those it had.
 func index(ctx context.Context, q querier, id uuid.UUID, title, text string) error {
-	return indexStems(ctx, q, id, driver.IndexStems(title, text))
+	return indexStems(ctx, q, id, driver.IndexStems(title, text), false)
 }
 
-func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string) error {
-	if _, err := q.ExecContext(ctx, qIndex, id.String(), stems, driver.AnalyzerVersion); err != nil {
+// indexStems stores the index terms of an order; fresh says it has none yet (it was just
+// inserted), which saves looking.
+func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string, fresh bool) error {
+	var docid int64
+	err := sql.ErrNoRows
+	if !fresh {
+		err = q.QueryRowContext(ctx, qSearchDoc, id.String()).Scan(&docid)
+	}
+	switch {
+	case err == nil:
+		if _, err = q.ExecContext(ctx, qUnindex, docid); err == nil {
+			_, err = q.ExecContext(ctx, qSetAnalyzer, docid, driver.AnalyzerVersion)
+		}
+	case errors.Is(err, sql.ErrNoRows):
+		err = q.QueryRowContext(ctx, qNewSearchDoc, id.String(), driver.AnalyzerVersion).Scan(&docid)
+	}
+	if err == nil {
+		_, err = q.ExecContext(ctx, qIndexStems, docid, stems)
+	}
+	if err != nil {
 		return fmt.Errorf("registry/sqlite: index order: %w", err)
 	}
 	return nil

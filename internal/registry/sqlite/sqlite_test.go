@@ -2,10 +2,15 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"orders/internal/registry"
+	"orders/internal/registry/internal/driver"
 	"orders/internal/registry/registrytest"
 	"orders/internal/registry/sqlite"
 )
@@ -72,7 +77,9 @@ func TestReindexOnOpen(t *testing.T) {
 	}
 	for _, stmt := range []string{
 		`DELETE FROM order_search WHERE order_id = '` + old.ID.String() + `'`,
-		`UPDATE order_search SET stems = 'nothing', analyzer = 0 WHERE order_id = '` + stale.ID.String() + `'`,
+		`DELETE FROM order_fts WHERE rowid = (SELECT docid FROM order_search WHERE order_id = '` + stale.ID.String() + `')`,
+		`INSERT INTO order_fts (rowid, stems) SELECT docid, 'nothing' FROM order_search WHERE order_id = '` + stale.ID.String() + `'`,
+		`UPDATE order_search SET analyzer = 0 WHERE order_id = '` + stale.ID.String() + `'`,
 	} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(err)
@@ -103,4 +110,63 @@ func TestOpenFileURIWithOwnSettings(t *testing.T) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMigrateSearchIndex: migration 00007 moves the stems of a version 6 database into the
+// contentless index, so the archive is searchable at once, without indexing again; and its
+// Down migration leaves a database that the driver indexes again when it opens.
+func TestMigrateSearchIndex(t *testing.T) {
+	ctx := t.Context()
+	dsn := filepath.Join(t.TempDir(), "registry.db")
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &registry.Order{OrgID: "org-a", Title: "О стажировочных площадках", SearchText: "график отпусков", Draft: []byte("{}")}
+	if _, err := s.CreateOrder(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	search := func(what string) {
+		t.Helper()
+		s, err := sqlite.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for _, q := range []string{"стажировочная площадка", "графики отпуска"} {
+			list, _, err := s.ListOrders(ctx, registry.Filter{FullText: q})
+			if err != nil || len(list) != 1 || list[0].ID != o.ID {
+				t.Errorf("%s: FullText %q = %+v, %v", what, q, list, err)
+			}
+		}
+	}
+
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	search("after Down to 6, indexed again at open")
+
+	// Version 6 as it was: the stems in order_search, indexed by the analyzer of today.
+	if _, err := p.DownTo(ctx, 6); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`UPDATE order_search SET stems = '` + driver.IndexStems(o.Title, o.SearchText) + `', analyzer = ` + fmt.Sprint(driver.AnalyzerVersion),
+		`INSERT INTO order_fts (order_fts) VALUES ('rebuild')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	search("after Up from a populated version 6")
 }
