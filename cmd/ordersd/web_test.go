@@ -222,9 +222,25 @@ func (b *browser) shot(name string) {
 		}
 		b.run("viewport for "+name, chromedp.EmulateViewport(w, h), chromedp.Sleep(400*time.Millisecond))
 		png := get(b, "screenshot "+name, chromedp.FullScreenshot(100))
-		if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644); err != nil {
-			b.t.Fatal(err)
-		}
+		webMust(b.t, os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644))
+		// The first screen, as a person sees it before scrolling.
+		b.run("top of "+name, eval(`window.scrollTo(0, 0)`))
+		png = get(b, "screen of "+name, chromedp.CaptureScreenshot())
+		webMust(b.t, os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%d-screen.png", name, w)), png, 0o644))
+	}
+	b.run("viewport back", chromedp.EmulateViewport(1280, 900))
+}
+
+// shotElem saves one part of the page at both widths when ORDERS_WEB_SHOTS is set.
+func (b *browser) shotElem(name, sel string) {
+	b.t.Helper()
+	if b.shots == "" {
+		return
+	}
+	for _, w := range []int64{1280, 390} {
+		b.run("viewport for "+name, chromedp.EmulateViewport(w, 900), chromedp.Sleep(300*time.Millisecond))
+		png := get(b, "screenshot "+name, chromedp.Screenshot(chromedp.CSS(sel)))
+		webMust(b.t, os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%d.png", name, w)), png, 0o644))
 	}
 	b.run("viewport back", chromedp.EmulateViewport(1280, 900))
 }
@@ -587,6 +603,9 @@ func TestWebOrder(t *testing.T) {
 		b.fail("preview frame holds %q (%s), want a PDF", head, b.attr(`#preview-frame`, "data-type"))
 	}
 	b.shot("new-order")
+	b.shotElem("new-order-clauses", `#clauses`)
+	b.shotElem("new-order-appendix", `[data-testid="appendix"]`)
+	b.shotElem("new-order-preview", `aside.preview`)
 
 	// Saved as you go: a reload brings the draft back from this browser.
 	b.run("reload", chromedp.Reload(), visible(`#f-clauses-2-text`))
@@ -683,10 +702,10 @@ func TestWebOrder(t *testing.T) {
 	b.waitJS("found by number", `document.querySelectorAll('#results tbody tr').length === 1 && document.getElementById('results').textContent.includes('№ 1-о')`, 10*time.Second)
 	b.run("nothing", setValue(`#a-number`, "999"), click(`#search button[type=submit]`))
 	b.waitJS("nothing found", `document.getElementById('archive-status').textContent.includes('Ничего не найдено')`, 10*time.Second)
-	b.run("export period", chromedp.Clear(chromedp.CSS(`#a-number`)),
-		eval(`document.getElementById('a-from').value = '2000-01-01'; document.getElementById('a-to').value = '2100-01-01'`),
+	b.run("export period",
+		eval(`for (const [id, v] of [['a-number', ''], ['a-q', 'площадки'], ['a-from', '2000-01-01'], ['a-to', '2100-01-01']]) document.getElementById(id).value = v`),
 		click(`#search button[type=submit]`))
-	b.waitJS("export link", `document.getElementById('export').getAttribute('aria-disabled') === 'false'`, 10*time.Second)
+	b.waitJS("export link", `document.getElementById('export').getAttribute('aria-disabled') === 'false' && document.querySelectorAll('#results tbody tr').length === 1`, 10*time.Second)
 	resp, err = b.httpClient().Get(w.base + b.attr(`#export`, "href"))
 	if err != nil {
 		t.Fatal(err)

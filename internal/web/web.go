@@ -90,6 +90,12 @@ func New(cfg Config) *Server {
 		"q":        url.QueryEscape,
 		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
 		"capital":  capital,
+		"genitive": func(kind string) string {
+			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
+				return g
+			}
+			return kind
+		},
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

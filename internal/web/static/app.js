@@ -96,6 +96,11 @@ window.Orders = (() => {
     return e;
   }
 
+  // put replaces the children of node, leaving out the null of an absent optional part.
+  function put(node, ...children) {
+    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   const pageData = (() => {
     const n = document.getElementById('page-data');
     return n ? JSON.parse(n.textContent) : {};
@@ -117,5 +122,5 @@ window.Orders = (() => {
     return p; // YYYY-MM-DD
   }
 
-  return { api, problem, ru, el, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf };
+  return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf };
 })();

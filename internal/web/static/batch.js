@@ -3,7 +3,7 @@
 // problems it answers with, and follows the batch's SSE stream with a progress bar.
 'use strict';
 (() => {
-  const { api, problem, el, pageData: page, ru, ruDateTime, todayMoscow } = window.Orders;
+  const { api, problem, el, put, pageData: page, ru, ruDateTime, todayMoscow } = window.Orders;
   const $ = (id) => document.getElementById(id);
   const form = $('batch-form');
   const tplSel = $('b-template');
@@ -204,7 +204,7 @@
       el('td', { 'data-label': 'Столбец' }, p.column || '—'),
       el('td', { 'data-label': 'Ошибка' }, p.message)));
     const gen = general.map((e) => el('li', {}, (e.path ? e.path + ': ' : '') + ru(e.message)));
-    box.replaceChildren(
+    put(box,
       gen.length ? el('ul', {}, gen) : null,
       rows.length ? el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
         el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Строка'), el('th', { scope: 'col' }, 'Столбец'), el('th', { scope: 'col' }, 'Ошибка'))),

@@ -243,7 +243,7 @@
     const hasExtra = !!(c.responsible || c.deadline || c.appendix);
     const children = el('ol', { class: 'items', 'data-field': path + '.children' }, el('div', { class: 'err' }));
     (c.children || []).forEach((_, i) => children.append(clauseItem(`${path}.children[${i}]`)));
-    const text = field(`Пункт ${no} — текст`, path + '.text', { type: 'textarea', rows: 2, required: true });
+    const text = field(`Текст пункта ${no.slice(0, -1)}`, path + '.text', { type: 'textarea', rows: 2, required: true });
     text.querySelector('textarea').setAttribute('data-clause', path);
     return el('li', { class: 'item', 'data-field': path, 'data-testid': 'clause' },
       el('div', { class: 'err' }),
@@ -784,6 +784,10 @@
         frame.src = previewURL + '#toolbar=0&view=FitH';
         frame.dataset.bytes = String(blob.size);
         frame.dataset.type = blob.type;
+        // Phone browsers show no PDF inside a page: they open it by this link.
+        const open = document.getElementById('preview-open');
+        open.href = previewURL;
+        open.hidden = false;
         previewStatus.textContent = 'Предпросмотр обновлён в ' + new Date().toLocaleTimeString('ru-RU') + ' — документ печатается как «ПРОЕКТ» до регистрации.';
         if (explicit || lastProblems.length) clearProblems();
         lastProblems = [];

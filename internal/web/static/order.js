@@ -2,7 +2,7 @@
 // and cancel here; acknowledgements, signatures and the audit trail come from the API.
 'use strict';
 (() => {
-  const { api, problem, el, pageData: page, ruDate, ruDateTime, todayMoscow, stateRu, statusRu } = window.Orders;
+  const { api, problem, el, put, pageData: page, ruDate, ruDateTime, todayMoscow, stateRu, statusRu } = window.Orders;
   const base = `/api/v1/orders/${page.id}`;
   const $ = (id) => document.getElementById(id);
   let order = null;
@@ -201,7 +201,7 @@
       }
       rows.push(el('tr', {}, el('td', { 'data-label': 'Кто' }, name), el('td', { 'data-label': 'Ознакомлен' }, cell), el('td', { 'data-label': 'Отметил' }, '')));
     });
-    box.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
+    put(box, el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Кто'), el('th', {}, 'Ознакомлен'), el('th', {}, 'Отметил'))),
       el('tbody', {}, rows))),
     !canRecord && (a.pending || []).length ? el('p', { class: 'small muted' }, 'Ознакомление отмечается после регистрации приказа.') : null);
