@@ -354,6 +354,7 @@ func startWeb(t *testing.T) *webSetup {
 	addUser(t, cfg, "zubova", "head", "balashikha", "Зубова А.Н.")
 	addUser(t, cfg, "petrova", "archivist", "balashikha", "Петрова П.П.")
 	addUser(t, cfg, "guseva", "clerk", "chebula", "Гусева И.Г.")
+	addUser(t, cfg, "admin", "admin", "", "")
 	return &webSetup{cfg: cfg, base: admin.base, admin: admin, journal: "main"}
 }
 
@@ -686,6 +687,13 @@ func TestWebOrder(t *testing.T) {
 	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
 	b.shot("order-signed")
 
+	// A copy of the signed order starts a new draft with its text, without its number.
+	b.run("copy", click(`#edit-actions a[href*="copy="]`), visible(`#f-clauses-2-text`))
+	b.waitJS("copied draft", `document.getElementById('f-title').value.startsWith('Об организации работы') && document.getElementById('f-clauses-1-text').value.startsWith('Руководителям')`, 10*time.Second)
+	if s := b.text(`#saved`); !strings.Contains(s, "Копия приказа № 1-о") {
+		b.fail("copy note: %q", s)
+	}
+
 	// The archivist finds it by words in other forms than those of the text.
 	b.logout()
 	b.login("petrova")
@@ -718,6 +726,18 @@ func TestWebOrder(t *testing.T) {
 	b.shot("archive")
 	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
 	b.shot("orders")
+
+	// An administrator sees every organization and chooses one for a new order.
+	b.logout()
+	b.login("admin")
+	b.run("admin's list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, "Организация") || !strings.Contains(s, "balashikha") {
+		b.fail("admin's list: %q", s)
+	}
+	b.run("admin's form", chromedp.Navigate(w.base+"/orders/new"), visible(`#f-organization`))
+	b.run("choose chebula", setValue(`#f-organization`, "chebula"),
+		eval(`document.getElementById('f-organization').dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.waitJS("chebula's letterhead", `document.querySelector('[data-testid="letterhead"]').textContent.includes('ЧЕБУЛИНСКОГО')`, 10*time.Second)
 }
 
 // webBatchTemplate is a department's own per-row template: a school's platform order.

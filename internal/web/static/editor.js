@@ -399,6 +399,7 @@
   function render(focus) {
     const active = focus || (document.activeElement && (document.activeElement.dataset.path ? `[data-path="${CSS.escape(document.activeElement.dataset.path)}"]` : null));
     root.replaceChildren(sectionStart(), sectionHead(), sectionTitle(), sectionClauses(), sectionAppendices(), sectionSign());
+    root.querySelectorAll('textarea[data-path]').forEach(autosize);
     if (active) {
       const e = root.querySelector(active);
       if (e) {
@@ -593,8 +594,15 @@
       default: return t.value;
     }
   }
+  // autosize lets a text field grow with its text, so a long clause is read whole.
+  function autosize(t) {
+    t.style.height = 'auto';
+    t.style.height = (t.scrollHeight + 2) + 'px';
+  }
+  window.addEventListener('resize', () => root.querySelectorAll('textarea[data-path]').forEach(autosize));
   root.addEventListener('input', (e) => {
     const t = e.target;
+    if (t.tagName === 'TEXTAREA') autosize(t);
     if (!t.dataset.path) return;
     setAt(model, t.dataset.path, readValue(t));
     const f = t.closest('[data-field]');
