@@ -847,17 +847,29 @@ func BenchmarkBatchTenThousand(b *testing.B) {
 		intake := time.Since(start)
 		var acc batchAcc
 		must(b, json.Unmarshal(body, &acc))
-		for {
-			time.Sleep(300 * time.Millisecond)
-			_, body := call("GET", "/api/v1/batches/"+acc.ID, "", nil)
-			var info batchInfo
-			must(b, json.Unmarshal(body, &info))
-			if p := info.Progress; p.Done {
+		// Wait as orderctl does: on the event stream.
+		req, _ := http.NewRequest("GET", base+"/api/v1/batches/"+acc.ID+"/events", nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		done := false
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok && done {
+				var p progress
+				must(b, json.Unmarshal([]byte(data), &p))
 				if p.Rendered != n {
 					b.Fatalf("done: %+v", p)
 				}
 				break
 			}
+			done = sc.Text() == "event: done"
+		}
+		resp.Body.Close()
+		if !done {
+			b.Fatalf("the event stream ended without done: %v", sc.Err())
 		}
 		all := time.Since(start)
 		b.ReportMetric(intake.Seconds(), "intake-s")

@@ -778,7 +778,7 @@ func releaseProgress(id uuid.UUID, ps *progressShare) {
 func (ps *progressShare) get(ctx context.Context, s *Server, b *registry.Batch) (batchProgress, error) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if !ps.at.IsZero() && time.Since(ps.at) < max(EventInterval*9/10, 3*ps.took) {
+	if !ps.at.IsZero() && time.Since(ps.at) < max(EventInterval*9/10, 10*ps.took) {
 		return ps.p, ps.err
 	}
 	start := time.Now()
