@@ -231,6 +231,19 @@ func (b *browser) shot(name string) {
 	b.run("viewport back", chromedp.EmulateViewport(1280, 900))
 }
 
+// checkLabels fails the test when a form control of the page has no label a screen reader
+// can read: a <label>, aria-label or aria-labelledby.
+func (b *browser) checkLabels(page string) {
+	b.t.Helper()
+	unlabelled := get(b, "labels of "+page, chromedp.Evaluate[[]string](`[...document.querySelectorAll('input, select, textarea, iframe')]
+		.filter(e => e.type !== 'hidden')
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby') && !(e.tagName === 'IFRAME' && e.title))
+		.map(e => e.id || e.name || e.outerHTML.slice(0, 80))`))
+	if len(unlabelled) > 0 {
+		b.fail("%s: fields without a label: %q", page, unlabelled)
+	}
+}
+
 // shotElem saves one part of the page at both widths when ORDERS_WEB_SHOTS is set.
 func (b *browser) shotElem(name, sel string) {
 	b.t.Helper()
@@ -390,6 +403,7 @@ func TestWebNoPageWithoutLogin(t *testing.T) {
 		b.fail("archive without login went to %s", loc)
 	}
 	b.shot("login")
+	b.checkLabels("login")
 	b.submitLogin("petrova")
 	if loc := b.location(); !strings.HasSuffix(loc, "/archive") {
 		b.fail("after login: %s, want the archive", loc)
@@ -604,6 +618,7 @@ func TestWebOrder(t *testing.T) {
 		b.fail("preview frame holds %q (%s), want a PDF", head, b.attr(`#preview-frame`, "data-type"))
 	}
 	b.shot("new-order")
+	b.checkLabels("new order")
 	b.shotElem("new-order-clauses", `#clauses`)
 	b.shotElem("new-order-appendix", `[data-testid="appendix"]`)
 	b.shotElem("new-order-preview", `aside.preview`)
@@ -686,6 +701,7 @@ func TestWebOrder(t *testing.T) {
 	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('user:zubova')`, 10*time.Second)
 	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
 	b.shot("order-signed")
+	b.checkLabels("order page")
 
 	// A copy of the signed order starts a new draft with its text, without its number.
 	b.run("copy", click(`#edit-actions a[href*="copy="]`), visible(`#f-clauses-2-text`))
@@ -724,8 +740,10 @@ func TestWebOrder(t *testing.T) {
 		t.Fatalf("export: %d %q", resp.StatusCode, zipData[:min(len(zipData), 200)])
 	}
 	b.shot("archive")
+	b.checkLabels("archive")
 	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
 	b.shot("orders")
+	b.checkLabels("orders")
 
 	// An administrator sees every organization and chooses one for a new order.
 	b.logout()
@@ -827,6 +845,7 @@ func TestWebBatch(t *testing.T) {
 		b.fail("progress text: %q", s)
 	}
 	b.shot("batch")
+	b.checkLabels("batch")
 	hc := b.httpClient()
 	for _, doc := range []string{"zip", "merged"} {
 		resp, err := hc.Get(w.base + b.attr(`a[data-doc="`+doc+`"]`, "href"))

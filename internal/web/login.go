@@ -68,6 +68,8 @@ func (s *Server) showLogin(c *gin.Context, code int, lv loginView) {
 
 func (s *Server) login(c *gin.Context) {
 	ctx := c.Request.Context()
+	// A login form is a few hundred bytes; nothing bigger is read.
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10)
 	login := strings.TrimSpace(c.PostForm("login"))
 	password := c.PostForm("password")
 	lv := loginView{Login: login, Next: safeNext(c.PostForm("next"))}
