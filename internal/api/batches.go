@@ -3,6 +3,7 @@ package api
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -92,6 +93,18 @@ type batchOptions struct {
 }
 
 const maxStoredSkipped = 1000
+
+// batchSummary is batchOptions without the labels, which views do not need: decoding
+// skips them instead of building a map of every row.
+type batchSummary struct {
+	Journal      string             `json:"journal,omitempty"`
+	Date         string             `json:"date,omitempty"`
+	DataFile     string             `json:"data_file,omitempty"`
+	Rows         int                `json:"rows"`
+	Skipped      []batch.RowProblem `json:"skipped,omitempty"`
+	SkippedTotal int                `json:"skipped_total,omitempty"`
+	Warnings     []string           `json:"warnings,omitempty"`
+}
 
 // batchInput is a parsed POST /api/v1/batches.
 type batchInput struct {
@@ -311,10 +324,7 @@ func readError(c *gin.Context, err error) {
 func planError(c *gin.Context, err error) {
 	if ps, ok := order.AsProblems(err); ok {
 		for i := range ps {
-			ps[i].Path = strings.TrimPrefix("template."+ps[i].Path, ".")
-			if ps[i].Path == "template." {
-				ps[i].Path = "template"
-			}
+			ps[i].Path = strings.TrimSuffix("template."+ps[i].Path, ".")
 		}
 		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
 			Detail: fmt.Sprintf("the template has %d problem(s)", len(ps)), Errors: ps})
@@ -398,7 +408,7 @@ func (s *Server) createBatch(c *gin.Context) {
 	key := batchKey(in.mode, keys, in.journal, in.date)
 	b := &registry.Batch{
 		ID: uuid.NewSHA1(batchNamespace, []byte(orgID+"\x00"+key)), OrgID: orgID, Key: key,
-		Mode: in.mode.String(), Template: cmpOr(in.templateName, in.templateFile, "upload"),
+		Mode: in.mode.String(), Template: cmp.Or(in.templateName, in.templateFile, "custom"),
 		Total: len(included), State: registry.BatchAccepted, CreatedBy: cl.actor,
 	}
 	opts := batchOptions{
@@ -462,15 +472,6 @@ func (s *Server) createBatch(c *gin.Context) {
 	}
 	s.publishOrders(bg, orders, "batch")
 	s.answerBatch(c, http.StatusAccepted, b, false)
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // batchRow is the row an order is known by in its batch: the line of the file (the row the
@@ -614,7 +615,7 @@ func (s *Server) finishBatch(ctx context.Context, c *gin.Context, b *registry.Ba
 	if b.State == registry.BatchCancelled {
 		return nil
 	}
-	var opts batchOptions
+	var opts batchSummary
 	_ = json.Unmarshal(b.Options, &opts)
 	orders, err := s.batchOrders(ctx, b)
 	if err != nil {
@@ -686,7 +687,7 @@ func (s *Server) publishOrders(ctx context.Context, orders []*registry.Order, re
 }
 
 func (s *Server) answerBatch(c *gin.Context, code int, b *registry.Batch, replayed bool) {
-	var opts batchOptions
+	var opts batchSummary
 	_ = json.Unmarshal(b.Options, &opts)
 	loc := "/api/v1/batches/" + b.ID.String()
 	acc := batchAccepted{ID: b.ID, Key: b.Key, Total: b.Total, State: string(b.State), Location: loc,
@@ -737,9 +738,9 @@ func (s *Server) progress(ctx context.Context, b *registry.Batch) (batchProgress
 }
 
 // progressShare lets the event streams of one batch share their registry queries: one
-// count per interval for all of them, and never more often than three times the count's
-// own duration, so that a slow count on a large batch cannot take the registry's time
-// away from the workers.
+// count per interval for all of them, and never more often than every ten times the
+// count's own duration, so that a slow count on a large batch cannot take the registry's
+// and the processors' time away from the workers.
 type progressShare struct {
 	mu    sync.Mutex
 	users int
@@ -810,7 +811,7 @@ type batchView struct {
 }
 
 func viewBatch(b *registry.Batch, p *batchProgress, full bool) batchView {
-	var opts batchOptions
+	var opts batchSummary
 	_ = json.Unmarshal(b.Options, &opts)
 	base := "/api/v1/batches/" + b.ID.String()
 	v := batchView{ID: b.ID, Organization: b.OrgID, Key: b.Key, Mode: b.Mode, Template: b.Template,
