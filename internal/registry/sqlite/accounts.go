@@ -53,10 +53,12 @@ func scanOrganization(row scanner) (*registry.Organization, error) {
 	return &org, nil
 }
 
+// Intake reads the organization's profile for every order.
+var qOrganization = stmt(`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = ?1`)
+
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
-	return scanOrganization(s.r().QueryRowContext(ctx,
-		`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = ?1`, id))
+	return scanOrganization(s.r().QueryRowContext(ctx, qOrganization, id))
 }
 
 // ListOrganizations implements registry.Organizations.

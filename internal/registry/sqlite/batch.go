@@ -22,7 +22,7 @@ var (
 	qBatchCount = stmt(`SELECT status, state, count(*) FROM orders WHERE batch_id = ?1 GROUP BY status, state`)
 	qBatchPage  = stmt(`SELECT ` + listCols + ` FROM orders WHERE batch_id = ?1 AND batch_row > ?2
 		ORDER BY batch_row LIMIT ?3`)
-	qBatchDrafts = stmt(`SELECT ` + orderCols + ` FROM orders WHERE batch_id = ?1 AND state = 'draft'
+	qBatchDrafts = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE batch_id = ?1 AND state = 'draft'
 		ORDER BY batch_row`)
 	qCancelBatchOrders = stmt(`UPDATE orders SET status = 'cancelled', updated_at = ?2
 		WHERE batch_id = ?1 AND status = 'queued'`)
@@ -253,21 +253,25 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 			return err
 		}
 		ptrs := make([]*registry.Order, len(list))
-		old := make([][2]string, len(list))
+		was := make([]loaded, len(list))
 		for i := range list {
 			ptrs[i] = &list[i]
-			old[i] = [2]string{list[i].Title, list[i].SearchText}
+			was[i] = loadedAs(&list[i])
 		}
 		if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
 			return err
 		}
+		// Registration gives every order a new text: stem them all at once, on all cores,
+		// rather than one by one in storeOrder.
 		stems := driver.ParallelStems(len(list), func(i int) (string, string) { return list[i].Title, list[i].SearchText })
-		for i := range list {
-			o := &list[i]
+		for i, o := range ptrs {
 			if err := updateOrder(ctx, tx, o); err != nil {
 				return err
 			}
-			if o.Title != old[i][0] || o.SearchText != old[i][1] {
+			if _, err := tx.ExecContext(ctx, qUpdateDocs, o.ID.String(), driver.NonNil(o.Draft), o.SearchText); err != nil {
+				return fmt.Errorf("registry/sqlite: register batch: %w", err)
+			}
+			if o.Title != was[i].title || o.SearchText != was[i].text {
 				if err := indexStems(ctx, tx, o.ID, stems[i], false); err != nil {
 					return err
 				}

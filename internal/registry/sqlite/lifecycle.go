@@ -480,7 +480,8 @@ func (s *Store) reindex(ctx context.Context) error {
 func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
 	var n int
 	err := s.write(ctx, func(tx txq) error {
-		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, o.full_text FROM orders o
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, d.full_text FROM orders o
+			JOIN order_docs d ON d.order_id = o.id
 			LEFT JOIN order_search s ON s.order_id = o.id
 			WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
 		if err != nil {

@@ -21,8 +21,11 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
-// bulk of a row.
+// bulk of an order. It reads orders alone; orderCols reads fromOrders, which joins the order's
+// documents (see migration 00008).
 var listCols = strings.Replace(strings.Replace(orderCols, " draft,", " NULL,", 1), " full_text", " ''", 1)
+
+const fromOrders = ` FROM orders JOIN order_docs ON order_docs.order_id = orders.id`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -97,11 +100,14 @@ func scanOrders(rows *sql.Rows) ([]registry.Order, error) {
 }
 
 var (
-	qInsertOrder = stmt(`INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-			?22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?23, ?25, ?26, ?24, '')
+	qInsertOrder = stmt(`INSERT INTO orders (` + strings.NewReplacer(" draft,", "", ", full_text", "").Replace(orderCols) +
+		`, search_text, signatory_search)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+			?21, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?22, ?23, ?24, '')
 		ON CONFLICT DO NOTHING`)
-	qOrderByKey = stmt(`SELECT ` + orderCols + ` FROM orders WHERE org_id = ?1 AND idempotency_key = ?2`)
+	qInsertDocs = stmt(`INSERT INTO order_docs (order_id, draft, full_text) VALUES (?1, ?2, ?3)`)
+	qUpdateDocs = stmt(`UPDATE order_docs SET draft = ?2, full_text = ?3 WHERE order_id = ?1`)
+	qOrderByKey = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE org_id = ?1 AND idempotency_key = ?2`)
 	// The full-text index (see migration 00007): order_search gives each order a docid,
 	// order_fts holds the stems under it.
 	qSearchDoc    = stmt(`SELECT docid FROM order_search WHERE order_id = ?1`)
@@ -109,15 +115,15 @@ var (
 	qSetAnalyzer  = stmt(`UPDATE order_search SET analyzer = ?2 WHERE docid = ?1`)
 	qUnindex      = stmt(`DELETE FROM order_fts WHERE rowid = ?1`)
 	qIndexStems   = stmt(`INSERT INTO order_fts (rowid, stems) VALUES (?1, ?2)`)
-	qOrder        = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1`)
-	qOrgOrder     = stmt(`SELECT ` + orderCols + ` FROM orders WHERE id = ?1 AND org_id = ?2`)
-	qUpdateOrder  = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
-		number = ?6, status = ?7, draft = ?8, draft_hash = ?9, updated_at = ?10, rendered_at = ?11,
-		attempts = ?12, error = ?13, pdf_key = ?14, pdf_sha256 = ?15, pdf_size = ?16,
-		docx_key = ?17, docx_sha256 = ?18, docx_size = ?19,
-		state = ?20, journal_id = ?21, seq = ?22, registered_at = ?23, signed_at = ?24, cancelled_at = ?25,
-		cancel_reason = ?26, signatory = ?27, signatory_search = ?28, signed_key = ?29, signed_sha256 = ?30,
-		signed_size = ?31, full_text = ?32
+	qOrder        = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1`)
+	qOrgOrder     = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1 AND org_id = ?2`)
+	qUpdateOrder = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
+		number = ?6, status = ?7, draft_hash = ?8, updated_at = ?9, rendered_at = ?10,
+		attempts = ?11, error = ?12, pdf_key = ?13, pdf_sha256 = ?14, pdf_size = ?15,
+		docx_key = ?16, docx_sha256 = ?17, docx_size = ?18,
+		state = ?19, journal_id = ?20, seq = ?21, registered_at = ?22, signed_at = ?23, cancelled_at = ?24,
+		cancel_reason = ?25, signatory = ?26, signatory_search = ?27, signed_key = ?28, signed_sha256 = ?29,
+		signed_size = ?30
 		WHERE id = ?1`)
 	qDeleteOrder = stmt(`DELETE FROM orders WHERE id = ?1`)
 	qStale       = stmt(`SELECT ` + listCols + ` FROM orders
@@ -131,10 +137,10 @@ var (
 // for the database work). inserted is false if the ID or idempotency key exists.
 func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string) (inserted bool, err error) {
 	res, err := q.ExecContext(ctx, qInsertOrder,
-		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
+		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
-		string(o.State), o.SearchText, driver.SearchText(o.Title), uuidPtr(o.BatchID), o.BatchRow)
+		string(o.State), uuidPtr(o.BatchID), o.BatchRow, driver.SearchText(o.Title))
 	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
@@ -144,6 +150,9 @@ func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string
 	}
 	if n == 0 {
 		return false, nil
+	}
+	if _, err := q.ExecContext(ctx, qInsertDocs, o.ID.String(), o.Draft, o.SearchText); err != nil {
+		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
 	return true, indexStems(ctx, q, o.ID, stems, true)
 }
@@ -256,11 +265,11 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 		if o, err = getOrder(ctx, tx, orgID, id); err != nil {
 			return err
 		}
-		title, text := o.Title, o.SearchText
+		was := loadedAs(o)
 		if write, refused = m(ctx, txOps{tx}, o, driver.Now()); refused != nil || !write {
 			return refused
 		}
-		return storeOrder(ctx, tx, o, title, text)
+		return storeOrder(ctx, tx, o, was)
 	})
 	switch {
 	case refused != nil:
@@ -271,14 +280,24 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 	return o, write, nil
 }
 
-// storeOrder writes a changed order back; title and text are the ones it was loaded with.
-func storeOrder(ctx context.Context, tx querier, o *registry.Order, title, text string) error {
+// loaded is what storeOrder compares with to find what changed.
+type loaded struct{ title, text, draftHash string }
+
+func loadedAs(o *registry.Order) loaded { return loaded{o.Title, o.SearchText, o.DraftHash} }
+
+// storeOrder writes a changed order back; was describes it as it was loaded. Most transitions
+// (the worker's) change neither the draft nor the text: then only the orders row is
+// written, and the full-text index is left alone, since stemming costs.
+func storeOrder(ctx context.Context, tx querier, o *registry.Order, was loaded) error {
 	if err := updateOrder(ctx, tx, o); err != nil {
 		return err
 	}
-	// Stemming costs; most transitions (the worker's) do not touch the text, and then the
-	// full-text index (and its FTS5 triggers) is left alone.
-	if o.Title != title || o.SearchText != text {
+	if o.DraftHash != was.draftHash || o.SearchText != was.text {
+		if _, err := tx.ExecContext(ctx, qUpdateDocs, o.ID.String(), driver.NonNil(o.Draft), o.SearchText); err != nil {
+			return fmt.Errorf("registry/sqlite: update order: %w", err)
+		}
+	}
+	if o.Title != was.title || o.SearchText != was.text {
 		return index(ctx, tx, o.ID, o.Title, o.SearchText)
 	}
 	return nil
@@ -287,11 +306,10 @@ func storeOrder(ctx context.Context, tx querier, o *registry.Order, title, text 
 func updateOrder(ctx context.Context, tx querier, o *registry.Order) error {
 	_, err := tx.ExecContext(ctx, qUpdateOrder,
 		o.ID.String(), o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
-		driver.NonNil(o.Draft), o.DraftHash, fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
+		o.DraftHash, fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.Journal, o.Seq, fmtTimePtr(o.RegisteredAt), fmtTimePtr(o.SignedAt), fmtTimePtr(o.CancelledAt),
-		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
-		o.SignedSize, o.SearchText)
+		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256, o.SignedSize)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: update order: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -52,6 +53,19 @@ func TestWordsAndStems(t *testing.T) {
 	}
 	if got := IndexDoc("Заголовок", "текст, «в кавычках»"); got != "заголовок текст в кавычках" {
 		t.Errorf("IndexDoc = %q", got)
+	}
+}
+
+// TestWordsAsFields: Words is the fields of SearchText, which it computes in one pass.
+func TestWordsAsFields(t *testing.T) {
+	for _, s := range []string{
+		"", " ", "Ёлка и ЁЖ", "«Об организации» СТАЖИРОВОЧНОЙ площадки, COVID-19; № 37-о",
+		"ǅemal İstanbul ΣΟΦΊΑ straße", "a\xffb\x80", "x́y 5а", "tab\tnew\nline",
+	} {
+		want := strings.FieldsFunc(SearchText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if got := Words(s); !slices.Equal(got, want) {
+			t.Errorf("Words(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/russian"
@@ -31,11 +32,27 @@ const AnalyzerVersion = 1
 // MaxQueryTerms caps the words of a full-text query; more are ignored.
 const MaxQueryTerms = 16
 
-// Words splits s into lower-case words with ё folded to е.
+// Words splits s into lower-case words with ё folded to е: the runs of letters and digits of
+// SearchText(s). One pass over s, without the folded copy of the whole text: this runs over
+// every document the registry stores.
 func Words(s string) []string {
-	return strings.FieldsFunc(SearchText(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	var words []string
+	var w []byte
+	for _, r := range s {
+		if r = unicode.ToLower(r); r == 'ё' {
+			r = 'е'
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			w = utf8.AppendRune(w, r)
+		} else if len(w) > 0 {
+			words = append(words, string(w))
+			w = w[:0]
+		}
+	}
+	if len(w) > 0 {
+		words = append(words, string(w))
+	}
+	return words
 }
 
 // IndexDoc is the text PostgreSQL indexes for an order: its words, separated by spaces.
