@@ -117,7 +117,7 @@ var (
 	qIndexStems   = stmt(`INSERT INTO order_fts (rowid, stems) VALUES (?1, ?2)`)
 	qOrder        = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1`)
 	qOrgOrder     = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1 AND org_id = ?2`)
-	qUpdateOrder = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
+	qUpdateOrder  = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
 		number = ?6, status = ?7, draft_hash = ?8, updated_at = ?9, rendered_at = ?10,
 		attempts = ?11, error = ?12, pdf_key = ?13, pdf_sha256 = ?14, pdf_size = ?15,
 		docx_key = ?16, docx_sha256 = ?17, docx_size = ?18,
