@@ -125,7 +125,7 @@ window.Orders = (() => {
   // On a phone the menu scrolls sideways: keep the current page's item in sight.
   const current = document.querySelector('.menu [aria-current="page"]');
   if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
-    current.parentElement.scrollLeft = current.offsetLeft - 16;
+    current.parentElement.scrollLeft = current.offsetLeft - current.parentElement.offsetLeft - 16;
   }
 
   return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf };
