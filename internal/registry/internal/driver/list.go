@@ -145,7 +145,9 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
-	b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + strconv.Itoa(limit+1))
+	// The limit is a parameter, so the query text does not change with the page size:
+	// pgx caches one prepared statement per text.
+	b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + a.Add(limit+1))
 	return b.String(), a.Values, limit, nil
 }
 
