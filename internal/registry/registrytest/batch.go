@@ -596,3 +596,39 @@ func testCountByState(t *testing.T, db Opener) {
 		t.Errorf("CountByState = %v, want %v", got, want)
 	}
 }
+
+// testBuildPanics: a Build callback that panics reaches its caller as a panic (where an HTTP
+// server's recovery catches it), takes nothing with it, and the store goes on working.
+func testBuildPanics(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mustJournal(t, s, "org-a", "main", "{seq}")
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "panics"})
+	b := mustBatch(t, s, &registry.Batch{OrgID: "org-a", Key: "panics"}, batchOrders("org-a", "panics", 1, 3))
+	for name, call := range map[string]func(){
+		"RegisterOrder": func() {
+			s.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-01-01",
+				Build: func(*registry.Order, string, int) (registry.Registered, error) { panic("boom") }})
+		},
+		"RegisterBatch": func() {
+			s.RegisterBatch(ctx, "org-a", b.ID, "main", "2026-01-01",
+				func(*registry.Order, string, int) (registry.Registered, error) { panic("boom") }, nil)
+		},
+	} {
+		func() {
+			defer func() {
+				if p := recover(); p != "boom" {
+					t.Errorf("%s with a panicking Build: recovered %v, want boom", name, p)
+				}
+			}()
+			call()
+		}()
+	}
+	if got := register(t, s, "org-a", o.ID, "main", "2026-01-01"); got.Number != "1" {
+		t.Errorf("number after the panics = %q, want 1", got.Number)
+	}
+	if n, err := s.RegisterBatch(ctx, "org-a", b.ID, "main", "2026-01-01", func(o *registry.Order, number string, _ int) (registry.Registered, error) {
+		return registeredDraft(o, number, "2026-01-01"), nil
+	}, nil); err != nil || n != 3 {
+		t.Errorf("RegisterBatch after the panics = %d, %v", n, err)
+	}
+}

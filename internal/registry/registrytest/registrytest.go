@@ -76,6 +76,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Users", testUsers},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
+		{"BuildPanics", testBuildPanics},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

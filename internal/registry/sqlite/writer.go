@@ -47,6 +47,24 @@ type writeReq struct {
 	fn    func(q txq) error
 	state atomic.Int32
 	done  chan error // capacity 1
+	// panicked holds what fn panicked with, for write to panic with it in the caller's
+	// goroutine: a callback's panic (a Build function) must reach the caller's recovery (the
+	// HTTP server's), not end the writer goroutine and the process.
+	panicked any
+}
+
+// errPanicked marks a request whose function panicked; its savepoint is rolled back like
+// that of an error.
+var errPanicked = errors.New("registry/sqlite: write function panicked")
+
+// call runs r's function, turning a panic into errPanicked.
+func (r *writeReq) call(q txq) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.panicked, err = p, errPanicked
+		}
+	}()
+	return r.fn(q)
 }
 
 // claim moves a pending request to running; false if its caller gave up.
@@ -69,20 +87,25 @@ func (s *Store) write(ctx context.Context, fn func(q txq) error) error {
 	case <-s.stop:
 		return errClosed
 	}
+	var err error
 	select {
-	case err := <-r.done:
-		return err
+	case err = <-r.done:
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqPending, reqAbandoned) {
 			return ctx.Err()
 		}
+		err = <-r.done
 	case <-s.writerDone:
 		// Closed: the request either ran before the writer stopped, or never will.
 		if r.state.CompareAndSwap(reqPending, reqAbandoned) {
 			return errClosed
 		}
+		err = <-r.done
 	}
-	return <-r.done
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	return err
 }
 
 func (s *Store) startWriter() {
@@ -161,7 +184,7 @@ func (s *Store) runTx(live []*writeReq, errs []error) (committed bool, err error
 	defer tx.Rollback()
 	if len(live) == 1 {
 		r := live[0]
-		if errs[0] = r.fn(txq{tx, s.wstmts, context.WithoutCancel(r.ctx)}); errs[0] != nil {
+		if errs[0] = r.call(txq{tx, s.wstmts, context.WithoutCancel(r.ctx)}); errs[0] != nil {
 			return false, nil // rolled back
 		}
 	} else {
@@ -169,7 +192,7 @@ func (s *Store) runTx(live []*writeReq, errs []error) (committed bool, err error
 			if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
 				return false, fmt.Errorf("registry/sqlite: savepoint: %w", err)
 			}
-			if errs[i] = r.fn(txq{tx, s.wstmts, context.WithoutCancel(r.ctx)}); errs[i] != nil {
+			if errs[i] = r.call(txq{tx, s.wstmts, context.WithoutCancel(r.ctx)}); errs[i] != nil {
 				if _, err := tx.Exec(`ROLLBACK TO w`); err != nil {
 					return false, fmt.Errorf("registry/sqlite: roll back to savepoint: %w (after %w)", err, errs[i])
 				}
