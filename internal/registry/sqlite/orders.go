@@ -111,7 +111,7 @@ var (
 	// The full-text index (see migration 00007): order_search gives each order a docid,
 	// order_fts holds the stems under it.
 	qSearchDoc    = stmt(`SELECT docid FROM order_search WHERE order_id = ?1`)
-	qNewSearchDoc = stmt(`INSERT INTO order_search (order_id, analyzer) VALUES (?1, ?2) RETURNING docid`)
+	qNewSearchDoc = stmt(`INSERT INTO order_search (order_id, analyzer) VALUES (?1, ?2)`) // docid is the rowid
 	qSetAnalyzer  = stmt(`UPDATE order_search SET analyzer = ?2 WHERE docid = ?1`)
 	qUnindex      = stmt(`DELETE FROM order_fts WHERE rowid = ?1`)
 	qIndexStems   = stmt(`INSERT INTO order_fts (rowid, stems) VALUES (?1, ?2)`)
@@ -212,7 +212,11 @@ func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string, fres
 			_, err = q.ExecContext(ctx, qSetAnalyzer, docid, driver.AnalyzerVersion)
 		}
 	case errors.Is(err, sql.ErrNoRows):
-		err = q.QueryRowContext(ctx, qNewSearchDoc, id.String(), driver.AnalyzerVersion).Scan(&docid)
+		// Exec and LastInsertId cost less than RETURNING, which goes through a result set.
+		var res sql.Result
+		if res, err = q.ExecContext(ctx, qNewSearchDoc, id.String(), driver.AnalyzerVersion); err == nil {
+			docid, err = res.LastInsertId()
+		}
 	}
 	if err == nil {
 		_, err = q.ExecContext(ctx, qIndexStems, docid, stems)

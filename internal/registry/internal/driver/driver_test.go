@@ -61,10 +61,20 @@ func TestWordsAsFields(t *testing.T) {
 	for _, s := range []string{
 		"", " ", "Ёлка и ЁЖ", "«Об организации» СТАЖИРОВОЧНОЙ площадки, COVID-19; № 37-о",
 		"ǅemal İstanbul ΣΟΦΊΑ straße", "a\xffb\x80", "x́y 5а", "tab\tnew\nline",
+		"АаЯяЁёЖжЪъЬьЭэЮю@[`{ AZaz09 ЀЏѐџҐґ Ӂ ½ ² ٣ Ⅻ",
 	} {
 		want := strings.FieldsFunc(SearchText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		if got := Words(s); !slices.Equal(got, want) {
 			t.Errorf("Words(%q) = %q, want %q", s, got, want)
+		}
+	}
+	// Every rune of the planes in use, one at a time and between letters.
+	for r := rune(0); r < 0x3000; r++ {
+		for _, s := range []string{string(r), "a" + string(r) + "я"} {
+			want := strings.FieldsFunc(SearchText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+			if got := Words(s); !slices.Equal(got, want) {
+				t.Fatalf("Words(%q) = %q, want %q", s, got, want)
+			}
 		}
 	}
 }

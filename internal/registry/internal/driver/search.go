@@ -39,10 +39,26 @@ func Words(s string) []string {
 	var words []string
 	var w []byte
 	for _, r := range s {
-		if r = unicode.ToLower(r); r == 'ё' {
+		// Fast paths for the two alphabets of our documents; unicode's tables for the rest.
+		word := true
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			word = 'a' <= r && r <= 'z' || '0' <= r && r <= '9'
+		case 'а' <= r && r <= 'я':
+		case 'А' <= r && r <= 'Я':
+			r += 'а' - 'А'
+		case r == 'ё' || r == 'Ё':
 			r = 'е'
+		default:
+			if r = unicode.ToLower(r); r == 'ё' {
+				r = 'е'
+			}
+			word = unicode.IsLetter(r) || unicode.IsDigit(r)
 		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if word {
 			w = utf8.AppendRune(w, r)
 		} else if len(w) > 0 {
 			words = append(words, string(w))
