@@ -316,10 +316,12 @@ func testBatchLarge(t *testing.T, db Opener) {
 	b := mustBatch(t, s, &registry.Batch{OrgID: "org-a", Key: "large", Total: n}, orders)
 	took := time.Since(start)
 	t.Logf("CreateBatch of %d orders: %v (%.0f orders/s)", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
+	start = time.Now()
 	byStatus, _, err := s.BatchCounts(ctx, "org-a", b.ID)
 	if err != nil || byStatus[registry.StatusQueued] != n {
 		t.Errorf("BatchCounts = %v, %v; want %d queued", byStatus, err, n)
 	}
+	t.Logf("BatchCounts of %d orders: %v", n, time.Since(start).Round(time.Microsecond))
 	if list, _, err := s.ListOrders(ctx, registry.Filter{FullText: fmt.Sprintf("площадке № %d", n)}); err != nil || len(list) != 1 {
 		t.Errorf("full-text search for the last order = %d orders, %v", len(list), err)
 	}
