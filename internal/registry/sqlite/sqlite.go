@@ -1,5 +1,7 @@
 // Package sqlite is the registry driver for one machine: a single SQLite file (pure Go,
-// modernc.org/sqlite) in WAL mode, migrated with goose when opened.
+// modernc.org/sqlite) in WAL mode, migrated with goose when opened. Writes of the process
+// queue for one writer connection and are committed in groups (writer.go); reads use a pool
+// of their own; a background checkpointer keeps the WAL short.
 package sqlite
 
 import (
@@ -69,8 +71,8 @@ var _ registry.Store = (*Store)(nil)
 // transaction survives a crash of the process (it is in the WAL, in the OS page cache), but a
 // power loss or kernel crash can lose the last transactions before the next checkpoint. The
 // database is never corrupted either way. The queue redelivers unacknowledged jobs, and an
-// order lost this way is one whose intake answered 202 moments before the machine died; FULL
-// would fsync every commit and halve the write rate on ordinary disks.
+// order lost this way is one whose intake answered 202 moments before the machine died. FULL
+// would make every commit wait for an fsync of the WAL, with the writer turn held meanwhile.
 var defaults = [][2]string{
 	{"_busy_timeout", "10000"},
 	{"_journal_mode", "WAL"},
