@@ -1,7 +1,8 @@
 // Package registry owns the durable record of the service: orders with their render status and
 // their lifecycle (draft → registered → signed → cancelled), registration journals and their
 // numbers, the per-organization audit trail, signatures and acknowledgements, organizations
-// with their letterhead profiles, and API tokens. It defines the domain types,
+// with their letterhead profiles, API tokens, batches of orders issued together, and the web
+// pages' users, sessions and failed logins. It defines the domain types,
 // the Store interface every driver implements, and the errors callers match with errors.Is.
 //
 // Drivers live in registry/sqlite (one machine) and registry/postgres (many machines); both
