@@ -1,7 +1,11 @@
 // Package fsstore is the document store of the one-machine deployment: a
 // directory tree sha256/ab/abcdef… under the data directory. Writes go to a
-// temporary file in the target directory, are synced, then renamed into
-// place, so a reader or a crash never sees a half-written document.
+// temporary file in the target directory and are renamed into place, so a
+// reader never sees a half-written document; Put returns only after a sync of
+// the file system that started after the write (shared by concurrent Puts), so
+// a document the registry calls stored survives a power loss. A crash before
+// that sync can leave an empty or short file under a key: Put rewrites a file
+// of the wrong size, and Get refuses content that does not match its key.
 package fsstore
 
 import (
@@ -22,7 +26,8 @@ const tmpPattern = ".tmp-*"
 
 // Store keeps documents as files under one directory.
 type Store struct {
-	dir string
+	dir  string
+	sync *groupSync
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -39,7 +44,11 @@ func New(dir string) (*Store, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
-	return &Store{dir: abs}, nil
+	gs, err := newGroupSync(abs)
+	if err != nil {
+		return nil, fmt.Errorf("fsstore: %w", err)
+	}
+	return &Store{dir: abs, sync: gs}, nil
 }
 
 // Dir is the root directory of the store.
@@ -71,6 +80,9 @@ func (s *Store) Put(ctx context.Context, data []byte, contentType string) (strin
 	if err := writeAtomic(path, data); err != nil {
 		return "", "", fmt.Errorf("fsstore: put %s: %w", key, err)
 	}
+	if err := s.sync.Wait(); err != nil {
+		return "", "", fmt.Errorf("fsstore: sync %s: %w", key, err)
+	}
 	return key, sum, nil
 }
 
@@ -94,11 +106,6 @@ func writeAtomic(path string, data []byte) (err error) {
 	if _, err := f.Write(data); err != nil {
 		return err
 	}
-	// Data on disk before the name points at it, or a crash could leave
-	// a complete-looking, empty file under a valid key.
-	if err := f.Sync(); err != nil {
-		return err
-	}
 	// CreateTemp makes 0600 files; documents are meant to be readable by
 	// backup and web-server users.
 	if err := f.Chmod(0o644); err != nil {
@@ -107,20 +114,8 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the rename itself durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	// The caller's group sync makes the data and the rename durable together.
+	return os.Rename(f.Name(), path)
 }
 
 // Get implements blob.Store.
