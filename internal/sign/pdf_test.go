@@ -438,7 +438,6 @@ func TestSignConcurrent(t *testing.T) {
 	}
 }
 
-
 func TestOwnerName(t *testing.T) {
 	rk, _, _ := testKeys(t)
 	tests := []struct {
