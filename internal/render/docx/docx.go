@@ -25,7 +25,7 @@ import (
 
 // Options control one rendering.
 type Options struct {
-	// Template is a letterhead .docx (see TEMPLATES.md); nil selects the built-in
+	// Template is a letterhead .docx (see README, «Custom DOCX letterhead templates»); nil selects the built-in
 	// letterhead/centered.docx, or letterhead/corner.docx when doc.Head.Corner is set.
 	Template []byte
 	// Time is written to docProps/core.xml as the creation and modification time and to
