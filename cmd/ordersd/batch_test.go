@@ -784,7 +784,7 @@ func mergedText(t *testing.T, c *client, id string) string {
 //
 //	go test -run '^$' -bench BatchTenThousand -benchtime 1x ./cmd/ordersd
 //
-// ORDERS_BENCH_WORKERS sets --workers (default one per CPU); ORDERS_BENCH_DIR the data
+// ORDERS_BENCH_WORKERS sets --workers (default four per CPU); ORDERS_BENCH_DIR the data
 // directory's parent (e.g. /dev/shm to leave the disk out).
 func BenchmarkBatchTenThousand(b *testing.B) {
 	b.Setenv("ORDERS_ADMIN_TOKEN", adminToken)
