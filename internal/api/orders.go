@@ -8,14 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"orders/internal/blob"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
@@ -255,61 +253,14 @@ func view(o *registry.Order) orderView {
 }
 
 func (s *Server) getOrder(c *gin.Context) {
-	id, ok := s.orderID(c)
-	if !ok {
-		return
+	if o, ok := s.loadOrder(c); ok {
+		c.JSON(http.StatusOK, view(o))
 	}
-	o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, view(o))
 }
 
-func (s *Server) listOrders(c *gin.Context) {
-	q := c.Request.URL.Query()
-	f := registry.Filter{
-		OrgID: who(c).orgID, Kind: q.Get("kind"), Status: registry.Status(q.Get("status")),
-		DateFrom: q.Get("date_from"), DateTo: q.Get("date_to"), Text: q.Get("q"), Cursor: q.Get("cursor"),
-	}
-	if org := q.Get("organization"); org != "" {
-		if f.OrgID != "" && org != f.OrgID {
-			// Another organization's orders do not exist for this caller.
-			c.JSON(http.StatusOK, gin.H{"orders": []orderView{}, "next_cursor": ""})
-			return
-		}
-		f.OrgID = org
-	}
-	if f.Status != "" && !f.Status.Valid() {
-		problem(c, http.StatusBadRequest, fmt.Sprintf("status: unknown status %q", f.Status))
-		return
-	}
-	for name, v := range map[string]string{"date_from": f.DateFrom, "date_to": f.DateTo} {
-		if _, err := time.Parse(time.DateOnly, v); v != "" && err != nil {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("%s: must be a date YYYY-MM-DD, not %q", name, v))
-			return
-		}
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > registry.MaxLimit {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: a number from 1 to %d, not %q", registry.MaxLimit, l))
-			return
-		}
-		f.Limit = n
-	}
-	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	views := make([]orderView, len(list))
-	for i := range list {
-		views[i] = view(&list[i])
-	}
-	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
-}
+// listOrders is the archive search under the orders' own path: the same filters, with q
+// matching the whole text of the order (the title included).
+func (s *Server) listOrders(c *gin.Context) { s.archive(c) }
 
 func (s *Server) updateOrder(c *gin.Context) {
 	id, ok := s.orderID(c)
@@ -370,13 +321,8 @@ func (s *Server) rerender(c *gin.Context) {
 
 func (s *Server) download(format string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, ok := s.orderID(c)
+		o, ok := s.loadOrder(c)
 		if !ok {
-			return
-		}
-		o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
-		if err != nil {
-			s.storeError(c, err)
 			return
 		}
 		key, sum, ctype := o.PDFKey, o.PDFSHA256, "application/pdf"
@@ -394,14 +340,9 @@ func (s *Server) download(format string) gin.HandlerFunc {
 			c.Status(http.StatusNotModified)
 			return
 		}
-		data, err := s.cfg.Blobs.Get(c.Request.Context(), key)
+		data, err := s.readVerified(c.Request.Context(), key, sum)
 		if err != nil {
-			if errors.Is(err, blob.ErrCorrupt) {
-				s.log.Error("stored document is corrupt", "order", o.ID, "key", key)
-			} else {
-				s.log.Error("reading document", "order", o.ID, "key", key, "err", err)
-			}
-			problem(c, http.StatusInternalServerError, "the stored document cannot be read intact; see the server log")
+			s.integrityError(c, o.ID, err)
 			return
 		}
 		c.Header("Content-Disposition", contentDisposition(fileName(o, format)))
