@@ -187,6 +187,7 @@ func benchCmd(args []string) error {
 	rate := fs.Int("rate", 0, "target submissions per second in total (0: as fast as possible)")
 	draftFile := fs.String("draft", "", "draft to submit (default: the Balashikha example)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up waiting for renders after this")
+	noWait := fs.Bool("no-wait", false, "report intake only; do not wait for renders (for an API whose workers run elsewhere)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -242,6 +243,11 @@ func benchCmd(args []string) error {
 	submitDur := time.Since(start)
 	if f := failures.Load(); f > 0 {
 		return fmt.Errorf("%d of %d submissions failed; first: %v", f, *n, firstErr)
+	}
+	if *noWait {
+		fmt.Printf("orders: %d, clients: %d\nsubmitted: %.0f/s (%.2fs)\nintake latency: %s\n",
+			*n, *conc, float64(*n)/submitDur.Seconds(), submitDur.Seconds(), percentiles(intake))
+		return nil
 	}
 
 	// Wait for the registry to report every order rendered.

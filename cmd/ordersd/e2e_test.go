@@ -413,3 +413,28 @@ func TestFirstStartAdminToken(t *testing.T) {
 	c := &client{t: t, base: "http://" + s.Addr(), token: strings.TrimSpace(string(tok))}
 	c.json("GET", "/api/v1/organizations", nil, http.StatusOK, nil)
 }
+
+// TestAPIRoleFreshDataDir: an API process against an external NATS server creates its data
+// directory itself, and a start that fails closes cleanly instead of panicking.
+func TestAPIRoleFreshDataDir(t *testing.T) {
+	dir := t.TempDir()
+	ns, err := natsd.Start(filepath.Join(dir, "nats"), natsd.WithListen("127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Shutdown()
+	cfg := testConfig(t, filepath.Join(dir, "new", "data"))
+	cfg.NATSURL, cfg.Store, cfg.Role = ns.ClientURL(), "fs", "api"
+	_, c := startService(t, cfg)
+	c.json("GET", "/api/v1/organizations", nil, http.StatusOK, nil)
+
+	bad := testConfig(t, dir)
+	bad.DatabaseURL = "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1"
+	bad.NATSURL, bad.Store, bad.Role = ns.ClientURL(), "fs", "api"
+	if err := bad.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := start(context.Background(), bad, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+		t.Fatal("start with an unreachable database succeeded")
+	}
+}

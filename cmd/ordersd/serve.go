@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -37,9 +38,22 @@ func openRegistry(ctx context.Context, cfg config) (registry.Store, error) {
 		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 			return nil, fmt.Errorf("--database-url: only postgres:// URLs; leave it empty for SQLite")
 		}
-		return postgres.Open(ctx, cfg.DatabaseURL)
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			// A nil *postgres.Store in the interface would not be nil to the caller.
+			return nil, err
+		}
+		return st, nil
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "registry.db"))
+	// The API role with an external NATS is the first to use a fresh data directory.
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "registry.db"))
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // service is the running process; Close takes it down in the order that loses nothing.
