@@ -567,7 +567,7 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// registeredDraft is a draft with its registration number and date, as RegisterBatch's
+// registeredDraft is a draft with its registration number and date, as the registry's
 // build function returns it.
 func registeredDraft(o *registry.Order, number, date string) (registry.Registered, error) {
 	d, err := order.Decode(o.Draft)

@@ -78,17 +78,8 @@ func (s *Server) register(c *gin.Context) {
 	o, err := s.cfg.Store.RegisterOrder(c.Request.Context(), who(c).orgID, id, registry.RegisterRequest{
 		Journal: req.Journal, Date: req.Date, Audit: audit,
 		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-			d, err := order.Decode(o.Draft)
-			if err != nil {
-				return registry.Registered{}, fmt.Errorf("stored draft: %w", err)
-			}
-			d.Number, d.Date = number, req.Date
-			data, err := json.Marshal(d)
-			if err != nil {
-				return registry.Registered{}, err
-			}
 			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": req.Date, "journal": req.Journal, "seq": seq})
-			return registry.Registered{Draft: data, SearchText: searchText(d)}, nil
+			return registeredDraft(o, number, req.Date)
 		},
 	})
 	if errors.Is(err, registry.ErrInvalid) {
