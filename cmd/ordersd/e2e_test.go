@@ -412,6 +412,16 @@ func TestFirstStartAdminToken(t *testing.T) {
 	tok, _ := os.ReadFile(path)
 	c := &client{t: t, base: "http://" + s.Addr(), token: strings.TrimSpace(string(tok))}
 	c.json("GET", "/api/v1/organizations", nil, http.StatusOK, nil)
+	// The key that seals signing keys is made once and kept from then on.
+	st, err = os.Stat(filepath.Join(cfg.DataDir, "secret-key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret-key: %v %v", err, st)
+	}
+	k1, _ := secretKey(cfg.DataDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	k2, _ := secretKey(cfg.DataDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if len(k1) != 32 || !bytes.Equal(k1, k2) {
+		t.Error("secret key not kept across starts")
+	}
 }
 
 // TestAPIRoleFreshDataDir: an API process against an external NATS server creates its data

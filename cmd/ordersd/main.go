@@ -161,3 +161,46 @@ func ensureAdminToken(ctx context.Context, store registry.Store, dataDir string,
 	log.Info("first start: admin token written", "path", path)
 	return nil
 }
+
+// secretKey is the key that seals organizations' signing keys in the registry:
+// ORDERS_SECRET_KEY (32 bytes, base64) when set — every API process of a cluster needs the
+// same — else a random one kept in the data directory with mode 0600.
+func secretKey(dataDir string, log *slog.Logger) ([]byte, error) {
+	if v := os.Getenv("ORDERS_SECRET_KEY"); v != "" {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if k, err := enc.DecodeString(v); err == nil && len(k) == 32 {
+				return k, nil
+			}
+		}
+		return nil, errors.New("ORDERS_SECRET_KEY: want 32 bytes in base64 (openssl rand -base64 32)")
+	}
+	path := filepath.Join(dataDir, "secret-key")
+	if data, err := os.ReadFile(path); err == nil {
+		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+		if err != nil || len(k) != 32 {
+			return nil, fmt.Errorf("%s: not 32 bytes in base64", path)
+		}
+		return k, nil
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, err
+	}
+	// O_EXCL: two processes starting on one data directory must not each write their own.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return secretKey(dataDir, log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
+		return nil, err
+	}
+	log.Info("first start: secret key for signing keys written", "path", path)
+	return k, nil
+}

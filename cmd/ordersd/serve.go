@@ -148,7 +148,12 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		pages := web.New(web.Config{Store: s.store, Log: log.With("component", "web")})
 		s.sessions = make(chan struct{})
 		go func() { defer close(s.sessions); expireSessions(runCtx, s.store, log) }()
+		key, err := secretKey(cfg.DataDir, log)
+		if err != nil {
+			return nil, err
+		}
 		srv := api.New(api.Config{
+			SecretKey: key,
 			Store: s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
 			Renderer: renderer, Extra: pages.Mount,
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {

@@ -40,6 +40,9 @@ type Config struct {
 	// MaxBody is the largest accepted request body in bytes; default 8 MiB.
 	MaxBody int64
 	Log     *slog.Logger
+	// SecretKey (32 bytes) seals organizations' signing keys at rest (AES-256-GCM); every API
+	// process of a deployment needs the same one.
+	SecretKey []byte
 	// Renderer draws the stamped PDF at signing and previews.
 	Renderer *render.Renderer
 	// Metrics registry; default a fresh one (tests create many servers).

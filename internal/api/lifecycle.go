@@ -164,7 +164,10 @@ func (s *Server) putSigning(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	org.Signing, _ = json.Marshal(signingMaterial{Data: req.Data, Password: req.Password})
+	if org.Signing, err = s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password}); err != nil {
+		problem(c, http.StatusInternalServerError, "protecting the signing key: "+err.Error())
+		return
+	}
 	if err := s.cfg.Store.PutOrganization(c.Request.Context(), org); err != nil {
 		s.storeError(c, err)
 		return
@@ -197,9 +200,14 @@ func (s *Server) signOrder(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	var mat signingMaterial
-	if len(org.Signing) == 0 || json.Unmarshal(org.Signing, &mat) != nil {
+	if len(org.Signing) == 0 {
 		problem(c, http.StatusConflict, "the organization has no signing certificate: PUT /api/v1/organizations/"+o.OrgID+"/signing")
+		return
+	}
+	mat, err := s.openSigning(org.ID, org.Signing)
+	if err != nil {
+		s.log.Error("signing material", "org", org.ID, "err", err)
+		problem(c, http.StatusConflict, "the organization's signing certificate cannot be used: "+err.Error())
 		return
 	}
 	signer, err := sign.LoadSigner(mat.Data, mat.Password)
