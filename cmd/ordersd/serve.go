@@ -154,7 +154,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		}
 		srv := api.New(api.Config{
 			SecretKey: key,
-			Store: s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
+			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
 			Renderer: renderer, Extra: pages.Mount,
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {
