@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,7 +101,7 @@ func (s *Server) readJSON(c *gin.Context, v any) bool {
 	if !ok {
 		return false
 	}
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		problem(c, http.StatusBadRequest, "malformed request: "+err.Error())
@@ -468,20 +469,16 @@ type ackRequest struct {
 // recordAck records that a person of the acknowledgement list has read the order, then
 // renders it again so the Лист ознакомления shows the date.
 func (s *Server) recordAck(c *gin.Context) {
-	id, ok := s.orderID(c)
+	o, ok := s.loadOrder(c)
 	if !ok {
 		return
 	}
+	id := o.ID
 	var req ackRequest
 	if !s.readJSON(c, &req) {
 		return
 	}
 	ctx := c.Request.Context()
-	o, err := s.cfg.Store.GetOrder(ctx, who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
 	people := ackPeople(o)
 	if !containsPerson(people, req.Person) {
 		draftProblem(c, order.Problems{{Path: "person", Message: fmt.Sprintf("%q is not in the acknowledgement list of this order", req.Person)}})
@@ -489,12 +486,13 @@ func (s *Server) recordAck(c *gin.Context) {
 	}
 	readAt := time.Now().In(moscow)
 	if req.Date != "" {
+		var err error
 		if readAt, err = time.Parse(time.DateOnly, req.Date); err != nil {
 			draftProblem(c, order.Problems{{Path: "date", Message: "must be a date YYYY-MM-DD"}})
 			return
 		}
 	}
-	err = s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
+	err := s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
 		ReadAt: time.Date(readAt.Year(), readAt.Month(), readAt.Day(), 0, 0, 0, 0, time.UTC), RecordedBy: who(c).actor})
 	if err != nil {
 		s.storeError(c, err)

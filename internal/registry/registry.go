@@ -28,27 +28,20 @@ type Status string
 // Statuses of an order. A draft becomes queued when submitted for rendering; a worker moves it
 // to rendering, then rendered or failed. CancelBatch moves the queued orders of a cancelled
 // batch to cancelled, which no worker renders (MarkRendering refuses it).
-//
-// StatusRegistered and StatusSigned are kept only so that existing code compiles and stored
-// values stay valid: the registry never sets them, and the lifecycle lives in Order.State
-// (StateRegistered, StateSigned, StateCancelled). StatusCancelled is only the render status:
-// a cancelled order in the legal sense is StateCancelled.
+// StatusCancelled is only the render status: a cancelled order in the legal sense is
+// StateCancelled.
 const (
 	StatusDraft     Status = "draft"
 	StatusQueued    Status = "queued"
 	StatusRendering Status = "rendering"
 	StatusRendered  Status = "rendered"
 	StatusFailed    Status = "failed"
-
-	StatusRegistered Status = "registered"
-	StatusSigned     Status = "signed"
-	StatusCancelled  Status = "cancelled"
+	StatusCancelled Status = "cancelled"
 )
 
 // Statuses lists every known status, in life order; metrics use it to report zeros too.
 var Statuses = []Status{
-	StatusDraft, StatusQueued, StatusRendering, StatusRendered, StatusFailed,
-	StatusRegistered, StatusSigned, StatusCancelled,
+	StatusDraft, StatusQueued, StatusRendering, StatusRendered, StatusFailed, StatusCancelled,
 }
 
 // Valid reports whether s is a known status.
