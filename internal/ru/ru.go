@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // NBSP is the no-break space that keeps «А.Н. Зубова» and «№ 37-о» on one line.
@@ -59,13 +60,45 @@ func Typeset(s string) string {
 		return s
 	}
 	s = Quotes(s)
-	s = numberSign.ReplaceAllString(s, "№"+NBSP)
-	s = verbalDate.ReplaceAllStringFunc(s, func(m string) string {
-		return strings.Join(strings.Fields(m), NBSP)
-	})
-	s = initialsBefore.ReplaceAllStringFunc(s, joinInitials)
-	s = initialsAfter.ReplaceAllStringFunc(s, joinInitials)
+	// The regular expressions backtrack over the whole text; most texts give them nothing
+	// to do, and the cheap checks below say so first. This runs for every paragraph of
+	// every order, at intake (the search text) and in every render.
+	if strings.Contains(s, "№") {
+		s = numberSign.ReplaceAllString(s, "№"+NBSP)
+	}
+	if hasMonth(s) {
+		s = verbalDate.ReplaceAllStringFunc(s, func(m string) string {
+			return strings.Join(strings.Fields(m), NBSP)
+		})
+	}
+	if hasInitial(s) {
+		s = initialsBefore.ReplaceAllStringFunc(s, joinInitials)
+		s = initialsAfter.ReplaceAllStringFunc(s, joinInitials)
+	}
 	return s
+}
+
+// hasMonth reports whether s names a month in the genitive, as a verbal date does.
+func hasMonth(s string) bool {
+	for _, m := range genitiveMonths {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasInitial reports whether s has a capital letter followed by a full stop («А.»), which
+// both initials patterns need.
+func hasInitial(s string) bool {
+	prevUpper := false
+	for _, r := range s {
+		if r == '.' && prevUpper {
+			return true
+		}
+		prevUpper = unicode.IsUpper(r)
+	}
+	return false
 }
 
 // joinInitials binds initials to the surname but keeps «А.Н.» as written (with or
