@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,6 +56,9 @@ type Store struct {
 	cdb    *sql.DB       // the checkpointer's connection
 	wrote  chan struct{} // a commit since the last checkpoint; capacity 1
 	cpDone chan struct{} // closed when the checkpointer has stopped
+	// caughtUp is set by the checkpointer when a checkpoint copied the whole WAL: the
+	// writer then finishes the job itself (see writer), so the WAL starts over.
+	caughtUp atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
