@@ -24,6 +24,7 @@ type config struct {
 	Workers     int
 	MaxBody     int64
 	SweepAfter  time.Duration
+	IntakeFirst time.Duration
 	AckWait     time.Duration
 	LogLevel    string
 	PprofAddr   string
@@ -81,6 +82,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	num(&maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
 	c.MaxBody = int64(maxBody)
 	dur(&c.SweepAfter, "sweep-after", 2*time.Minute, "republish orders queued longer than this")
+	dur(&c.IntakeFirst, "intake-first", 250*time.Millisecond, "all-in-one role: while orders arrive (one within this long), render one job at a time so intake stays fast; 0 turns it off")
 	dur(&c.AckWait, "ack-wait", 30*time.Second, "how long a silent worker keeps a job before another gets it")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")
@@ -117,6 +119,9 @@ func (c *config) validate() error {
 	}
 	if c.Workers < 1 || c.Workers > 1024 {
 		return fmt.Errorf("--workers: %d is not 1–1024", c.Workers)
+	}
+	if c.IntakeFirst < 0 {
+		return fmt.Errorf("--intake-first: %s is negative", c.IntakeFirst)
 	}
 	if c.MaxBody < 1024 {
 		return fmt.Errorf("--max-body: %d bytes is too small for a draft", c.MaxBody)

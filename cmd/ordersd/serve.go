@@ -62,6 +62,7 @@ type service struct {
 	httpSrv  *http.Server
 	listener net.Listener
 	consumer *queue.Consumer
+	queue    *queue.Queue
 	nc       *nats.Conn
 	embedded *natsd.Server
 	store    registry.Store
@@ -97,10 +98,11 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 	if err != nil {
 		return nil, err
 	}
-	q, err := queue.Setup(ctx, js, queue.Config{Replicas: cfg.Replicas, AckWait: cfg.AckWait})
+	q, err := queue.Setup(ctx, js, queue.Config{Replicas: cfg.Replicas, AckWait: cfg.AckWait, Log: log.With("component", "queue")})
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
+	s.queue = q
 	if s.store, err = openRegistry(ctx, cfg); err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
@@ -124,11 +126,19 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 	s.cancel = cancel
 
 	renderer := render.New(layout.Options{Left: cfg.MarginLeft, LineSpacing: cfg.LineSpacing})
+	// Only where intake and renders share the process do renders step back for intake.
+	var prio *worker.Priority
+	var accepted func()
+	if cfg.Role == "all" && cfg.IntakeFirst > 0 {
+		prio = worker.NewPriority(cfg.IntakeFirst, 1)
+		accepted = prio.Arrived
+	}
 	if cfg.Role != "api" {
 		w := &worker.Worker{
 			Store: s.store, Blobs: blobs, Log: log.With("component", "worker"),
 			Renderer: renderer,
 			Metrics:  worker.NewMetrics(metrics),
+			Priority: prio,
 		}
 		s.consumer, err = q.Consume(runCtx, w.Handle, queue.ConsumeOptions{
 			Concurrency: cfg.Workers, OnDead: w.OnDead, Logger: log.With("component", "queue"),
@@ -155,7 +165,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		srv := api.New(api.Config{
 			SecretKey: key,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
-			Renderer: renderer, Extra: pages.Mount,
+			Renderer: renderer, Extra: pages.Mount, Accepted: accepted,
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {
 					return errors.New("not connected")
@@ -221,6 +231,15 @@ func (s *service) Close() {
 	}
 	if s.sessions != nil {
 		<-s.sessions
+	}
+	if s.queue != nil {
+		// Jobs the API enqueued without waiting: let them reach the server before the
+		// connection goes (an order whose job is lost here still waits for the sweeper).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.queue.Flush(ctx); err != nil {
+			s.log.Warn("shutdown", "err", err)
+		}
+		cancel()
 	}
 	if s.nc != nil {
 		_ = s.nc.Drain()

@@ -27,6 +27,8 @@ import (
 // Publisher puts render jobs on the queue.
 type Publisher interface {
 	Publish(ctx context.Context, job queue.Job, msgID string) (duplicate bool, err error)
+	// Enqueue publishes without waiting for the acknowledgement (see publish).
+	Enqueue(job queue.Job, msgID string) error
 	Depth(ctx context.Context) (uint64, error)
 }
 
@@ -35,6 +37,9 @@ type Config struct {
 	Store registry.Store
 	Blobs blob.Store
 	Queue Publisher
+	// Accepted, if set, is called for every order taken in by POST /orders (the all-in-one
+	// role lets its renders step back while orders arrive: worker.Priority).
+	Accepted func()
 	// Checks are extra readiness probes by name (e.g. "nats").
 	Checks map[string]func(context.Context) error
 	// MaxBody is the largest accepted request body in bytes; default 8 MiB.

@@ -33,9 +33,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -87,6 +89,9 @@ type Config struct {
 	// DeadMaxAge bounds how long dead letters are kept; 0 keeps them until
 	// someone deletes them, since each one is an order nobody got.
 	DeadMaxAge time.Duration
+	// Log receives the failures of Enqueue that show only after it returned;
+	// default slog.Default().
+	Log *slog.Logger
 }
 
 // Defaults, exported so the service can print them in its help.
@@ -149,6 +154,7 @@ func (c Config) retryDelay(attempt uint64) time.Duration {
 // Queue is the job queue bound to its streams and consumer.
 type Queue struct {
 	js     jetstream.JetStream
+	async  jetstream.JetStream // Enqueue's: its own pending window and error handler
 	cfg    Config
 	stream jetstream.Stream
 	cons   jetstream.Consumer
@@ -203,8 +209,28 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*Queue, err
 	if err != nil {
 		return nil, fmt.Errorf("queue: consumer %s: %w", ConsumerName, err)
 	}
-	return &Queue{js: js, cfg: cfg, stream: stream, cons: cons}, nil
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	async, err := jetstream.New(js.Conn(),
+		jetstream.WithPublishAsyncMaxPending(enqueueMaxPending),
+		jetstream.WithPublishAsyncTimeout(enqueueTimeout),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) {
+			log.Warn("enqueue failed; the sweeper will republish", "msg_id", m.Header.Get(jetstream.MsgIDHeader), "err", err)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return &Queue{js: js, async: async, cfg: cfg, stream: stream, cons: cons}, nil
 }
+
+// Enqueue's bounds: at most this many jobs awaiting the server's acknowledgement (a caller
+// beyond it waits up to 200 ms for room, then gets an error), each for at most this long.
+const (
+	enqueueMaxPending = 4096
+	enqueueTimeout    = 10 * time.Second
+)
 
 // Config returns the configuration in force, defaults filled in.
 func (q *Queue) Config() Config {
@@ -234,6 +260,39 @@ func (q *Queue) Publish(ctx context.Context, job Job, msgID string) (duplicate b
 		return false, fmt.Errorf("queue: publish job for %s: %w", job.OrderID, err)
 	}
 	return ack.Duplicate, nil
+}
+
+// Enqueue is Publish without waiting for the server's acknowledgement, for a caller whose
+// job is already recorded elsewhere (the registry's queued order, which the sweeper
+// republishes if the job never arrives). A failure known at once is returned; one that
+// shows later is logged. Flush waits for the acknowledgements.
+func (q *Queue) Enqueue(job Job, msgID string) error {
+	if job.OrderID == uuid.Nil {
+		return errors.New("queue: job without order id")
+	}
+	if msgID == "" {
+		msgID = job.OrderID.String()
+	}
+	body, err := json.Marshal(job)
+	if err != nil {
+		return fmt.Errorf("queue: encode job: %w", err)
+	}
+	if _, err := q.async.PublishAsync(Subject, body,
+		jetstream.WithMsgID(msgID), jetstream.WithExpectStream(StreamName)); err != nil {
+		return fmt.Errorf("queue: enqueue job for %s: %w", job.OrderID, err)
+	}
+	return nil
+}
+
+// Flush waits until every job given to Enqueue has been acknowledged or has failed, or ctx
+// ends. Shutdown calls it before draining the connection.
+func (q *Queue) Flush(ctx context.Context) error {
+	select {
+	case <-q.async.PublishAsyncComplete():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("queue: %d jobs still unacknowledged: %w", q.async.PublishAsyncPending(), ctx.Err())
+	}
 }
 
 // Depth is the number of jobs in the work queue: waiting, in flight or

@@ -308,6 +308,37 @@ func TestDuplicateMsgID(t *testing.T) {
 	}
 }
 
+// TestEnqueue: jobs handed over without waiting are all in the stream after Flush, the dedup
+// id still applies, and a job without an order is refused at once.
+func TestEnqueue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, fastConfig)
+	ids := make([]uuid.UUID, 50)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if err := e.q.Enqueue(Job{OrderID: ids[i], Reason: ReasonSubmit}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The same orders again: duplicates by their ids, stored once.
+	for _, id := range ids[:10] {
+		if err := e.q.Enqueue(Job{OrderID: id, Reason: ReasonSubmit}, id.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.q.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.depth(); got != uint64(len(ids)) {
+		t.Fatalf("depth after Flush = %d, want %d", got, len(ids))
+	}
+	if err := e.q.Enqueue(Job{}, "x"); err == nil {
+		t.Fatal("Enqueue of a job without order id succeeded")
+	}
+}
+
 func TestPublishRejectsNilOrder(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, fastConfig)

@@ -34,13 +34,16 @@ type Store interface {
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 }
 
-// Worker renders orders. Its zero value is not usable; fill every field but Log and Metrics.
+// Worker renders orders. Its zero value is not usable; fill every field but Log, Metrics and
+// Priority.
 type Worker struct {
 	Store    Store
 	Blobs    blob.Store
 	Renderer Renderer
 	Log      *slog.Logger
 	Metrics  *Metrics
+	// Priority, if set, holds jobs back while orders arrive in the same process.
+	Priority *Priority
 }
 
 // Metrics are the worker's Prometheus collectors.
@@ -72,6 +75,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 // a draft that cannot be rendered is queue.Permanent, since retrying gives the same result.
 func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 	log := w.log().With("order", job.OrderID, "reason", job.Reason)
+	done, err := w.Priority.wait(ctx)
+	if err != nil {
+		return err // stopping: the job goes back to the queue
+	}
+	defer done()
 	o, err := w.Store.MarkRendering(ctx, job.OrderID)
 	var se *registry.StateError
 	switch {
