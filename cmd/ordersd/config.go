@@ -82,7 +82,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	num(&maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
 	c.MaxBody = int64(maxBody)
 	dur(&c.SweepAfter, "sweep-after", 2*time.Minute, "republish orders queued longer than this")
-	dur(&c.IntakeFirst, "intake-first", 250*time.Millisecond, "all-in-one role: while orders arrive (one within this long), render one job at a time so intake stays fast; 0 turns it off")
+	dur(&c.IntakeFirst, "intake-first", 250*time.Millisecond, "all-in-one role: while orders arrive (one within this long), render one job at a time, half of the time, so intake stays fast; 0 turns it off")
 	dur(&c.AckWait, "ack-wait", 30*time.Second, "how long a silent worker keeps a job before another gets it")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")

@@ -130,7 +130,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 	var prio *worker.Priority
 	var accepted func()
 	if cfg.Role == "all" && cfg.IntakeFirst > 0 {
-		prio = worker.NewPriority(cfg.IntakeFirst, 1)
+		prio = worker.NewPriority(cfg.IntakeFirst)
 		accepted = prio.Arrived
 	}
 	if cfg.Role != "api" {
