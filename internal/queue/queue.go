@@ -244,18 +244,11 @@ func (q *Queue) Config() Config {
 // rerender. A second publish with the same id inside the duplicate window
 // stores nothing and reports duplicate=true.
 func (q *Queue) Publish(ctx context.Context, job Job, msgID string) (duplicate bool, err error) {
-	if job.OrderID == uuid.Nil {
-		return false, errors.New("queue: job without order id")
-	}
-	if msgID == "" {
-		msgID = job.OrderID.String()
-	}
-	body, err := json.Marshal(job)
+	body, opts, err := message(job, msgID)
 	if err != nil {
-		return false, fmt.Errorf("queue: encode job: %w", err)
+		return false, err
 	}
-	ack, err := q.js.Publish(ctx, Subject, body,
-		jetstream.WithMsgID(msgID), jetstream.WithExpectStream(StreamName))
+	ack, err := q.js.Publish(ctx, Subject, body, opts...)
 	if err != nil {
 		return false, fmt.Errorf("queue: publish job for %s: %w", job.OrderID, err)
 	}
@@ -267,21 +260,30 @@ func (q *Queue) Publish(ctx context.Context, job Job, msgID string) (duplicate b
 // republishes if the job never arrives). A failure known at once is returned; one that
 // shows later is logged. Flush waits for the acknowledgements.
 func (q *Queue) Enqueue(job Job, msgID string) error {
+	body, opts, err := message(job, msgID)
+	if err != nil {
+		return err
+	}
+	if _, err := q.async.PublishAsync(Subject, body, opts...); err != nil {
+		return fmt.Errorf("queue: enqueue job for %s: %w", job.OrderID, err)
+	}
+	return nil
+}
+
+// message is job's body and publish options for Publish and Enqueue; msgID defaults to the
+// order id.
+func message(job Job, msgID string) ([]byte, []jetstream.PublishOpt, error) {
 	if job.OrderID == uuid.Nil {
-		return errors.New("queue: job without order id")
+		return nil, nil, errors.New("queue: job without order id")
 	}
 	if msgID == "" {
 		msgID = job.OrderID.String()
 	}
 	body, err := json.Marshal(job)
 	if err != nil {
-		return fmt.Errorf("queue: encode job: %w", err)
+		return nil, nil, fmt.Errorf("queue: encode job: %w", err)
 	}
-	if _, err := q.async.PublishAsync(Subject, body,
-		jetstream.WithMsgID(msgID), jetstream.WithExpectStream(StreamName)); err != nil {
-		return fmt.Errorf("queue: enqueue job for %s: %w", job.OrderID, err)
-	}
-	return nil
+	return body, []jetstream.PublishOpt{jetstream.WithMsgID(msgID), jetstream.WithExpectStream(StreamName)}, nil
 }
 
 // Flush waits until every job given to Enqueue has been acknowledged or has failed, or ctx
