@@ -62,6 +62,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	engine  *gin.Engine
+	auth    auth.Store // cfg.Store with API tokens cached
 	metrics *prometheus.Registry
 	reqs    *prometheus.CounterVec
 	// integrity counts stored documents that did not match their SHA-256 on reading.
@@ -85,7 +86,7 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "method", "code"})
@@ -277,7 +278,7 @@ type caller struct {
 // authenticate accepts an API token or the web pages' session cookie (internal/auth); a
 // cookie request that changes something must carry the session's X-CSRF-Token.
 func (s *Server) authenticate(c *gin.Context) {
-	cl, err := auth.Authenticate(c.Request.Context(), s.cfg.Store, c.Request)
+	cl, err := auth.Authenticate(c.Request.Context(), s.auth, c.Request)
 	switch {
 	case errors.Is(err, auth.ErrNoCredentials):
 		c.Header("WWW-Authenticate", `Bearer realm="orders"`)

@@ -122,13 +122,14 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 		if letterheads != nil {
 			letterheads[orgID] = d.Letterhead
 		}
-	} else if _, err := s.cfg.Store.GetOrganization(ctx, orgID); err != nil && cl.orgID == "" {
+	} else if cl.orgID == "" {
 		// An admin naming an organization that does not exist would create an order nobody
 		// of that organization can see.
-		if errors.Is(err, registry.ErrNotFound) {
+		if _, err := s.cfg.Store.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
 			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q", orgID)}}
+		} else if err != nil {
+			return "", err
 		}
-		return "", err
 	}
 	return orgID, nil
 }

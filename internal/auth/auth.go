@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"orders/internal/registry"
@@ -278,4 +279,46 @@ func SetSessionCookie(w http.ResponseWriter, r *http.Request, id string, expires
 func ClearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+}
+
+// TokenCacheTTL is how long a token found in the registry is trusted without asking again.
+// Every API request authenticates, and a registry read per request was a tenth of the
+// intake's CPU at 500 orders/s; a deleted token stops working at most this long afterwards.
+const TokenCacheTTL = 2 * time.Second
+
+// tokenCacheSize bounds the memory of the cache; the least recently used token goes first.
+const tokenCacheSize = 4096
+
+// WithTokenCache returns st with TokenByHash answered from memory for TokenCacheTTL after a
+// lookup found the token. Unknown tokens are not cached: a token created a moment ago works
+// at once, and guessing costs the guesser a registry read each time, as before.
+func WithTokenCache(st Store) Store {
+	c, _ := lru.New[string, cachedToken](tokenCacheSize) // errors only for a size ≤ 0
+	return &tokenCache{Store: st, lru: c, now: time.Now}
+}
+
+type cachedToken struct {
+	tok     registry.Token
+	expires time.Time
+}
+
+type tokenCache struct {
+	Store
+	lru *lru.Cache[string, cachedToken]
+	now func() time.Time
+}
+
+func (c *tokenCache) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
+	now := c.now()
+	if e, ok := c.lru.Get(hash); ok && now.Before(e.expires) {
+		tok := e.tok // a copy: callers may not change the cached one
+		return &tok, nil
+	}
+	tok, err := c.Store.TokenByHash(ctx, hash)
+	if err != nil {
+		c.lru.Remove(hash)
+		return nil, err
+	}
+	c.lru.Add(hash, cachedToken{tok: *tok, expires: now.Add(TokenCacheTTL)})
+	return tok, nil
 }

@@ -201,3 +201,60 @@ func TestCookies(t *testing.T) {
 		t.Errorf("plain HTTP cookie is Secure: a browser would never send it back")
 	}
 }
+
+// countingStore counts the registry's token lookups.
+type countingStore struct {
+	*fakeStore
+	lookups int
+}
+
+func (c *countingStore) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
+	c.lookups++
+	return c.fakeStore.TokenByHash(ctx, hash)
+}
+
+func TestTokenCache(t *testing.T) {
+	st := &countingStore{fakeStore: newFake()}
+	cached := WithTokenCache(st).(*tokenCache)
+	now := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
+	cached.now = func() time.Time { return now }
+	ctx := context.Background()
+	hash := st.token.Hash
+
+	for range 3 {
+		tok, err := cached.TokenByHash(ctx, hash)
+		if err != nil || tok.Role != st.token.Role {
+			t.Fatalf("TokenByHash = %+v, %v", tok, err)
+		}
+		tok.Role = "changed by a caller" // must not reach the cached copy
+	}
+	if st.lookups != 1 {
+		t.Errorf("%d registry lookups for three requests within the TTL, want 1", st.lookups)
+	}
+
+	// A deleted token works until the TTL has passed, not after.
+	st.token.Hash = "deleted"
+	if tok, err := cached.TokenByHash(ctx, hash); err != nil || tok.Role == "changed by a caller" {
+		t.Fatalf("within the TTL: %+v, %v", tok, err)
+	}
+	now = now.Add(TokenCacheTTL)
+	if _, err := cached.TokenByHash(ctx, hash); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("after the TTL: err = %v, want ErrNotFound", err)
+	}
+
+	// Unknown tokens are asked for every time: a token created a moment ago works at once.
+	before := st.lookups
+	for range 2 {
+		if _, err := cached.TokenByHash(ctx, "unknown"); !errors.Is(err, registry.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	if st.lookups-before != 2 {
+		t.Errorf("unknown token: %d lookups, want 2", st.lookups-before)
+	}
+	// Store errors are not cached either.
+	st.failWith = errors.New("database down")
+	if _, err := cached.TokenByHash(ctx, "unknown"); err == nil || errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("store error: %v", err)
+	}
+}

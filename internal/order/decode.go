@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Problem is one thing wrong with a draft, located by its JSON path
@@ -71,8 +73,18 @@ func decodeStrict(data []byte) (*Draft, error) {
 }
 
 // decodeInto decodes data into dst (a pointer to a struct), reporting every unknown field
-// and wrong type with its path before touching dst.
+// and wrong type with its path.
 func decodeInto(data []byte, dst any) error {
+	if decodeValid(data, dst) {
+		return nil
+	}
+	// dst may hold part of what the fast attempt read.
+	reflect.ValueOf(dst).Elem().SetZero()
+	return decodeShaped(data, dst)
+}
+
+// decodeShaped is the slow path: it finds every problem with its path before decoding.
+func decodeShaped(data []byte, dst any) error {
 	if !utf8.Valid(data) {
 		off := 0
 		for off < len(data) {
@@ -105,6 +117,21 @@ func decodeInto(data []byte, dst any) error {
 		return Problems{{Message: "malformed JSON: " + err.Error()}}
 	}
 	return nil
+}
+
+// decodeValid is the fast path for what nearly every draft is, a valid one: a single strict
+// decode. The slow path below parses the input twice (once into generic values to find every
+// problem with its path, once into the struct), which was a tenth of the intake's CPU at
+// 500 orders/s. decodeValid must accept only what the slow path accepts and decode it the
+// same: json v2 matches names exactly and rejects unknown ones, trailing data and invalid
+// UTF-8, as checkShape does; unlike checkShape, it takes null for a string or an object, so
+// any "null" in the input, even inside a string, goes the slow way. Everything it rejects
+// (duplicate names too, which the slow path allows) gets the slow path's verdict and paths.
+func decodeValid(data []byte, dst any) bool {
+	if bytes.Contains(data, []byte("null")) {
+		return false
+	}
+	return jsonv2.Unmarshal(data, dst, jsonv2.RejectUnknownMembers(true)) == nil
 }
 
 // jsonErrorText turns a syntax error's byte offset into a line and column a person can find.

@@ -2,6 +2,8 @@ package order
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -168,4 +170,98 @@ func TestDecodeReportsAll(t *testing.T) {
 	if len(ps) != 3 {
 		t.Fatalf("want 3 unknown fields, got:\n%v", err)
 	}
+}
+
+// TestFastPathAgrees pins decodeValid to the slow path: what the slow path refuses, Decode
+// still refuses with the slow path's paths, and what both accept decodes the same.
+func TestFastPathAgrees(t *testing.T) {
+	cases := []struct {
+		name, json string
+		path       string // "" when the draft is valid
+	}{
+		{"valid", base, ""},
+		{"name in other case", strings.Replace(base, `"title"`, `"Title"`, 1), "Title"},
+		{"null string", strings.Replace(base, `"Об организации работы"`, `null`, 1), "title"},
+		{"null object", strings.Replace(base, `{"name": "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ"}`, `null`, 1), ""},
+		{"null in a string", strings.Replace(base, `Организовать работу.`, `Организовать null работу.`, 1), ""},
+		{"duplicate name", strings.Replace(base, `"title": "Об организации работы",`,
+			`"title": "Старое", "title": "Об организации работы",`, 1), ""},
+		{"trailing data", base + ` {}`, ""},
+		{"unknown field", strings.Replace(base, `"title"`, `"titel": 1, "title"`, 1), "titel"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fast := decodeValid([]byte(c.json), &Draft{})
+			var slow Draft
+			slowErr := slowDecode([]byte(c.json), &slow)
+			if fast && slowErr != nil {
+				t.Fatalf("fast path accepts what the slow path refuses: %v", slowErr)
+			}
+			d, err := decodeStrict([]byte(c.json))
+			if (err == nil) != (slowErr == nil) {
+				t.Fatalf("decodeStrict error %v, slow path %v", err, slowErr)
+			}
+			if c.path != "" {
+				ps, _ := AsProblems(err)
+				if len(ps) == 0 || ps[0].Path != c.path {
+					t.Fatalf("problems %v, want one at %q", ps, c.path)
+				}
+			}
+			if err == nil {
+				got, _ := json.Marshal(d)
+				want, _ := json.Marshal(&slow)
+				if string(got) != string(want) {
+					t.Errorf("decoded differently:\n fast %s\n slow %s", got, want)
+				}
+			}
+		})
+	}
+	// The examples, which are what real drafts look like, must take the fast path.
+	for _, name := range []string{"balashikha.json", "chebula.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "templates", "examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d Draft
+		if !decodeValid(data, &d) {
+			t.Errorf("%s: not decoded by the fast path", name)
+		}
+		var slow Draft
+		if err := slowDecode(data, &slow); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, _ := json.Marshal(&d)
+		want, _ := json.Marshal(&slow)
+		if string(got) != string(want) {
+			t.Errorf("%s decoded differently by the two paths", name)
+		}
+	}
+}
+
+// slowDecode is decodeInto without its fast path.
+func slowDecode(data []byte, dst any) error {
+	return decodeShaped(data, dst)
+}
+
+// go test -run '^$' -bench Decode -benchmem ./internal/order
+func BenchmarkDecode(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "templates", "examples", "balashikha.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("fast", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("slow", func(b *testing.B) {
+		for b.Loop() {
+			var d Draft
+			if err := slowDecode(data, &d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
