@@ -10,6 +10,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -274,7 +275,17 @@ func expireSessions(ctx context.Context, store registry.Store, log *slog.Logger)
 	}
 }
 
+// gcPercent is the Go garbage collector's target (GOGC) when the environment sets none. The
+// live heap is small (~12 MB while taking 500 orders/s) but renders allocate ~0.5 MB each, so
+// at the default of 100 the collector ran ~20 times a second, and its marking competed with
+// the intake for the CPUs. At 400 (orderctl bench -n 5000 -c 32 -rate 500, three runs each):
+// intake p99 12.2-14.2 ms instead of 15.3 ms, and 7 % less CPU, for a larger heap.
+const gcPercent = 400
+
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	s, err := start(ctx, cfg, log)
 	if err != nil {
 		return err
