@@ -130,26 +130,13 @@ func setupOrg(t *testing.T, c *client, cfg config, id string) string {
 
 func createToken(t *testing.T, cfg config, org, role string) string {
 	t.Helper()
-	out := captureStdout(t, func() error {
-		return tokenCreate([]string{"--data", cfg.DataDir, "--org", org, "--role", role})
-	})
-	return strings.TrimSpace(out)
-}
-
-func captureStdout(t *testing.T, f func() error) string {
-	t.Helper()
-	r, w, _ := os.Pipe()
-	old := os.Stdout
-	os.Stdout = w
-	err := f()
-	os.Stdout = old
-	w.Close()
-	out, _ := io.ReadAll(r)
-	if err != nil {
+	var out strings.Builder
+	if err := tokenCmd([]string{"create", "--data", cfg.DataDir, "--org", org, "--role", role}, &out); err != nil {
 		t.Fatal(err)
 	}
-	return string(out)
+	return strings.TrimSpace(out.String())
 }
+
 
 type orderResp struct {
 	ID        string `json:"id"`

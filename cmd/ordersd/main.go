@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -34,11 +33,8 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) >= 2 && args[0] == "token" && args[1] == "create" {
-		return tokenCreate(args[2:])
-	}
 	if len(args) >= 1 && args[0] == "token" {
-		return errors.New("usage: ordersd token create --org ORG --role ROLE [--name NAME]")
+		return tokenCmd(args[1:], os.Stdout)
 	}
 	if len(args) >= 1 && args[0] == "user" {
 		return userCmd(args[1:], os.Stdin, os.Stdout)
@@ -66,56 +62,6 @@ func newLogger(level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
-}
-
-func tokenCreate(args []string) error {
-	var cfg config
-	var org, role, name string
-	fs := flag.NewFlagSet("ordersd token create", flag.ContinueOnError)
-	// Only the flags that find the registry; --role here is the token's role.
-	var all config
-	bindFlags(flag.NewFlagSet("", flag.ContinueOnError), &all)
-	cfg.Role, cfg.Replicas, cfg.MaxBody = "all", 1, all.MaxBody
-	fs.StringVar(&cfg.DataDir, "data", all.DataDir, "data directory of the SQLite registry ("+envName("data")+")")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", all.DatabaseURL, "PostgreSQL URL ("+envName("database-url")+")")
-	fs.StringVar(&org, "org", "", "organization id the token acts for (empty for admin)")
-	fs.StringVar(&role, "role", "", "clerk, head, archivist or admin")
-	fs.StringVar(&name, "name", "", "a note on whose token this is")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if !slices.Contains(api.Roles, role) {
-		return fmt.Errorf("--role: %q is not one of %s", role, strings.Join(api.Roles, ", "))
-	}
-	if role != "admin" && org == "" {
-		return errors.New("--org is required for a non-admin token")
-	}
-	if role == "admin" {
-		org = ""
-	}
-	if err := cfg.validate(); err != nil {
-		return err
-	}
-	ctx := context.Background()
-	store, err := openRegistry(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if org != "" {
-		if _, err := store.GetOrganization(ctx, org); err != nil {
-			return fmt.Errorf("--org %q: %w", org, err)
-		}
-	}
-	secret, err := newSecret()
-	if err != nil {
-		return err
-	}
-	if err := store.CreateToken(ctx, &registry.Token{Hash: api.HashToken(secret), Role: role, OrgID: org, Name: name}); err != nil {
-		return err
-	}
-	fmt.Println(secret)
-	return nil
 }
 
 func newSecret() (string, error) {

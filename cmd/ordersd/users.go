@@ -32,11 +32,7 @@ func userCmd(args []string, in io.Reader, out io.Writer) error {
 	var cfg config
 	var login, role, org, name string
 	fs := flag.NewFlagSet("ordersd user "+args[0], flag.ContinueOnError)
-	var all config
-	bindFlags(flag.NewFlagSet("", flag.ContinueOnError), &all)
-	cfg.Role, cfg.Replicas, cfg.MaxBody = "all", 1, all.MaxBody
-	fs.StringVar(&cfg.DataDir, "data", all.DataDir, "data directory of the SQLite registry ("+envName("data")+")")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", all.DatabaseURL, "PostgreSQL URL ("+envName("database-url")+")")
+	registryFlags(fs, &cfg)
 	fs.StringVar(&login, "login", "", "the login name")
 	fs.StringVar(&org, "org", "", "organization id (empty for admin; for list: only this organization)")
 	switch args[0] {
