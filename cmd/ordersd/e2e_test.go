@@ -137,7 +137,6 @@ func createToken(t *testing.T, cfg config, org, role string) string {
 	return strings.TrimSpace(out.String())
 }
 
-
 type orderResp struct {
 	ID        string `json:"id"`
 	Status    string `json:"status"`
