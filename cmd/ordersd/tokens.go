@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -108,7 +109,7 @@ func tokenCmd(args []string, out io.Writer) error {
 			return err
 		}
 		for _, t := range list {
-			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orAll(t.OrgID), t.Name, t.CreatedAt.Format("2006-01-02 15:04"))
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orAll(t.OrgID), oneLine(t.Name), t.CreatedAt.Format("2006-01-02 15:04"))
 		}
 	case "revoke":
 		if err := store.DeleteToken(ctx, tokenID); err != nil {
@@ -120,4 +121,14 @@ func tokenCmd(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "token %s revoked\n", tokenID)
 	}
 	return nil
+}
+
+// oneLine keeps a free-text name from breaking the tab-separated lines of a list.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,10 @@ func TestTokenCommands(t *testing.T) {
 	s, admin := startService(t, cfg)
 	clerk := &client{t: t, base: "http://" + s.Addr(), token: setupOrg(t, admin, cfg, "balashikha")}
 	clerk.json("GET", "/api/v1/orders", nil, http.StatusOK, nil)
+	// A name with a tab and a newline stays on its line of the list.
+	if err := tokenCmd([]string{"create", "--data", cfg.DataDir, "--role", "admin", "--name", "ops\tteam\nnight"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
 
 	run := func(args ...string) (string, error) {
 		var out strings.Builder
@@ -31,7 +36,8 @@ func TestTokenCommands(t *testing.T) {
 		t.Fatalf("token list --org balashikha:\n%s", out)
 	}
 	id, _, _ := strings.Cut(lines[0], "\t")
-	if all, err := run("list"); err != nil || !strings.Contains(all, "\tadmin\t") || !strings.Contains(all, id) {
+	if all, err := run("list"); err != nil || !strings.Contains(all, "\tadmin\t") || !strings.Contains(all, id) ||
+		!strings.Contains(all, "\tops team night\t") {
 		t.Fatalf("token list: %v\n%s", err, all)
 	}
 

@@ -131,7 +131,7 @@ func userCmd(args []string, in io.Reader, out io.Writer) error {
 			if u.Disabled {
 				state = " (disabled)"
 			}
-			fmt.Fprintf(out, "%s\t%s\t%s\t%s%s\n", u.Login, u.Role, orAll(u.OrgID), u.Name, state)
+			fmt.Fprintf(out, "%s\t%s\t%s\t%s%s\n", u.Login, u.Role, orAll(u.OrgID), oneLine(u.Name), state)
 		}
 	}
 	return nil

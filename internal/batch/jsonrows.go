@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"orders/internal/order"
 )
 
 // readJSON reads an array of objects, or {"rows": [...]}. Values are strings; numbers and
@@ -22,8 +24,8 @@ func readJSON(data []byte) (*Table, error) {
 	if err := dec.Decode(&top); err != nil {
 		return nil, fmt.Errorf("%w: JSON: %v", ErrFormat, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: JSON: после первого значения есть ещё", ErrFormat)
+	if rest := order.Trailing(data, dec); rest != "" {
+		return nil, fmt.Errorf("%w: JSON: после первого значения есть ещё: %q", ErrFormat, rest)
 	}
 	// Decoding twice (generic, then raw) keeps the error messages simple; the raw pass is
 	// needed because a Go map forgets the order of keys, which becomes the column order.

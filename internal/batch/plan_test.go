@@ -406,6 +406,8 @@ func TestTemplateErrors(t *testing.T) {
 		{"one-order needs a row of fields", []byte(`{"title":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), OneOrder, nil, "a\n1\n",
 			"template: one-order mode needs a table"},
 		{"not JSON", []byte(`{"title": "{a}"`), PerRow, nil, "a\n1\n", "template: malformed JSON"},
+		{"stray brace", []byte(`{"title":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}}`), PerRow, nil, "a\n1\n",
+			`template: malformed JSON: "}" after the end of the template`},
 		{"unknown draft field", []byte(`{"titel":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), PerRow, nil, "a\n1\n",
 			"titel: unknown field"},
 	}

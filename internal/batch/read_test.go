@@ -187,7 +187,7 @@ func TestReadJSON(t *testing.T) {
 		t.Errorf("problems = %v, want %v", got.Problems, wantProblems)
 	}
 
-	for _, bad := range []string{`{"data": []}`, `"text"`, `[{"a":"1"}] [1]`, `[{"Тема":"1","тема":"2"}]`} {
+	for _, bad := range []string{`{"data": []}`, `"text"`, `[{"a":"1"}] [1]`, `[{"a":"1"}]]`, `{"rows": [{"a":"1"}]}}`, `[{"Тема":"1","тема":"2"}]`} {
 		if _, err := ReadRows("x.json", []byte(bad)); !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: err = %v, want ErrFormat", bad, err)
 		}

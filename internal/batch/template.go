@@ -147,8 +147,8 @@ func compileTemplate(data []byte, mode Mode) (*template, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, order.Problems{{Message: "template: malformed JSON: " + err.Error()}}
 	}
-	if dec.More() {
-		return nil, order.Problems{{Message: "template: malformed JSON: more than one value"}}
+	if rest := order.Trailing(data, dec); rest != "" {
+		return nil, order.Problems{{Message: fmt.Sprintf("template: malformed JSON: %q after the end of the template", rest)}}
 	}
 	if _, ok := raw.(map[string]any); !ok {
 		return nil, order.Problems{{Message: "template: must be a JSON object (a draft with {fields})"}}

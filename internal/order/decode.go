@@ -102,8 +102,8 @@ func decodeShaped(data []byte, dst any) error {
 	if err := dec.Decode(&raw); err != nil {
 		return Problems{{Message: "malformed JSON: " + jsonErrorText(data, err)}}
 	}
-	if dec.More() {
-		return Problems{{Message: "malformed JSON: more than one value"}}
+	if rest := Trailing(data, dec); rest != "" {
+		return Problems{{Message: fmt.Sprintf("malformed JSON: %q after the end of the draft", rest)}}
 	}
 	var ps Problems
 	checkShape(raw, reflect.TypeOf(dst).Elem(), "", &ps)
@@ -132,6 +132,19 @@ func decodeValid(data []byte, dst any) bool {
 		return false
 	}
 	return jsonv2.Unmarshal(data, dst, jsonv2.RejectUnknownMembers(true)) == nil
+}
+
+// Trailing returns the start of what follows the first JSON value dec has read from data, or
+// "" when only white space does. json.Decoder.More cannot tell: it is false before a stray
+// "}" or "]" as well, which let `{…}}` through as a draft.
+func Trailing(data []byte, dec *json.Decoder) string {
+	rest := bytes.TrimSpace(data[dec.InputOffset():])
+	n := 0
+	for n < len(rest) && n < 20 {
+		_, size := utf8.DecodeRune(rest[n:])
+		n += size
+	}
+	return string(rest[:n])
 }
 
 // jsonErrorText turns a syntax error's byte offset into a line and column a person can find.

@@ -67,7 +67,9 @@ func TestDecodeBadDrafts(t *testing.T) {
 		msg  string
 	}{
 		{name: "malformed JSON", raw: `{"title": `, msg: "malformed JSON"},
-		{name: "trailing garbage", raw: base + ` {}`, msg: "more than one value"},
+		{name: "trailing garbage", raw: base + ` {}`, msg: `"{}" after the end of the draft`},
+		{name: "stray brace", raw: base + "}\n", msg: `"}" after the end of the draft`},
+		{name: "stray bracket", raw: base + " ]", msg: `"]" after the end of the draft`},
 		{name: "empty body", raw: ``, msg: "empty body"},
 		{name: "invalid UTF-8", raw: "{\"title\": \"\xff\"}", msg: "invalid UTF-8 at byte 11"},
 		{name: "not an object", raw: `[]`, msg: "must be an object"},
@@ -187,6 +189,9 @@ func TestFastPathAgrees(t *testing.T) {
 		{"duplicate name", strings.Replace(base, `"title": "Об организации работы",`,
 			`"title": "Старое", "title": "Об организации работы",`, 1), ""},
 		{"trailing data", base + ` {}`, ""},
+		{"trailing brace", base + `}`, ""},
+		{"trailing bracket", base + "\n]", ""},
+		{"surrogate escape", strings.Replace(base, `Организовать работу.`, `\ud800`, 1), ""},
 		// Empty arrays must decode as the slow path does: the normalized draft, and so its hash,
 		// may not depend on the path.
 		{"empty arrays", strings.Replace(base, `"title"`, `"preamble": [], "appendices": [], "title"`, 1), ""},
