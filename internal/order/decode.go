@@ -124,7 +124,7 @@ func decodeShaped(data []byte, dst any) error {
 // problem with its path, once into the struct), which was a tenth of the intake's CPU at
 // 500 orders/s. decodeValid must accept only what the slow path accepts and decode it the
 // same: json v2 matches names exactly and rejects unknown ones, trailing data and invalid
-// UTF-8, as checkShape does; unlike checkShape, it takes null for a string or an object, so
+// UTF-8, as the slow path does; unlike checkShape, it takes null for a string or an object, so
 // any "null" in the input, even inside a string, goes the slow way. Everything it rejects
 // (duplicate names too, which the slow path allows) gets the slow path's verdict and paths.
 func decodeValid(data []byte, dst any) bool {
