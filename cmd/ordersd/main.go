@@ -21,7 +21,7 @@ import (
 	"strings"
 	"syscall"
 
-	"orders/internal/api"
+	"orders/internal/auth"
 	"orders/internal/registry"
 )
 
@@ -64,14 +64,6 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-func newSecret() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
 // ensureAdminToken gives a fresh installation its first token: ORDERS_ADMIN_TOKEN if set,
 // else a random one written to the data directory with mode 0600.
 func ensureAdminToken(ctx context.Context, store registry.Store, dataDir string, log *slog.Logger) error {
@@ -82,11 +74,11 @@ func ensureAdminToken(ctx context.Context, store registry.Store, dataDir string,
 	secret := os.Getenv("ORDERS_ADMIN_TOKEN")
 	fromEnv := secret != ""
 	if !fromEnv {
-		if secret, err = newSecret(); err != nil {
+		if secret, err = auth.NewSecret(); err != nil {
 			return err
 		}
 	}
-	err = store.CreateToken(ctx, &registry.Token{Hash: api.HashToken(secret), Role: "admin", Name: "first start"})
+	err = store.CreateToken(ctx, &registry.Token{Hash: auth.HashToken(secret), Role: "admin", Name: "first start"})
 	if errors.Is(err, registry.ErrConflict) {
 		return nil // another process of a cluster created it first
 	}

@@ -16,10 +16,10 @@ import (
 	"orders/internal/registry"
 )
 
-const tokenUsage = `usage:
+var tokenUsage = `usage:
   ordersd token create --role R [--org O] [--name N]   prints the new token once
   ordersd token list [--org O]                          id, role, organization, name, created
-  ordersd token revoke --id ID                          a running server refuses it within 2 s`
+  ordersd token revoke --id ID                          a running server refuses it within ` + auth.TokenCacheTTL.String()
 
 // registryFlags binds the flags that find the registry, for the commands that work on it
 // without serving (token, user); cfg gets what validate needs besides.
@@ -95,7 +95,7 @@ func tokenCmd(args []string, out io.Writer) error {
 				return fmt.Errorf("--org %q: %w", org, err)
 			}
 		}
-		secret, err := newSecret()
+		secret, err := auth.NewSecret()
 		if err != nil {
 			return err
 		}

@@ -252,20 +252,13 @@ func (s *Server) ready(c *gin.Context) {
 	c.JSON(code, result)
 }
 
-// Roles of API tokens.
+// Roles of API tokens and users; internal/auth defines them.
 const (
-	roleClerk     = "clerk"
-	roleHead      = "head"
-	roleArchivist = "archivist"
-	roleAdmin     = "admin"
+	roleClerk     = auth.RoleClerk
+	roleHead      = auth.RoleHead
+	roleArchivist = auth.RoleArchivist
+	roleAdmin     = auth.RoleAdmin
 )
-
-// Roles lists the valid token roles.
-var Roles = []string{roleClerk, roleHead, roleArchivist, roleAdmin}
-
-// HashToken is how a token secret is stored; the rule lives in internal/auth, which the web
-// pages share.
-func HashToken(secret string) string { return auth.HashToken(secret) }
 
 type caller struct {
 	role  string
