@@ -89,21 +89,11 @@ func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
 }
 
 func (s *Store) deleteOne(ctx context.Context, what, query string, args ...any) error {
-	var n int64
-	err := s.write(ctx, func(tx txq) error {
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err == nil {
-			n, err = res.RowsAffected()
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("registry/sqlite: delete %s: %w", what, err)
-	}
-	if n == 0 {
+	n, err := s.deleteAll(ctx, "delete "+what, query, args...)
+	if err == nil && n == 0 {
 		return registry.ErrNotFound
 	}
-	return nil
+	return err
 }
 
 // CreateToken implements registry.Tokens.
