@@ -277,9 +277,9 @@ func expireSessions(ctx context.Context, store registry.Store, log *slog.Logger)
 
 // gcPercent is the Go garbage collector's target (GOGC) when the environment sets none. The
 // live heap is small (~12 MB while taking 500 orders/s) but renders allocate ~0.5 MB each, so
-// at the default of 100 the collector ran ~20 times a second, and its marking competed with
-// the intake for the CPUs. At 400 (orderctl bench -n 5000 -c 32 -rate 500, three runs each):
-// intake p99 12.2-14.2 ms instead of 15.3 ms, and 7 % less CPU, for a larger heap.
+// at the default of 100 the collector ran ~19 times a second (~3.6 at 400), and its marking
+// competed with the intake for the CPUs. At 400 (orderctl bench -n 5000 -c 32 -rate 500, three
+// runs each): intake p99 12.2-14.2 ms instead of 15.3 ms, and 7 % less CPU, for a larger heap.
 const gcPercent = 400
 
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
