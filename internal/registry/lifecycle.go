@@ -136,6 +136,11 @@ type Lifecycle interface {
 	// Cancel moves a registered or signed order to cancelled; it keeps its number. reason
 	// is required. audit, if not nil, is appended in the same transaction.
 	Cancel(ctx context.Context, orgID string, id uuid.UUID, reason string, audit *AuditEntry) (*Order, error)
+	// ImportOrder takes in an order registered elsewhere (see ImportRequest), in one
+	// transaction with its signature and audit entry. No journal counter is touched. The same
+	// PDF, or the same kind, number and year, imported before by the organization is a
+	// *DuplicateError naming that order.
+	ImportOrder(ctx context.Context, r ImportRequest) (*Order, error)
 }
 
 // AuditEntry is one entry of an organization's append-only audit trail. Entries form a hash

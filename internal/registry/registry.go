@@ -130,6 +130,10 @@ type Order struct {
 	// (CreateOrder ignores them).
 	BatchID  *uuid.UUID
 	BatchRow int
+
+	// Imported: the order was registered elsewhere and taken in by ImportOrder. Its number
+	// and date are as given there, its document is the uploaded PDF, and it is never rendered.
+	Imported bool
 }
 
 // Organization is an education body that issues orders. The registry keeps its letterhead
@@ -173,6 +177,8 @@ type Filter struct {
 	// form (стажировочная площадка finds стажировочных площадок), ignoring case and ё/е.
 	// Stop words (и, в, о …) are ignored; a query of stop words only matches nothing.
 	FullText string
+	// Imported, if not nil, keeps only imported orders (true) or only the service's own (false).
+	Imported *bool
 	Limit    int    // default DefaultLimit, at most MaxLimit
 	Cursor   string // from a previous ListOrders call with the same filter
 }

@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, imported"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of a row.
@@ -33,7 +33,7 @@ func scanOrder(row pgx.Row) (*registry.Order, error) {
 		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &o.RegisteredAt, &o.SignedAt, &o.CancelledAt, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow, &o.Imported)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -65,7 +65,7 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 
 const insertOrderSQL = `INSERT INTO orders (` + orderCols + `, search_text, signatory_search, search_tsv)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, $24, '', to_tsvector('russian', $25))
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, $28, $24, '', to_tsvector('russian', $25))
 	ON CONFLICT DO NOTHING`
 
 // insertArgs are the arguments of insertOrderSQL for a prepared order.
@@ -74,7 +74,7 @@ func insertArgs(o *registry.Order) []any {
 		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.SearchText, driver.SearchText(o.Title), driver.IndexDoc(o.Title, o.SearchText),
-		o.BatchID, o.BatchRow}
+		o.BatchID, o.BatchRow, o.Imported}
 }
 
 // CreateOrder implements registry.Orders.

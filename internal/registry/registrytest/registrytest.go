@@ -77,6 +77,11 @@ func Run(t *testing.T, newDB NewDB) {
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"BuildPanics", testBuildPanics},
+		{"Import", testImport},
+		{"ImportJournals", testImportJournals},
+		{"ImportDuplicates", testImportDuplicates},
+		{"ImportInvalid", testImportInvalid},
+		{"ImportImmutable", testImportImmutable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

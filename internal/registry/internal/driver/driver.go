@@ -199,6 +199,10 @@ func SetStatus(from []registry.Status, to registry.Status) (Mutation, error) {
 		return nil, err
 	}
 	return func(o *registry.Order, now time.Time) (bool, error) {
+		if o.Imported && to != o.Status {
+			// Its status says its document is there; queued would send it to a worker.
+			return false, registry.ErrImported
+		}
 		if err := CheckState(o.Status, from); err != nil {
 			return false, err
 		}
@@ -210,6 +214,9 @@ func SetStatus(from []registry.Status, to registry.Status) (Mutation, error) {
 // MarkRendering is the mutation of Store.MarkRendering.
 func MarkRendering(o *registry.Order, now time.Time) (bool, error) {
 	allowed := []registry.Status{registry.StatusQueued, registry.StatusFailed, registry.StatusRendering}
+	if o.Imported {
+		allowed = nil // a *StateError, which a worker takes for a job to drop
+	}
 	if err := CheckState(o.Status, allowed); err != nil {
 		return false, err
 	}

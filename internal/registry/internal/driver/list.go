@@ -125,6 +125,9 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	for _, w := range strings.Fields(SearchText(f.Signatory)) {
 		where = append(where, "signatory_search LIKE "+a.Add("%"+escapeLike(w)+"%")+` ESCAPE '\'`)
 	}
+	if f.Imported != nil {
+		where = append(where, "imported = "+a.Add(*f.Imported))
+	}
 	if strings.TrimSpace(f.FullText) != "" {
 		if terms := QueryTerms(f.FullText); len(terms) > 0 {
 			where = append(where, d.FullText(a, terms))
