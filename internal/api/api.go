@@ -55,6 +55,9 @@ type Config struct {
 	// Extra mounts more routes on the same engine (the web pages), so one listener and one
 	// set of middleware serve both.
 	Extra func(*gin.Engine)
+
+	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
+	MaxImport int64
 }
 
 // Server is the HTTP API.
@@ -117,6 +120,7 @@ func New(cfg Config) *Server {
 	v1.GET("/openapi.json", s.openAPI)
 	auth := v1.Group("", s.authenticate)
 	auth.POST("/orders", s.allow(roleClerk, roleHead, roleAdmin), s.createOrder)
+	auth.POST("/orders/import", s.allow(roleArchivist, roleAdmin), s.importOrder)
 	auth.GET("/orders", s.listOrders)
 	auth.GET("/orders/:id", s.getOrder)
 	auth.PUT("/orders/:id", s.allow(roleClerk, roleHead, roleAdmin), s.updateOrder)

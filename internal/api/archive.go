@@ -46,6 +46,14 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 			return f, false
 		}
 	}
+	if imp := q.Get("imported"); imp != "" {
+		b, err := strconv.ParseBool(imp)
+		if err != nil {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("imported: true или false, а не %q", imp))
+			return f, false
+		}
+		f.Imported = &b
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > registry.MaxLimit {

@@ -196,6 +196,11 @@ func (s *Server) signOrder(c *gin.Context) {
 			Detail: "only a registered order can be signed; this one is " + string(o.State)})
 		return
 	}
+	if o.Imported {
+		// Signing here stamps and signs a new render; an imported order's document is its upload.
+		problem(c, http.StatusConflict, "приказ импортирован: сервис не подписывает его своим ключом; подпись к загруженному PDF добавляется через POST /api/v1/orders/{id}/signatures")
+		return
+	}
 	org, err := s.cfg.Store.GetOrganization(ctx, o.OrgID)
 	if err != nil {
 		s.storeError(c, err)

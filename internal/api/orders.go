@@ -230,6 +230,8 @@ type orderView struct {
 	SignedAt     *time.Time     `json:"signed_at,omitempty"`
 	CancelledAt  *time.Time     `json:"cancelled_at,omitempty"`
 	CancelReason string         `json:"cancel_reason,omitempty"`
+	// Imported: registered elsewhere and taken in by POST /orders/import.
+	Imported bool `json:"imported"`
 }
 
 func view(o *registry.Order) orderView {
@@ -238,7 +240,7 @@ func view(o *registry.Order) orderView {
 		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
 		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, State: o.State, Journal: o.Journal,
 		Signatory: o.Signatory, RegisteredAt: o.RegisteredAt, SignedAt: o.SignedAt,
-		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason,
+		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason, Imported: o.Imported,
 	}
 	if len(o.Draft) > 0 {
 		v.Draft = o.Draft
@@ -248,6 +250,9 @@ func view(o *registry.Order) orderView {
 		v.Documents = map[string]*docView{
 			"pdf":  {Size: o.PDFSize, SHA256: o.PDFSHA256, URL: base + "/document.pdf"},
 			"docx": {Size: o.DOCXSize, SHA256: o.DOCXSHA256, URL: base + "/document.docx"},
+		}
+		if o.DOCXKey == "" {
+			delete(v.Documents, "docx") // an imported order has its PDF only
 		}
 	}
 	if o.SignedKey != "" {
@@ -333,6 +338,10 @@ func (s *Server) download(format string) gin.HandlerFunc {
 			return
 		}
 		key, sum, ctype := o.PDFKey, o.PDFSHA256, "application/pdf"
+		if format == "docx" && o.Imported {
+			problem(c, http.StatusNotFound, "у импортированного приказа нет DOCX: хранится только загруженный PDF (document.pdf)")
+			return
+		}
 		if format == "docx" {
 			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, worker.DOCXType
 		}

@@ -49,6 +49,8 @@ func (s *Server) storeError(c *gin.Context, err error) {
 	var se *registry.StateError
 	var le *registry.LifecycleError
 	switch {
+	case errors.Is(err, registry.ErrImported):
+		problem(c, http.StatusConflict, "приказ импортирован из бумажного архива: его документ — загруженный PDF, сервис его не формирует заново")
 	case errors.As(err, &le):
 		writeProblem(c, Problem{Status: http.StatusConflict, State: le.Current,
 			Detail: "cannot " + le.Action + " an order that is " + string(le.Current)})
