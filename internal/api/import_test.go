@@ -255,7 +255,7 @@ func TestImportRoles(t *testing.T) {
 		{"head", nil, http.StatusForbidden},
 		{"archivist", nil, http.StatusCreated},
 		{"admin", map[string]string{"organization": "uo", "number": "16-к"}, http.StatusCreated},
-		{"admin", map[string]string{"number": "17-к"}, http.StatusUnprocessableEntity},                          // which organization?
+		{"admin", map[string]string{"number": "17-к"}, http.StatusUnprocessableEntity},                            // which organization?
 		{"admin", map[string]string{"organization": "nowhere", "number": "18-к"}, http.StatusUnprocessableEntity}, // no such one
 		{"archivist", map[string]string{"organization": "other", "number": "19-к"}, http.StatusUnprocessableEntity},
 	} {
