@@ -172,7 +172,8 @@
     if (!page.canAct) return;
     const blocks = [];
     if (order.state === 'draft') blocks.push(await registerBlock());
-    if (order.state === 'registered') blocks.push(signBlock());
+    // The service signs what it rendered; an imported order's document is its upload.
+    if (order.state === 'registered' && !order.imported) blocks.push(signBlock());
     if (order.state === 'registered' || order.state === 'signed') blocks.push(cancelBlock());
     $('actions').hidden = !blocks.length;
     $('actions-body').replaceChildren(...blocks);
@@ -232,7 +233,7 @@
 
   // ---- audit trail ----
   const actionsRu = { register: 'регистрация', sign: 'подписание', 'sign-external': 'подпись загружена (PDF)', 'add-signature': 'подпись добавлена',
-    cancel: 'отмена', acknowledge: 'ознакомление', 'download-signed': 'скачан подписанный PDF', export: 'выгрузка', create: 'создание', update: 'изменение' };
+    cancel: 'отмена', import: 'импорт из бумажного архива', acknowledge: 'ознакомление', 'download-signed': 'скачан подписанный PDF', export: 'выгрузка', create: 'создание', update: 'изменение' };
   function detailsText(d) {
     if (!d || typeof d !== 'object') return '';
     const parts = [];
