@@ -3,6 +3,8 @@
 //	orderctl render [--out DIR] FILE.json...      render drafts offline to FILE.pdf and FILE.docx
 //	orderctl submit --server URL FILE.json        submit a draft, wait, print its status
 //	orderctl get --server URL ID [--pdf F]        show an order, optionally download its PDF
+//	orderctl import --server URL --number N --date D --title T --signatory S FILE.pdf
+//	                                              import an order registered elsewhere (paper archive)
 //	orderctl bench --server URL -n N -c C         load test: submit N orders with C clients
 //	orderctl batch --server URL --template T.json --data rows.xlsx
 //	                                              issue a batch, show its progress, download the ZIP
@@ -39,6 +41,8 @@ func main() {
 		err = submitCmd(os.Args[2:])
 	case "get":
 		err = getCmd(os.Args[2:])
+	case "import":
+		err = importCmd(os.Args[2:], os.Stdout)
 	case "bench":
 		err = benchCmd(os.Args[2:])
 	case "batch":
@@ -64,6 +68,8 @@ func usage() {
   orderctl render [--out DIR] FILE.json...
   orderctl submit [--server URL] [--token T] FILE.json
   orderctl get [--server URL] [--token T] [--pdf FILE] [--docx FILE] ID
+  orderctl import [--server URL] [--token T] --number N --date YYYY-MM-DD --title T --signatory S
+                  [--kind K] [--organization ORG] [--text-file F.txt] FILE.pdf
   orderctl bench [--server URL] [--token T] [-n N] [-c C] [--draft FILE.json]
   orderctl batch [--server URL] [--token T] (--template T.json | --template-name NAME) --data FILE
                  [--mode per_row|one_order] [--const name=value]... [--valid-only] [--sheet S]
