@@ -144,8 +144,9 @@ func (s *Server) importOrder(c *gin.Context) {
 		return
 	}
 	sig, signed := importedSignature(data, key, sum)
-	draft, _ := json.Marshal(order.Draft{Organization: orgID, Kind: order.Kind(meta.Kind), Date: meta.Date,
-		Number: meta.Number, Title: meta.Title, Signatory: order.Signatory{Name: meta.Signatory}})
+	// What is known of the paper original, in the draft's terms; it is never rendered.
+	draft, _ := json.Marshal(map[string]any{"organization": orgID, "kind": meta.Kind, "date": meta.Date,
+		"number": meta.Number, "title": meta.Title, "signatory": map[string]string{"name": meta.Signatory}})
 	details := map[string]any{"number": meta.Number, "date": meta.Date, "kind": meta.Kind,
 		"sha256": sum, "size": len(data), "signed": signed}
 	if sig != nil {
