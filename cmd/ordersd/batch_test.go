@@ -306,7 +306,9 @@ func TestBatchEncodings(t *testing.T) {
 				"Об организации стажировочной площадки на базе МБОУ «Гимназия №1» в 2021-2022 учебном году",
 				"Об организации стажировочной площадки на базе МАДОУ «Детский сад №5» в 2021-2022 учебном году",
 			}
-			if len(manifest) != 3 || manifest[1][3] != want[0] || manifest[2][3] != want[1] || manifest[1][2] != tc.date {
+			// The spreadsheet's date is not printed on an unregistered draft: dates come from
+			// registering the batch in a journal.
+			if len(manifest) != 3 || manifest[1][3] != want[0] || manifest[2][3] != want[1] || manifest[1][2] != "" {
 				t.Fatalf("manifest: %q", manifest)
 			}
 		})

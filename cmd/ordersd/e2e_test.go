@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -173,10 +174,18 @@ func TestSubmitRenderDownload(t *testing.T) {
 
 	draft := example(t, "balashikha")
 	delete(draft, "letterhead") // the stored profile supplies it
-	var acc struct{ ID, Status, Location string }
+	var acc struct {
+		ID, Status, Location string
+		Notes                []struct{ Path, Message string }
+	}
 	h := clerk.json("POST", "/api/v1/orders", draft, http.StatusAccepted, &acc)
 	if acc.Status != "queued" || h.Get("Location") != "/api/v1/orders/"+acc.ID {
 		t.Fatalf("accepted: %+v, Location %q", acc, h.Get("Location"))
+	}
+	// The example carries «№ 1355 от 22.09.2022»; a draft in the service gets both only from
+	// registration, and the answer says they were dropped.
+	if len(acc.Notes) != 2 || acc.Notes[0].Path != "number" || !strings.Contains(acc.Notes[0].Message, "1355") || acc.Notes[1].Path != "date" {
+		t.Errorf("notes: %+v", acc.Notes)
 	}
 	o := waitRendered(t, clerk, acc.ID)
 
@@ -187,21 +196,30 @@ func TestSubmitRenderDownload(t *testing.T) {
 	if hdr.Get("ETag") != `"`+o.Documents["pdf"].SHA256+`"` || int64(len(pdf)) != o.Documents["pdf"].Size {
 		t.Errorf("ETag %s / size %d do not match the registry %+v", hdr.Get("ETag"), len(pdf), o.Documents["pdf"])
 	}
-	if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''%D0%9F%D1%80%D0%B8%D0%BA%D0%B0%D0%B7") {
+	// «Проект приказа.pdf»
+	if cd := hdr.Get("Content-Disposition"); !strings.Contains(cd, "filename*=UTF-8''%D0%9F%D1%80%D0%BE%D0%B5%D0%BA%D1%82%20%D0%BF%D1%80%D0%B8%D0%BA%D0%B0%D0%B7") {
 		t.Errorf("Content-Disposition %q lacks the Russian name", cd)
 	}
 	if code, _, _ := clerk.do("GET", "/api/v1/orders/"+acc.ID+"/document.pdf", "", nil, "If-None-Match", hdr.Get("ETag")); code != http.StatusNotModified {
 		t.Errorf("If-None-Match: %d", code)
 	}
 	text := pdfText(t, pdf)
-	for _, want := range []string{"УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ", "П Р И К А З Ы В А Ю:", "А.Н. Зубова", "№ 1355"} {
+	for _, want := range []string{"УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ", "П Р И К А З Ы В А Ю:", "А.Н. Зубова", "ПРОЕКТ", "№ ______"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	for _, never := range []string{"1355", "22.09.2022"} {
+		if strings.Contains(text, never) {
+			t.Errorf("the draft's PDF prints %q, which no registration gave it", never)
 		}
 	}
 	code, hdr, docx := clerk.do("GET", "/api/v1/orders/"+acc.ID+"/document.docx", "", nil)
 	if code != http.StatusOK || !bytes.HasPrefix(docx, []byte("PK")) || !strings.Contains(hdr.Get("Content-Type"), "wordprocessingml") {
 		t.Fatalf("docx download: %d %s", code, hdr.Get("Content-Type"))
+	}
+	if body := docxBody(t, docx); !strings.Contains(body, "ПРОЕКТ") || strings.Contains(body, "1355") {
+		t.Errorf("the draft's DOCX does not print «ПРОЕКТ» and blanks")
 	}
 
 	// Listing finds it by a word of the title, scoped to the organization.
@@ -433,4 +451,23 @@ func TestAPIRoleFreshDataDir(t *testing.T) {
 	if _, err := start(context.Background(), bad, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
 		t.Fatal("start with an unreachable database succeeded")
 	}
+}
+
+// docxBody is the text of a DOCX's word/document.xml, markup and all.
+func docxBody(t *testing.T, docx []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(docx), int64(len(docx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -756,6 +756,18 @@ func TestWebOrder(t *testing.T) {
 	b.run("choose chebula", setValue(`#f-organization`, "chebula"),
 		eval(`document.getElementById('f-organization').dispatchEvent(new Event('change', {bubbles: true}))`))
 	b.waitJS("chebula's letterhead", `document.querySelector('[data-testid="letterhead"]').textContent.includes('ЧЕБУЛИНСКОГО')`, 10*time.Second)
+
+	// The admin cancels the signed order: the page says so at the top, with the reason, at
+	// once and after a reload.
+	b.run("order to cancel", chromedp.Navigate(orderURL), visible(`#cancel-btn`),
+		eval(`window.confirm = () => true`),
+		keys(`#cancel-reason`, "издан ошибочно"), click(`#cancel-btn`))
+	b.waitJS("cancelled banner", `!document.getElementById('cancelled-banner').hidden && document.getElementById('cancelled-banner').textContent.includes('издан ошибочно')`, 10*time.Second)
+	b.run("reload", chromedp.Navigate(orderURL), visible(`#cancelled-banner`))
+	if s := b.text(`#cancelled-banner`); !strings.Contains(s, "Приказ отменён") || !strings.Contains(s, "Причина: издан ошибочно") {
+		b.fail("cancelled banner after reload: %q", s)
+	}
+	b.shot("order-cancelled")
 }
 
 // webBatchTemplate is a department's own per-row template: a school's platform order.

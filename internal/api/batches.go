@@ -535,6 +535,8 @@ func (s *Server) resolveBatchDrafts(c *gin.Context, cl caller, in *batchInput, i
 			return "", nil, false
 		}
 		orgID = id
+		// Numbers and dates come from registering the batch in a journal, as for one order.
+		d.Unregistered()
 		out[i].draft = d
 	}
 	var failed atomic.Value

@@ -493,7 +493,8 @@ func TestImportDuplicate(t *testing.T) {
 // signed by the service; it is cancelled like any other.
 func TestImportedIsRecord(t *testing.T) {
 	env := newImportEnv(t, 0)
-	v := env.mustImportPDF("archivist", metaJSON(nil), scanPDF(t, "15"))
+	pdf := scanPDF(t, "15")
+	v := env.mustImportPDF("archivist", metaJSON(nil), pdf)
 	base := "/api/v1/orders/" + v.ID
 	draft := `{"kind":"приказ","title":"Другое","clauses":[{"text":"Сделать."}],"signatory":{"position":["Начальник"],"name":"А. Н. Зубова"}}`
 	for _, c := range []struct{ method, path, body, says string }{
@@ -520,7 +521,13 @@ func TestImportedIsRecord(t *testing.T) {
 	if code != http.StatusOK || json.Unmarshal(body, &c) != nil || c.State != "cancelled" || c.Number != "15-к" || !c.Imported {
 		t.Errorf("cancel: %d %s", code, body)
 	}
-	if code, _, body := env.do("clerk", "GET", base+"/document.pdf", "", nil); code != http.StatusOK || !bytes.HasPrefix(body, []byte("%PDF-")) {
-		t.Errorf("document.pdf after cancel: %d", code)
+	// The upload is not rendered again with a cancellation mark: it is served as it is.
+	var after importedView
+	if code, _, body := env.do("clerk", "GET", base, "", nil); code != http.StatusOK || json.Unmarshal(body, &after) != nil ||
+		after.Status != "rendered" || after.State != "cancelled" {
+		t.Errorf("order after cancel: %d %s", code, body)
+	}
+	if code, _, body := env.do("clerk", "GET", base+"/document.pdf", "", nil); code != http.StatusOK || !bytes.Equal(body, pdf) {
+		t.Errorf("document.pdf after cancel: %d, %d bytes; want the upload", code, len(body))
 	}
 }

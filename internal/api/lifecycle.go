@@ -18,6 +18,7 @@ import (
 	"orders/internal/blob"
 	"orders/internal/layout"
 	"orders/internal/order"
+	"orders/internal/printed"
 	"orders/internal/registry"
 	"orders/internal/sign"
 )
@@ -127,11 +128,15 @@ func (s *Server) cancel(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "reason", Message: "empty: say why the order is cancelled"}})
 		return
 	}
-	o, err := s.cfg.Store.Cancel(c.Request.Context(), who(c).orgID, id, req.Reason, auditEntry(c, "cancel", map[string]string{"reason": req.Reason}))
+	o, err := s.cfg.Store.Cancel(c.Request.Context(), who(c).orgID, id, registry.CancelRequest{
+		Reason: req.Reason, By: who(c).name(),
+		Audit: auditEntry(c, "cancel", map[string]string{"reason": req.Reason})})
 	if err != nil {
 		s.storeError(c, err)
 		return
 	}
+	// The working copy is rendered again with the cancellation mark; signed.pdf stays as signed.
+	s.publish(c, o, "cancel")
 	c.JSON(http.StatusOK, view(o))
 }
 
@@ -221,9 +226,11 @@ func (s *Server) signOrder(c *gin.Context) {
 		problem(c, http.StatusConflict, "the organization's signing certificate cannot be used: "+err.Error())
 		return
 	}
-	d, err := order.Decode(o.Draft)
+	// The copy to sign prints what the working copy prints: the same draft, acknowledgements
+	// and marks, decided in one place.
+	d, err := printed.Draft(ctx, s.cfg.Store, o)
 	if err != nil {
-		problem(c, http.StatusInternalServerError, "stored draft is invalid: "+err.Error())
+		problem(c, http.StatusInternalServerError, "the order cannot be rendered: "+err.Error())
 		return
 	}
 	info := signer.Info()
@@ -374,6 +381,12 @@ func (s *Server) addSignature(c *gin.Context) {
 		"signer": certView(res.Signer), "verified": verified, "sha256": sum})
 }
 
+// isLifecycle says err is a refusal because of the order's lifecycle state.
+func isLifecycle(err error) bool {
+	var le *registry.LifecycleError
+	return errors.As(err, &le)
+}
+
 // loadOrder reads the order named in the path, as the caller may see it; it has answered
 // when ok is false.
 func (s *Server) loadOrder(c *gin.Context) (*registry.Order, bool) {
@@ -497,15 +510,21 @@ func (s *Server) recordAck(c *gin.Context) {
 			return
 		}
 	}
-	err := s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
-		ReadAt: time.Date(readAt.Year(), readAt.Month(), readAt.Day(), 0, 0, 0, 0, time.UTC), RecordedBy: who(c).actor})
+	// The record, its audit entry and the new render of the Лист ознакомления are one
+	// transaction; a render already under way is refused when it finishes (RenderKey).
+	o, err := s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
+		ReadAt: time.Date(readAt.Year(), readAt.Month(), readAt.Day(), 0, 0, 0, 0, time.UTC), RecordedBy: who(c).actor},
+		auditEntry(c, "acknowledge", map[string]string{"person": req.Person, "date": readAt.Format(time.DateOnly)}))
+	if errors.Is(err, registry.ErrConflict) && !isLifecycle(err) {
+		problem(c, http.StatusConflict, fmt.Sprintf("ознакомление %s с этим приказом уже записано; первая запись не изменяется", req.Person))
+		return
+	}
 	if err != nil {
 		s.storeError(c, err)
 		return
 	}
-	_ = s.cfg.Store.AppendAudit(ctx, withOrder(auditEntry(c, "acknowledge", map[string]string{"person": req.Person, "date": readAt.Format(time.DateOnly)}), o))
-	if o2, err := s.cfg.Store.SetStatus(ctx, who(c).orgID, id, []registry.Status{registry.StatusRendered, registry.StatusFailed}, registry.StatusQueued); err == nil {
-		s.publish(c, o2, "acknowledgement")
+	if o.Status == registry.StatusQueued {
+		s.publish(c, o, "acknowledgement")
 	}
 	s.listAcks(c)
 }

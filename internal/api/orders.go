@@ -60,17 +60,25 @@ func draftProblem(c *gin.Context, err error) {
 }
 
 // readDraft decodes the body and resolves its organization, so what is stored is complete:
-// a later change of the organization's profile never alters an accepted order.
-func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normalized []byte, ok bool) {
+// a later change of the organization's profile never alters an accepted order. A number and
+// a date in the body are dropped (notes says so): in the service only registration gives
+// them, so a draft always prints «ПРОЕКТ» and blanks. A template field left unfilled is a
+// problem like any other.
+func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normalized []byte, notes order.Problems, ok bool) {
 	data, ok := s.readBody(c)
 	if !ok {
-		return nil, "", nil, false
+		return nil, "", nil, nil, false
 	}
 	d, err := order.Decode(data)
 	if err != nil {
 		draftProblem(c, err)
-		return nil, "", nil, false
+		return nil, "", nil, nil, false
 	}
+	if ps := order.Unfilled(data); len(ps) > 0 {
+		draftProblem(c, ps)
+		return nil, "", nil, nil, false
+	}
+	notes = d.Unregistered()
 	orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
 	if err != nil {
 		if ps, isProblems := order.AsProblems(err); isProblems {
@@ -78,14 +86,14 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 		} else {
 			s.storeError(c, err)
 		}
-		return nil, "", nil, false
+		return nil, "", nil, nil, false
 	}
 	normalized, err = json.Marshal(d)
 	if err != nil {
 		problem(c, http.StatusInternalServerError, "encoding draft: "+err.Error())
-		return nil, "", nil, false
+		return nil, "", nil, nil, false
 	}
-	return d, orgID, normalized, true
+	return d, orgID, normalized, notes, true
 }
 
 // resolveOrganization decides which organization issues a draft for the caller and, when
@@ -135,7 +143,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 }
 
 func (s *Server) createOrder(c *gin.Context) {
-	d, orgID, normalized, ok := s.readDraft(c)
+	d, orgID, normalized, notes, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
@@ -171,7 +179,11 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	loc := "/api/v1/orders/" + o.ID.String()
 	c.Header("Location", loc)
-	c.JSON(code, gin.H{"id": o.ID, "status": o.Status, "location": loc})
+	answer := gin.H{"id": o.ID, "status": o.Status, "location": loc}
+	if len(notes) > 0 {
+		answer["notes"] = notes
+	}
+	c.JSON(code, answer)
 }
 
 func kindOf(d *order.Draft) order.Kind {
@@ -230,6 +242,10 @@ type orderView struct {
 	SignedAt     *time.Time     `json:"signed_at,omitempty"`
 	CancelledAt  *time.Time     `json:"cancelled_at,omitempty"`
 	CancelReason string         `json:"cancel_reason,omitempty"`
+	CancelledBy  string         `json:"cancelled_by,omitempty"`
+
+	// Notes say what the service changed in a submitted draft (a number it dropped).
+	Notes order.Problems `json:"notes,omitempty"`
 	// Imported: registered elsewhere and taken in by POST /orders/import.
 	Imported bool `json:"imported"`
 }
@@ -240,7 +256,7 @@ func view(o *registry.Order) orderView {
 		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
 		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, State: o.State, Journal: o.Journal,
 		Signatory: o.Signatory, RegisteredAt: o.RegisteredAt, SignedAt: o.SignedAt,
-		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason, Imported: o.Imported,
+		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason, CancelledBy: o.CancelledBy, Imported: o.Imported,
 	}
 	if len(o.Draft) > 0 {
 		v.Draft = o.Draft
@@ -279,7 +295,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, orgID, normalized, ok := s.readDraft(c)
+	d, orgID, normalized, notes, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
@@ -301,7 +317,9 @@ func (s *Server) updateOrder(c *gin.Context) {
 		return
 	}
 	s.publish(c, o, "update")
-	c.JSON(http.StatusAccepted, view(o))
+	answer := view(o)
+	answer.Notes = notes
+	c.JSON(http.StatusAccepted, answer)
 }
 
 func (s *Server) deleteOrder(c *gin.Context) {

@@ -18,7 +18,7 @@ func (s *Server) previewRoutes(g *gin.RouterGroup) {
 	g.POST("/preview", s.allow(roleClerk, roleHead, roleAdmin), func(c *gin.Context) {
 		// readDraft is the intake's own decoding, validation and letterhead resolution, so a
 		// draft that previews is a draft that POST /orders accepts.
-		d, _, _, ok := s.readDraft(c)
+		d, _, _, _, ok := s.readDraft(c)
 		if !ok {
 			return
 		}

@@ -58,6 +58,8 @@ type Caller struct {
 	Role  string
 	OrgID string // "" for admin: every organization
 	Actor string // who, for the audit trail
+	// TokenName is the name given to an API token (set for a token only).
+	TokenName string
 
 	// Set for a web session only.
 	UserID    uuid.UUID
@@ -128,7 +130,7 @@ func FromToken(ctx context.Context, st Store, secret string) (Caller, error) {
 	if tok.Name != "" {
 		actor += " (" + tok.Name + ")"
 	}
-	return Caller{Role: tok.Role, OrgID: org, Actor: actor}, nil
+	return Caller{Role: tok.Role, OrgID: org, Actor: actor, TokenName: tok.Name}, nil
 }
 
 // FromSession finds the caller of the session cookie, without the CSRF check: the pages use

@@ -63,12 +63,13 @@ type kindWords struct {
 	nominative         string // «Приказ» (document properties)
 	dative             string // «к приказу»
 	instrumental       string // «с приказом ознакомлены», «утверждено приказом»
+	cancelled          string // «ОТМЕНЁН», agreeing with the kind's gender
 }
 
 var kinds = map[order.Kind]kindWords{
-	order.KindPrikaz:         {"ПРИКАЗ", "ПРИКАЗЫВАЮ", "Приказ", "приказу", "приказом"},
-	order.KindRasporyazhenie: {"РАСПОРЯЖЕНИЕ", "ОБЯЗЫВАЮ", "Распоряжение", "распоряжению", "распоряжением"},
-	order.KindReshenie:       {"РЕШЕНИЕ", "РЕШИЛ", "Решение", "решению", "решением"},
+	order.KindPrikaz:         {"ПРИКАЗ", "ПРИКАЗЫВАЮ", "Приказ", "приказу", "приказом", "ОТМЕНЁН"},
+	order.KindRasporyazhenie: {"РАСПОРЯЖЕНИЕ", "ОБЯЗЫВАЮ", "Распоряжение", "распоряжению", "распоряжением", "ОТМЕНЕНО"},
+	order.KindReshenie:       {"РЕШЕНИЕ", "РЕШИЛ", "Решение", "решению", "решением", "ОТМЕНЕНО"},
 }
 
 // Build lays out a validated draft. The draft must carry its letterhead (the service
@@ -202,8 +203,11 @@ func (b *builder) head() {
 	if len(web) > 0 {
 		h.Contacts = append(h.Contacts, strings.Join(web, ", "))
 	}
-	if b.d.IsDraft() {
+	switch {
+	case b.d.IsDraft():
 		h.DraftMark = "ПРОЕКТ"
+	case b.d.Cancelled != nil:
+		h.DraftMark = b.kw.cancelled
 	}
 	b.doc.Head = h
 
@@ -213,6 +217,9 @@ func (b *builder) head() {
 		m.Title = "Проект: " + kindTitle + " «" + m.Subject + "»"
 	} else {
 		m.Title = kindTitle + " от " + b.date + " № " + b.number + " «" + m.Subject + "»"
+		if b.d.Cancelled != nil {
+			m.Title += " (" + strings.ToLower(b.kw.cancelled) + ")"
+		}
 	}
 	b.doc.Meta = m
 }
@@ -226,6 +233,9 @@ func orgName(l *order.Letterhead) string {
 
 func (b *builder) body() {
 	d := b.d
+	if c := d.Cancelled; c != nil && !d.IsDraft() {
+		b.add(b.cancelMark(c))
+	}
 	b.add(Block{Text: ru.Typeset(d.Title), Bold: true, Align: Left, SpaceBefore: 1, KeepWithNext: true})
 	for i, p := range d.Preamble {
 		b.add(Block{Text: ru.Typeset(p), FirstIndent: true, SpaceBefore: boolf(i == 0, 1)})
@@ -271,6 +281,24 @@ func (b *builder) body() {
 		}
 		b.add(Block{Text: text, Align: Left, Small: true, SpaceBefore: 2, AtPageBottom: true})
 	}
+}
+
+// cancelMark is the paragraph above the title of a cancelled order's working copy: when, why
+// and by whom it was cancelled, so a printout can never pass for an order in force.
+func (b *builder) cancelMark(c *order.Cancellation) Block {
+	text := b.kw.nominative + " " + strings.ToLower(b.kw.cancelled)
+	if t, err := time.Parse(time.DateOnly, c.Date); err == nil {
+		text += " " + ru.NumericDate(t)
+	}
+	// Who, in brackets: a past-tense verb would have to guess the person's gender.
+	if by := strings.TrimSpace(c.By); by != "" {
+		text += " (" + by + ")"
+	}
+	text += "."
+	if r := strings.TrimSpace(c.Reason); r != "" {
+		text += " Причина: " + strings.TrimRight(r, ".") + "."
+	}
+	return Block{Text: ru.Typeset(text), Bold: true, Align: Left, SpaceBefore: 1}
 }
 
 // ackDate is the date a person read the order, or a blank to fill in by hand.

@@ -173,3 +173,33 @@ func TestTableWidthsSumToOne(t *testing.T) {
 		t.Errorf("widths %v", tb.Widths)
 	}
 }
+
+func TestCancelledMark(t *testing.T) {
+	for _, tc := range []struct {
+		kind       order.Kind
+		mark, line string
+	}{
+		{order.KindPrikaz, "ОТМЕНЁН", "Приказ отменён 05.12.2026 (Зубова А.Н.). Причина: издан ошибочно."},
+		{order.KindReshenie, "ОТМЕНЕНО", "Решение отменено 05.12.2026 (Зубова А.Н.). Причина: издан ошибочно."},
+	} {
+		doc := build(t, draft(func(d *order.Draft) {
+			d.Kind = tc.kind
+			d.Cancelled = &order.Cancellation{Date: "2026-12-05", Reason: "издан ошибочно.", By: "Зубова А.Н."}
+		}))
+		if doc.Head.DraftMark != tc.mark {
+			t.Errorf("%s: mark %q, want %q", tc.kind, doc.Head.DraftMark, tc.mark)
+		}
+		has(t, doc, tc.line)
+		if first := strings.ReplaceAll(doc.Body[0].Text, "\u00a0", " "); first != tc.line || !doc.Body[0].Bold {
+			t.Errorf("%s: the mark is not the first block: %q", tc.kind, first)
+		}
+		if !strings.HasSuffix(doc.Meta.Title, "("+strings.ToLower(tc.mark)+")") {
+			t.Errorf("%s: Meta.Title %q does not say cancelled", tc.kind, doc.Meta.Title)
+		}
+	}
+	// A draft is never «cancelled»: it has no number to cancel.
+	doc := build(t, draft(func(d *order.Draft) { d.Number, d.Date, d.Cancelled = "", "", &order.Cancellation{Reason: "x"} }))
+	if doc.Head.DraftMark != "ПРОЕКТ" || strings.Contains(doc.PlainText(), "отменён") {
+		t.Errorf("draft with a cancellation: mark %q", doc.Head.DraftMark)
+	}
+}

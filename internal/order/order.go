@@ -49,6 +49,17 @@ type Draft struct {
 	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
 	Executor        *Executor        `json:"executor,omitempty"`
 	Appendices      []Appendix       `json:"appendices,omitempty"`
+
+	// Cancelled marks the working copy of a cancelled order. The service sets it from the
+	// registry when it renders (internal/printed); it never comes from JSON.
+	Cancelled *Cancellation `json:"-"`
+}
+
+// Cancellation is what the working copy of a cancelled order says about its cancellation.
+type Cancellation struct {
+	Date   string // YYYY-MM-DD, in Moscow
+	Reason string
+	By     string // who cancelled, as a person reads it
 }
 
 // Letterhead is the organization block of page 1 (ГОСТ Р 7.0.97 requisites 1–8).

@@ -133,14 +133,22 @@ type Lifecycle interface {
 	RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r RegisterRequest) (*Order, error)
 	// Sign moves a registered order to signed and stores the signed document.
 	Sign(ctx context.Context, orgID string, id uuid.UUID, r SignRequest) (*Order, error)
-	// Cancel moves a registered or signed order to cancelled; it keeps its number. reason
-	// is required. audit, if not nil, is appended in the same transaction.
-	Cancel(ctx context.Context, orgID string, id uuid.UUID, reason string, audit *AuditEntry) (*Order, error)
+	// Cancel moves a registered or signed order to cancelled; it keeps its number and its
+	// signed document. r.Reason is required. The working copy is to be rendered again with the
+	// cancellation mark: the order is queued and its PrintRev grows (see RenderKey).
+	Cancel(ctx context.Context, orgID string, id uuid.UUID, r CancelRequest) (*Order, error)
 	// ImportOrder takes in an order registered elsewhere (see ImportRequest), in one
 	// transaction with its signature and audit entry. No journal counter is touched. The same
 	// PDF, or the same kind, number and year, imported before by the organization is a
 	// *DuplicateError naming that order.
 	ImportOrder(ctx context.Context, r ImportRequest) (*Order, error)
+}
+
+// CancelRequest asks Cancel to cancel an order.
+type CancelRequest struct {
+	Reason string      // required
+	By     string      // who cancels, as a person reads it («Зубова А.Н.»)
+	Audit  *AuditEntry // if not nil, appended in the same transaction
 }
 
 // AuditEntry is one entry of an organization's append-only audit trail. Entries form a hash
@@ -220,8 +228,10 @@ type Ack struct {
 type Acknowledgements interface {
 	// RecordAck records a for an order that is not a draft (else *LifecycleError). One
 	// record per person and order: a repeat is ErrConflict and changes nothing, because the
-	// first record is the evidence and is not rewritten.
-	RecordAck(ctx context.Context, orgID string, a *Ack) error
+	// first record is the evidence and is not rewritten. In the same transaction it appends
+	// audit (if not nil) and queues the order to be rendered again with the date (PrintRev
+	// grows, see RenderKey); it returns the order as it now is.
+	RecordAck(ctx context.Context, orgID string, a *Ack, audit *AuditEntry) (*Order, error)
 	// ListAcks returns the records of an order ordered by person.
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]Ack, error)
 }

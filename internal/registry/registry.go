@@ -119,7 +119,13 @@ type Order struct {
 	SignedAt     *time.Time
 	CancelledAt  *time.Time
 	CancelReason string
+	CancelledBy  string // who cancelled, as given to Cancel: printed on the cancelled working copy
 	Signatory    string // who signed, as given to Sign
+
+	// PrintRev counts the changes of what the order's documents print besides the draft: an
+	// acknowledgement recorded, a cancellation. Each one queues a new render and makes a render
+	// started before it stale (see RenderKey).
+	PrintRev int
 
 	// The signed document (a signed PDF in the document store), set by Sign.
 	SignedKey    string
@@ -134,6 +140,16 @@ type Order struct {
 	// Imported: the order was registered elsewhere and taken in by ImportOrder. Its number
 	// and date are as given there, its document is the uploaded PDF, and it is never rendered.
 	Imported bool
+}
+
+// RenderKey names what a render of o prints: its draft and every other printed fact the
+// registry holds (PrintRev). A worker passes the RenderKey of the order as MarkRendering gave
+// it to MarkRendered, which refuses the documents when the key has changed meanwhile.
+func (o *Order) RenderKey() string {
+	if o.PrintRev == 0 {
+		return o.DraftHash
+	}
+	return fmt.Sprintf("%s/%d", o.DraftHash, o.PrintRev)
 }
 
 // Organization is an education body that issues orders. The registry keeps its letterhead
@@ -251,11 +267,13 @@ type Orders interface {
 	// must not be rendered again by a duplicate job, and a cancelled one (CancelBatch) not at
 	// all.
 	MarkRendering(ctx context.Context, id uuid.UUID) (*Order, error)
-	// MarkRendered stores the outputs and moves the order to rendered. draftHash is the hash
-	// of the draft that was rendered; if the draft changed meanwhile the error is ErrConflict.
+	// MarkRendered stores the outputs and moves the order to rendered. renderKey is the
+	// RenderKey of the order that was rendered; if the draft or another printed fact (an
+	// acknowledgement, a cancellation) changed meanwhile the error is ErrConflict, and the
+	// job queued by that change renders it.
 	// An order that is already rendered is left alone and changed is false, so a duplicate
 	// job is harmless.
-	MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out Outputs) (changed bool, err error)
+	MarkRendered(ctx context.Context, id uuid.UUID, renderKey string, out Outputs) (changed bool, err error)
 	// MarkFailed records why rendering failed: queued, rendering or failed → failed.
 	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
 	// ListStale returns up to limit orders (default DefaultLimit, at most MaxLimit) whose

@@ -18,6 +18,10 @@ var genitiveMonths = [...]string{
 	"июля", "августа", "сентября", "октября", "ноября", "декабря",
 }
 
+// Moscow is the time zone of every date an order prints or is registered on. A fixed zone:
+// Russia keeps UTC+3 all year, and a container may lack tzdata.
+var Moscow = time.FixedZone("MSK", 3*60*60)
+
 // NumericDate gives the ГОСТ digital form: 22.09.2022.
 func NumericDate(t time.Time) string { return t.Format("02.01.2006") }
 

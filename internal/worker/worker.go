@@ -16,6 +16,7 @@ import (
 
 	"orders/internal/blob"
 	"orders/internal/order"
+	"orders/internal/printed"
 	"orders/internal/queue"
 	"orders/internal/registry"
 )
@@ -94,12 +95,13 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		return fmt.Errorf("mark rendering: %w", err)
 	}
 
-	d, err := order.Decode(o.Draft)
-	if err != nil {
+	d, err := printed.Draft(ctx, w.Store, o)
+	var ps order.Problems
+	switch {
+	case errors.Is(err, printed.ErrNoDraft), errors.As(err, &ps):
 		w.fail("draft")
-		return queue.Permanent(fmt.Errorf("stored draft is invalid: %w", err))
-	}
-	if err := w.fillAcks(ctx, o, d); err != nil {
+		return queue.Permanent(err)
+	case err != nil:
 		return err
 	}
 	start := time.Now()
@@ -122,11 +124,12 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		w.fail("store")
 		return fmt.Errorf("store docx: %w", err)
 	}
-	changed, err := w.Store.MarkRendered(ctx, o.ID, o.DraftHash, out)
+	changed, err := w.Store.MarkRendered(ctx, o.ID, o.RenderKey(), out)
 	switch {
 	case errors.Is(err, registry.ErrConflict):
-		// The draft was edited while we rendered; its own job renders the new one.
-		log.Info("draft changed during render; result dropped")
+		// The draft was edited, or an acknowledgement or a cancellation recorded, while we
+		// rendered; the job queued by that change renders what the order prints now.
+		log.Info("what the order prints changed during render; result dropped")
 		return nil
 	case err != nil:
 		return fmt.Errorf("mark rendered: %w", err)
@@ -135,26 +138,6 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		w.Metrics.Rendered.Inc()
 	}
 	log.Debug("rendered", "pdf_bytes", len(pdf), "docx_bytes", len(docx))
-	return nil
-}
-
-// fillAcks puts the recorded acknowledgement dates into the draft, so the Лист
-// ознакомления shows who has read the order and when.
-func (w *Worker) fillAcks(ctx context.Context, o *registry.Order, d *order.Draft) error {
-	if d.Acknowledgement == nil || o.State == registry.StateDraft {
-		return nil
-	}
-	acks, err := w.Store.ListAcks(ctx, "", o.ID)
-	if err != nil {
-		return fmt.Errorf("acknowledgements: %w", err)
-	}
-	for _, a := range acks {
-		for i := range d.Acknowledgement.People {
-			if d.Acknowledgement.People[i].Name == a.Person {
-				d.Acknowledgement.People[i].Date = a.ReadAt.Format(time.DateOnly)
-			}
-		}
-	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,5 +123,68 @@ func TestSweeperRepublishesStale(t *testing.T) {
 	n, err := s.Sweep(context.Background())
 	if err != nil || n != 1 || pub.ids[0] != JobID(o) {
 		t.Fatalf("sweep: n=%d err=%v ids=%v", n, err, pub.ids)
+	}
+}
+
+// hookRenderer renders the acknowledgement dates into the "PDF" and runs during once, while
+// the first render is under way.
+type hookRenderer struct {
+	during func()
+	calls  atomic.Int32
+}
+
+func (h *hookRenderer) Render(d *order.Draft, at time.Time) ([]byte, []byte, error) {
+	if h.calls.Add(1) == 1 && h.during != nil {
+		h.during()
+	}
+	text := "%PDF"
+	for _, p := range d.Acknowledgement.People {
+		text += " " + p.Name + "=" + p.Date
+	}
+	return []byte(text), []byte("PK"), nil
+}
+
+// TestAckDuringRenderIsNotLost: an acknowledgement recorded while a render is under way
+// used to be lost from document.pdf (the stale render was taken and the new job skipped).
+// Now the stale render is refused and the job the acknowledgement queued renders the date.
+func TestAckDuringRenderIsNotLost(t *testing.T) {
+	h := &hookRenderer{}
+	w, store, o := setup(t, h)
+	ctx := context.Background()
+	if err := store.PutJournal(ctx, &registry.Journal{OrgID: "org", ID: "main", Name: "main", Format: "{seq}"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RegisterOrder(ctx, "org", o.ID, registry.RegisterRequest{Journal: "main", Date: "2022-09-22",
+		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+			return registry.Registered{Draft: o.Draft}, nil
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	var queued *registry.Order
+	h.during = func() {
+		var err error
+		queued, err = store.RecordAck(ctx, "org", &registry.Ack{OrderID: o.ID, Person: "Л.Е. Мартынова",
+			ReadAt: time.Date(2022, 9, 23, 0, 0, 0, 0, time.UTC)}, nil)
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if err := w.Handle(ctx, queue.Job{OrderID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := store.GetOrder(ctx, "", o.ID); got.Status != registry.StatusQueued || queued == nil {
+		t.Fatalf("after a render that went stale: status %s, want queued", got.Status)
+	}
+	// The job published for the acknowledgement.
+	if err := w.Handle(ctx, queue.Job{OrderID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := store.GetOrder(ctx, "", o.ID)
+	pdf, err := w.Blobs.Get(ctx, got.PDFKey)
+	if err != nil || got.Status != registry.StatusRendered {
+		t.Fatalf("status %s, %v", got.Status, err)
+	}
+	if want := "Л.Е. Мартынова=2022-09-23"; !strings.Contains(string(pdf), want) {
+		t.Errorf("document.pdf %q lacks %q", pdf, want)
 	}
 }

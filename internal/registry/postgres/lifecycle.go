@@ -70,8 +70,8 @@ func (s *Store) Sign(ctx context.Context, orgID string, id uuid.UUID, r registry
 }
 
 // Cancel implements registry.Lifecycle.
-func (s *Store) Cancel(ctx context.Context, orgID string, id uuid.UUID, reason string, audit *registry.AuditEntry) (*registry.Order, error) {
-	m, err := driver.Cancel(reason, audit)
+func (s *Store) Cancel(ctx context.Context, orgID string, id uuid.UUID, r registry.CancelRequest) (*registry.Order, error) {
+	m, err := driver.Cancel(r)
 	if err != nil {
 		return nil, err
 	}
@@ -362,29 +362,25 @@ func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.U
 }
 
 // RecordAck implements registry.Acknowledgements.
-func (s *Store) RecordAck(ctx context.Context, orgID string, a *registry.Ack) error {
-	if _, err := driver.PrepareAck(a, driver.Now()); err != nil {
-		return err
+func (s *Store) RecordAck(ctx context.Context, orgID string, a *registry.Ack, audit *registry.AuditEntry) (*registry.Order, error) {
+	m, err := driver.Acknowledge(a, audit)
+	if err != nil {
+		return nil, err
 	}
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		state, err := orderState(ctx, tx, orgID, a.OrderID, " FOR SHARE")
-		if err != nil {
-			return err
-		}
-		if err := driver.CheckLifecycle(state, "record an acknowledgement of",
-			registry.StateRegistered, registry.StateSigned, registry.StateCancelled); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO acks (order_id, person, read_at, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)`,
-			a.OrderID, a.Person, a.ReadAt, a.RecordedBy, a.RecordedAt)
-		if isUnique(err) {
-			return fmt.Errorf("%w: %s's acknowledgement is already recorded", registry.ErrConflict, a.Person)
-		}
-		if err != nil {
-			return fmt.Errorf("registry/postgres: record acknowledgement: %w", err)
-		}
-		return nil
-	})
+	o, _, err := s.modify(ctx, orgID, a.OrderID, m)
+	return o, err
+}
+
+func (t txOps) InsertAck(ctx context.Context, a *registry.Ack, _ string) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO acks (order_id, person, read_at, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)`,
+		a.OrderID, a.Person, a.ReadAt, a.RecordedBy, a.RecordedAt)
+	if isUnique(err) {
+		return driver.AckConflict(a.Person)
+	}
+	if err != nil {
+		return fmt.Errorf("registry/postgres: record acknowledgement: %w", err)
+	}
+	return nil
 }
 
 // ListAcks implements registry.Acknowledgements.

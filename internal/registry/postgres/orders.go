@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, imported"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of a row.
@@ -33,7 +33,7 @@ func scanOrder(row pgx.Row) (*registry.Order, error) {
 		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &o.RegisteredAt, &o.SignedAt, &o.CancelledAt, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow, &o.Imported)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -65,7 +65,7 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 
 const insertOrderSQL = `INSERT INTO orders (` + orderCols + `, search_text, signatory_search, search_tsv)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, $28, $24, '', to_tsvector('russian', $25))
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $24, '', to_tsvector('russian', $25))
 	ON CONFLICT DO NOTHING`
 
 // insertArgs are the arguments of insertOrderSQL for a prepared order.
@@ -196,7 +196,7 @@ func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool
 		docx_key = $17, docx_sha256 = $18, docx_size = $19,
 		state = $20, journal_id = $21, seq = $22, registered_at = $23, signed_at = $24, cancelled_at = $25,
 		cancel_reason = $26, signatory = $27, signatory_search = $28, signed_key = $29, signed_sha256 = $30,
-		signed_size = $31, full_text = $32,
+		signed_size = $31, full_text = $32, print_rev = $35, cancelled_by = $36,
 		search_tsv = CASE WHEN $33 THEN to_tsvector('russian', $34::text) ELSE search_tsv END
 		WHERE id = $1`,
 		o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
@@ -204,7 +204,7 @@ func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.Journal, o.Seq, o.RegisteredAt, o.SignedAt, o.CancelledAt,
 		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
-		o.SignedSize, o.SearchText, reindex, doc)
+		o.SignedSize, o.SearchText, reindex, doc, o.PrintRev, o.CancelledBy)
 	if err != nil {
 		return fmt.Errorf("registry/postgres: update order: %w", err)
 	}

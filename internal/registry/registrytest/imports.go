@@ -305,9 +305,14 @@ func testImportImmutable(t *testing.T, db Opener) {
 	if err != nil || got.Status != registry.StatusRendered || got.Attempts != 0 || got.PDFKey != o.PDFKey {
 		t.Fatalf("after refusals: %+v, %v", got, err)
 	}
-	c, err := s.Cancel(ctx, "org-a", o.ID, "ошибочно внесён", nil)
-	if err != nil || c.State != registry.StateCancelled || c.Number != "15" || !c.Imported || c.PDFKey != o.PDFKey {
+	c, err := s.Cancel(ctx, "org-a", o.ID, registry.CancelRequest{Reason: "ошибочно внесён", By: "Зубова А.Н."})
+	// The cancellation is not printed on the upload: the order is not queued for a render.
+	if err != nil || c.State != registry.StateCancelled || c.Number != "15" || !c.Imported || c.PDFKey != o.PDFKey ||
+		c.Status != registry.StatusRendered || c.CancelledBy != "Зубова А.Н." {
 		t.Errorf("Cancel = %+v, %v", c, err)
+	}
+	if got, err := s.GetOrder(ctx, "org-a", o.ID); err != nil || got.Status != registry.StatusRendered || got.State != registry.StateCancelled {
+		t.Errorf("after Cancel: %+v, %v", got, err)
 	}
 	if !strings.HasPrefix(c.CancelReason, "ошибочно") {
 		t.Errorf("CancelReason = %q", c.CancelReason)

@@ -1,6 +1,7 @@
 package registrytest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -322,7 +323,7 @@ func testTransitions(t *testing.T, db Opener) {
 			return err
 		}, registry.StateSigned},
 		{"cancel", func(id uuid.UUID) error {
-			_, err := s.Cancel(ctx, "org-a", id, "издан ошибочно", nil)
+			_, err := s.Cancel(ctx, "org-a", id, registry.CancelRequest{Reason: "издан ошибочно"})
 			return err
 		}, registry.StateCancelled},
 		{"edit", func(id uuid.UUID) error {
@@ -336,7 +337,8 @@ func testTransitions(t *testing.T, db Opener) {
 			return s.AddSignature(ctx, "org-a", x)
 		}, "same"},
 		{"record ack", func(id uuid.UUID) error {
-			return s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: id, Person: "Петров П. П.", ReadAt: time.Now()})
+			_, err := s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: id, Person: "Петров П. П.", ReadAt: time.Now()}, nil)
+			return err
 		}, "same"},
 	}
 	allowed := map[registry.State][]string{
@@ -356,7 +358,7 @@ func testTransitions(t *testing.T, db Opener) {
 			sign(t, s, o.ID, "Иванова")
 		}
 		if st == registry.StateCancelled {
-			if _, err := s.Cancel(ctx, "", o.ID, "ошибка", nil); err != nil {
+			if _, err := s.Cancel(ctx, "", o.ID, registry.CancelRequest{Reason: "ошибка"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -397,11 +399,12 @@ func testTransitions(t *testing.T, db Opener) {
 	if o.Signatory != "Иванова" || o.SignedKey == "" || o.SignedSHA256 != hashA || o.SignedSize != 4242 || o.SignedAt == nil {
 		t.Errorf("signed order: %+v", o)
 	}
-	c, err := s.Cancel(ctx, "org-a", o.ID, "  отменён приказом № 7  ", nil)
+	c, err := s.Cancel(ctx, "org-a", o.ID, registry.CancelRequest{Reason: "  отменён приказом № 7  ", By: " Зубова А.Н. "})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Number != o.Number || c.CancelReason != "отменён приказом № 7" || c.CancelledAt == nil || c.SignedKey != o.SignedKey {
+	if c.Number != o.Number || c.CancelReason != "отменён приказом № 7" || c.CancelledAt == nil || c.SignedKey != o.SignedKey ||
+		c.CancelledBy != "Зубова А.Н." || c.PrintRev != o.PrintRev+1 || c.RenderKey() == o.RenderKey() {
 		t.Errorf("cancelled order: %+v", c)
 	}
 	sameOrder(t, "cancelled, read back", mustGet(t, s, "", o.ID), c)
@@ -409,7 +412,7 @@ func testTransitions(t *testing.T, db Opener) {
 	// Arguments are checked before the state.
 	r := reach(registry.StateRegistered)
 	for name, call := range map[string]func() error{
-		"cancel without reason": func() error { _, err := s.Cancel(ctx, "", r.ID, " ", nil); return err },
+		"cancel without reason": func() error { _, err := s.Cancel(ctx, "", r.ID, registry.CancelRequest{Reason: " "}); return err },
 		"sign without key": func() error {
 			_, err := s.Sign(ctx, "", r.ID, registry.SignRequest{Document: registry.SignedDocument{SHA256: hashA, Size: 1}, Signatory: "x"})
 			return err
@@ -460,12 +463,12 @@ func testTransitionAudit(t *testing.T, db Opener) {
 	})
 	wantLifecycle(t, "second Sign", err, registry.StateSigned)
 	// Bad audit details roll the transition back.
-	_, err = s.Cancel(ctx, "", o.ID, "ошибка", &registry.AuditEntry{Actor: "x", Action: "cancel", Details: []byte("{not json")})
+	_, err = s.Cancel(ctx, "", o.ID, registry.CancelRequest{Reason: "ошибка", Audit: &registry.AuditEntry{Actor: "x", Action: "cancel", Details: []byte("{not json")}})
 	wantErr(t, "Cancel with bad audit details", err, registry.ErrInvalid)
 	if got := mustGet(t, s, "", o.ID); got.State != registry.StateSigned {
 		t.Errorf("state after a cancel with bad audit = %q", got.State)
 	}
-	if _, err := s.Cancel(ctx, "", o.ID, "ошибка", &registry.AuditEntry{Actor: "head", Action: "cancel"}); err != nil {
+	if _, err := s.Cancel(ctx, "", o.ID, registry.CancelRequest{Reason: "ошибка", Audit: &registry.AuditEntry{Actor: "head", Action: "cancel"}}); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.ListAudit(ctx, "org-a", &o.ID, 0)
@@ -704,16 +707,16 @@ func testSignaturesAndAcks(t *testing.T, db Opener) {
 		{OrderID: o.ID, Person: "Алексеева А. А.", ReadAt: read.AddDate(0, 0, 1), RecordedBy: "clerk"},
 	}
 	for _, x := range acks {
-		if err := s.RecordAck(ctx, "org-a", x); err != nil {
+		if _, err := s.RecordAck(ctx, "org-a", x, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	again := &registry.Ack{OrderID: o.ID, Person: "Сидоров С. С.", ReadAt: read.AddDate(0, 0, 3)}
-	wantErr(t, "RecordAck again", s.RecordAck(ctx, "org-a", again), registry.ErrConflict)
-	wantErr(t, "RecordAck without person", s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: o.ID, ReadAt: read}), registry.ErrInvalid)
-	wantErr(t, "RecordAck without date", s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: o.ID, Person: "x"}), registry.ErrInvalid)
-	wantErr(t, "RecordAck(other org)", s.RecordAck(ctx, "org-b", &registry.Ack{OrderID: o.ID, Person: "x", ReadAt: read}), registry.ErrNotFound)
-	wantErr(t, "RecordAck(unknown order)", s.RecordAck(ctx, "", &registry.Ack{OrderID: uuid.New(), Person: "x", ReadAt: read}), registry.ErrNotFound)
+	wantErr(t, "RecordAck again", recordAck(s, ctx, "org-a", again), registry.ErrConflict)
+	wantErr(t, "RecordAck without person", recordAck(s, ctx, "org-a", &registry.Ack{OrderID: o.ID, ReadAt: read}), registry.ErrInvalid)
+	wantErr(t, "RecordAck without date", recordAck(s, ctx, "org-a", &registry.Ack{OrderID: o.ID, Person: "x"}), registry.ErrInvalid)
+	wantErr(t, "RecordAck(other org)", recordAck(s, ctx, "org-b", &registry.Ack{OrderID: o.ID, Person: "x", ReadAt: read}), registry.ErrNotFound)
+	wantErr(t, "RecordAck(unknown order)", recordAck(s, ctx, "", &registry.Ack{OrderID: uuid.New(), Person: "x", ReadAt: read}), registry.ErrNotFound)
 	got2, err := s.ListAcks(ctx, "org-a", o.ID)
 	if err != nil || len(got2) != 2 {
 		t.Fatalf("ListAcks = %+v, %v", got2, err)
@@ -781,5 +784,78 @@ func testImmutable(t *testing.T, db Opener) {
 	got := mustGet(t, s, "", o.ID)
 	if got.Number != r.Number || got.Draft == nil || string(got.Draft) != string(r.Draft) {
 		t.Errorf("registered order changed: %+v", got)
+	}
+}
+
+// recordAck is RecordAck for a test that only needs its error.
+func recordAck(s registry.Store, ctx context.Context, orgID string, a *registry.Ack) error {
+	_, err := s.RecordAck(ctx, orgID, a, nil)
+	return err
+}
+
+// testPrintedFacts: an acknowledgement or a cancellation recorded while a render is under way
+// makes that render stale (MarkRendered refuses it) and queues a new one, in the same
+// transaction as the record and its audit entry; a refused acknowledgement changes nothing.
+func testPrintedFacts(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mustJournal(t, s, "org-a", "main", "{seq}")
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Об ознакомлении", Status: registry.StatusQueued, Draft: []byte(`{"title":"x"}`)})
+	o = register(t, s, "org-a", o.ID, "main", "2026-03-02")
+	out := registry.Outputs{PDFKey: "p", PDFSHA256: hashA, PDFSize: 1, DOCXKey: "d", DOCXSHA256: hashA, DOCXSize: 1}
+
+	started, err := s.MarkRendering(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := &registry.AuditEntry{Actor: "clerk", Action: "acknowledge"}
+	acked, err := s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: o.ID, Person: "Петров П.П.", ReadAt: time.Now()}, audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acked.Status != registry.StatusQueued || acked.PrintRev != started.PrintRev+1 || acked.RenderKey() == started.RenderKey() {
+		t.Errorf("after RecordAck: status %s, PrintRev %d (was %d)", acked.Status, acked.PrintRev, started.PrintRev)
+	}
+	sameOrder(t, "acknowledged, read back", mustGet(t, s, "", o.ID), acked)
+	entries, err := s.ListAudit(ctx, "org-a", &o.ID, 0)
+	if err != nil || len(entries) == 0 || entries[0].Action != "acknowledge" || !strings.Contains(string(entries[0].Details), "Петров П.П.") {
+		t.Fatalf("audit after RecordAck = %+v, %v", entries, err)
+	}
+	// The render that started before the acknowledgement lacks its date: refused.
+	if _, err := s.MarkRendered(ctx, o.ID, started.RenderKey(), out); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("MarkRendered(stale render) = %v, want ErrConflict", err)
+	}
+	// A repeated acknowledgement changes nothing: no audit entry, no new render.
+	if _, err := s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: o.ID, Person: "Петров П.П.", ReadAt: time.Now()},
+		&registry.AuditEntry{Actor: "clerk", Action: "acknowledge"}); !errors.Is(err, registry.ErrConflict) {
+		t.Errorf("RecordAck again = %v, want ErrConflict", err)
+	}
+	if again, err := s.ListAudit(ctx, "org-a", &o.ID, 0); err != nil || len(again) != len(entries) {
+		t.Errorf("audit after a refused RecordAck: %d entries, want %d (%v)", len(again), len(entries), err)
+	}
+	sameOrder(t, "after a refused RecordAck", mustGet(t, s, "", o.ID), acked)
+	// An audit entry that cannot be stored rolls the acknowledgement back.
+	if _, err := s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: o.ID, Person: "Сидоров С.С.", ReadAt: time.Now()},
+		&registry.AuditEntry{Actor: "clerk", Action: "acknowledge", Details: []byte("{not json")}); !errors.Is(err, registry.ErrInvalid) {
+		t.Errorf("RecordAck with a bad audit entry = %v, want ErrInvalid", err)
+	}
+	if acks, err := s.ListAcks(ctx, "org-a", o.ID); err != nil || len(acks) != 1 {
+		t.Errorf("acknowledgements after a rolled back RecordAck = %+v, %v", acks, err)
+	}
+
+	// The render of the queued job shows the date and is taken.
+	current, err := s.MarkRendering(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := s.MarkRendered(ctx, o.ID, current.RenderKey(), out); err != nil || !changed {
+		t.Fatalf("MarkRendered(current) = %v, %v", changed, err)
+	}
+	// Cancelling queues the working copy again, with the mark.
+	c, err := s.Cancel(ctx, "org-a", o.ID, registry.CancelRequest{Reason: "ошибка", By: "Зубова А.Н."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != registry.StatusQueued || c.PrintRev != current.PrintRev+1 || c.CancelledBy != "Зубова А.Н." {
+		t.Errorf("cancelled: status %s, PrintRev %d, by %q", c.Status, c.PrintRev, c.CancelledBy)
 	}
 }

@@ -86,7 +86,7 @@ func testArchiveSearch(t *testing.T, db Opener) {
 			sign(t, s, o.ID, who)
 		}
 		if a.state == registry.StateCancelled {
-			if _, err := s.Cancel(ctx, "", o.ID, "реорганизация", nil); err != nil {
+			if _, err := s.Cancel(ctx, "", o.ID, registry.CancelRequest{Reason: "реорганизация"}); err != nil {
 				t.Fatal(err)
 			}
 		}

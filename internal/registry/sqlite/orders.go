@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, imported"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of an order. It reads orders alone; orderCols reads fromOrders, which joins the order's
@@ -43,7 +43,7 @@ func scanOrder(row scanner) (*registry.Order, error) {
 		&o.IdempotencyKey, &created, &updated, &rendered, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &registered, &signed, &cancels, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &batch, &o.BatchRow, &o.Imported)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &batch, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -103,7 +103,7 @@ var (
 	qInsertOrder = stmt(`INSERT INTO orders (` + strings.NewReplacer(" draft,", "", ", full_text", "").Replace(orderCols) +
 		`, search_text, signatory_search)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-			?21, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?22, ?23, ?25, ?24, '')
+			?21, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?22, ?23, 0, '', ?25, ?24, '')
 		ON CONFLICT DO NOTHING`)
 	qInsertDocs = stmt(`INSERT INTO order_docs (order_id, draft, full_text) VALUES (?1, ?2, ?3)`)
 	qUpdateDocs = stmt(`UPDATE order_docs SET draft = ?2, full_text = ?3 WHERE order_id = ?1`)
@@ -123,7 +123,7 @@ var (
 		docx_key = ?16, docx_sha256 = ?17, docx_size = ?18,
 		state = ?19, journal_id = ?20, seq = ?21, registered_at = ?22, signed_at = ?23, cancelled_at = ?24,
 		cancel_reason = ?25, signatory = ?26, signatory_search = ?27, signed_key = ?28, signed_sha256 = ?29,
-		signed_size = ?30
+		signed_size = ?30, print_rev = ?31, cancelled_by = ?32
 		WHERE id = ?1`)
 	qDeleteOrder = stmt(`DELETE FROM orders WHERE id = ?1`)
 	qStale       = stmt(`SELECT ` + listCols + ` FROM orders
@@ -313,7 +313,8 @@ func updateOrder(ctx context.Context, tx querier, o *registry.Order) error {
 		o.DraftHash, fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.Journal, o.Seq, fmtTimePtr(o.RegisteredAt), fmtTimePtr(o.SignedAt), fmtTimePtr(o.CancelledAt),
-		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256, o.SignedSize)
+		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256, o.SignedSize,
+		o.PrintRev, o.CancelledBy)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: update order: %w", err)
 	}

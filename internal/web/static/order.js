@@ -27,6 +27,7 @@
     $('date').textContent = order.date ? ruDate(order.date) : '—';
     const kind = order.kind.charAt(0).toUpperCase() + order.kind.slice(1);
     if (order.number) $('order-title').textContent = `${kind} № ${order.number}${order.date ? ' от ' + ruDate(order.date) : ''}`;
+    drawCancelled(kind);
     drawDocs();
     drawEditActions();
     drawActions();
@@ -36,6 +37,18 @@
     } else {
       pollDelay = 700;
     }
+  }
+
+  // A cancelled order says so at the top of its page, as its working copy does.
+  function drawCancelled(kind) {
+    const at = order.cancelled_at;
+    const banner = $('cancelled-banner');
+    banner.hidden = $('cancelled').hidden = $('cancelled-dt').hidden = !at;
+    if (!at) return;
+    const who = order.cancelled_by ? ` (${order.cancelled_by})` : '';
+    banner.replaceChildren(el('strong', {}, `${kind} ${order.kind === 'приказ' ? 'отменён' : 'отменено'}`),
+      ` ${ruDateTime(at)}${who}. Причина: ${order.cancel_reason}`);
+    $('cancelled').textContent = `${ruDateTime(at)}${order.cancelled_by ? ', ' + order.cancelled_by : ''}: ${order.cancel_reason}`;
   }
 
   function drawDocs() {

@@ -72,7 +72,7 @@ func PrepareOrder(o *registry.Order, now time.Time) error {
 	if o.State != registry.StateDraft {
 		return fmt.Errorf("%w: a new order is a draft, not %q; use RegisterOrder", registry.ErrInvalid, o.State)
 	}
-	o.Journal, o.Seq, o.CancelReason, o.Signatory = "", 0, "", ""
+	o.Journal, o.Seq, o.CancelReason, o.CancelledBy, o.Signatory, o.PrintRev = "", 0, "", "", "", 0
 	o.RegisteredAt, o.SignedAt, o.CancelledAt = nil, nil, nil
 	o.SignedKey, o.SignedSHA256, o.SignedSize = "", "", 0
 	o.BatchID, o.BatchRow = nil, 0
@@ -226,7 +226,7 @@ func MarkRendering(o *registry.Order, now time.Time) (bool, error) {
 }
 
 // MarkRendered is the mutation of Store.MarkRendered.
-func MarkRendered(draftHash string, out registry.Outputs) Mutation {
+func MarkRendered(renderKey string, out registry.Outputs) Mutation {
 	return func(o *registry.Order, now time.Time) (bool, error) {
 		if o.Status == registry.StatusRendered {
 			return false, nil
@@ -235,8 +235,8 @@ func MarkRendered(draftHash string, out registry.Outputs) Mutation {
 		if err := CheckState(o.Status, allowed); err != nil {
 			return false, err
 		}
-		if draftHash != o.DraftHash {
-			return false, fmt.Errorf("%w: the draft changed while it was being rendered", registry.ErrConflict)
+		if renderKey != o.RenderKey() {
+			return false, fmt.Errorf("%w: what the order prints changed while it was being rendered", registry.ErrConflict)
 		}
 		o.Status, o.UpdatedAt = registry.StatusRendered, now
 		o.Outputs = out

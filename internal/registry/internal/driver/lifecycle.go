@@ -29,6 +29,9 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error
 	// InsertSignature stores s (prepared with PrepareSignature).
 	InsertSignature(ctx context.Context, s *registry.Signature) error
+	// InsertAck stores a (prepared with PrepareAck; date is its ReadAt as stored); a repeat
+	// for the same person is AckConflict.
+	InsertAck(ctx context.Context, a *registry.Ack, date string) error
 }
 
 // TxMutation is a Mutation that also needs the transaction.
@@ -169,8 +172,8 @@ func Sign(r registry.SignRequest, now time.Time) (TxMutation, error) {
 }
 
 // Cancel is the mutation of Store.Cancel.
-func Cancel(reason string, audit *registry.AuditEntry) (TxMutation, error) {
-	reason = strings.TrimSpace(reason)
+func Cancel(r registry.CancelRequest) (TxMutation, error) {
+	reason := strings.TrimSpace(r.Reason)
 	if reason == "" {
 		return nil, fmt.Errorf("%w: cancelling without a reason", registry.ErrInvalid)
 	}
@@ -179,9 +182,55 @@ func Cancel(reason string, audit *registry.AuditEntry) (TxMutation, error) {
 			return false, err
 		}
 		o.State, o.CancelledAt, o.CancelReason = registry.StateCancelled, &now, reason
-		o.UpdatedAt = now
+		o.CancelledBy = strings.TrimSpace(r.By)
+		Reprint(o, now)
+		return true, appendFor(ctx, tx, o, r.Audit, now)
+	}, nil
+}
+
+// Reprint records that what o prints changed besides its draft: PrintRev grows, so a render
+// already under way is refused by MarkRendered, and the order is queued for a new one (the
+// caller publishes its job). An order without a draft, or imported (its document is the
+// upload, see ImportOrder), has nothing to render: its pages and the API state the change.
+func Reprint(o *registry.Order, now time.Time) {
+	o.PrintRev++
+	o.UpdatedAt = now
+	if len(o.Draft) == 0 || o.Imported {
+		return
+	}
+	switch o.Status {
+	case registry.StatusRendered, registry.StatusFailed, registry.StatusRendering:
+		o.Status, o.Error = registry.StatusQueued, ""
+	}
+}
+
+// Acknowledge is the mutation of Store.RecordAck: it inserts a (checked with PrepareAck),
+// appends the audit entry and queues the order to be rendered again with the date.
+func Acknowledge(a *registry.Ack, audit *registry.AuditEntry) (TxMutation, error) {
+	date, err := PrepareAck(a, Now())
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		if err := CheckLifecycle(o.State, "record an acknowledgement of",
+			registry.StateRegistered, registry.StateSigned, registry.StateCancelled); err != nil {
+			return false, err
+		}
+		a.RecordedAt = now
+		if err := tx.InsertAck(ctx, a, date); err != nil {
+			return false, err
+		}
+		Reprint(o, now)
+		if audit != nil && len(audit.Details) == 0 {
+			audit.Details, _ = json.Marshal(map[string]string{"person": a.Person, "date": date})
+		}
 		return true, appendFor(ctx, tx, o, audit, now)
 	}, nil
+}
+
+// AckConflict is the error of a repeated acknowledgement.
+func AckConflict(person string) error {
+	return fmt.Errorf("%w: %s's acknowledgement is already recorded", registry.ErrConflict, person)
 }
 
 // appendFor appends the audit entry of a transition of o, if the caller gave one.

@@ -1,0 +1,76 @@
+// Package printed decides what an order's documents print, from the registry's record of it:
+// the stored draft, the acknowledgements recorded so far and the marks of its state. The
+// worker that renders the working copy and the signing that renders the copy to sign both
+// take the draft from here, so every document of an order carries the same facts, and none
+// says more than the registry knows.
+package printed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"orders/internal/order"
+	"orders/internal/registry"
+	"orders/internal/ru"
+)
+
+// Acks is the part of the registry this package reads.
+type Acks interface {
+	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
+}
+
+// ErrNoDraft: the order has no draft to render (it was imported as a finished document).
+var ErrNoDraft = errors.New("printed: the order has no draft to render")
+
+// Draft returns the draft to render for o, as the registry holds it now:
+//   - a draft (state draft) prints «ПРОЕКТ» and blanks: a number or date in the stored draft
+//     is dropped, since only registration gives them;
+//   - a registered, signed or cancelled order prints the dates of the acknowledgements
+//     recorded for it;
+//   - a cancelled order's working copy carries the cancellation mark (date, reason, who).
+//
+// Whatever changes one of these facts in the registry also queues a render (see
+// registry.Order.RenderKey), so a document that was rendered and accepted shows them all.
+func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, error) {
+	if len(o.Draft) == 0 {
+		return nil, ErrNoDraft
+	}
+	d, err := order.Decode(o.Draft)
+	if err != nil {
+		return nil, fmt.Errorf("stored draft is invalid: %w", err)
+	}
+	// Only the registry's records date an acknowledgement, never the draft's own text.
+	read := map[string]time.Time{}
+	if o.State == registry.StateDraft {
+		d.Unregistered()
+	} else if d.Acknowledgement != nil && len(d.Acknowledgement.People) > 0 {
+		list, err := acks.ListAcks(ctx, "", o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("acknowledgements: %w", err)
+		}
+		for _, a := range list {
+			read[a.Person] = a.ReadAt
+		}
+	}
+	if d.Acknowledgement != nil {
+		for i, p := range d.Acknowledgement.People {
+			d.Acknowledgement.People[i].Date = ""
+			if at, ok := read[strings.TrimSpace(p.Name)]; ok {
+				d.Acknowledgement.People[i].Date = at.Format(time.DateOnly)
+			}
+		}
+	}
+	if o.State == registry.StateCancelled {
+		c := &order.Cancellation{Reason: o.CancelReason, By: o.CancelledBy}
+		if o.CancelledAt != nil {
+			c.Date = o.CancelledAt.In(ru.Moscow).Format(time.DateOnly)
+		}
+		d.Cancelled = c
+	}
+	return d, nil
+}

@@ -1,0 +1,84 @@
+package printed
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"orders/internal/order"
+	"orders/internal/registry"
+)
+
+type fakeAcks []registry.Ack
+
+func (f fakeAcks) ListAcks(context.Context, string, uuid.UUID) ([]registry.Ack, error) { return f, nil }
+
+func TestDraft(t *testing.T) {
+	raw, err := os.ReadFile("../../templates/examples/balashikha.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := order.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Number == "" || src.Date == "" || src.Acknowledgement == nil || len(src.Acknowledgement.People) < 2 {
+		t.Fatal("the example must carry a number, a date and two people to acknowledge")
+	}
+	first := src.Acknowledgement.People[0].Name
+	// A date typed into the draft for the second person is not a record: never printed.
+	src.Acknowledgement.People[1].Date = "2021-09-01"
+	raw, err = json.Marshal(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled := time.Date(2026, 12, 4, 22, 30, 0, 0, time.UTC) // 5 December in Moscow
+	acks := fakeAcks{{Person: first, ReadAt: time.Date(2021, 8, 25, 0, 0, 0, 0, time.UTC)}}
+
+	for _, tc := range []struct {
+		name       string
+		order      registry.Order
+		draftMark  bool
+		number     string
+		dates      []string // acknowledgement dates, in list order
+		cancelMark *order.Cancellation
+	}{
+		{name: "draft prints ПРОЕКТ and blanks, whatever the draft says",
+			order: registry.Order{State: registry.StateDraft}, draftMark: true, dates: []string{"", ""}},
+		{name: "registered prints its number and the recorded acknowledgements only",
+			order: registry.Order{State: registry.StateRegistered}, number: src.Number, dates: []string{"2021-08-25", ""}},
+		{name: "signed the same",
+			order: registry.Order{State: registry.StateSigned}, number: src.Number, dates: []string{"2021-08-25", ""}},
+		{name: "cancelled carries the mark in Moscow's date",
+			order:  registry.Order{State: registry.StateCancelled, CancelledAt: &cancelled, CancelReason: "ошибка", CancelledBy: "Зубова А.Н."},
+			number: src.Number, dates: []string{"2021-08-25", ""},
+			cancelMark: &order.Cancellation{Date: "2026-12-05", Reason: "ошибка", By: "Зубова А.Н."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.order
+			o.Draft = raw
+			d, err := Draft(t.Context(), acks, &o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.IsDraft() != tc.draftMark || d.Number != tc.number {
+				t.Errorf("IsDraft %v, number %q", d.IsDraft(), d.Number)
+			}
+			for i, want := range tc.dates {
+				if got := d.Acknowledgement.People[i].Date; got != want {
+					t.Errorf("%s read on %q, want %q", d.Acknowledgement.People[i].Name, got, want)
+				}
+			}
+			if (d.Cancelled == nil) != (tc.cancelMark == nil) || (d.Cancelled != nil && *d.Cancelled != *tc.cancelMark) {
+				t.Errorf("Cancelled = %+v, want %+v", d.Cancelled, tc.cancelMark)
+			}
+		})
+	}
+	if _, err := Draft(t.Context(), acks, &registry.Order{State: registry.StateSigned}); err != ErrNoDraft {
+		t.Errorf("an order without a draft: %v", err)
+	}
+}
