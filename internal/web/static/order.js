@@ -74,7 +74,8 @@
       items.push(el('a', { class: 'btn', href: `/orders/${page.id}/edit` }, 'Изменить'));
       items.push(el('button', { type: 'button', class: 'btn btn-danger', onclick: remove }, 'Удалить проект'));
     }
-    if (page.canEdit) items.push(el('a', { class: 'btn', href: `/orders/new?copy=${page.id}` }, 'Создать копию'));
+    // An imported order has no text to copy: only its number, date and title are known.
+    if (page.canEdit && !order.imported) items.push(el('a', { class: 'btn', href: `/orders/new?copy=${page.id}` }, 'Создать копию'));
     if (page.canEdit && order.status === 'failed') items.push(el('button', { type: 'button', class: 'btn', onclick: rerender }, 'Сформировать заново'));
     box.replaceChildren(...items);
   }
