@@ -1,0 +1,136 @@
+package sign
+
+import (
+	"context"
+	"crypto/x509"
+	"strings"
+	"testing"
+
+	"orders/internal/sign/signtest"
+)
+
+// TestGOSTDetached checks GOST R 34.10-2012 signatures made by OpenSSL's
+// GOST engine: the mathematics, then trust against configured roots.
+func TestGOSTDetached(t *testing.T) {
+	signtest.RequireGOST(t)
+	ctx := context.Background()
+	root := signtest.NewGOSTIdentity(t, "/CN=Тестовый УЦ/O=Минцифры (тест)", nil, true)
+	leaf := signtest.NewGOSTIdentity(t, "/CN=Иванова Мария Петровна/SN=Иванова/GN=Мария Петровна/O=Школа № 17", root, false)
+	self := signtest.NewGOSTIdentity(t, "/CN=Петров Пётр Петрович/O=Школа № 17", nil, false)
+	otherRoot := signtest.NewGOSTIdentity(t, "/CN=Чужой УЦ", nil, true)
+	doc := makePDF(t, 1)
+	other := append(append([]byte{}, doc...), ' ')
+
+	sigLeaf := leaf.SignDetached(t, doc, root)
+	sigSelf := self.SignDetached(t, doc)
+	damaged := append([]byte{}, sigLeaf...)
+	damaged[len(damaged)-3] ^= 0x01 // inside the GOST signature value, the last field
+
+	none := &Verifier{}
+	trusting := &Verifier{Roots: []*x509.Certificate{root.Cert}}
+	strangers := &Verifier{Roots: []*x509.Certificate{otherRoot.Cert}}
+	tests := []struct {
+		name          string
+		v             *Verifier
+		data, sig     []byte
+		want          Status
+		trust         Trust
+		reason, trWhy string
+		otherDoc      bool
+	}{
+		{name: "valid, no roots configured", v: none, data: doc, sig: sigLeaf, want: Valid, trust: TrustNotChecked,
+			reason: "проверена OpenSSL с модулем ГОСТ", trWhy: ReasonNoRoots},
+		{name: "valid, chain to a trusted root", v: trusting, data: doc, sig: sigLeaf, want: Valid, trust: Trusted, trWhy: "доверенным"},
+		{name: "valid, chain to an unknown root", v: strangers, data: doc, sig: sigLeaf, want: Valid, trust: Untrusted, trWhy: "не ведёт к доверенному"},
+		{name: "valid, self-signed", v: trusting, data: doc, sig: sigSelf, want: Valid, trust: Untrusted, trWhy: "самоподписанный"},
+		{name: "other bytes", v: trusting, data: other, sig: sigLeaf, want: Invalid, reason: "хеш", otherDoc: true},
+		{name: "damaged signature value", v: none, data: doc, sig: damaged, want: Invalid, reason: "не прошла"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := tt.v.VerifyDetached(ctx, tt.data, tt.sig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status != tt.want || r.Trust != tt.trust || r.OtherDocument != tt.otherDoc {
+				t.Fatalf("Status %v Trust %v OtherDocument %v (%s | %s), want %v %v %v",
+					r.Status, r.Trust, r.OtherDocument, r.Reason, r.TrustReason, tt.want, tt.trust, tt.otherDoc)
+			}
+			if !strings.Contains(r.Reason, tt.reason) || !strings.Contains(r.TrustReason, tt.trWhy) {
+				t.Errorf("Reason %q, TrustReason %q; want %q, %q", r.Reason, r.TrustReason, tt.reason, tt.trWhy)
+			}
+			if r.Status == Valid {
+				if !r.DigestVerified || !r.SignatureVerified || r.SignatureAlgorithm != "ГОСТ Р 34.10-2012 (256 бит)" ||
+					!strings.HasPrefix(r.DigestAlgorithm, "ГОСТ Р 34.11-2012") || r.Signer.Owner == "" || r.Signer.Serial == "" {
+					t.Errorf("valid result lacks facts: %+v", r)
+				}
+			}
+		})
+	}
+	r, _ := none.VerifyDetached(ctx, doc, sigLeaf)
+	if r.Signer.Owner != "Иванова Мария Петровна" {
+		t.Errorf("owner %q", r.Signer.Owner)
+	}
+	if got := r.Verdict(); got != "подпись верна, сертификат не проверен" {
+		t.Errorf("verdict without roots: %q", got)
+	}
+	if r, _ := trusting.VerifyDetached(ctx, doc, sigLeaf); r.Verdict() != "подпись верна, сертификат доверенный" {
+		t.Errorf("verdict with a trusted chain: %q", r.Verdict())
+	}
+}
+
+// TestGOSTWithoutEngine: a missing openssl or GOST engine is reported as
+// not verified with a reason, never as a verdict.
+func TestGOSTWithoutEngine(t *testing.T) {
+	signtest.RequireGOST(t)
+	id := signtest.NewGOSTIdentity(t, "/CN=Иванова Мария Петровна", nil, false)
+	doc := makePDF(t, 1)
+	sig := id.SignDetached(t, doc)
+	other := append(append([]byte{}, doc...), ' ')
+	for name, v := range map[string]*Verifier{
+		"no openssl":     {OpenSSL: "/nonexistent/openssl"},
+		"no gost engine": {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if v.OpenSSL == "" {
+				t.Setenv("OPENSSL_ENGINES", t.TempDir()) // OpenSSL looks for gost.so there
+			}
+			for _, data := range [][]byte{doc, other} {
+				r, err := v.VerifyDetached(context.Background(), data, sig)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Status != NotVerified || !strings.Contains(r.Reason, ReasonNoGOSTModule) || r.Verdict() != "подпись не проверена" {
+					t.Errorf("%+v", r)
+				}
+			}
+		})
+	}
+}
+
+// TestGOSTSignedPDF: a PDF whose signature is a GOST CMS over its
+// ByteRange, as КриптоПРО PDF makes, is verified; any change is Invalid.
+func TestGOSTSignedPDF(t *testing.T) {
+	signtest.RequireGOST(t)
+	id := signtest.NewGOSTIdentity(t, "/CN=Иванова Мария Петровна/O=Школа № 17", nil, false)
+	original := makePDF(t, 1)
+	rsaSigned, err := Sign(original, testSigner(t, false), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := id.ReplaceSignature(t, rsaSigned)
+	v := &Verifier{}
+	r, err := v.VerifySignedRevision(context.Background(), original, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != Valid || !r.CoversWholeFile || r.SignatureAlgorithm != "ГОСТ Р 34.10-2012 (256 бит)" {
+		t.Fatalf("GOST PDF: %+v", r)
+	}
+	br := byteRange(t, signed)
+	for _, at := range []int{10, br[1] - 5, br[2] + 5, len(signed) - 10} {
+		if r, err := v.VerifyPDF(context.Background(), flip(signed, at)); err != nil || r.Status != Invalid {
+			t.Errorf("byte %d flipped: %v %+v", at, err, r)
+		}
+	}
+}
