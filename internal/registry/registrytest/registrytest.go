@@ -63,6 +63,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"RegisterConcurrent", testRegisterConcurrent},
 		{"AuditConcurrent", testAuditConcurrent},
 		{"SignaturesAndAcks", testSignaturesAndAcks},
+		{"SignatureAudit", testSignatureAudit},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
 		{"CountByState", testCountByState},
