@@ -69,6 +69,10 @@ type Signer struct {
 // Certificate returns the signing certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.cert }
 
+// Chain returns the issuers of the signing certificate that came with it,
+// nearest first.
+func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate{}, s.chain...) }
+
 // Info describes the signing certificate.
 func (s *Signer) Info() CertInfo { return certInfo(s.cert) }
 
