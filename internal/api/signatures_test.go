@@ -343,8 +343,10 @@ func TestAddSignature(t *testing.T) {
 			},
 			code: 422, detail: "подпись недействительна", state: registry.StateRegistered},
 		{name: "an unsigned PDF",
-			upload: func(e *sigEnv, this, other []byte) (string, []byte) { return "pdf", append(append([]byte{}, this...), '\n') },
-			code:   422, detail: "в файле нет электронной подписи", state: registry.StateRegistered},
+			upload: func(e *sigEnv, this, other []byte) (string, []byte) {
+				return "pdf", append(append([]byte{}, this...), '\n')
+			},
+			code: 422, detail: "в файле нет электронной подписи", state: registry.StateRegistered},
 		{name: "detached signature of this order's PDF",
 			upload: func(e *sigEnv, this, other []byte) (string, []byte) { return "sig", head.detached(t, this) },
 			code:   201, detail: "подпись верна, сертификат не проверен", state: registry.StateSigned,
@@ -583,5 +585,3 @@ func TestPutSigningErrors(t *testing.T) {
 		t.Errorf("right password: %d %s", a.code, a.raw)
 	}
 }
-
-
