@@ -89,6 +89,7 @@ func (v *Verifier) gostVerify(ctx context.Context, der, content, rootsPEM []byte
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.WaitDelay = time.Second // a child left holding the output pipe must not outlive the timeout
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return gostError, "OpenSSL не ответил за " + timeout.String()

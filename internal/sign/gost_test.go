@@ -3,8 +3,12 @@ package sign
 import (
 	"context"
 	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"orders/internal/sign/signtest"
 )
@@ -132,5 +136,50 @@ func TestGOSTSignedPDF(t *testing.T) {
 		if r, err := v.VerifyPDF(context.Background(), flip(signed, at)); err != nil || r.Status != Invalid {
 			t.Errorf("byte %d flipped: %v %+v", at, err, r)
 		}
+	}
+}
+
+// TestClassifyOpenSSL pins how OpenSSL 3.0's answers are read: only the
+// exact success line is Valid, only named mathematical failures are
+// Invalid, and anything else — a missing engine included — decides nothing.
+func TestClassifyOpenSSL(t *testing.T) {
+	exit4 := exec.Command("sh", "-c", "exit 4").Run()
+	exit1 := exec.Command("sh", "-c", "exit 1").Run()
+	tests := []struct {
+		name string
+		out  string
+		err  error
+		want gostOutcome
+	}{
+		{"success", "Engine \"gost\" set.\nCMS Verification successful\n", nil, gostOK},
+		{"success line without exit 0", "CMS Verification successful\n", exit4, gostError},
+		{"exit 0 without the success line", "Engine \"gost\" set.\n", nil, gostError},
+		{"signature value", "CMS Verification failure\n80:error:4000007F:lib(128)::signature mismatch:./gost_ec_sign.c:430:\n80:error:1700009E:CMS routines:CMS_SignerInfo_verify:verification failure:../crypto/cms/cms_sd.c:919:\n", exit4, gostBadSig},
+		{"content digest", "CMS Verification failure\n80:error:1700009E:CMS routines:CMS_SignerInfo_verify_content:verification failure:../crypto/cms/cms_sd.c:1000:\n80:error:1700006D:CMS routines:CMS_verify:content verify error:../crypto/cms/cms_smime.c:455:\n", exit4, gostBadContent},
+		{"chain", "CMS Verification failure\n80:error:17000064:CMS routines:cms_signerinfo_verify_cert:certificate verify error:../crypto/cms/cms_smime.c:289:Verify error: self-signed certificate\n", exit4, gostBadChain},
+		{"no engine", "Invalid engine \"gost\"\n80:error:13000074:engine routines:ENGINE_by_id:no such engine:../crypto/engine/eng_list.c:428:id=gost\nCMS Verification failure\n80:error:17000086:CMS routines:CMS_SignerInfo_verify:no public key:../crypto/cms/cms_sd.c:863:\n", exit4, gostNoEngine},
+		{"undecodable key", "CMS Verification failure\n80:error:17000086:CMS routines:CMS_SignerInfo_verify:no public key:../crypto/cms/cms_sd.c:863:\n", exit4, gostError},
+		{"usage error", "cms: Use -help for summary.\n", exit1, gostError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, detail := classifyOpenSSL([]byte(tt.out), tt.err); got != tt.want {
+				t.Errorf("classify = %v (%s), want %v", got, detail, tt.want)
+			}
+		})
+	}
+}
+
+// TestGOSTTimeout: an OpenSSL that hangs is stopped and decides nothing.
+func TestGOSTTimeout(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "openssl")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\nexec sleep 30\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{OpenSSL: fake, Timeout: 200 * time.Millisecond}
+	start := time.Now()
+	o, detail := v.gostVerify(context.Background(), []byte{0x30, 0}, []byte("doc"), nil, time.Time{})
+	if o != gostError || !strings.Contains(detail, "не ответил") || time.Since(start) > 5*time.Second {
+		t.Errorf("%v %q after %s", o, detail, time.Since(start))
 	}
 }

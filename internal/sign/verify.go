@@ -259,10 +259,10 @@ func (v *Verifier) judgeTrust(ctx context.Context, r *Result, p7 *pkcs7.PKCS7, i
 		r.Trust, r.TrustReason = TrustNotChecked, ReasonNoRoots
 		return
 	}
-	var at time.Time
-	if r.SignedAt != nil {
-		at = *r.SignedAt
-	}
+	// The chain is judged now, when the signature is taken in, not at the signing-time the
+	// signer claims: that attribute is unverified, and a backdated one would let an expired
+	// certificate pass.
+	at := time.Now()
 	si := p7.Signers[i]
 	cert := findCert(p7.Certificates, si.IssuerAndSerialNumber.IssuerName.FullBytes, si.IssuerAndSerialNumber.SerialNumber)
 	if cert != nil && (isGOST(spkiAlgorithm(cert)) || isGOST(si.DigestEncryptionAlgorithm.Algorithm)) {
