@@ -306,7 +306,7 @@ func (s *Server) addSignature(c *gin.Context) {
 	}
 	if o.State != registry.StateRegistered && o.State != registry.StateSigned {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State,
-			Detail: "подписи принимаются только для зарегистрированных приказов; этот приказ в состоянии " + string(o.State)})
+			Detail: "подписи принимаются только для зарегистрированных приказов; этот приказ — " + stateWords[o.State]})
 		return
 	}
 	kind, field := registry.SignatureExternalPDF, "pdf"
@@ -414,6 +414,12 @@ func (s *Server) addSignature(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": sig.ID, "kind": kind, "status": res.Status, "reason": res.Reason,
 		"trust": res.Trust, "trust_reason": res.TrustReason, "verdict": res.Verdict(),
 		"signer": certView(res.Signer), "verified": verified, "sha256": sum, "order_state": state})
+}
+
+// stateWords names an order's state for a person.
+var stateWords = map[registry.State]string{
+	registry.StateDraft: "черновик", registry.StateRegistered: "зарегистрирован",
+	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
 }
 
 // signatureProblem refuses an uploaded signature: a 422 whose detail and error name the

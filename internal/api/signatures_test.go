@@ -585,3 +585,52 @@ func TestPutSigningErrors(t *testing.T) {
 		t.Errorf("right password: %d %s", a.code, a.raw)
 	}
 }
+
+// TestAddSignatureRefusedStates: a draft or a cancelled order takes no signature, and the
+// answer says so in words.
+func TestAddSignatureRefusedStates(t *testing.T) {
+	e := newSigEnv(t, nil)
+	head := newRSAIdentity(t, 0, "Зубова Анна Николаевна", nil, false)
+	o, pdf := e.registeredOrder("1355")
+	if _, err := e.store.Cancel(context.Background(), "org-a", o.ID, "издан ошибочно", nil); err != nil {
+		t.Fatal(err)
+	}
+	a := e.upload(o.ID, "sig", head.detached(t, pdf))
+	if a.code != http.StatusConflict || !strings.Contains(a.str("detail"), "этот приказ — отменён") {
+		t.Errorf("cancelled: %d %s", a.code, a.raw)
+	}
+	if l := e.signatures(o.ID); len(l) != 0 {
+		t.Errorf("a cancelled order took a signature: %+v", l)
+	}
+}
+
+// TestAddSignatureToSignedOrder: a further signature of a signed order is checked against
+// the signed original, kept with its own audit entry, and leaves the order signed.
+func TestAddSignatureToSignedOrder(t *testing.T) {
+	e := newSigEnv(t, nil)
+	head := newRSAIdentity(t, 0, "Зубова Анна Николаевна", nil, false)
+	deputy := newRSAIdentity(t, 1, "Петров Пётр Петрович", nil, false)
+	o, pdf := e.registeredOrder("1355")
+	signed := head.signPDF(t, pdf)
+	if a := e.upload(o.ID, "pdf", signed); a.code != 201 || a.str("order_state") != "signed" {
+		t.Fatalf("first signature: %d %s", a.code, a.raw)
+	}
+	// Over the unsigned PDF: not the document as it now stands.
+	if a := e.upload(o.ID, "sig", deputy.detached(t, pdf)); a.code != 422 || !strings.Contains(a.str("detail"), "не является этим приказом") {
+		t.Errorf("signature of the superseded PDF: %d %s", a.code, a.raw)
+	}
+	a := e.upload(o.ID, "sig", deputy.detached(t, signed))
+	if a.code != 201 || a.str("order_state") != "signed" || a.str("verdict") != "подпись верна, сертификат не проверен" {
+		t.Fatalf("second signature: %d %s", a.code, a.raw)
+	}
+	if l := e.signatures(o.ID); len(l) != 2 || l[1].Signer != "Петров Пётр Петрович" {
+		t.Errorf("listed: %+v", l)
+	}
+	if acts := e.auditActions(o.ID); !strings.Contains(acts, "sign-external") || !strings.Contains(acts, "add-signature") {
+		t.Errorf("audit: %s", acts)
+	}
+	got := e.do("GET", "/api/v1/orders/"+o.ID.String()+"/signed.pdf", e.head, "", nil)
+	if !bytes.Equal(got.raw, signed) {
+		t.Error("the signed original changed")
+	}
+}
