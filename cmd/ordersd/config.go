@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"orders/internal/sign"
 )
 
 // config is every setting of ordersd. Each flag has an ORDERS_* environment equivalent
@@ -31,6 +34,10 @@ type config struct {
 	// Page geometry, for deployments whose orders differ from the ГОСТ default.
 	MarginLeft  float64
 	LineSpacing float64
+	// TrustRoots names a PEM file of the root certificates this installation trusts;
+	// validate loads it into trustRoots.
+	TrustRoots string
+	trustRoots []*x509.Certificate
 }
 
 func envName(flagName string) string {
@@ -88,6 +95,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")
 	flt(&c.MarginLeft, "margin-left", 0, "left page margin in mm (default 30, ГОСТ for orders kept over 10 years)")
 	flt(&c.LineSpacing, "line-spacing", 0, "line spacing multiple (default 1.0)")
+	str(&c.TrustRoots, "trust-roots", "", "PEM file of trusted root certificates: a signature is shown as «сертификат доверенный» only when its chain leads to one of them; empty: no certificate is trusted")
 }
 
 func (c *config) validate() error {
@@ -125,6 +133,15 @@ func (c *config) validate() error {
 	}
 	if c.MaxBody < 1024 {
 		return fmt.Errorf("--max-body: %d bytes is too small for a draft", c.MaxBody)
+	}
+	if c.TrustRoots != "" {
+		data, err := os.ReadFile(c.TrustRoots)
+		if err != nil {
+			return fmt.Errorf("--trust-roots: %w", err)
+		}
+		if c.trustRoots, err = sign.LoadRoots(data); err != nil {
+			return fmt.Errorf("--trust-roots: %s: %w", c.TrustRoots, err)
+		}
 	}
 	return nil
 }

@@ -106,6 +106,16 @@ func TestLifecycle(t *testing.T) {
 		}
 	}
 	checkPdfsig(t, spdf)
+	// No trusted roots are configured: the service's own signature is valid, and its
+	// certificate is not claimed to be trusted.
+	var sigs struct {
+		Signatures []struct{ Kind, Verified, Trust, Verdict string }
+	}
+	archivist.json("GET", "/api/v1/orders/"+id+"/signatures", nil, http.StatusOK, &sigs)
+	if len(sigs.Signatures) != 1 || sigs.Signatures[0].Verified != "valid" ||
+		sigs.Signatures[0].Verdict != "подпись верна, сертификат не проверен" || !strings.HasPrefix(sigs.Signatures[0].Trust, "not checked: ") {
+		t.Errorf("signatures: %+v", sigs.Signatures)
+	}
 
 	// Archive search by word forms and by number.
 	var found struct{ Orders []fullOrder }

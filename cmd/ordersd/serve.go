@@ -30,6 +30,7 @@ import (
 	"orders/internal/registry/postgres"
 	"orders/internal/registry/sqlite"
 	"orders/internal/render"
+	"orders/internal/sign"
 	"orders/internal/web"
 	"orders/internal/worker"
 )
@@ -167,6 +168,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 			SecretKey: key,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
 			Renderer: renderer, Extra: pages.Mount, Accepted: accepted,
+			Verifier: &sign.Verifier{Roots: cfg.trustRoots},
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {
 					return errors.New("not connected")

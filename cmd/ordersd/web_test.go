@@ -695,7 +695,7 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.run("sign", click(`#sign-btn`))
 	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
-	b.waitJS("signature check shown", `(document.querySelector('[data-testid="signature"]') || {}).textContent?.includes('Подпись действительна')`, 10*time.Second)
+	b.waitJS("signature check shown", `(document.querySelector('[data-testid="signature"]') || {}).textContent?.includes('Подпись верна, сертификат не проверен')`, 10*time.Second)
 	b.waitJS("acknowledgement form", `!!document.querySelector('#acks button')`, 10*time.Second)
 	b.run("acknowledge", click(`#acks button`))
 	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('user:zubova')`, 10*time.Second)

@@ -22,6 +22,7 @@ import (
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/render"
+	"orders/internal/sign"
 )
 
 // Publisher puts render jobs on the queue.
@@ -48,6 +49,10 @@ type Config struct {
 	// SecretKey (32 bytes) seals organizations' signing keys at rest (AES-256-GCM); every API
 	// process of a deployment needs the same one.
 	SecretKey []byte
+	// Verifier checks signatures: the installation's trusted roots (--trust-roots) and the
+	// OpenSSL that checks GOST signatures. Nil checks the mathematics only and reports trust
+	// as not checked.
+	Verifier *sign.Verifier
 	// Renderer draws the stamped PDF at signing and previews.
 	Renderer *render.Renderer
 	// Metrics registry; default a fresh one (tests create many servers).
@@ -88,6 +93,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
+	}
+	if cfg.Verifier == nil {
+		cfg.Verifier = &sign.Verifier{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{

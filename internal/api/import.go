@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,7 +144,7 @@ func (s *Server) importOrder(c *gin.Context) {
 		problem(c, http.StatusInternalServerError, "не удалось сохранить файл; попробуйте ещё раз")
 		return
 	}
-	sig, signed := importedSignature(data, key, sum)
+	sig, signed := s.importedSignature(c.Request.Context(), data, key, sum)
 	// What is known of the paper original, in the draft's terms; it is never rendered.
 	draft, _ := json.Marshal(map[string]any{"organization": orgID, "kind": meta.Kind, "date": meta.Date,
 		"number": meta.Number, "title": meta.Title, "signatory": map[string]string{"name": meta.Signatory}})
@@ -194,22 +195,17 @@ func readImportPDF(c *gin.Context) ([]byte, string) {
 // importedSignature verifies the electronic signatures of an imported PDF. A file without
 // one is a scan of paper: no signature, not signed. Otherwise what was found is recorded as
 // it verified, and only a valid signature makes the order signed.
-func importedSignature(data []byte, key, sum string) (sig *registry.Signature, signed bool) {
-	res, err := sign.VerifyPDF(data)
+func (s *Server) importedSignature(ctx context.Context, data []byte, key, sum string) (sig *registry.Signature, signed bool) {
+	res, err := s.cfg.Verifier.VerifyPDF(ctx, data)
 	if errors.Is(err, sign.ErrNoSignature) {
 		return nil, false
 	}
-	verified := "valid"
-	switch {
-	case err != nil:
-		verified = "not verified: " + err.Error()
-	case res.Status == sign.Invalid:
-		verified = "invalid: " + res.Reason
-	case res.Status == sign.NotVerified:
-		verified = "not verified: " + res.Reason
+	verified, trust := signatureVerdict(res)
+	if err != nil {
+		verified, trust = "not verified: "+err.Error(), ""
 	}
 	sig = &registry.Signature{Kind: registry.SignatureExternalPDF, Key: key, SHA256: sum,
-		Signer: res.Signer.Owner, Serial: res.Signer.Serial, Verified: verified}
+		Signer: res.Signer.Owner, Serial: res.Signer.Serial, Verified: verified, Trust: trust}
 	if !res.Signer.ValidFrom.IsZero() {
 		from, to := res.Signer.ValidFrom, res.Signer.ValidTo
 		sig.ValidFrom, sig.ValidTo = &from, &to

@@ -162,7 +162,9 @@ func (s *Server) putSigning(c *gin.Context) {
 	}
 	signer, err := sign.LoadSigner(req.Data, req.Password)
 	if err != nil {
-		draftProblem(c, order.Problems{{Path: "data", Message: err.Error()}})
+		path, msg := signingLoadProblem(err)
+		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: msg,
+			Errors: []order.Problem{{Path: path, Message: msg}}})
 		return
 	}
 	org, err := s.cfg.Store.GetOrganization(c.Request.Context(), id)
@@ -179,6 +181,26 @@ func (s *Server) putSigning(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, certView(signer.Info()))
+}
+
+// signingLoadProblem says in plain words what is wrong with an uploaded certificate
+// container, and which field to fix.
+func signingLoadProblem(err error) (path, msg string) {
+	switch {
+	case errors.Is(err, sign.ErrWrongPassword):
+		return "password", "неверный пароль сертификата или повреждённый файл"
+	case errors.Is(err, sign.ErrUnrecognizedData):
+		return "data", "файл не является контейнером PKCS#12 (.p12, .pfx) или PEM"
+	case errors.Is(err, sign.ErrNoPrivateKey):
+		return "data", "в файле нет закрытого ключа: нужен контейнер с сертификатом и ключом"
+	case errors.Is(err, sign.ErrNoCertificate):
+		return "data", "в файле нет сертификата"
+	case errors.Is(err, sign.ErrKeyMismatch):
+		return "data", "закрытый ключ в файле не подходит ни к одному сертификату в нём"
+	case errors.Is(err, sign.ErrUnsupportedKey):
+		return "data", "ключ этого типа сервер не поддерживает: нужен ключ RSA или ECDSA (ключом ГОСТ подписывают в КриптоПРО и загружают подписанный PDF)"
+	}
+	return "data", "файл сертификата не прочитан: " + err.Error()
 }
 
 func certView(ci sign.CertInfo) gin.H {
@@ -253,11 +275,14 @@ func (s *Server) signOrder(c *gin.Context) {
 		return
 	}
 	from, to := info.ValidFrom, info.ValidTo
+	// The service's own signature is valid by construction (Sign verified it); whether its
+	// certificate is trusted is the same question as for anyone's.
+	trust, trustWhy := s.cfg.Verifier.CheckTrust(ctx, signer.Certificate(), signer.Chain(), now)
 	o, err = s.cfg.Store.Sign(ctx, who(c).orgID, id, registry.SignRequest{
 		Document:  registry.SignedDocument{Key: key, SHA256: sum, Size: int64(len(signed))},
 		Signatory: d.Signatory.Name,
 		Signature: &registry.Signature{Kind: registry.SignatureServer, Key: key, SHA256: sum, Signer: info.Owner,
-			Serial: info.Serial, ValidFrom: &from, ValidTo: &to, Verified: "valid"},
+			Serial: info.Serial, ValidFrom: &from, ValidTo: &to, Verified: "valid", Trust: trustVerdict(trust, trustWhy)},
 		Audit: auditEntry(c, "sign", map[string]any{"sha256": sum, "serial": info.Serial, "owner": info.Owner}),
 	})
 	if err != nil {
@@ -268,8 +293,13 @@ func (s *Server) signOrder(c *gin.Context) {
 }
 
 // addSignature takes a signature made elsewhere: a signed PDF (form field "pdf") or a
-// detached CMS signature of the order's PDF (form field "sig"). It records what could be
-// checked and says plainly what could not; an invalid signature is refused.
+// detached CMS signature (form field "sig") of the order's document as stored (the final
+// PDF; the signed PDF once there is one). A signed PDF is accepted only when it is that
+// document byte for byte plus an incremental update that a signature covers, so another
+// order's signed PDF can never become this order's signed original. An invalid signature,
+// or one over other bytes, is refused with a 422 that says why; a signature that could not
+// be verified is kept and shown as such, and only a valid one moves a registered order to
+// signed. The signature and its audit entry are written in one transaction.
 func (s *Server) addSignature(c *gin.Context) {
 	id, ok := s.orderID(c)
 	if !ok {
@@ -278,7 +308,7 @@ func (s *Server) addSignature(c *gin.Context) {
 	ctx := c.Request.Context()
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody)
 	if err := c.Request.ParseMultipartForm(s.cfg.MaxBody); err != nil {
-		problem(c, http.StatusBadRequest, "send multipart/form-data with a file field «pdf» or «sig»: "+err.Error())
+		problem(c, http.StatusBadRequest, "пришлите multipart/form-data с файлом в поле «pdf» (подписанный PDF) или «sig» (открепленная подпись): "+err.Error())
 		return
 	}
 	o, err := s.cfg.Store.GetOrder(ctx, who(c).orgID, id)
@@ -288,7 +318,7 @@ func (s *Server) addSignature(c *gin.Context) {
 	}
 	if o.State != registry.StateRegistered && o.State != registry.StateSigned {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State,
-			Detail: "signatures are taken for registered orders; this one is " + string(o.State)})
+			Detail: "подписи принимаются только для зарегистрированных приказов; этот приказ — " + stateWords[o.State]})
 		return
 	}
 	kind, field := registry.SignatureExternalPDF, "pdf"
@@ -297,88 +327,161 @@ func (s *Server) addSignature(c *gin.Context) {
 	}
 	f, _, err := c.Request.FormFile(field)
 	if err != nil {
-		problem(c, http.StatusBadRequest, "no file field «pdf» or «sig»")
+		problem(c, http.StatusBadRequest, "нет файла в поле «pdf» или «sig»")
 		return
 	}
 	data, err := io.ReadAll(f)
 	f.Close()
 	if err != nil {
-		problem(c, http.StatusBadRequest, err.Error())
+		problem(c, http.StatusBadRequest, "файл не прочитан: "+err.Error())
 		return
 	}
 
-	var res sign.Result
-	var signedPDF []byte
-	if kind == registry.SignatureExternalPDF {
-		res, err = sign.VerifyPDF(data)
-		signedPDF = data
-	} else {
-		// A detached signature covers the document as stored: the signed PDF once there is one.
-		docKey, docSum := o.PDFKey, o.PDFSHA256
-		if o.SignedKey != "" {
-			docKey, docSum = o.SignedKey, o.SignedSHA256
-		}
-		if docKey == "" {
-			problem(c, http.StatusConflict, "the order has no rendered PDF yet to check a signature against")
-			return
-		}
-		doc, gerr := s.readVerified(ctx, docKey, docSum)
-		if gerr != nil {
-			s.integrityError(c, o.ID, gerr)
-			return
-		}
-		res, err = sign.VerifyDetached(doc, data)
-		if err == nil && o.SignedKey == "" {
-			signedPDF = doc
-		}
+	// The document a signature must be over: as stored, the signed PDF once there is one.
+	docKey, docSum := o.PDFKey, o.PDFSHA256
+	if o.SignedKey != "" {
+		docKey, docSum = o.SignedKey, o.SignedSHA256
 	}
+	if docKey == "" || (o.SignedKey == "" && o.Status != registry.StatusRendered) {
+		writeProblem(c, Problem{Status: http.StatusConflict, Current: o.Status,
+			Detail: "итоговый PDF приказа ещё не готов: подпись не с чем сверить; повторите, когда документ будет сформирован"})
+		return
+	}
+	doc, err := s.readVerified(ctx, docKey, docSum)
 	if err != nil {
-		draftProblem(c, order.Problems{{Path: field, Message: err.Error()}})
+		s.integrityError(c, o.ID, err)
 		return
 	}
-	if res.Status == sign.Invalid {
-		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "подпись недействительна: " + res.Reason})
+	var res sign.Result
+	if kind == registry.SignatureExternalPDF {
+		res, err = s.cfg.Verifier.VerifySignedRevision(ctx, doc, data)
+	} else {
+		res, err = s.cfg.Verifier.VerifyDetached(ctx, doc, data)
+	}
+	var revErr *sign.RevisionError
+	switch {
+	case errors.As(err, &revErr):
+		signatureProblem(c, field, "подписанный файл не является этим приказом: "+revErr.Reason+".")
+		return
+	case errors.Is(err, sign.ErrNoSignature):
+		signatureProblem(c, field, "в файле нет электронной подписи.")
+		return
+	case errors.Is(err, sign.ErrMalformedSignature):
+		signatureProblem(c, field, "файл не является подписью CMS/PKCS#7 (ожидается .sig в DER, PEM или base64).")
+		return
+	case err != nil:
+		signatureProblem(c, field, "файл не проверен: "+err.Error())
+		return
+	case res.OtherDocument && kind == registry.SignatureDetachedCMS:
+		// In a signed PDF a digest mismatch means the file changed after signing (the
+		// revision check above already tied it to this order): that is an invalid signature.
+		signatureProblem(c, field, "подписанный файл не является этим приказом: подпись сделана над другими байтами, чем хранимый PDF приказа. "+res.Reason)
+		return
+	case res.Status == sign.Invalid:
+		signatureProblem(c, field, "подпись недействительна: "+res.Reason)
 		return
 	}
-	verified := "valid"
-	if res.Status == sign.NotVerified {
-		verified = "not verified: " + res.Reason
-	}
+	verified, trust := signatureVerdict(res)
 	key, sum, err := s.cfg.Blobs.Put(ctx, data, "application/octet-stream")
 	if err != nil {
-		problem(c, http.StatusInternalServerError, "storing the signature failed; try again")
+		problem(c, http.StatusInternalServerError, "подпись не сохранена (хранилище документов); повторите")
 		return
 	}
-	sig := &registry.Signature{Kind: kind, Key: key, SHA256: sum, Signer: res.Signer.Owner, Serial: res.Signer.Serial, Verified: verified}
+	sig := &registry.Signature{Kind: kind, Key: key, SHA256: sum, Signer: res.Signer.Owner, Serial: res.Signer.Serial,
+		Verified: verified, Trust: trust}
 	if !res.Signer.ValidFrom.IsZero() {
 		from, to := res.Signer.ValidFrom, res.Signer.ValidTo
 		sig.ValidFrom, sig.ValidTo = &from, &to
 	}
-	details := map[string]any{"kind": kind, "sha256": sum, "verified": verified, "serial": res.Signer.Serial}
-	if o.State == registry.StateRegistered && signedPDF != nil {
+	details := map[string]any{"kind": kind, "sha256": sum, "verified": verified, "trust": trust, "serial": res.Signer.Serial}
+	state := o.State
+	if o.State == registry.StateRegistered && res.Status == sign.Valid {
+		signedPDF := doc // a detached signature of the stored PDF: that PDF is the signed original
+		if kind == registry.SignatureExternalPDF {
+			signedPDF = data
+		}
 		pdfKey, pdfSum, err := s.cfg.Blobs.Put(ctx, signedPDF, "application/pdf")
 		if err != nil {
-			problem(c, http.StatusInternalServerError, "storing the signed document failed; try again")
+			problem(c, http.StatusInternalServerError, "подписанный документ не сохранён (хранилище документов); повторите")
 			return
 		}
-		if _, err := s.cfg.Store.Sign(ctx, who(c).orgID, id, registry.SignRequest{
+		signed, err := s.cfg.Store.Sign(ctx, who(c).orgID, id, registry.SignRequest{
 			Document:  registry.SignedDocument{Key: pdfKey, SHA256: pdfSum, Size: int64(len(signedPDF))},
 			Signatory: res.Signer.Owner, Signature: sig, Audit: auditEntry(c, "sign-external", details),
-		}); err != nil {
+		})
+		if err != nil {
 			s.storeError(c, err)
 			return
 		}
+		state = signed.State
 	} else {
-		if err := s.cfg.Store.AddSignature(ctx, who(c).orgID, &registry.Signature{OrderID: id, Kind: sig.Kind, Key: sig.Key,
-			SHA256: sig.SHA256, Signer: sig.Signer, Serial: sig.Serial, ValidFrom: sig.ValidFrom, ValidTo: sig.ValidTo,
-			Verified: sig.Verified}); err != nil {
+		// Not verified (or an added signature of a signed order): kept and shown as such;
+		// the order stays where it was.
+		sig.OrderID = id
+		if err := s.cfg.Store.AddSignature(ctx, who(c).orgID, sig, auditEntry(c, "add-signature", details)); err != nil {
 			s.storeError(c, err)
 			return
 		}
-		_ = s.cfg.Store.AppendAudit(ctx, withOrder(auditEntry(c, "add-signature", details), o))
 	}
-	c.JSON(http.StatusCreated, gin.H{"kind": kind, "status": res.Status, "reason": res.Reason,
-		"signer": certView(res.Signer), "verified": verified, "sha256": sum})
+	c.JSON(http.StatusCreated, gin.H{"id": sig.ID, "kind": kind, "status": res.Status, "reason": res.Reason,
+		"trust": res.Trust, "trust_reason": res.TrustReason, "verdict": res.Verdict(),
+		"signer": certView(res.Signer), "verified": verified, "sha256": sum, "order_state": state})
+}
+
+// stateWords names an order's state for a person.
+var stateWords = map[registry.State]string{
+	registry.StateDraft: "черновик", registry.StateRegistered: "зарегистрирован",
+	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
+}
+
+// signatureProblem refuses an uploaded signature: a 422 whose detail and error name the
+// form field.
+func signatureProblem(c *gin.Context, field, msg string) {
+	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: msg,
+		Errors: []order.Problem{{Path: field, Message: msg}}})
+}
+
+// signatureVerdict is how the registry records res: the mathematics in Verified, the
+// certificate chain in Trust (for a valid signature only).
+func signatureVerdict(res sign.Result) (verified, trust string) {
+	switch res.Status {
+	case sign.Valid:
+		return "valid", trustVerdict(res.Trust, res.TrustReason)
+	case sign.Invalid:
+		return "invalid: " + nonEmpty(res.Reason), ""
+	}
+	return "not verified: " + nonEmpty(res.Reason), ""
+}
+
+func trustVerdict(t sign.Trust, reason string) string {
+	switch t {
+	case sign.Trusted:
+		return "trusted"
+	case sign.Untrusted:
+		return "untrusted: " + nonEmpty(reason)
+	}
+	return "not checked: " + nonEmpty(reason)
+}
+
+func nonEmpty(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "причина не указана"
+	}
+	return s
+}
+
+// signatureLabel is what a person reads about a recorded signature: trust is claimed only
+// when the signature is valid and its chain leads to a trusted root.
+func signatureLabel(verified, trust string) string {
+	switch {
+	case verified == "valid" && trust == "trusted":
+		return "подпись верна, сертификат доверенный"
+	case verified == "valid":
+		return "подпись верна, сертификат не проверен"
+	case strings.HasPrefix(verified, "invalid"):
+		return "подпись неверна"
+	}
+	return "подпись не проверена"
 }
 
 // isLifecycle says err is a refusal because of the order's lifecycle state.
@@ -422,7 +525,8 @@ func (s *Server) listSignatures(c *gin.Context) {
 	out := make([]gin.H, len(list))
 	for i, sg := range list {
 		out[i] = gin.H{"id": sg.ID, "kind": sg.Kind, "sha256": sg.SHA256, "signer": sg.Signer, "serial": sg.Serial,
-			"valid_from": sg.ValidFrom, "valid_to": sg.ValidTo, "verified": sg.Verified, "created_at": sg.CreatedAt}
+			"valid_from": sg.ValidFrom, "valid_to": sg.ValidTo, "verified": sg.Verified, "trust": sg.Trust,
+			"verdict": signatureLabel(sg.Verified, sg.Trust), "created_at": sg.CreatedAt}
 	}
 	c.JSON(http.StatusOK, gin.H{"signatures": out})
 }

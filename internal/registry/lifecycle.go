@@ -202,15 +202,22 @@ type Signature struct {
 	ValidTo   *time.Time
 	// Verified is "valid", "invalid: <why>" or "not verified: <why>" (e.g. a GOST algorithm
 	// we cannot check). Nothing else is accepted, so no verification is claimed by accident.
-	Verified  string
+	Verified string
+	// Trust says, for a "valid" signature only, whether its certificate leads to a root the
+	// installation trusts: "trusted", "not checked: <why>" (no roots configured) or
+	// "untrusted: <why>" (a self-signed or unknown chain). Mathematics and trust are
+	// separate claims; a signature is shown as trusted only when both hold. Empty for a
+	// signature that is not valid.
+	Trust     string
 	CreatedAt time.Time
 }
 
 // Signatures is the part of the registry that keeps signatures.
 type Signatures interface {
 	// AddSignature stores s for a registered or signed order (else *LifecycleError), filling
-	// ID (if nil) and CreatedAt.
-	AddSignature(ctx context.Context, orgID string, s *Signature) error
+	// ID (if nil) and CreatedAt, and appends audit (if not nil; its organization and order
+	// are set) in the same transaction: a signature is never kept without its audit entry.
+	AddSignature(ctx context.Context, orgID string, s *Signature, audit *AuditEntry) error
 	// ListSignatures returns the signatures of an order, oldest first.
 	ListSignatures(ctx context.Context, orgID string, orderID uuid.UUID) ([]Signature, error)
 }

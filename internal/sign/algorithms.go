@@ -120,13 +120,7 @@ func signatureName(oid asn1.ObjectIdentifier) string {
 	return oid.String()
 }
 
-// gostReason tells the user why a GOST signature was not checked and
-// where to check it. The 2012 text is the one the product owner asked for.
-func gostReason(alg string) string {
-	std := "ГОСТ Р 34.10-2012"
-	switch alg {
-	case "ГОСТ Р 34.10-2001", "ГОСТ Р 34.10-94":
-		std = alg
-	}
-	return "алгоритм " + std + " не поддерживается сервисом; проверьте подпись в КриптоПРО"
-}
+// reasonGOSTUnparsed: a CMS with GOST identifiers that the CMS parser
+// rejects; OpenSSL is not asked, since nothing could be reported about
+// the signer.
+const reasonGOSTUnparsed = "структуру подписи ГОСТ Р 34.10-2012 сервис разобрать не смог; подпись не проверена, проверьте её в КриптоПРО."

@@ -413,7 +413,7 @@ func TestVerifyPDFGOST(t *testing.T) {
 			if r.Status != tt.want || r.DigestVerified != tt.digestOK || r.SignatureVerified || !r.CoversWholeFile {
 				t.Fatalf("VerifyPDF = %+v", r)
 			}
-			if tt.want == NotVerified && !strings.Contains(r.Reason, "алгоритм ГОСТ Р 34.10-2012 не поддерживается сервисом; проверьте подпись в КриптоПРО") {
+			if tt.want == NotVerified && !strings.Contains(r.Reason, "подпись не проверена, проверьте её в КриптоПРО") {
 				t.Errorf("Reason = %q", r.Reason)
 			}
 		})

@@ -7,13 +7,15 @@
 // appearance uses a non-embedded font that cannot show Cyrillic. This
 // package only supplies the mark's text (MarkLines).
 //
-// Verification (VerifyPDF, VerifyDetached) is deliberately conservative: a
-// Result is Valid only when the digest and the signature were both computed
-// and matched here. GOST algorithms cannot be checked in this service (there
-// is no GOST implementation to build on), so they come back NotVerified with
-// a reason the user can act on, never Valid. Trust in the signer's
-// certificate (chain to a root, revocation) is not evaluated either, and the
-// reasons say so.
+// Verification (VerifyPDF, VerifyDetached, VerifySignedRevision; the
+// methods of Verifier) is deliberately conservative: a Result is Valid only
+// when the digest and the signature were both computed and matched. RSA,
+// ECDSA and Ed25519 are checked here; GOST R 34.10-2012 is checked by
+// OpenSSL with Debian's GOST engine (gost.go), and without it comes back
+// NotVerified with a reason, never Valid. Trust is a separate verdict
+// (Result.Trust): whether the signer's chain leads to one of the
+// installation's roots (Verifier.Roots); with no roots configured it is
+// not checked, and the Verdict says so. Revocation is not checked.
 package sign
 
 import (
@@ -68,6 +70,10 @@ type Signer struct {
 
 // Certificate returns the signing certificate.
 func (s *Signer) Certificate() *x509.Certificate { return s.cert }
+
+// Chain returns the issuers of the signing certificate that came with it,
+// nearest first.
+func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate{}, s.chain...) }
 
 // Info describes the signing certificate.
 func (s *Signer) Info() CertInfo { return certInfo(s.cert) }

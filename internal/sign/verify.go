@@ -2,6 +2,7 @@ package sign
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -64,6 +65,18 @@ type Result struct {
 	DigestAlgorithm    string
 	SignatureAlgorithm string
 	CoversWholeFile    bool // PDF: the newest signature's ByteRange spans the whole file but its Contents
+	// ByteRange is a PDF signature's /ByteRange as checked: the signed bytes are
+	// [0, ByteRange[1]) and [ByteRange[2], ByteRange[2]+ByteRange[3]).
+	ByteRange [4]int64
+
+	// OtherDocument: the signature is intact but was made over other bytes
+	// than the ones checked (the digest differs).
+	OtherDocument bool
+
+	// Trust is whether the signer's certificate leads to a trusted root;
+	// checked only for a Valid signature. TrustReason says why, in Russian.
+	Trust       Trust
+	TrustReason string
 
 	// DigestVerified: the document's digest was computed here and equals
 	// the one the signer signed. SignatureVerified: the signature itself
@@ -89,17 +102,21 @@ var (
 // but nothing confirms the rest of the certificate (the owner's name).
 const reasonUnbound = "Сертификат не связан с подписью атрибутом signing-certificate, а его издатель к подписи не приложен: сведения о владельце не подтверждены."
 
-const reasonTrustNotChecked = "Доверие к сертификату (цепочка до аккредитованного УЦ, отзыв) сервисом не проверялось."
-
 // VerifyDetached checks a detached CMS signature (a .sig file: DER, PEM or
 // bare base64, as КриптоПРО and similar tools save it) over data, the
 // stored PDF bytes.
 func VerifyDetached(data, sig []byte) (Result, error) {
+	return defaultVerifier.VerifyDetached(context.Background(), data, sig)
+}
+
+// VerifyDetached is the package function with this installation's roots
+// and OpenSSL.
+func (v *Verifier) VerifyDetached(ctx context.Context, data, sig []byte) (Result, error) {
 	der, err := decodeCMS(sig)
 	if err != nil {
 		return Result{}, err
 	}
-	return verifyCMS(der, data, true)
+	return v.verifyCMS(ctx, der, data, true)
 }
 
 // decodeCMS accepts DER, PEM with any label, or bare base64 (with line
@@ -170,18 +187,18 @@ func derLength(b []byte) (int, bool) {
 // verifyCMS checks every SignerInfo of der over content. With
 // allowAttached a CMS may carry its own content (an "attached" .sig), which
 // must then be content itself; a PDF signature must not.
-func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
+func (v *Verifier) verifyCMS(ctx context.Context, der, content []byte, allowAttached bool) (Result, error) {
 	p7, err := parsePKCS7(der)
 	if err != nil {
 		if containsGOSTOID(der) {
 			// Unparseable, but clearly GOST: say what we can, claim nothing.
-			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + ". Структуру подписи сервис разобрать не смог."}, nil
+			return Result{Status: NotVerified, Reason: reasonGOSTUnparsed}, nil
 		}
 		return Result{}, fmt.Errorf("%w: %v", ErrMalformedSignature, err)
 	}
 	if len(p7.Signers) == 0 {
 		if containsGOSTOID(der) {
-			return Result{Status: NotVerified, Reason: gostReason("ГОСТ Р 34.10-2012") + ". Структуру подписи сервис разобрать не смог."}, nil
+			return Result{Status: NotVerified, Reason: reasonGOSTUnparsed}, nil
 		}
 		return Result{}, fmt.Errorf("%w: no SignerInfo", ErrMalformedSignature)
 	}
@@ -201,6 +218,19 @@ func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
 			return Result{Status: Invalid, Reason: "структура подписи повреждена: " + reason + "."}, nil
 		}
 	}
+	// OpenSSL checks the whole CMS at once; run it at most once per CMS.
+	var (
+		gostDone    bool
+		gostRes     gostOutcome
+		gostDetail  string
+		gostChecker = func() (gostOutcome, string) {
+			if !gostDone {
+				gostRes, gostDetail = v.gostVerify(ctx, der, content, nil, time.Time{})
+				gostDone = true
+			}
+			return gostRes, gostDetail
+		}
+	)
 	results := make([]Result, len(p7.Signers))
 	for i := range p7.Signers {
 		var (
@@ -210,9 +240,52 @@ func verifyCMS(der, content []byte, allowAttached bool) (Result, error) {
 		if raw != nil {
 			rawAttrs, eType = raw.signedAttrs[i], raw.eContentType
 		}
-		results[i] = verifySigner(p7, i, rawAttrs, eType, content)
+		results[i] = verifySigner(p7, i, rawAttrs, eType, content, gostChecker)
+		v.judgeTrust(ctx, &results[i], p7, i, der, content)
+		trustBinds(&results[i])
 	}
 	return summarize(results, 0), nil
+}
+
+// judgeTrust fills r's Trust for a valid signature: Go's x509 for RSA and
+// ECDSA chains, OpenSSL for GOST ones (Go parses GOST certificates but
+// cannot check their signatures).
+func (v *Verifier) judgeTrust(ctx context.Context, r *Result, p7 *pkcs7.PKCS7, i int, der, content []byte) {
+	if r.Status != Valid {
+		r.Trust, r.TrustReason = TrustNotChecked, ""
+		return
+	}
+	if len(v.Roots) == 0 {
+		r.Trust, r.TrustReason = TrustNotChecked, ReasonNoRoots
+		return
+	}
+	// The chain is judged now, when the signature is taken in, not at the signing-time the
+	// signer claims: that attribute is unverified, and a backdated one would let an expired
+	// certificate pass.
+	at := time.Now()
+	si := p7.Signers[i]
+	cert := findCert(p7.Certificates, si.IssuerAndSerialNumber.IssuerName.FullBytes, si.IssuerAndSerialNumber.SerialNumber)
+	if cert != nil && (isGOST(spkiAlgorithm(cert)) || isGOST(si.DigestEncryptionAlgorithm.Algorithm)) {
+		switch o, detail := v.gostVerify(ctx, der, content, pemRoots(v), at); o {
+		case gostOK:
+			r.Trust, r.TrustReason = Trusted, "сертификат выдан доверенным удостоверяющим центром"
+		case gostBadChain:
+			r.Trust, r.TrustReason = Untrusted, chainReason(detail)
+		default:
+			r.Trust, r.TrustReason = Untrusted, "цепочка сертификата не проверена: "+detail
+		}
+		return
+	}
+	r.Trust, r.TrustReason = v.CheckTrust(ctx, cert, p7.Certificates, at)
+}
+
+// trustBinds: a chain verified to a trusted root proves the certificate
+// intact and its owner's name the issuer's, which is what reasonUnbound
+// says could not be confirmed.
+func trustBinds(r *Result) {
+	if r.Trust == Trusted {
+		r.Reason = strings.TrimSpace(strings.ReplaceAll(r.Reason, reasonUnbound, ""))
+	}
 }
 
 func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
@@ -227,7 +300,8 @@ func parsePKCS7(der []byte) (p7 *pkcs7.PKCS7, err error) {
 // verifySigner checks one SignerInfo. The order of the checks decides
 // what can be claimed: the digest first (a mismatch is definite whatever
 // the signature algorithm), then the signature where we can compute it.
-func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.ObjectIdentifier, content []byte) Result {
+func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.ObjectIdentifier, content []byte,
+	gostCheck func() (gostOutcome, string)) Result {
 	si := p7.Signers[i]
 	var r Result
 	digestOID := si.DigestAlgorithm.Algorithm
@@ -257,16 +331,16 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 		}
 	}
 
-	// Digest.
-	if isGOST(digestOID) {
+	// Digest. A GOST (Streebog) digest is OpenSSL's to check, together
+	// with the GOST signature.
+	if isGOST(digestOID) && !gost {
 		r.Status = NotVerified
-		r.Reason = gostReason(r.SignatureAlgorithm) + ". Хеш документа вычисляется по алгоритму " + r.DigestAlgorithm +
-			", который сервис тоже не поддерживает, поэтому не проверено и то, что подпись относится именно к этому файлу."
-		if !gost {
-			r.Reason = "алгоритм хеширования " + r.DigestAlgorithm + " не поддерживается сервисом; проверьте подпись в КриптоПРО. " +
-				"Не проверено ни соответствие подписи файлу, ни сама подпись."
-		}
+		r.Reason = "алгоритм хеширования " + r.DigestAlgorithm + " не поддерживается сервисом; проверьте подпись в КриптоПРО. " +
+			"Не проверено ни соответствие подписи файлу, ни сама подпись."
 		return r
+	}
+	if gost && isGOST(digestOID) {
+		return gostResult(r, cert, attrs, gostCheck)
 	}
 	alg, ok := digestAlgorithms[digestOID.String()]
 	if !ok || alg.hash == 0 || !alg.hash.Available() {
@@ -284,7 +358,7 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 			return r
 		}
 		if subtle.ConstantTimeCompare(md, sum) != 1 {
-			r.Status = Invalid
+			r.Status, r.OtherDocument = Invalid, true
 			r.Reason = "документ не совпадает с подписанным: хеш (" + r.DigestAlgorithm + ") отличается — файл изменён после подписания или подпись относится к другому документу."
 			return r
 		}
@@ -293,11 +367,7 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 
 	// Signature.
 	if gost {
-		r.Reason = gostReason(r.SignatureAlgorithm) + "."
-		if r.DigestVerified {
-			r.Reason += " Хеш документа (" + r.DigestAlgorithm + ") совпадает с подписанным, но сама подпись не проверена."
-		}
-		return r
+		return gostResult(r, cert, attrs, gostCheck)
 	}
 	if cert == nil && len(p7.Certificates) > 0 {
 		// Certificates are there but none is the signer's: the signer
@@ -376,7 +446,7 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 		return r
 	}
 	r.Status = Valid
-	r.Reason = "подпись верна: документ не изменялся после подписания. " + reasonTrustNotChecked
+	r.Reason = "подпись верна: документ не изменялся после подписания."
 	if !bound {
 		r.Reason += " " + reasonUnbound
 	}
@@ -775,13 +845,24 @@ func summarize(results []Result, main int) Result {
 	out.Status = worst
 	switch worst {
 	case Valid:
-		out.Reason = fmt.Sprintf("все подписи (%d) верны. %s", len(results), reasonTrustNotChecked)
+		out.Reason = fmt.Sprintf("все подписи (%d) верны.", len(results))
 	case Invalid:
 		out.Reason = fmt.Sprintf("подписей: %d, из них неверных: %d. %s", len(results), n[Invalid], firstReason(results, Invalid))
 	default:
 		out.Reason = fmt.Sprintf("подписей: %d, из них не проверено: %d. %s", len(results), n[NotVerified], firstReason(results, NotVerified))
 	}
+	for _, r := range results {
+		out.OtherDocument = out.OtherDocument || r.OtherDocument
+	}
 	out.DigestVerified, out.SignatureVerified = true, true
+	// The least trust wins: a document is from trusted signers only if
+	// every one of them is.
+	out.Trust, out.TrustReason = results[main].Trust, results[main].TrustReason
+	for _, r := range results {
+		if r.Trust != Trusted && out.Trust == Trusted || r.Trust == Untrusted {
+			out.Trust, out.TrustReason = r.Trust, r.TrustReason
+		}
+	}
 	for _, r := range results {
 		out.DigestVerified = out.DigestVerified && r.DigestVerified
 		out.SignatureVerified = out.SignatureVerified && r.SignatureVerified
@@ -836,6 +917,12 @@ type pdfSignature struct {
 // file (otherwise something was appended after signing and the result is
 // Invalid even if every signature checks out).
 func VerifyPDF(pdfData []byte) (Result, error) {
+	return defaultVerifier.VerifyPDF(context.Background(), pdfData)
+}
+
+// VerifyPDF is the package function with this installation's roots and
+// OpenSSL.
+func (v *Verifier) VerifyPDF(ctx context.Context, pdfData []byte) (Result, error) {
 	sigs := findPDFSignatures(pdfData)
 	if len(sigs) == 0 {
 		if sigMarkerRe.Match(pdfData) {
@@ -848,7 +935,7 @@ func VerifyPDF(pdfData []byte) (Result, error) {
 	results := make([]Result, len(sigs))
 	newest := 0
 	for i, s := range sigs {
-		results[i] = verifyPDFSignature(pdfData, s)
+		results[i] = v.verifyPDFSignature(ctx, pdfData, s)
 		if s.br[2]+s.br[3] > sigs[newest].br[2]+sigs[newest].br[3] {
 			newest = i
 		}
@@ -896,7 +983,7 @@ func findPDFSignatures(data []byte) []pdfSignature {
 	return sigs
 }
 
-func verifyPDFSignature(data []byte, s pdfSignature) Result {
+func (v *Verifier) verifyPDFSignature(ctx context.Context, data []byte, s pdfSignature) Result {
 	size := int64(len(data))
 	a, b, c, d := s.br[0], s.br[1], s.br[2], s.br[3]
 	if a != 0 || b <= 0 || c < b+2 || d < 0 || c+d > size {
@@ -943,18 +1030,19 @@ func verifyPDFSignature(data []byte, s pdfSignature) Result {
 	case "adbe.pkcs7.sha1":
 		// The CMS carries SHA-1(ranges) as its content.
 		sum := sha1.Sum(signed)
-		r, err = verifyCMS(cms, sum[:], true)
+		r, err = v.verifyCMS(ctx, cms, sum[:], true)
 	case "ETSI.RFC3161", "adbe.x509.rsa_sha1":
 		r = Result{Status: NotVerified, Reason: "тип подписи " + s.subFilter + " не поддерживается сервисом; подпись не проверена."}
 	default:
 		// adbe.pkcs7.detached, ETSI.CAdES.detached, and whatever else
 		// holds a detached CMS (the SubFilter lies inside the signed
 		// bytes, so a damaged one is caught by the digest).
-		r, err = verifyCMS(cms, signed, false)
+		r, err = v.verifyCMS(ctx, cms, signed, false)
 	}
 	if err != nil {
 		r = Result{Status: Invalid, Reason: "подпись повреждена: значение /Contents не разбирается как CMS."}
 	}
 	r.CoversWholeFile = covers
+	r.ByteRange = s.br
 	return r
 }

@@ -289,10 +289,10 @@ func (s *Store) VerifyAudit(ctx context.Context, orgID string) (ok bool, brokenA
 }
 
 func insertSignature(ctx context.Context, q querier, sig *registry.Signature) error {
-	_, err := q.Exec(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := q.Exec(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, trust, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		sig.ID, sig.OrderID, sig.Kind, sig.Key, sig.SHA256, sig.Signer, sig.Serial,
-		sig.ValidFrom, sig.ValidTo, sig.Verified, sig.CreatedAt)
+		sig.ValidFrom, sig.ValidTo, sig.Verified, sig.Trust, sig.CreatedAt)
 	if isUnique(err) {
 		return fmt.Errorf("%w: signature %s exists", registry.ErrConflict, sig.ID)
 	}
@@ -317,20 +317,35 @@ func orderState(ctx context.Context, q querier, orgID string, id uuid.UUID, lock
 }
 
 // AddSignature implements registry.Signatures.
-func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Signature) error {
-	if err := driver.PrepareSignature(sig, driver.Now()); err != nil {
+func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Signature, audit *registry.AuditEntry) error {
+	now := driver.Now()
+	if err := driver.PrepareSignature(sig, now); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		// FOR SHARE: the state cannot change under the insert.
-		state, err := orderState(ctx, tx, orgID, sig.OrderID, " FOR SHARE")
+		var state, org string
+		err := tx.QueryRow(ctx, `SELECT state, org_id FROM orders WHERE id = $1 AND ($2 = '' OR org_id = $2) FOR SHARE`,
+			sig.OrderID, orgID).Scan(&state, &org)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return registry.ErrNotFound
+		}
 		if err != nil {
+			return fmt.Errorf("registry/postgres: order state: %w", err)
+		}
+		if err := driver.CheckLifecycle(registry.State(state), "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
 			return err
 		}
-		if err := driver.CheckLifecycle(state, "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
+		if err := insertSignature(ctx, tx, sig); err != nil {
 			return err
 		}
-		return insertSignature(ctx, tx, sig)
+		if err := driver.PrepareSignatureAudit(audit, org, sig); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		return appendAudit(ctx, tx, audit, now)
 	})
 }
 
@@ -339,7 +354,7 @@ func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.U
 	if _, err := orderState(ctx, s.pool, orgID, orderID, ""); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at
+	rows, err := s.pool.Query(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, trust, created_at
 		FROM signatures WHERE order_id = $1 ORDER BY created_at, id`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: list signatures: %w", err)
@@ -349,7 +364,7 @@ func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.U
 	for rows.Next() {
 		var sig registry.Signature
 		if err := rows.Scan(&sig.ID, &sig.OrderID, &sig.Kind, &sig.Key, &sig.SHA256, &sig.Signer, &sig.Serial,
-			&sig.ValidFrom, &sig.ValidTo, &sig.Verified, &sig.CreatedAt); err != nil {
+			&sig.ValidFrom, &sig.ValidTo, &sig.Verified, &sig.Trust, &sig.CreatedAt); err != nil {
 			return nil, fmt.Errorf("registry/postgres: scan signature: %w", err)
 		}
 		sig.ValidFrom, sig.ValidTo, sig.CreatedAt = utcPtr(sig.ValidFrom), utcPtr(sig.ValidTo), sig.CreatedAt.UTC()

@@ -77,7 +77,8 @@ func testImport(t *testing.T, db Opener) {
 	sr := importReq("org-a", "16-к", "2019-03-02", "signed-16")
 	sr.Signed, sr.SearchText = true, "Об утверждении графика дежурств"
 	sr.Signature = &registry.Signature{Kind: registry.SignatureExternalPDF, Key: "imp/signed-16",
-		SHA256: hashOf([]byte("signed-16")), Signer: "Зубова Анна Николаевна", Serial: "01AB", Verified: "valid"}
+		SHA256: hashOf([]byte("signed-16")), Signer: "Зубова Анна Николаевна", Serial: "01AB", Verified: "valid",
+		Trust: "not checked: корневые сертификаты не заданы"}
 	so := mustImport(t, s, sr)
 	if so.State != registry.StateSigned || so.SignedKey != "imp/signed-16" || so.SignedSHA256 != so.PDFSHA256 ||
 		so.SignedSize != 1000 || so.SignedAt != nil {

@@ -334,7 +334,7 @@ func testTransitions(t *testing.T, db Opener) {
 		{"add signature", func(id uuid.UUID) error {
 			x := sig()
 			x.OrderID = id
-			return s.AddSignature(ctx, "org-a", x)
+			return s.AddSignature(ctx, "org-a", x, nil)
 		}, "same"},
 		{"record ack", func(id uuid.UUID) error {
 			_, err := s.RecordAck(ctx, "org-a", &registry.Ack{OrderID: id, Person: "Петров П. П.", ReadAt: time.Now()}, nil)
@@ -448,7 +448,8 @@ func testTransitionAudit(t *testing.T, db Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signature := &registry.Signature{Kind: registry.SignatureServer, Key: "sig/1", SHA256: hashA, Signer: "Иванова М. П.", Serial: "01AB", Verified: "valid"}
+	signature := &registry.Signature{Kind: registry.SignatureServer, Key: "sig/1", SHA256: hashA, Signer: "Иванова М. П.", Serial: "01AB",
+		Verified: "valid", Trust: "not checked: список доверенных корневых сертификатов не настроен"}
 	signAudit := &registry.AuditEntry{Actor: "head:Иванова", Action: "sign", Details: []byte(`{"sha256":"` + hashA + `"}`)}
 	if _, err := s.Sign(ctx, "", o.ID, registry.SignRequest{
 		Document: registry.SignedDocument{Key: "k", SHA256: hashA, Size: 10}, Signatory: "Иванова М. П.",
@@ -666,11 +667,12 @@ func testSignaturesAndAcks(t *testing.T, db Opener) {
 	from := time.Date(2025, 3, 1, 10, 0, 0, 123456789, time.FixedZone("MSK", 3*3600))
 	to := from.AddDate(1, 0, 0)
 	a := &registry.Signature{OrderID: o.ID, Kind: registry.SignatureExternalPDF, Key: "sig/a", SHA256: hashA,
-		Signer: "Иванова Мария Петровна", Serial: "7C00", ValidFrom: &from, ValidTo: &to, Verified: "valid"}
+		Signer: "Иванова Мария Петровна", Serial: "7C00", ValidFrom: &from, ValidTo: &to, Verified: "valid",
+		Trust: "untrusted: сертификат самоподписанный"}
 	b := &registry.Signature{OrderID: o.ID, Kind: registry.SignatureDetachedCMS, Key: "sig/b", SHA256: strings.Repeat("b", 64),
 		Verified: "not verified: ГОСТ Р 34.10-2012 is not supported"}
 	for _, x := range []*registry.Signature{a, b} {
-		if err := s.AddSignature(ctx, "org-a", x); err != nil {
+		if err := s.AddSignature(ctx, "org-a", x, nil); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Millisecond)
@@ -681,23 +683,30 @@ func testSignaturesAndAcks(t *testing.T, db Opener) {
 	}
 	got := list[0]
 	if got.ID != a.ID || got.Signer != a.Signer || got.Serial != "7C00" || got.Verified != "valid" ||
+		got.Trust != "untrusted: сертификат самоподписанный" || list[1].Trust != "" ||
 		!got.ValidFrom.Equal(from.Truncate(time.Microsecond)) || !got.ValidTo.Equal(to.Truncate(time.Microsecond)) ||
 		!got.CreatedAt.Equal(a.CreatedAt) || list[1].ValidFrom != nil || list[1].ID != b.ID {
 		t.Errorf("ListSignatures = %+v / %+v", list[0], list[1])
 	}
 	isUTC(t, "signature ValidFrom", *got.ValidFrom)
 	for name, x := range map[string]registry.Signature{
-		"kind":       {OrderID: o.ID, Kind: "magic", Key: "k", SHA256: hashA, Verified: "valid"},
-		"no key":     {OrderID: o.ID, Kind: registry.SignatureServer, SHA256: hashA, Verified: "valid"},
-		"hash":       {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: "xyz", Verified: "valid"},
+		"kind":       {OrderID: o.ID, Kind: "magic", Key: "k", SHA256: hashA, Verified: "valid", Trust: "trusted"},
+		"no key":     {OrderID: o.ID, Kind: registry.SignatureServer, SHA256: hashA, Verified: "valid", Trust: "trusted"},
+		"hash":       {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: "xyz", Verified: "valid", Trust: "trusted"},
 		"claim":      {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "ok"},
 		"empty why":  {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "invalid: "},
 		"unverified": {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA},
+		// Trust is a claim of its own: never implied, never without a reason.
+		"valid, trust unsaid":     {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid"},
+		"valid, trust claim":      {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid", Trust: "ok"},
+		"untrusted without why":   {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid", Trust: "untrusted: "},
+		"not checked without why": {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid", Trust: "not checked:"},
+		"trust of an unverified":  {OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "not verified: ГОСТ", Trust: "trusted"},
 	} {
-		wantErr(t, "AddSignature("+name+")", s.AddSignature(ctx, "org-a", &x), registry.ErrInvalid)
+		wantErr(t, "AddSignature("+name+")", s.AddSignature(ctx, "org-a", &x, nil), registry.ErrInvalid)
 	}
 	wantErr(t, "AddSignature(other org)", s.AddSignature(ctx, "org-b",
-		&registry.Signature{OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid"}), registry.ErrNotFound)
+		&registry.Signature{OrderID: o.ID, Kind: registry.SignatureServer, Key: "k", SHA256: hashA, Verified: "valid", Trust: "trusted"}, nil), registry.ErrNotFound)
 	_, err = s.ListSignatures(ctx, "org-b", o.ID)
 	wantErr(t, "ListSignatures(other org)", err, registry.ErrNotFound)
 
@@ -857,5 +866,65 @@ func testPrintedFacts(t *testing.T, db Opener) {
 	}
 	if c.Status != registry.StatusQueued || c.PrintRev != current.PrintRev+1 || c.CancelledBy != "Зубова А.Н." {
 		t.Errorf("cancelled: status %s, PrintRev %d, by %q", c.Status, c.PrintRev, c.CancelledBy)
+	}
+}
+
+// testSignatureAudit: a signature and its audit entry are one transaction. An entry that
+// cannot be appended leaves no signature behind, and one that is appended names the
+// order and its organization, also for an admin caller (orgID "").
+func testSignatureAudit(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mustJournal(t, s, "org-a", "main", "{seq}")
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Подписи с аудитом"})
+	register(t, s, "org-a", o.ID, "main", "2026-02-02")
+	before, err := s.ListAudit(ctx, "org-a", &o.ID, registry.MaxLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := func() *registry.Signature {
+		return &registry.Signature{OrderID: o.ID, Kind: registry.SignatureDetachedCMS, Key: "sig/x", SHA256: hashA,
+			Verified: "not verified: нет модуля ГОСТ OpenSSL"}
+	}
+	for name, bad := range map[string]*registry.AuditEntry{
+		"no action":   {Actor: "head:Иванова"},
+		"bad details": {Actor: "head:Иванова", Action: "add-signature", Details: []byte("{")},
+	} {
+		wantErr(t, "AddSignature(audit "+name+")", s.AddSignature(ctx, "org-a", sig(), bad), registry.ErrInvalid)
+	}
+	if list, err := s.ListSignatures(ctx, "org-a", o.ID); err != nil || len(list) != 0 {
+		t.Fatalf("a signature whose audit entry failed was kept: %+v, %v", list, err)
+	}
+	x := sig()
+	audit := &registry.AuditEntry{Actor: "admin", Action: "add-signature", Details: []byte(`{"sha256":"` + hashA + `"}`)}
+	if err := s.AddSignature(ctx, "", x, audit); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListSignatures(ctx, "org-a", o.ID)
+	if err != nil || len(list) != 1 || list[0].ID != x.ID {
+		t.Fatalf("ListSignatures = %+v, %v", list, err)
+	}
+	after, err := s.ListAudit(ctx, "org-a", &o.ID, registry.MaxLimit)
+	if err != nil || len(after) != len(before)+1 {
+		t.Fatalf("audit entries %d → %d, %v", len(before), len(after), err)
+	}
+	var e *registry.AuditEntry
+	for i := range after {
+		if after[i].Action == "add-signature" {
+			e = &after[i]
+		}
+	}
+	if e == nil || e.OrgID != "org-a" || e.OrderID == nil || *e.OrderID != o.ID || e.Actor != "admin" {
+		t.Fatalf("audit entry of the signature: %+v", e)
+	}
+	// A refusal by the state records nothing either.
+	if _, err := s.Cancel(ctx, "org-a", o.ID, registry.CancelRequest{Reason: "издан ошибочно"}); err != nil {
+		t.Fatal(err)
+	}
+	var le *registry.LifecycleError
+	if err := s.AddSignature(ctx, "org-a", sig(), &registry.AuditEntry{Actor: "x", Action: "add-signature"}); !errors.As(err, &le) {
+		t.Fatalf("AddSignature(cancelled) = %v, want *LifecycleError", err)
+	}
+	if again, _ := s.ListAudit(ctx, "org-a", &o.ID, registry.MaxLimit); len(again) != len(after) {
+		t.Errorf("a refused signature left an audit entry: %d → %d", len(after), len(again))
 	}
 }

@@ -64,6 +64,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"AuditConcurrent", testAuditConcurrent},
 		{"SignaturesAndAcks", testSignaturesAndAcks},
 		{"PrintedFacts", testPrintedFacts},
+		{"SignatureAudit", testSignatureAudit},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
 		{"CountByState", testCountByState},

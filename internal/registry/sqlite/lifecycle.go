@@ -312,10 +312,10 @@ func (s *Store) VerifyAudit(ctx context.Context, orgID string) (bool, int64, err
 }
 
 func insertSignature(ctx context.Context, q querier, sig *registry.Signature) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, trust, created_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
 		sig.ID.String(), sig.OrderID.String(), sig.Kind, sig.Key, sig.SHA256, sig.Signer, sig.Serial,
-		fmtTimePtr(sig.ValidFrom), fmtTimePtr(sig.ValidTo), sig.Verified, fmtTime(sig.CreatedAt))
+		fmtTimePtr(sig.ValidFrom), fmtTimePtr(sig.ValidTo), sig.Verified, sig.Trust, fmtTime(sig.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("%w: signature %s exists", registry.ErrConflict, sig.ID)
 	}
@@ -339,19 +339,34 @@ func orderState(ctx context.Context, q querier, orgID string, id uuid.UUID) (reg
 }
 
 // AddSignature implements registry.Signatures.
-func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Signature) error {
-	if err := driver.PrepareSignature(sig, driver.Now()); err != nil {
+func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Signature, audit *registry.AuditEntry) error {
+	now := driver.Now()
+	if err := driver.PrepareSignature(sig, now); err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx txq) error {
-		state, err := orderState(ctx, tx, orgID, sig.OrderID)
+		var state, org string
+		err := tx.QueryRowContext(ctx, `SELECT state, org_id FROM orders WHERE id = ?1 AND (?2 = '' OR org_id = ?2)`,
+			sig.OrderID.String(), orgID).Scan(&state, &org)
+		if errors.Is(err, sql.ErrNoRows) {
+			return registry.ErrNotFound
+		}
 		if err != nil {
+			return fmt.Errorf("registry/sqlite: order state: %w", err)
+		}
+		if err := driver.CheckLifecycle(registry.State(state), "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
 			return err
 		}
-		if err := driver.CheckLifecycle(state, "add a signature to", registry.StateRegistered, registry.StateSigned); err != nil {
+		if err := insertSignature(ctx, tx, sig); err != nil {
 			return err
 		}
-		return insertSignature(ctx, tx, sig)
+		if err := driver.PrepareSignatureAudit(audit, org, sig); err != nil {
+			return err
+		}
+		if audit == nil {
+			return nil
+		}
+		return appendAudit(ctx, tx, audit, now)
 	})
 }
 
@@ -360,7 +375,7 @@ func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.U
 	if _, err := orderState(ctx, s.r(), orgID, orderID); err != nil {
 		return nil, err
 	}
-	rows, err := s.r().QueryContext(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, created_at
+	rows, err := s.r().QueryContext(ctx, `SELECT id, order_id, kind, key, sha256, signer, serial, valid_from, valid_to, verified, trust, created_at
 		FROM signatures WHERE order_id = ?1 ORDER BY created_at, id`, orderID.String())
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list signatures: %w", err)
@@ -372,7 +387,7 @@ func (s *Store) ListSignatures(ctx context.Context, orgID string, orderID uuid.U
 		var id, order, created string
 		var from, to sql.NullString
 		if err := rows.Scan(&id, &order, &sig.Kind, &sig.Key, &sig.SHA256, &sig.Signer, &sig.Serial, &from, &to,
-			&sig.Verified, &created); err != nil {
+			&sig.Verified, &sig.Trust, &created); err != nil {
 			return nil, fmt.Errorf("registry/sqlite: scan signature: %w", err)
 		}
 		if sig.ID, err = uuid.Parse(id); err != nil {

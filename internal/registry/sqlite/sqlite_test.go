@@ -170,3 +170,53 @@ func TestMigrateSearchIndex(t *testing.T) {
 	}
 	search("after Up from a populated version 6")
 }
+
+// TestMigrateSignatureTrust: migration 00013 records that signatures stored before it were
+// never checked for trust, rather than leaving a valid signature without a trust verdict.
+func TestMigrateSignatureTrust(t *testing.T) {
+	ctx := t.Context()
+	dsn := filepath.Join(t.TempDir(), "registry.db")
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	for i, verified := range []string{"valid", "not verified: ГОСТ"} {
+		if _, err := db.ExecContext(ctx, `INSERT INTO signatures (id, order_id, kind, key, sha256, verified, created_at)
+			VALUES (?1, 'o', 'detached-cms', 'k', 'h', ?2, '2026-01-01T00:00:00Z')`, fmt.Sprint(i), verified); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT verified, trust FROM signatures ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var v, tr string
+		if err := rows.Scan(&v, &tr); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v+" | "+tr)
+	}
+	want := []string{"valid | not checked: доверие к сертификату при записи подписи не проверялось", "not verified: ГОСТ | "}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("after migration: %q, want %q", got, want)
+	}
+}

@@ -223,6 +223,7 @@
   }
 
   // ---- signatures and their check ----
+  const capitalize = (t) => t.charAt(0).toUpperCase() + t.slice(1);
   const sigKinds = { server: 'подпись на сервере', 'external-pdf': 'подписанный PDF', 'detached-cms': 'открепленная подпись' };
   async function loadSignatures() {
     const r = await api('GET', base + '/signatures');
@@ -231,14 +232,21 @@
     const list = (await r.json()).signatures || [];
     if (!list.length) { box.replaceChildren(el('p', { class: 'muted' }, 'Подписей нет.')); return; }
     box.replaceChildren(...list.map((s) => {
-      const ok = s.verified === 'valid';
-      const verdict = ok ? 'Подпись действительна' : 'Не проверена: ' + (s.verified || '').replace(/^not verified:\s*/, '');
+      // The server words the verdict: green only when the signature is valid and its
+      // certificate leads to a trusted root; a valid signature with an unchecked or
+      // untrusted certificate is never shown as plainly «действительна».
+      const trusted = s.verified === 'valid' && s.trust === 'trusted';
+      const verdict = capitalize(s.verdict || 'подпись не проверена');
+      const why = (s.verified || '').replace(/^(not verified|invalid):\s*/, '');
+      const trustWhy = (s.trust || '').replace(/^(not checked|untrusted):\s*/, '');
       return el('div', { class: 'action-block', 'data-testid': 'signature' },
-        el('p', {}, el('span', { class: 'badge ' + (ok ? 'state-signed' : 'status-queued') }, verdict)),
+        el('p', {}, el('span', { class: 'badge ' + (trusted ? 'state-signed' : 'status-queued') }, verdict)),
         el('dl', { class: 'facts' },
           el('dt', {}, 'Вид'), el('dd', {}, sigKinds[s.kind] || s.kind),
+          s.verified !== 'valid' ? [el('dt', {}, 'Почему'), el('dd', {}, why)] : null,
+          s.verified === 'valid' && s.trust !== 'trusted' ? [el('dt', {}, 'Сертификат'), el('dd', {}, 'не проверен: ' + trustWhy)] : null,
           el('dt', {}, 'Владелец'), el('dd', {}, s.signer || '—'),
-          el('dt', {}, 'Сертификат'), el('dd', {}, s.serial || '—'),
+          el('dt', {}, 'Серийный номер'), el('dd', {}, s.serial || '—'),
           s.valid_from ? [el('dt', {}, 'Действителен'), el('dd', {}, `с ${ruDateTime(s.valid_from)} по ${ruDateTime(s.valid_to)}`)] : null,
           el('dt', {}, 'Получена'), el('dd', {}, ruDateTime(s.created_at)),
           el('dt', {}, 'SHA-256'), el('dd', { class: 'small' }, (s.sha256 || '').slice(0, 32) + '…')));
@@ -257,7 +265,8 @@
     if (d.person) parts.push(d.person);
     if (d.reason) parts.push('причина: ' + d.reason);
     if (d.owner) parts.push(d.owner);
-    if (d.verified) parts.push(d.verified === 'valid' ? 'действительна' : d.verified);
+    if (d.verified) parts.push(d.verified === 'valid' ? 'подпись верна' : d.verified);
+    if (d.trust) parts.push(d.trust === 'trusted' ? 'сертификат доверенный' : 'сертификат не проверен');
     if (d.sha256) parts.push('SHA-256 ' + d.sha256.slice(0, 12) + '…');
     return parts.join(', ');
   }

@@ -345,6 +345,37 @@ func (c *ChainCheck) End(headSeq int64, headHash string) (ok bool, brokenAt int6
 
 var verdicts = []string{"invalid: ", "not verified: "}
 
+var trustVerdicts = []string{"not checked: ", "untrusted: "}
+
+// checkTrust: trust is claimed about valid signatures only, and always with a reason
+// unless it is "trusted".
+func checkTrust(s *registry.Signature) error {
+	if s.Verified != "valid" {
+		if s.Trust != "" {
+			return fmt.Errorf("%w: trust %q of a signature that is not valid", registry.ErrInvalid, s.Trust)
+		}
+		return nil
+	}
+	ok := s.Trust == "trusted"
+	for _, v := range trustVerdicts {
+		ok = ok || (strings.HasPrefix(s.Trust, v) && len(strings.TrimSpace(s.Trust[len(v):])) > 0)
+	}
+	if !ok {
+		return fmt.Errorf(`%w: trust %q: say "trusted", "not checked: <why>" or "untrusted: <why>"`, registry.ErrInvalid, s.Trust)
+	}
+	return nil
+}
+
+// PrepareSignatureAudit makes e the audit entry of adding s to an order of orgID.
+func PrepareSignatureAudit(e *registry.AuditEntry, orgID string, s *registry.Signature) error {
+	if e == nil {
+		return nil
+	}
+	id := s.OrderID
+	e.OrgID, e.OrderID = orgID, &id
+	return CheckAudit(e)
+}
+
 // PrepareSignature checks s and fills its ID and time. OrderID is checked by the driver.
 func PrepareSignature(s *registry.Signature, now time.Time) error {
 	kinds := []string{registry.SignatureServer, registry.SignatureExternalPDF, registry.SignatureDetachedCMS}
@@ -363,6 +394,9 @@ func PrepareSignature(s *registry.Signature, now time.Time) error {
 	}
 	if !ok {
 		return fmt.Errorf(`%w: verification %q: say "valid", "invalid: <why>" or "not verified: <why>"`, registry.ErrInvalid, s.Verified)
+	}
+	if err := checkTrust(s); err != nil {
+		return err
 	}
 	if s.ID == uuid.Nil {
 		s.ID = uuid.New()
