@@ -165,12 +165,23 @@ func (s *Server) Routes() []string {
 	return out
 }
 
+// recover turns a handler's panic into a 500 problem while nothing has been sent. Once a body
+// has started (a ZIP stream), a problem document appended to it would make a cut archive look
+// answered, so the connection is cut instead: http.ErrAbortHandler is passed on to net/http,
+// and any other panic becomes one after it is logged.
 func (s *Server) recover(c *gin.Context) {
 	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
-			problem(c, http.StatusInternalServerError, "internal error; see the server log")
+		r := recover()
+		if r == nil {
+			return
 		}
+		if r != http.ErrAbortHandler {
+			s.log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
+		}
+		if r == http.ErrAbortHandler || c.Writer.Written() {
+			panic(http.ErrAbortHandler)
+		}
+		problem(c, http.StatusInternalServerError, msgInternal)
 	}()
 	c.Next()
 }

@@ -26,6 +26,9 @@ type Problem struct {
 
 const problemType = "application/problem+json"
 
+// msgInternal answers an error whose details belong in the server log, not to the caller.
+const msgInternal = "внутренняя ошибка сервера; подробности записаны в журнал сервера"
+
 func problem(c *gin.Context, status int, detail string) {
 	writeProblem(c, Problem{Status: status, Detail: detail})
 }
@@ -65,6 +68,6 @@ func (s *Server) storeError(c *gin.Context, err error) {
 		problem(c, http.StatusBadRequest, err.Error())
 	default:
 		s.log.Error("registry", "err", err, "path", c.FullPath())
-		problem(c, http.StatusInternalServerError, "internal error; see the server log")
+		problem(c, http.StatusInternalServerError, msgInternal)
 	}
 }
