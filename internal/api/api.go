@@ -106,8 +106,12 @@ func New(cfg Config) *Server {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.Use(s.recover, s.observe)
-	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "нет такого адреса: "+c.Request.URL.Path) })
-	e.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "метод "+c.Request.Method+" по этому адресу не поддерживается") })
+	e.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "нет такого адреса: "+c.Request.URL.Path)
+	})
+	e.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, "метод "+c.Request.Method+" по этому адресу не поддерживается")
+	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)

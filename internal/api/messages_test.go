@@ -34,8 +34,8 @@ import (
 type msgQueue struct{}
 
 func (msgQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
-func (msgQueue) Enqueue(queue.Job, string) error                         { return nil }
-func (msgQueue) Depth(context.Context) (uint64, error)                   { return 0, nil }
+func (msgQueue) Enqueue(queue.Job, string) error                          { return nil }
+func (msgQueue) Depth(context.Context) (uint64, error)                    { return 0, nil }
 
 // msgServer is the API on a real SQLite registry, with a token per role of "balashikha"
 // and an admin token.
