@@ -223,6 +223,10 @@ func TestProblemsSayWhatHappened(t *testing.T) {
 		{"no token", "", "GET", "/api/v1/orders", nil, 401, "нужен токен API", ""},
 		{"no such route", roleClerk, "GET", "/api/v1/nothing", nil, 404, "нет такого адреса: /api/v1/nothing", ""},
 		{"wrong content type", roleClerk, "POST", "/api/v1/orders", nil, 415, "тело запроса должно быть JSON", ""},
+		{"batch with a bad mode", roleClerk, "POST", "/api/v1/batches", map[string]any{"template_name": "platforms-yearly", "rows": []any{map[string]any{}}, "mode": "many"},
+			422, "mode: неизвестный режим «many»", ""},
+		{"batch registered by a clerk", roleClerk, "POST", "/api/v1/batches", map[string]any{"template_name": "platforms-yearly", "rows": []any{map[string]any{}}, "journal": "main"},
+			403, "роль «делопроизводитель» не регистрирует приказы", ""},
 	}
 	for _, st := range steps {
 		code, p, body := ms.do(st.role, st.method, st.path, st.body)
