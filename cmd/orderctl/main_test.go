@@ -44,8 +44,8 @@ func TestRenderReportsEveryProblem(t *testing.T) {
 	if !errors.Is(err, errBadDrafts) {
 		t.Fatalf("want errBadDrafts, got %v", err)
 	}
-	for _, want := range []string{"title: empty", "clauses[0].children[0].text: empty",
-		"appendices[0].content[0].table.rows[0]: has 1 cells, the table has 2 columns"} {
+	for _, want := range []string{"title: не заполнено", "clauses[0].children[0].text: не заполнено",
+		"appendices[0].content[0].table.rows[0]: в строке 1 ячеек, а в таблице 2 столбцов"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -285,10 +285,10 @@ func TestBadInputsRecordNothing(t *testing.T) {
 		code        int
 		detail      string
 	}{
-		{"malformed JSON", "application/json", []byte(`{"title": `), 400, "malformed JSON"},
-		{"invalid UTF-8", "application/json", []byte("{\"title\": \"\xc3\x28\"}"), 400, "invalid UTF-8"},
+		{"malformed JSON", "application/json", []byte(`{"title": `), 400, "это не JSON"},
+		{"invalid UTF-8", "application/json", []byte("{\"title\": \"\xc3\x28\"}"), 400, "не в кодировке UTF-8"},
 		{"wrong content type", "text/plain", good, 415, "application/json"},
-		{"oversized body", "application/json", bytes.Repeat([]byte(" "), 70<<10), 413, "larger than"},
+		{"oversized body", "application/json", bytes.Repeat([]byte(" "), 70<<10), 413, "больше допустимого"},
 		{"unknown field", "application/json", unknown, 422, "kindd"},
 		{"invalid draft", "application/json", []byte(`{"title":"","clauses":[{"text":""}]}`), 422, "clauses[0].text"},
 	}

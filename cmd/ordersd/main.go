@@ -26,10 +26,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "ordersd:", err)
-		os.Exit(1)
 	}
+	os.Exit(exitCode(err))
 }
 
 func run(args []string) error {
@@ -39,21 +40,31 @@ func run(args []string) error {
 	if len(args) >= 1 && args[0] == "user" {
 		return userCmd(args[1:], os.Stdin, os.Stdout)
 	}
-	var cfg config
-	fs := flag.NewFlagSet("ordersd", flag.ContinueOnError)
-	bindFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := loadConfig(args)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, cfg, newLogger(cfg.LogLevel))
+}
+
+// loadConfig reads the command line and the ORDERS_* environment; every error is a configError.
+func loadConfig(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("ordersd", flag.ContinueOnError)
+	bindFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, configError{err}
+	}
+	if fs.NArg() > 0 {
+		return cfg, configError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	cfg.from(fs)
+	return cfg, cfg.validate()
 }
 
 func newLogger(level string) *slog.Logger {
@@ -100,17 +111,26 @@ func ensureAdminToken(ctx context.Context, store registry.Store, dataDir string,
 	return nil
 }
 
+// envSecretKey is ORDERS_SECRET_KEY decoded, nil if it is not set.
+func envSecretKey() ([]byte, error) {
+	v := os.Getenv("ORDERS_SECRET_KEY")
+	if v == "" {
+		return nil, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(strings.TrimSpace(v)); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	return nil, errors.New("ORDERS_SECRET_KEY: not 32 bytes in base64 (make one with openssl rand -base64 32)")
+}
+
 // secretKey is the key that seals organizations' signing keys in the registry:
 // ORDERS_SECRET_KEY (32 bytes, base64) when set — every API process of a cluster needs the
 // same — else a random one kept in the data directory with mode 0600.
 func secretKey(dataDir string, log *slog.Logger) ([]byte, error) {
-	if v := os.Getenv("ORDERS_SECRET_KEY"); v != "" {
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if k, err := enc.DecodeString(v); err == nil && len(k) == 32 {
-				return k, nil
-			}
-		}
-		return nil, errors.New("ORDERS_SECRET_KEY: want 32 bytes in base64 (openssl rand -base64 32)")
+	if k, err := envSecretKey(); k != nil || err != nil {
+		return k, err
 	}
 	path := filepath.Join(dataDir, "secret-key")
 	if data, err := os.ReadFile(path); err == nil {

@@ -26,7 +26,10 @@ var tokenUsage = `usage:
 func registryFlags(fs *flag.FlagSet, cfg *config) {
 	var all config
 	bindFlags(flag.NewFlagSet("", flag.ContinueOnError), &all)
-	cfg.Role, cfg.Replicas, cfg.MaxBody = "all", 1, all.MaxBody
+	// The rest of the environment must parse too (validate says so), but role and replicas
+	// only matter to a serving process.
+	*cfg = all
+	cfg.Role, cfg.Replicas = "all", 1
 	fs.StringVar(&cfg.DataDir, "data", all.DataDir, "data directory of the SQLite registry ("+envName("data")+")")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", all.DatabaseURL, "PostgreSQL URL ("+envName("database-url")+")")
 }

@@ -117,8 +117,12 @@ func New(cfg Config) *Server {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.Use(s.recover, s.observe)
-	e.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, "no such route") })
-	e.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, "method not allowed here") })
+	e.NoRoute(func(c *gin.Context) {
+		problem(c, http.StatusNotFound, "нет такого адреса: "+c.Request.URL.Path)
+	})
+	e.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, "метод "+c.Request.Method+" по этому адресу не поддерживается")
+	})
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", s.ready)
@@ -177,12 +181,23 @@ func (s *Server) Routes() []string {
 	return out
 }
 
+// recover turns a handler's panic into a 500 problem while nothing has been sent. Once a body
+// has started (a ZIP stream), a problem document appended to it would make a cut archive look
+// answered, so the connection is cut instead: http.ErrAbortHandler is passed on to net/http,
+// and any other panic becomes one after it is logged.
 func (s *Server) recover(c *gin.Context) {
 	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
-			problem(c, http.StatusInternalServerError, "internal error; see the server log")
+		r := recover()
+		if r == nil {
+			return
 		}
+		if r != http.ErrAbortHandler {
+			s.log.Error("panic in handler", "panic", r, "path", c.Request.URL.Path)
+		}
+		if r == http.ErrAbortHandler || c.Writer.Written() {
+			panic(http.ErrAbortHandler)
+		}
+		problem(c, http.StatusInternalServerError, msgInternal)
 	}()
 	c.Next()
 }
@@ -298,17 +313,17 @@ func (s *Server) authenticate(c *gin.Context) {
 	switch {
 	case errors.Is(err, auth.ErrNoCredentials):
 		c.Header("WWW-Authenticate", `Bearer realm="orders"`)
-		problem(c, http.StatusUnauthorized, "an API token is required: Authorization: Bearer <token> (or the session of the web pages)")
+		problem(c, http.StatusUnauthorized, "нужен токен API: заголовок Authorization: Bearer <токен> (или вход на веб-страницах)")
 		return
 	case errors.Is(err, auth.ErrBadToken):
 		c.Header("WWW-Authenticate", `Bearer realm="orders", error="invalid_token"`)
-		problem(c, http.StatusUnauthorized, "unknown API token")
+		problem(c, http.StatusUnauthorized, "токен API не найден: он неверен или отозван")
 		return
 	case errors.Is(err, auth.ErrNoSession):
-		problem(c, http.StatusUnauthorized, "the session has ended; log in again")
+		problem(c, http.StatusUnauthorized, "сеанс завершён: войдите снова")
 		return
 	case errors.Is(err, auth.ErrCSRF):
-		problem(c, http.StatusForbidden, "CSRF: send the session's token in the X-CSRF-Token header")
+		problem(c, http.StatusForbidden, "форма устарела: обновите страницу (нет верного X-CSRF-Token этого сеанса)")
 		return
 	case err != nil:
 		s.storeError(c, err)
@@ -340,6 +355,6 @@ func (s *Server) allow(roles ...string) gin.HandlerFunc {
 				return
 			}
 		}
-		problem(c, http.StatusForbidden, "the role "+r+" may not do this")
+		problem(c, http.StatusForbidden, "роли «"+word(roleWords, r)+"» это действие недоступно")
 	}
 }

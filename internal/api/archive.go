@@ -33,16 +33,16 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 		}
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		problem(c, http.StatusBadRequest, fmt.Sprintf("status: unknown status %q", f.Status))
+		problem(c, http.StatusBadRequest, fmt.Sprintf("status: неизвестный статус «%s»; бывают %s", f.Status, statusList()))
 		return f, false
 	}
 	if f.State != "" && !f.State.Valid() {
-		problem(c, http.StatusBadRequest, fmt.Sprintf("state: unknown state %q", f.State))
+		problem(c, http.StatusBadRequest, fmt.Sprintf("state: неизвестное состояние «%s»; бывают %s", f.State, stateList()))
 		return f, false
 	}
 	for _, p := range []struct{ name, v string }{{"date_from", f.DateFrom}, {"date_to", f.DateTo}} {
 		if _, err := time.Parse(time.DateOnly, p.v); p.v != "" && err != nil {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("%s: must be a date YYYY-MM-DD, not %q", p.name, p.v))
+			problem(c, http.StatusBadRequest, fmt.Sprintf("%s: не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", p.name, p.v))
 			return f, false
 		}
 	}
@@ -57,7 +57,7 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > registry.MaxLimit {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: a number from 1 to %d, not %q", registry.MaxLimit, l))
+			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: нужно число от 1 до %d, а не «%s»", registry.MaxLimit, l))
 			return f, false
 		}
 		f.Limit = n
@@ -92,7 +92,7 @@ func (s *Server) export(c *gin.Context) {
 		return
 	}
 	if f.DateFrom == "" || f.DateTo == "" {
-		problem(c, http.StatusBadRequest, "date_from and date_to are required")
+		problem(c, http.StatusBadRequest, "date_from и date_to обязательны: выгрузка делается за период")
 		return
 	}
 	ctx := c.Request.Context()
@@ -218,7 +218,7 @@ func auditOrg(c *gin.Context) (string, bool) {
 	if org := c.Query("organization"); org != "" {
 		return org, true
 	}
-	problem(c, http.StatusBadRequest, "organization: required with an admin token (?organization=…)")
+	problem(c, http.StatusBadRequest, msgAdminOrg)
 	return "", false
 }
 

@@ -159,7 +159,7 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 	tooBig := func(err error) bool {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", limit))
+			problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("запрос больше допустимого: не более %d байт", limit))
 			return true
 		}
 		return false
@@ -172,7 +172,7 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 	case err == nil && mt == "multipart/form-data":
 		if err := c.Request.ParseMultipartForm(limit); err != nil {
 			if !tooBig(err) {
-				problem(c, http.StatusBadRequest, "malformed multipart form: "+err.Error())
+				problem(c, http.StatusBadRequest, "форма multipart/form-data не разобрана: "+err.Error())
 			}
 			return nil, false
 		}
@@ -200,33 +200,33 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 			return nil, "", nil
 		}
 		if in.template, in.templateFile, err = file("template"); err != nil {
-			problem(c, http.StatusBadRequest, "reading template: "+err.Error())
+			problem(c, http.StatusBadRequest, "файл шаблона (template) не дочитан: "+err.Error())
 			return nil, false
 		}
 		if in.data, in.dataFile, err = file("data"); err != nil {
-			problem(c, http.StatusBadRequest, "reading data: "+err.Error())
+			problem(c, http.StatusBadRequest, "файл данных (data) не дочитан: "+err.Error())
 			return nil, false
 		}
 		if in.data == nil {
-			ps = append(ps, order.Problem{Path: "data", Message: "required: the rows as a CSV, XLSX or JSON file"})
+			ps = append(ps, order.Problem{Path: "data", Message: "не передан файл со строками: CSV, XLSX или JSON"})
 		}
 		in.templateName, modeName = value("template_name"), value("mode")
 		in.sheet, in.journal, in.date, in.organization = value("sheet"), value("journal"), value("date"), value("organization")
 		if v := value("constants"); v != "" {
 			if err := json.Unmarshal([]byte(v), &in.constants); err != nil {
-				ps = append(ps, order.Problem{Path: "constants", Message: "must be a JSON object of strings: " + err.Error()})
+				ps = append(ps, order.Problem{Path: "constants", Message: "ожидается объект JSON со строковыми значениями: " + jsonRequestError(err)})
 			}
 		}
 		if v := value("valid_only"); v != "" {
 			if in.validOnly, err = strconv.ParseBool(v); err != nil {
-				ps = append(ps, order.Problem{Path: "valid_only", Message: fmt.Sprintf("must be true or false, not %q", v)})
+				ps = append(ps, order.Problem{Path: "valid_only", Message: fmt.Sprintf("ожидается true или false, а не «%s»", v)})
 			}
 		}
 	case err == nil && mt == "application/json":
 		data, err := io.ReadAll(c.Request.Body)
 		if err != nil {
 			if !tooBig(err) {
-				problem(c, http.StatusBadRequest, "reading body: "+err.Error())
+				problem(c, http.StatusBadRequest, "тело запроса не дочитано: "+err.Error())
 			}
 			return nil, false
 		}
@@ -234,48 +234,48 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			problem(c, http.StatusBadRequest, "malformed request: "+err.Error())
+			problem(c, http.StatusBadRequest, "запрос не разобран: "+jsonRequestError(err))
 			return nil, false
 		}
 		if len(req.Template) > 0 && string(req.Template) != "null" {
 			in.template = req.Template
 		}
 		if len(req.Rows) == 0 || string(req.Rows) == "null" {
-			ps = append(ps, order.Problem{Path: "rows", Message: "required: an array of objects, one per row"})
+			ps = append(ps, order.Problem{Path: "rows", Message: "не переданы строки: нужен массив объектов, по объекту на строку"})
 		}
 		in.data, in.dataFile = req.Rows, "rows.json"
 		in.templateName, modeName, in.constants, in.validOnly = req.TemplateName, req.Mode, req.Constants, req.ValidOnly
 		in.journal, in.date, in.organization = req.Journal, req.Date, req.Organization
 	default:
-		problem(c, http.StatusUnsupportedMediaType, "send the batch as multipart/form-data (template, data files) or application/json (template, rows)")
+		problem(c, http.StatusUnsupportedMediaType, "пакет принимается как multipart/form-data (файлы template и data) или application/json (template и rows)")
 		return nil, false
 	}
 
 	if in.mode, err = batch.ParseMode(modeName); err != nil {
-		ps = append(ps, order.Problem{Path: "mode", Message: "must be per_row or one_order"})
+		ps = append(ps, order.Problem{Path: "mode", Message: fmt.Sprintf("неизвестный режим «%s»: per_row (приказ на каждую строку) или one_order (один приказ с таблицей)", modeName)})
 	}
 	switch {
 	case in.template != nil && in.templateName != "":
-		ps = append(ps, order.Problem{Path: "template", Message: "give a template or a template_name, not both"})
+		ps = append(ps, order.Problem{Path: "template", Message: "передайте либо template, либо template_name, а не оба"})
 	case in.templateName != "":
 		tmpl, err := fs.ReadFile(templates.Orders, "orders/"+in.templateName+".json")
 		if !reTemplateName.MatchString(in.templateName) || err != nil {
-			ps = append(ps, order.Problem{Path: "template_name", Message: fmt.Sprintf("no template %q; the service has %s", in.templateName, strings.Join(TemplateNames(), ", "))})
+			ps = append(ps, order.Problem{Path: "template_name", Message: fmt.Sprintf("шаблона «%s» нет; есть: %s", in.templateName, strings.Join(TemplateNames(), ", "))})
 		}
 		in.template = tmpl
 	case in.template == nil:
-		ps = append(ps, order.Problem{Path: "template", Message: "required: a draft JSON with {fields}, or a template_name"})
+		ps = append(ps, order.Problem{Path: "template", Message: "не передан шаблон: черновик JSON с {полями} или template_name"})
 	}
 	if in.date != "" {
 		if _, err := time.Parse(time.DateOnly, in.date); err != nil {
-			ps = append(ps, order.Problem{Path: "date", Message: "must be a date YYYY-MM-DD"})
+			ps = append(ps, order.Problem{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", in.date)})
 		} else if in.journal == "" {
-			ps = append(ps, order.Problem{Path: "date", Message: "is the registration date: give a journal too"})
+			ps = append(ps, order.Problem{Path: "date", Message: "это дата регистрации: укажите и журнал (journal)"})
 		}
 	}
 	if len(ps) > 0 {
 		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
-			Detail: fmt.Sprintf("the batch request has %d problem(s)", len(ps)), Errors: ps})
+			Detail: problemsDetail(ps), Errors: ps})
 		return nil, false
 	}
 	return in, true
@@ -327,7 +327,7 @@ func planError(c *gin.Context, err error) {
 			ps[i].Path = strings.TrimSuffix("template."+ps[i].Path, ".")
 		}
 		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
-			Detail: fmt.Sprintf("the template has %d problem(s)", len(ps)), Errors: ps})
+			Detail: "ошибка в шаблоне: " + problemsDetail(ps), Errors: ps})
 		return
 	}
 	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: err.Error()})
@@ -355,7 +355,7 @@ func (s *Server) createBatch(c *gin.Context) {
 	}
 	cl := who(c)
 	if in.journal != "" && cl.role != roleHead && cl.role != roleAdmin {
-		problem(c, http.StatusForbidden, "the role "+cl.role+" may not register orders; leave out journal, a head registers them")
+		problem(c, http.StatusForbidden, "роль «"+word(roleWords, cl.role)+"» не регистрирует приказы: уберите journal, зарегистрирует руководитель")
 		return
 	}
 	t, err := batch.ReadRowsWith(in.dataFile, in.data, batch.ReadOptions{Sheet: in.sheet})
@@ -375,9 +375,9 @@ func (s *Server) createBatch(c *gin.Context) {
 		}
 	}
 	if len(plan.Problems) > 0 && !in.validOnly || len(included) == 0 {
-		detail := fmt.Sprintf("%d problem(s) in the rows; nothing was issued (valid_only=true issues the valid rows only)", len(plan.Problems))
+		detail := fmt.Sprintf("в строках %s; ничего не выпущено (с valid_only=true выпускаются только верные строки)", problemCount(len(plan.Problems)))
 		if in.validOnly {
-			detail = fmt.Sprintf("%d problem(s) in the rows and no valid row; nothing was issued", len(plan.Problems))
+			detail = fmt.Sprintf("в строках %s и ни одной верной строки; ничего не выпущено", problemCount(len(plan.Problems)))
 		}
 		writeBatchProblem(c, batchProblem{Problem: Problem{Status: http.StatusUnprocessableEntity, Detail: detail},
 			RowProblems: rowProblemViews(plan.Problems), Warnings: plan.Warnings})
@@ -392,8 +392,8 @@ func (s *Server) createBatch(c *gin.Context) {
 	if in.journal != "" {
 		if _, err := s.cfg.Store.GetJournal(ctx, orgID, in.journal); err != nil {
 			if errors.Is(err, registry.ErrNotFound) {
-				writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "no such journal",
-					Errors: order.Problems{{Path: "journal", Message: fmt.Sprintf("no journal %q", in.journal)}}})
+				writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: fmt.Sprintf("journal: журнала «%s» нет", in.journal),
+					Errors: order.Problems{{Path: "journal", Message: fmt.Sprintf("журнала «%s» нет у этой организации", in.journal)}}})
 			} else {
 				s.storeError(c, err)
 			}
@@ -523,15 +523,15 @@ func (s *Server) resolveBatchDrafts(c *gin.Context, cl caller, in *batchInput, i
 		id, err := s.resolveOrganization(ctx, cl, d, letterheads)
 		if err != nil {
 			if ps, ok := order.AsProblems(err); ok {
-				writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "the issuing organization: " + ps.Error(), Errors: ps})
+				writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "организация, издающая приказы: " + ps.Error(), Errors: ps})
 			} else {
 				s.storeError(c, err)
 			}
 			return "", nil, false
 		}
 		if orgID != "" && id != orgID {
-			writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "one batch, one issuing organization",
-				Errors: order.Problems{{Path: "organization", Message: fmt.Sprintf("rows name both %q and %q; a batch is issued by one organization", orgID, id)}}})
+			writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "в одном пакете приказы издаёт одна организация",
+				Errors: order.Problems{{Path: "organization", Message: fmt.Sprintf("в строках названы и «%s», и «%s»; разделите пакет по организациям", orgID, id)}}})
 			return "", nil, false
 		}
 		orgID = id
@@ -549,7 +549,7 @@ func (s *Server) resolveBatchDrafts(c *gin.Context, cl caller, in *batchInput, i
 		out[i].normalized, out[i].search = js, searchText(out[i].draft)
 	})
 	if err, _ := failed.Load().(error); err != nil {
-		problem(c, http.StatusInternalServerError, "encoding draft: "+err.Error())
+		problem(c, http.StatusInternalServerError, msgInternal)
 		return "", nil, false
 	}
 	return orgID, out, true
@@ -603,8 +603,8 @@ func (s *Server) registerBatch(ctx context.Context, c *gin.Context, b *registry.
 
 func (s *Server) registerError(c *gin.Context, err error, journal string) {
 	if errors.Is(err, registry.ErrInvalid) {
-		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "no such journal",
-			Errors: order.Problems{{Path: "journal", Message: fmt.Sprintf("no journal %q", journal)}}})
+		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: fmt.Sprintf("journal: журнала «%s» нет", journal),
+			Errors: order.Problems{{Path: "journal", Message: fmt.Sprintf("журнала «%s» нет у этой организации", journal)}}})
 		return
 	}
 	s.storeError(c, err)
@@ -836,12 +836,12 @@ func viewBatch(b *registry.Batch, p *batchProgress, full bool) batchView {
 func (s *Server) loadBatch(c *gin.Context) (*registry.Batch, bool) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		problem(c, http.StatusNotFound, "no such batch")
+		problem(c, http.StatusNotFound, "такого пакета нет (или он другой организации)")
 		return nil, false
 	}
 	b, err := s.cfg.Store.GetBatch(c.Request.Context(), who(c).orgID, id)
 	if errors.Is(err, registry.ErrNotFound) {
-		problem(c, http.StatusNotFound, "no such batch")
+		problem(c, http.StatusNotFound, "такого пакета нет (или он другой организации)")
 		return nil, false
 	}
 	if err != nil {
@@ -869,7 +869,7 @@ func (s *Server) listBatches(c *gin.Context) {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > registry.MaxLimit {
-			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: a number from 1 to %d, not %q", registry.MaxLimit, l))
+			problem(c, http.StatusBadRequest, fmt.Sprintf("limit: нужно число от 1 до %d, а не «%s»", registry.MaxLimit, l))
 			return
 		}
 		limit = n
@@ -1023,7 +1023,7 @@ func (s *Server) batchReady(c *gin.Context, b *registry.Batch) bool {
 		return false
 	}
 	if !p.Done {
-		problem(c, http.StatusConflict, fmt.Sprintf("the batch is not finished: %d of %d orders still queued or rendering; wait for the done event, or add ?partial=true", p.Queued+p.Rendering, p.Total))
+		problem(c, http.StatusConflict, fmt.Sprintf("пакет ещё не готов: %d из %d приказов в очереди или формируются; дождитесь события done или добавьте ?partial=true", p.Queued+p.Rendering, p.Total))
 		return false
 	}
 	return true
@@ -1120,7 +1120,7 @@ func (s *Server) batchMergedPDF(c *gin.Context) {
 		if v := c.Query(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				problem(c, http.StatusBadRequest, fmt.Sprintf("%s: a row number, not %q", name, v))
+				problem(c, http.StatusBadRequest, fmt.Sprintf("%s: нужен номер строки, а не «%s»", name, v))
 				return
 			}
 			*dst = n
@@ -1140,10 +1140,10 @@ func (s *Server) batchMergedPDF(c *gin.Context) {
 	}
 	switch {
 	case len(picked) == 0:
-		problem(c, http.StatusConflict, "no rendered order to merge")
+		problem(c, http.StatusConflict, "нечего объединять: ни один приказ пакета ещё не сформирован")
 		return
 	case len(picked) > maxMerged:
-		problem(c, http.StatusUnprocessableEntity, fmt.Sprintf("%d orders are too many for one file (at most %d); take parts with ?from=&to= (rows), or download result.zip", len(picked), maxMerged))
+		problem(c, http.StatusUnprocessableEntity, fmt.Sprintf("%d приказов слишком много для одного файла (не более %d); берите частями через ?from=&to= (номера строк) или скачайте result.zip", len(picked), maxMerged))
 		return
 	}
 	inputs := make([]io.ReadSeeker, len(picked))
@@ -1151,7 +1151,7 @@ func (s *Server) batchMergedPDF(c *gin.Context) {
 		data, err := s.cfg.Blobs.Get(ctx, o.PDFKey)
 		if err != nil {
 			s.log.Error("merged pdf: reading document", "order", o.ID, "key", o.PDFKey, "err", err)
-			problem(c, http.StatusInternalServerError, "a stored document cannot be read intact; see the server log")
+			problem(c, http.StatusInternalServerError, "сохранённый документ не удалось прочитать целым; подробности записаны в журнал сервера")
 			return
 		}
 		inputs[i] = bytes.NewReader(data)
@@ -1159,7 +1159,7 @@ func (s *Server) batchMergedPDF(c *gin.Context) {
 	var out bytes.Buffer
 	if err := pdfapi.MergeRaw(inputs, &out, false, model.NewDefaultConfiguration()); err != nil {
 		s.log.Error("merged pdf", "batch", b.ID, "err", err)
-		problem(c, http.StatusInternalServerError, "merging the documents failed; see the server log")
+		problem(c, http.StatusInternalServerError, "документы не удалось объединить; подробности записаны в журнал сервера")
 		return
 	}
 	c.Header("Content-Disposition", contentDisposition(fmt.Sprintf("Пакет приказов %s.pdf", b.ID.String()[:8])))

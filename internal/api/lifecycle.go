@@ -67,13 +67,13 @@ func (s *Server) register(c *gin.Context) {
 		return
 	}
 	if req.Journal == "" {
-		draftProblem(c, order.Problems{{Path: "journal", Message: "empty"}})
+		draftProblem(c, order.Problems{{Path: "journal", Message: "не указан журнал, в котором регистрировать приказ"}})
 		return
 	}
 	if req.Date == "" {
 		req.Date = time.Now().In(moscow).Format(time.DateOnly)
 	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
-		draftProblem(c, order.Problems{{Path: "date", Message: "must be a date YYYY-MM-DD"}})
+		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 		return
 	}
 	audit := auditEntry(c, "register", nil)
@@ -85,7 +85,7 @@ func (s *Server) register(c *gin.Context) {
 		},
 	})
 	if errors.Is(err, registry.ErrInvalid) {
-		draftProblem(c, order.Problems{{Path: "journal", Message: fmt.Sprintf("no journal %q", req.Journal)}})
+		draftProblem(c, order.Problems{{Path: "journal", Message: fmt.Sprintf("журнала «%s» нет у этой организации", req.Journal)}})
 		return
 	}
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Server) readJSON(c *gin.Context, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		problem(c, http.StatusBadRequest, "malformed request: "+err.Error())
+		problem(c, http.StatusBadRequest, "запрос не разобран: "+jsonRequestError(err))
 		return false
 	}
 	return true
@@ -125,7 +125,7 @@ func (s *Server) cancel(c *gin.Context) {
 		return
 	}
 	if strings.TrimSpace(req.Reason) == "" {
-		draftProblem(c, order.Problems{{Path: "reason", Message: "empty: say why the order is cancelled"}})
+		draftProblem(c, order.Problems{{Path: "reason", Message: "не указана причина отмены: напишите, почему приказ отменяется"}})
 		return
 	}
 	o, err := s.cfg.Store.Cancel(c.Request.Context(), who(c).orgID, id, registry.CancelRequest{
@@ -173,7 +173,7 @@ func (s *Server) putSigning(c *gin.Context) {
 		return
 	}
 	if org.Signing, err = s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password}); err != nil {
-		problem(c, http.StatusInternalServerError, "protecting the signing key: "+err.Error())
+		problem(c, http.StatusInternalServerError, "ключ подписи не удалось зашифровать для хранения: "+err.Error())
 		return
 	}
 	if err := s.cfg.Store.PutOrganization(c.Request.Context(), org); err != nil {
@@ -220,7 +220,7 @@ func (s *Server) signOrder(c *gin.Context) {
 	ctx := c.Request.Context()
 	if o.State != registry.StateRegistered {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State,
-			Detail: "only a registered order can be signed; this one is " + string(o.State)})
+			Detail: "подписать можно только зарегистрированный приказ, а этот " + word(stateWords, o.State)})
 		return
 	}
 	if o.Imported {
@@ -234,25 +234,25 @@ func (s *Server) signOrder(c *gin.Context) {
 		return
 	}
 	if len(org.Signing) == 0 {
-		problem(c, http.StatusConflict, "the organization has no signing certificate: PUT /api/v1/organizations/"+o.OrgID+"/signing")
+		problem(c, http.StatusConflict, "у организации «"+o.OrgID+"» нет сертификата подписи: его загружает администратор (PUT /api/v1/organizations/"+o.OrgID+"/signing)")
 		return
 	}
 	mat, err := s.openSigning(org.ID, org.Signing)
 	if err != nil {
 		s.log.Error("signing material", "org", org.ID, "err", err)
-		problem(c, http.StatusConflict, "the organization's signing certificate cannot be used: "+err.Error())
+		problem(c, http.StatusConflict, "сертификат подписи организации нельзя использовать: "+err.Error())
 		return
 	}
 	signer, err := sign.LoadSigner(mat.Data, mat.Password)
 	if err != nil {
-		problem(c, http.StatusConflict, "the organization's signing certificate cannot be used: "+err.Error())
+		problem(c, http.StatusConflict, "сертификат подписи организации нельзя использовать: "+signError(err))
 		return
 	}
 	// The copy to sign prints what the working copy prints: the same draft, acknowledgements
 	// and marks, decided in one place.
 	d, err := printed.Draft(ctx, s.cfg.Store, o)
 	if err != nil {
-		problem(c, http.StatusInternalServerError, "the order cannot be rendered: "+err.Error())
+		problem(c, http.StatusInternalServerError, "приказ не удаётся сформировать: "+err.Error())
 		return
 	}
 	info := signer.Info()
@@ -260,18 +260,18 @@ func (s *Server) signOrder(c *gin.Context) {
 	stamped, err := s.cfg.Renderer.StampedPDF(d, o.CreatedAt, &layout.Stamp{
 		Serial: info.Serial, Owner: info.Owner, ValidFrom: info.ValidFrom, ValidTo: info.ValidTo})
 	if err != nil {
-		problem(c, http.StatusInternalServerError, "render: "+err.Error())
+		problem(c, http.StatusInternalServerError, "документ для подписи не удалось свёрстать: "+err.Error())
 		return
 	}
 	signed, err := sign.Sign(stamped, signer, sign.Options{Time: now, Reason: "Подписание документа", Name: info.Owner})
 	if err != nil {
-		problem(c, http.StatusConflict, "signing: "+err.Error())
+		problem(c, http.StatusConflict, "документ не подписан: "+signError(err))
 		return
 	}
 	key, sum, err := s.cfg.Blobs.Put(ctx, signed, "application/pdf")
 	if err != nil {
 		s.log.Error("store signed pdf", "order", id, "err", err)
-		problem(c, http.StatusInternalServerError, "storing the signed document failed; try again")
+		problem(c, http.StatusInternalServerError, "подписанный документ не удалось сохранить; повторите")
 		return
 	}
 	from, to := info.ValidFrom, info.ValidTo
@@ -318,7 +318,7 @@ func (s *Server) addSignature(c *gin.Context) {
 	}
 	if o.State != registry.StateRegistered && o.State != registry.StateSigned {
 		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State,
-			Detail: "подписи принимаются только для зарегистрированных приказов; этот приказ — " + stateWords[o.State]})
+			Detail: "подписи принимаются для зарегистрированных и подписанных приказов, а этот " + word(stateWords, o.State)})
 		return
 	}
 	kind, field := registry.SignatureExternalPDF, "pdf"
@@ -426,12 +426,6 @@ func (s *Server) addSignature(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": sig.ID, "kind": kind, "status": res.Status, "reason": res.Reason,
 		"trust": res.Trust, "trust_reason": res.TrustReason, "verdict": res.Verdict(),
 		"signer": certView(res.Signer), "verified": verified, "sha256": sum, "order_state": state})
-}
-
-// stateWords names an order's state for a person.
-var stateWords = map[registry.State]string{
-	registry.StateDraft: "черновик", registry.StateRegistered: "зарегистрирован",
-	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
 }
 
 // signatureProblem refuses an uploaded signature: a 422 whose detail and error name the
@@ -550,11 +544,11 @@ func (s *Server) integrityError(c *gin.Context, id uuid.UUID, err error) {
 	if errors.Is(err, blob.ErrCorrupt) {
 		s.integrity.Inc()
 		s.log.Error("stored document does not match its SHA-256", "order", id, "err", err)
-		problem(c, http.StatusInternalServerError, "the stored document does not match its recorded SHA-256; it is not served")
+		problem(c, http.StatusInternalServerError, "сохранённый документ не совпадает со своей записанной SHA-256 (повреждён); он не выдаётся")
 		return
 	}
 	s.log.Error("reading document", "order", id, "err", err)
-	problem(c, http.StatusInternalServerError, "the stored document cannot be read; see the server log")
+	problem(c, http.StatusInternalServerError, "сохранённый документ не удалось прочитать; подробности записаны в журнал сервера")
 }
 
 // signedPDF returns exactly the signed bytes, checked against the SHA-256 recorded at
@@ -566,7 +560,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if o.SignedKey == "" {
-		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "the order is not signed"})
+		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "приказ не подписан: подписанного документа нет, приказ " + word(stateWords, o.State)})
 		return
 	}
 	data, err := s.readVerified(ctx, o.SignedKey, o.SignedSHA256)
@@ -603,14 +597,14 @@ func (s *Server) recordAck(c *gin.Context) {
 	ctx := c.Request.Context()
 	people := ackPeople(o)
 	if !containsPerson(people, req.Person) {
-		draftProblem(c, order.Problems{{Path: "person", Message: fmt.Sprintf("%q is not in the acknowledgement list of this order", req.Person)}})
+		draftProblem(c, order.Problems{{Path: "person", Message: fmt.Sprintf("«%s» нет в списке ознакомления этого приказа", req.Person)}})
 		return
 	}
 	readAt := time.Now().In(moscow)
 	if req.Date != "" {
 		var err error
 		if readAt, err = time.Parse(time.DateOnly, req.Date); err != nil {
-			draftProblem(c, order.Problems{{Path: "date", Message: "must be a date YYYY-MM-DD"}})
+			draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 			return
 		}
 	}
@@ -619,12 +613,8 @@ func (s *Server) recordAck(c *gin.Context) {
 	o, err := s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
 		ReadAt: time.Date(readAt.Year(), readAt.Month(), readAt.Day(), 0, 0, 0, 0, time.UTC), RecordedBy: who(c).actor},
 		auditEntry(c, "acknowledge", map[string]string{"person": req.Person, "date": readAt.Format(time.DateOnly)}))
-	if errors.Is(err, registry.ErrConflict) && !isLifecycle(err) {
-		problem(c, http.StatusConflict, fmt.Sprintf("ознакомление %s с этим приказом уже записано; первая запись не изменяется", req.Person))
-		return
-	}
 	if err != nil {
-		s.storeError(c, err)
+		s.ackError(c, id, req.Person, err)
 		return
 	}
 	if o.Status == registry.StatusQueued {
@@ -696,7 +686,7 @@ func (s *Server) putJournal(c *gin.Context) {
 	if org == "" {
 		org = c.Query("organization")
 		if org == "" {
-			problem(c, http.StatusBadRequest, "organization: required with an admin token (?organization=…)")
+			problem(c, http.StatusBadRequest, msgAdminOrg)
 			return
 		}
 	}
@@ -706,19 +696,19 @@ func (s *Server) putJournal(c *gin.Context) {
 	}
 	var ps order.Problems
 	if !journalIDRe.MatchString(id) {
-		ps = append(ps, order.Problem{Path: "id", Message: "1–32 of a-z, 0-9, '-', '_'"})
+		ps = append(ps, order.Problem{Path: "id", Message: fmt.Sprintf("идентификатор журнала «%s»: от 1 до 32 знаков из a-z, 0-9, «-» и «_», первый — буква или цифра", id)})
 	}
 	if strings.TrimSpace(body.Name) == "" {
-		ps = append(ps, order.Problem{Path: "name", Message: "empty"})
+		ps = append(ps, order.Problem{Path: "name", Message: "не заполнено: назовите журнал, например «по основной деятельности»"})
 	}
 	if err := registry.ValidateNumberFormat(body.Format); err != nil {
-		ps = append(ps, order.Problem{Path: "format", Message: err.Error()})
+		ps = append(ps, order.Problem{Path: "format", Message: numberFormatError(body.Format)})
 	}
 	starts := map[int]int{}
 	for y, n := range body.Starts {
 		var year int
 		if _, err := fmt.Sscanf(y, "%d", &year); err != nil || year < 1990 || year > 2200 || n < 1 {
-			ps = append(ps, order.Problem{Path: "starts." + y, Message: "a year and a first number ≥ 1"})
+			ps = append(ps, order.Problem{Path: "starts." + y, Message: fmt.Sprintf("нужны год (1990–2200) и первый номер не меньше 1, а не «%s»: %d", y, n)})
 			continue
 		}
 		starts[year] = n
@@ -736,7 +726,7 @@ func (s *Server) putJournal(c *gin.Context) {
 	for year, next := range starts {
 		if err := s.cfg.Store.SetJournalStart(ctx, org, id, registry.JournalStart{Year: year, Next: next}); err != nil {
 			if errors.Is(err, registry.ErrConflict) {
-				problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: numbers from %d were already issued that year", year, next))
+				problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d или больший; начать нумерацию с %d нельзя", year, year, next, next))
 				return
 			}
 			s.storeError(c, err)

@@ -31,17 +31,17 @@ var editable = []registry.Status{
 func (s *Server) readBody(c *gin.Context) (data []byte, ok bool) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "application/json" {
-		problem(c, http.StatusUnsupportedMediaType, "send the draft as application/json")
+		problem(c, http.StatusUnsupportedMediaType, "тело запроса должно быть JSON: заголовок Content-Type: application/json")
 		return nil, false
 	}
 	data, err = io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", s.cfg.MaxBody))
+		problem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("запрос больше допустимого: не более %d байт", s.cfg.MaxBody))
 		return nil, false
 	case err != nil:
-		problem(c, http.StatusBadRequest, "reading body: "+err.Error())
+		problem(c, http.StatusBadRequest, "тело запроса не дочитано: "+err.Error())
 		return nil, false
 	}
 	return data, true
@@ -55,8 +55,7 @@ func draftProblem(c *gin.Context, err error) {
 		writeProblem(c, Problem{Status: http.StatusBadRequest, Detail: ps.Error(), Errors: ps})
 		return
 	}
-	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
-		Detail: fmt.Sprintf("the draft has %d problem(s)", len(ps)), Errors: ps})
+	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: problemsDetail(ps), Errors: ps})
 }
 
 // readDraft decodes the body and resolves its organization, so what is stored is complete:
@@ -90,7 +89,7 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 	}
 	normalized, err = json.Marshal(d)
 	if err != nil {
-		problem(c, http.StatusInternalServerError, "encoding draft: "+err.Error())
+		problem(c, http.StatusInternalServerError, msgInternal)
 		return nil, "", nil, nil, false
 	}
 	return d, orgID, normalized, notes, true
@@ -105,11 +104,11 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 	orgID := cl.orgID
 	switch {
 	case orgID == "" && d.Organization == "":
-		return "", order.Problems{{Path: "organization", Message: "required with an admin token"}}
+		return "", order.Problems{{Path: "organization", Message: "укажите организацию: с токеном администратора её нужно назвать"}}
 	case orgID == "":
 		orgID = d.Organization
 	case d.Organization != "" && d.Organization != orgID:
-		return "", order.Problems{{Path: "organization", Message: "not the organization of this token"}}
+		return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("«%s» — не организация этого токена (%s)", d.Organization, orgID)}}
 	}
 	d.Organization = orgID
 	if d.Letterhead == nil {
@@ -119,13 +118,13 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 		}
 		org, err := s.cfg.Store.GetOrganization(ctx, orgID)
 		if errors.Is(err, registry.ErrNotFound) {
-			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q; send a letterhead", orgID)}}
+			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике; добавьте её или передайте бланк (letterhead) в черновике", orgID)}}
 		}
 		if err != nil {
 			return "", err
 		}
 		if d.Letterhead, err = order.DecodeLetterhead(org.Profile); err != nil {
-			return "", order.Problems{{Path: "organization", Message: "stored profile is invalid: " + err.Error()}}
+			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("бланк организации «%s» в справочнике испорчен: %s; его исправляет администратор", orgID, err)}}
 		}
 		if letterheads != nil {
 			letterheads[orgID] = d.Letterhead
@@ -134,7 +133,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 		// An admin naming an organization that does not exist would create an order nobody
 		// of that organization can see.
 		if _, err := s.cfg.Store.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
-			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("no organization %q", orgID)}}
+			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике", orgID)}}
 		} else if err != nil {
 			return "", err
 		}
@@ -149,7 +148,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > 200 {
-		problem(c, http.StatusBadRequest, "Idempotency-Key: longer than 200 characters")
+		problem(c, http.StatusBadRequest, "Idempotency-Key: длиннее 200 знаков")
 		return
 	}
 	o := &registry.Order{
@@ -158,7 +157,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
-		problem(c, http.StatusConflict, "Idempotency-Key was already used with another draft")
+		problem(c, http.StatusConflict, "Idempotency-Key уже использован для другого черновика: новый черновик отправляйте с новым ключом")
 		return
 	}
 	if err != nil {
@@ -207,7 +206,7 @@ func (s *Server) publish(c *gin.Context, o *registry.Order, reason string) {
 func (s *Server) orderID(c *gin.Context) (uuid.UUID, bool) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
-		problem(c, http.StatusNotFound, "no such order")
+		problem(c, http.StatusNotFound, "такого приказа нет: в адресе не идентификатор приказа")
 		return uuid.Nil, false
 	}
 	return id, true
@@ -305,7 +304,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 		return
 	}
 	if cur.OrgID != orgID {
-		draftProblem(c, order.Problems{{Path: "organization", Message: "an order cannot move to another organization"}})
+		draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("приказ организации «%s» нельзя перенести в другую организацию", cur.OrgID)}})
 		return
 	}
 	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
@@ -365,7 +364,7 @@ func (s *Server) download(format string) gin.HandlerFunc {
 		}
 		if o.Status != registry.StatusRendered || key == "" {
 			writeProblem(c, Problem{Status: http.StatusConflict, Current: o.Status,
-				Detail: "the document is not rendered yet; status " + string(o.Status)})
+				Detail: "документ ещё не готов: " + word(statusWords, o.Status)})
 			return
 		}
 		etag := `"` + sum + `"`

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 
@@ -47,7 +48,7 @@ func (s *Server) listOrganizations(c *gin.Context) {
 func (s *Server) getOrganization(c *gin.Context) {
 	id := c.Param("id")
 	if !visible(c, id) {
-		problem(c, http.StatusNotFound, "no such organization")
+		problem(c, http.StatusNotFound, notFoundDetail(c))
 		return
 	}
 	o, err := s.cfg.Store.GetOrganization(c.Request.Context(), id)
@@ -62,7 +63,7 @@ func (s *Server) getOrganization(c *gin.Context) {
 func (s *Server) putOrganization(c *gin.Context) {
 	id := c.Param("id")
 	if !orgIDRe.MatchString(id) {
-		problem(c, http.StatusBadRequest, "organization id: 2–63 of a-z, 0-9 and '-', starting with a letter or digit")
+		problem(c, http.StatusBadRequest, fmt.Sprintf("идентификатор организации «%s»: от 2 до 63 знаков из a-z, 0-9 и «-», первый — буква или цифра", id))
 		return
 	}
 	data, ok := s.readBody(c)

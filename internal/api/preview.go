@@ -33,7 +33,7 @@ func (s *Server) previewRoutes(g *gin.RouterGroup) {
 		pdf, err := s.cfg.Renderer.StampedPDF(d, time.Now(), nil)
 		if err != nil {
 			s.log.Warn("preview render", "err", err)
-			problem(c, http.StatusUnprocessableEntity, "the draft cannot be rendered: "+err.Error())
+			problem(c, http.StatusUnprocessableEntity, "черновик не удалось свёрстать: "+err.Error())
 			return
 		}
 		c.Header("Cache-Control", "no-store")

@@ -26,6 +26,9 @@ type Problem struct {
 
 const problemType = "application/problem+json"
 
+// msgInternal answers an error whose details belong in the server log, not to the caller.
+const msgInternal = "внутренняя ошибка сервера; подробности записаны в журнал сервера"
+
 func problem(c *gin.Context, status int, detail string) {
 	writeProblem(c, Problem{Status: status, Detail: detail})
 }
@@ -44,7 +47,8 @@ func writeProblem(c *gin.Context, p Problem) {
 }
 
 // storeError maps registry errors to problems; anything unexpected is a 500 whose details
-// stay in the log, not in the answer.
+// stay in the log, not in the answer. The registry's own texts are for the log too: the
+// answer names what was refused in the caller's terms.
 func (s *Server) storeError(c *gin.Context, err error) {
 	var se *registry.StateError
 	var le *registry.LifecycleError
@@ -52,21 +56,21 @@ func (s *Server) storeError(c *gin.Context, err error) {
 	case errors.Is(err, registry.ErrImported):
 		problem(c, http.StatusConflict, "приказ импортирован из бумажного архива: его документ — загруженный PDF, сервис его не формирует заново")
 	case errors.As(err, &le):
-		writeProblem(c, Problem{Status: http.StatusConflict, State: le.Current,
-			Detail: "cannot " + le.Action + " an order that is " + string(le.Current)})
+		writeProblem(c, Problem{Status: http.StatusConflict, State: le.Current, Detail: lifecycleDetail(le)})
 	case errors.As(err, &se):
-		writeProblem(c, Problem{Status: http.StatusConflict, Current: se.Current,
-			Detail: "not allowed while the order is " + string(se.Current)})
+		writeProblem(c, Problem{Status: http.StatusConflict, Current: se.Current, Detail: statusDetail(se.Current)})
 	case errors.Is(err, registry.ErrNotFound):
-		problem(c, http.StatusNotFound, "no such order")
+		problem(c, http.StatusNotFound, notFoundDetail(c))
 	case errors.Is(err, registry.ErrBadCursor):
-		problem(c, http.StatusBadRequest, "cursor: not one this server handed out")
+		problem(c, http.StatusBadRequest, "cursor: эту ссылку на следующую страницу выдал не этот сервер, или она испорчена; начните поиск сначала")
 	case errors.Is(err, registry.ErrConflict):
-		problem(c, http.StatusConflict, err.Error())
+		s.log.Info("registry conflict", "err", err, "path", c.FullPath())
+		problem(c, http.StatusConflict, conflictDetail(c))
 	case errors.Is(err, registry.ErrInvalid):
-		problem(c, http.StatusBadRequest, err.Error())
+		s.log.Warn("registry refused the request", "err", err, "path", c.FullPath())
+		problem(c, http.StatusBadRequest, "реестр не принял данные запроса; подробности записаны в журнал сервера")
 	default:
 		s.log.Error("registry", "err", err, "path", c.FullPath())
-		problem(c, http.StatusInternalServerError, "internal error; see the server log")
+		problem(c, http.StatusInternalServerError, msgInternal)
 	}
 }

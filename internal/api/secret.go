@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 )
 
 // sealedSigning is how an organization's signing key and its password rest in the
@@ -18,7 +17,7 @@ type sealedSigning struct {
 	Box     []byte `json:"box"`
 }
 
-var errNoSecretKey = errors.New("the service has no secret key (ORDERS_SECRET_KEY) to protect signing keys")
+var errNoSecretKey = errors.New("у сервиса нет секретного ключа (ORDERS_SECRET_KEY), которым шифруются ключи подписи")
 
 func (s *Server) aead() (cipher.AEAD, error) {
 	if len(s.cfg.SecretKey) != 32 {
@@ -53,7 +52,7 @@ func (s *Server) openSigning(orgID string, data []byte) (signingMaterial, error)
 	var sealed sealedSigning
 	var m signingMaterial
 	if err := json.Unmarshal(data, &sealed); err != nil || sealed.Version != 1 {
-		return m, errors.New("stored signing material is not in a known format")
+		return m, errors.New("сохранённый ключ подписи записан в неизвестном виде; загрузите сертификат заново")
 	}
 	g, err := s.aead()
 	if err != nil {
@@ -61,7 +60,7 @@ func (s *Server) openSigning(orgID string, data []byte) (signingMaterial, error)
 	}
 	plain, err := g.Open(nil, sealed.Nonce, sealed.Box, []byte(orgID))
 	if err != nil {
-		return m, fmt.Errorf("stored signing material does not open with this service's secret key (was ORDERS_SECRET_KEY changed?)")
+		return m, errors.New("сохранённый ключ подписи не открывается секретным ключом сервиса (не сменился ли ORDERS_SECRET_KEY?); загрузите сертификат заново")
 	}
 	err = json.Unmarshal(plain, &m)
 	return m, err

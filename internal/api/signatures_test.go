@@ -596,7 +596,7 @@ func TestAddSignatureRefusedStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := e.upload(o.ID, "sig", head.detached(t, pdf))
-	if a.code != http.StatusConflict || !strings.Contains(a.str("detail"), "этот приказ — отменён") {
+	if a.code != http.StatusConflict || !strings.Contains(a.str("detail"), "а этот отменён") {
 		t.Errorf("cancelled: %d %s", a.code, a.raw)
 	}
 	if l := e.signatures(o.ID); len(l) != 0 {

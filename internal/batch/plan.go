@@ -347,7 +347,7 @@ func (r *runner) checkTemplate() error {
 
 // reShape matches order.Decode's messages about the JSON's shape (an unknown field, a
 // string where an array belongs): they are the template's fault whatever fills it.
-var reShape = regexp.MustCompile(`^(unknown field|number out of range|must be (an object|an array|a string|a number|true or false), not )`)
+var reShape = regexp.MustCompile(`^(неизвестное поле|число вне допустимого диапазона|ожидается (объект|массив|строка|число|true или false), а здесь )`)
 
 // prepared is a row after the checks that need no draft.
 type prepared struct {
@@ -433,7 +433,7 @@ func (r *runner) mapProblem(line int, pr *prepared, s *slot, p order.Problem) []
 	switch {
 	case len(cols) == 0:
 		return []RowProblem{{Line: line, Message: p.Path + ": " + translate(p.Message, false)}}
-	case p.Message == "empty":
+	case p.Message == order.MsgEmpty:
 		var out []RowProblem
 		for _, c := range cols {
 			out = append(out, RowProblem{Line: line, Column: name(c), Message: MsgEmpty})

@@ -400,7 +400,7 @@ func TestTemplateErrors(t *testing.T) {
 		{"a column missing for the table", platforms, OneOrder, platformsConsts, "Организация;Тема;Руководитель\nА;В;Г\n",
 			"appendices[0].content[0].table.rows[0][1]: {Вид площадки}: no column or constant"},
 		{"constants make an invalid draft", platforms, OneOrder, func() map[string]string { m := without("подписант"); m["подписант"] = " "; return m }(), cols,
-			"signatory.name: empty"},
+			"signatory.name: не заполнено"},
 		{"empty constant inside a sentence", platforms, OneOrder, func() map[string]string { m := without("основание"); m["основание"] = ""; return m }(), cols,
 			"preamble[0]: {основание}: the constant is empty"},
 		{"one-order needs a row of fields", []byte(`{"title":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), OneOrder, nil, "a\n1\n",
@@ -409,7 +409,7 @@ func TestTemplateErrors(t *testing.T) {
 		{"stray brace", []byte(`{"title":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}}`), PerRow, nil, "a\n1\n",
 			`template: malformed JSON: "}" after the end of the template`},
 		{"unknown draft field", []byte(`{"titel":"{a}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), PerRow, nil, "a\n1\n",
-			"titel: unknown field"},
+			"titel: неизвестное поле"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

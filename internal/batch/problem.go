@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"orders/internal/order"
 )
 
 // RowProblem is one thing wrong with a row, in Russian for the clerk who fixes the file.
@@ -56,15 +58,16 @@ func msgBadDate(v string) string {
 }
 
 var (
-	reTooLong = regexp.MustCompile(`^too long: (\d+) characters, at most (\d+)`)
-	reControl = regexp.MustCompile(`^control character (U\+[0-9A-F]+)`)
+	reTooLong = regexp.MustCompile(`^слишком длинно: (\d+) знаков, допустимо не более (\d+)`)
+	reControl = regexp.MustCompile(`^недопустимый управляющий символ (U\+[0-9A-F]+)`)
 )
 
-// translate turns a message of order.Validate into Russian. whole says the field is the
-// cell alone; otherwise the length includes the template's own text around it.
+// translate turns a message of order.Validate into the words of a table: a cell has no
+// byte offsets or JSON field names. whole says the field is the cell alone; otherwise the
+// length includes the template's own text around it.
 func translate(msg string, whole bool) string {
 	switch {
-	case msg == "empty":
+	case msg == order.MsgEmpty:
 		return MsgEmpty
 	case reTooLong.MatchString(msg):
 		m := reTooLong.FindStringSubmatch(msg)
@@ -76,17 +79,17 @@ func translate(msg string, whole bool) string {
 		return fmt.Sprintf("слишком длинно: вместе с текстом шаблона %d знаков, допустимо не более %d; сократите на %d", n, limit, n-limit)
 	case reControl.MatchString(msg):
 		return "недопустимый управляющий символ " + reControl.FindStringSubmatch(msg)[1]
-	case strings.HasPrefix(msg, "invalid UTF-8"):
+	case strings.HasPrefix(msg, "испорченный символ"):
 		return MsgBadByte
-	case strings.HasPrefix(msg, "must be a date"), strings.HasPrefix(msg, "no such date"):
+	case strings.HasPrefix(msg, "не дата"), strings.HasPrefix(msg, "такой даты нет"):
 		return "не дата: ожидается 24.08.2021, 2021-08-24 или дата Excel"
-	case strings.HasPrefix(msg, "ends with a full stop"):
+	case strings.HasPrefix(msg, "заголовок оканчивается точкой"):
 		return "заголовок приказа не оканчивается точкой (ГОСТ Р 7.0.97)"
-	case strings.HasPrefix(msg, "unknown kind"):
+	case strings.HasPrefix(msg, "неизвестный вид документа"):
 		return "вид документа: приказ, распоряжение или решение"
-	case strings.Contains(msg, "is not an e-mail address"):
+	case strings.Contains(msg, "не адрес электронной почты"):
 		return "не адрес электронной почты"
-	case strings.HasPrefix(msg, "duplicate key"):
+	case strings.HasPrefix(msg, "ключ «") && strings.Contains(msg, "уже есть"):
 		return "такой ключ приложения уже есть"
 	}
 	// An order rule this package does not know yet still reaches the clerk, in its own words.

@@ -28,6 +28,15 @@ func (p Problem) String() string {
 	return p.Path + ": " + p.Message
 }
 
+// Messages that callers recognize: MsgEmpty is what a required field says when it is not
+// filled; msgMalformed starts the one problem of an input that is not JSON at all, and
+// msgBadUTF8 that of one that is not UTF-8 (IsMalformed tells them apart from drafts).
+const (
+	MsgEmpty     = "не заполнено"
+	msgMalformed = "это не JSON: "
+	msgBadUTF8   = "испорченный символ: байт %d не в кодировке UTF-8"
+)
+
 // Problems is every problem found in a draft; it is the error that Decode and Validate return.
 type Problems []Problem
 
@@ -94,16 +103,16 @@ func decodeShaped(data []byte, dst any) error {
 			}
 			off += size
 		}
-		return Problems{{Message: fmt.Sprintf("invalid UTF-8 at byte %d", off)}}
+		return Problems{{Message: fmt.Sprintf(msgBadUTF8, off)}}
 	}
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&raw); err != nil {
-		return Problems{{Message: "malformed JSON: " + jsonErrorText(data, err)}}
+		return Problems{{Message: msgMalformed + jsonErrorText(data, err)}}
 	}
 	if rest := Trailing(data, dec); rest != "" {
-		return Problems{{Message: fmt.Sprintf("malformed JSON: %q after the end of the draft", rest)}}
+		return Problems{{Message: fmt.Sprintf(msgMalformed+"после конца черновика лишний текст: %q", rest)}}
 	}
 	var ps Problems
 	checkShape(raw, reflect.TypeOf(dst).Elem(), "", &ps)
@@ -114,7 +123,7 @@ func decodeShaped(data []byte, dst any) error {
 	strict.DisallowUnknownFields()
 	if err := strict.Decode(dst); err != nil {
 		// checkShape mirrors the struct, so this is a bug in it rather than in the input.
-		return Problems{{Message: "malformed JSON: " + err.Error()}}
+		return Problems{{Message: msgMalformed + err.Error()}}
 	}
 	return nil
 }
@@ -159,10 +168,13 @@ func jsonErrorText(data []byte, err error) string {
 				col++
 			}
 		}
-		return fmt.Sprintf("%s (line %d, column %d)", se.Error(), line, col)
+		return fmt.Sprintf("синтаксическая ошибка в строке %d, столбце %d (%s)", line, col, se.Error())
 	}
 	if errors.Is(err, io.EOF) {
-		return "empty body"
+		return "тело запроса пустое"
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "текст обрывается, не закрыв все скобки и кавычки"
 	}
 	return err.Error()
 }
@@ -181,14 +193,14 @@ func checkShape(v any, t reflect.Type, path string, ps *Problems) {
 	case reflect.Struct:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			ps.add(path, "must be an object, not %s", jsonType(v))
+			ps.add(path, "ожидается объект, а здесь %s", jsonType(v))
 			return
 		}
 		fields := jsonFields(t)
 		for _, k := range sortedKeys(obj) {
 			f, ok := fields[k]
 			if !ok {
-				ps.add(join(path, k), "unknown field")
+				ps.add(join(path, k), "неизвестное поле")
 				continue
 			}
 			checkShape(obj[k], f.Type, join(path, k), ps)
@@ -199,7 +211,7 @@ func checkShape(v any, t reflect.Type, path string, ps *Problems) {
 		}
 		arr, ok := v.([]any)
 		if !ok {
-			ps.add(path, "must be an array, not %s", jsonType(v))
+			ps.add(path, "ожидается массив, а здесь %s", jsonType(v))
 			return
 		}
 		for i, e := range arr {
@@ -207,20 +219,20 @@ func checkShape(v any, t reflect.Type, path string, ps *Problems) {
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			ps.add(path, "must be a string, not %s", jsonType(v))
+			ps.add(path, "ожидается строка, а здесь %s", jsonType(v))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			ps.add(path, "must be true or false, not %s", jsonType(v))
+			ps.add(path, "ожидается true или false, а здесь %s", jsonType(v))
 		}
 	case reflect.Float64:
 		n, ok := v.(json.Number)
 		if !ok {
-			ps.add(path, "must be a number, not %s", jsonType(v))
+			ps.add(path, "ожидается число, а здесь %s", jsonType(v))
 			return
 		}
 		if _, err := n.Float64(); err != nil {
-			ps.add(path, "number out of range")
+			ps.add(path, "число вне допустимого диапазона")
 		}
 	}
 }
@@ -237,15 +249,15 @@ func jsonType(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return "a string"
+		return "строка"
 	case bool:
-		return "a boolean"
+		return "true или false"
 	case json.Number:
-		return "a number"
+		return "число"
 	case []any:
-		return "an array"
+		return "массив"
 	case map[string]any:
-		return "an object"
+		return "объект"
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -296,5 +308,5 @@ func DecodeLetterhead(data []byte) (*Letterhead, error) {
 func IsMalformed(err error) bool {
 	ps, ok := AsProblems(err)
 	return ok && len(ps) == 1 && ps[0].Path == "" &&
-		(strings.HasPrefix(ps[0].Message, "malformed JSON") || strings.HasPrefix(ps[0].Message, "invalid UTF-8"))
+		(strings.HasPrefix(ps[0].Message, msgMalformed) || strings.HasPrefix(ps[0].Message, msgBadUTF8[:strings.Index(msgBadUTF8, "%")]))
 }

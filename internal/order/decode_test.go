@@ -66,72 +66,72 @@ func TestDecodeBadDrafts(t *testing.T) {
 		path string
 		msg  string
 	}{
-		{name: "malformed JSON", raw: `{"title": `, msg: "malformed JSON"},
-		{name: "trailing garbage", raw: base + ` {}`, msg: `"{}" after the end of the draft`},
-		{name: "stray brace", raw: base + "}\n", msg: `"}" after the end of the draft`},
-		{name: "stray bracket", raw: base + " ]", msg: `"]" after the end of the draft`},
-		{name: "empty body", raw: ``, msg: "empty body"},
-		{name: "invalid UTF-8", raw: "{\"title\": \"\xff\"}", msg: "invalid UTF-8 at byte 11"},
-		{name: "not an object", raw: `[]`, msg: "must be an object"},
-		{name: "unknown top field", f: func(m map[string]any) { m["titel"] = "x" }, path: "titel", msg: "unknown field"},
+		{name: "malformed JSON", raw: `{"title": `, msg: "это не JSON"},
+		{name: "trailing garbage", raw: base + ` {}`, msg: `после конца черновика лишний текст: "{}"`},
+		{name: "stray brace", raw: base + "}\n", msg: `после конца черновика лишний текст: "}"`},
+		{name: "stray bracket", raw: base + " ]", msg: `после конца черновика лишний текст: "]"`},
+		{name: "empty body", raw: ``, msg: "тело запроса пустое"},
+		{name: "invalid UTF-8", raw: "{\"title\": \"\xff\"}", msg: "испорченный символ: байт 11 не в кодировке UTF-8"},
+		{name: "not an object", raw: `[]`, msg: "ожидается объект, а здесь массив"},
+		{name: "unknown top field", f: func(m map[string]any) { m["titel"] = "x" }, path: "titel", msg: "неизвестное поле"},
 		{name: "unknown nested field", f: func(m map[string]any) {
 			m["clauses"] = []any{map[string]any{"text": "a", "children": []any{map[string]any{"txt": "b"}}}}
-		}, path: "clauses[0].children[0].txt", msg: "unknown field"},
-		{name: "wrong type", f: func(m map[string]any) { m["title"] = 5 }, path: "title", msg: "must be a string"},
-		{name: "wrong type in array", f: func(m map[string]any) { m["preamble"] = []any{"a", true} }, path: "preamble[1]", msg: "must be a string"},
-		{name: "empty title", f: func(m map[string]any) { m["title"] = "  " }, path: "title", msg: "empty"},
-		{name: "title full stop", f: func(m map[string]any) { m["title"] = "О работе." }, path: "title", msg: "full stop"},
-		{name: "unknown kind", f: func(m map[string]any) { m["kind"] = "указ" }, path: "kind", msg: "unknown kind"},
-		{name: "letterhead not an object", f: func(m map[string]any) { m["letterhead"] = "УО" }, path: "letterhead", msg: "must be an object"},
-		{name: "letterhead name empty", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": ""} }, path: "letterhead.name", msg: "empty"},
-		{name: "bad layout", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "layout": "left"} }, path: "letterhead.layout", msg: "unknown layout"},
-		{name: "bad email", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "email": "nope"} }, path: "letterhead.email", msg: "not an e-mail"},
-		{name: "bad date", f: func(m map[string]any) { m["date"] = "22.09.2022" }, path: "date", msg: "YYYY-MM-DD"},
-		{name: "impossible date", f: func(m map[string]any) { m["date"] = "2022-02-30" }, path: "date", msg: "no such date"},
-		{name: "number without date", f: func(m map[string]any) { m["number"] = "1355" }, path: "date", msg: "required when number"},
-		{name: "bad date style", f: func(m map[string]any) { m["date_style"] = "roman" }, path: "date_style", msg: "unknown style"},
-		{name: "no clauses", f: func(m map[string]any) { m["clauses"] = []any{} }, path: "clauses", msg: "at least one"},
+		}, path: "clauses[0].children[0].txt", msg: "неизвестное поле"},
+		{name: "wrong type", f: func(m map[string]any) { m["title"] = 5 }, path: "title", msg: "ожидается строка, а здесь число"},
+		{name: "wrong type in array", f: func(m map[string]any) { m["preamble"] = []any{"a", true} }, path: "preamble[1]", msg: "ожидается строка, а здесь true или false"},
+		{name: "empty title", f: func(m map[string]any) { m["title"] = "  " }, path: "title", msg: "не заполнено"},
+		{name: "title full stop", f: func(m map[string]any) { m["title"] = "О работе." }, path: "title", msg: "оканчивается точкой"},
+		{name: "unknown kind", f: func(m map[string]any) { m["kind"] = "указ" }, path: "kind", msg: "неизвестный вид документа «указ»"},
+		{name: "letterhead not an object", f: func(m map[string]any) { m["letterhead"] = "УО" }, path: "letterhead", msg: "ожидается объект, а здесь строка"},
+		{name: "letterhead name empty", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": ""} }, path: "letterhead.name", msg: "не заполнено"},
+		{name: "bad layout", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "layout": "left"} }, path: "letterhead.layout", msg: "неизвестный вид бланка «left»"},
+		{name: "bad email", f: func(m map[string]any) { m["letterhead"] = map[string]any{"name": "X", "email": "nope"} }, path: "letterhead.email", msg: "«nope» — не адрес электронной почты"},
+		{name: "bad date", f: func(m map[string]any) { m["date"] = "22.09.2022" }, path: "date", msg: "не дата: «22.09.2022»; нужна дата в виде ГГГГ-ММ-ДД"},
+		{name: "impossible date", f: func(m map[string]any) { m["date"] = "2022-02-30" }, path: "date", msg: "такой даты нет в календаре: 2022-02-30"},
+		{name: "number without date", f: func(m map[string]any) { m["number"] = "1355" }, path: "date", msg: "нужна, когда указан номер"},
+		{name: "bad date style", f: func(m map[string]any) { m["date_style"] = "roman" }, path: "date_style", msg: "неизвестный вид даты «roman»"},
+		{name: "no clauses", f: func(m map[string]any) { m["clauses"] = []any{} }, path: "clauses", msg: "нужен хотя бы один пункт"},
 		{name: "empty clause", f: func(m map[string]any) {
 			m["clauses"] = []any{map[string]any{"text": "a"}, map[string]any{"text": "b"}, map[string]any{"text": "c"},
 				map[string]any{"text": "d", "children": []any{map[string]any{"text": ""}}}}
-		}, path: "clauses[3].children[0].text", msg: "empty"},
-		{name: "too deep", f: func(m map[string]any) { m["clauses"] = deep(5) }, path: "clauses[0].children[0].children[0].children[0].children", msg: "deeper than 4"},
-		{name: "too long", f: func(m map[string]any) { m["preamble"] = []any{long} }, path: "preamble[0]", msg: "too long"},
-		{name: "control character", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\u0007b"}} }, path: "clauses[0].text", msg: "control character U+0007"},
-		{name: "newline in clause", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\nb"}} }, path: "clauses[0].text", msg: "control character U+000A"},
-		{name: "missing appendix", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a", "appendix": "list"}} }, path: "clauses[0].appendix", msg: `no appendix with key "list"`},
-		{name: "no signatory name", f: func(m map[string]any) { m["signatory"] = map[string]any{"position": []any{"Директор"}} }, path: "signatory.name", msg: "empty"},
-		{name: "no signatory position", f: func(m map[string]any) { m["signatory"] = map[string]any{"name": "А.Н. Зубова"} }, path: "signatory.position", msg: "at least one"},
+		}, path: "clauses[3].children[0].text", msg: "не заполнено"},
+		{name: "too deep", f: func(m map[string]any) { m["clauses"] = deep(5) }, path: "clauses[0].children[0].children[0].children[0].children", msg: "вложенность глубже 4 уровней"},
+		{name: "too long", f: func(m map[string]any) { m["preamble"] = []any{long} }, path: "preamble[0]", msg: "слишком длинно: "},
+		{name: "control character", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\u0007b"}} }, path: "clauses[0].text", msg: "недопустимый управляющий символ U+0007"},
+		{name: "newline in clause", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\nb"}} }, path: "clauses[0].text", msg: "недопустимый управляющий символ U+000A"},
+		{name: "missing appendix", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a", "appendix": "list"}} }, path: "clauses[0].appendix", msg: "нет приложения с ключом «list»"},
+		{name: "no signatory name", f: func(m map[string]any) { m["signatory"] = map[string]any{"position": []any{"Директор"}} }, path: "signatory.name", msg: "не заполнено"},
+		{name: "no signatory position", f: func(m map[string]any) { m["signatory"] = map[string]any{"name": "А.Н. Зубова"} }, path: "signatory.position", msg: "нужна хотя бы одна строка должности"},
 		{name: "bad ack style", f: func(m map[string]any) {
 			m["acknowledgement"] = map[string]any{"style": "table", "people": []any{map[string]any{"name": "X"}}}
-		}, path: "acknowledgement.style", msg: "unknown style"},
+		}, path: "acknowledgement.style", msg: "неизвестный способ ознакомления «table»"},
 		{name: "ack person without name", f: func(m map[string]any) {
 			m["acknowledgement"] = map[string]any{"people": []any{map[string]any{"name": "X"}, map[string]any{"position": "Y"}}}
-		}, path: "acknowledgement.people[1].name", msg: "empty"},
+		}, path: "acknowledgement.people[1].name", msg: "не заполнено"},
 		{name: "duplicate appendix key", f: func(m map[string]any) {
 			a := map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{"paragraph": "p"}}}
 			m["appendices"] = []any{a, a}
-		}, path: "appendices[1].key", msg: "duplicate key"},
+		}, path: "appendices[1].key", msg: "ключ «a» уже есть у другого приложения"},
 		{name: "appendix without content", f: func(m map[string]any) {
 			m["appendices"] = []any{map[string]any{"key": "a", "title": "T"}}
-		}, path: "appendices[0].content", msg: "at least one block"},
+		}, path: "appendices[0].content", msg: "нужен хотя бы один блок"},
 		{name: "empty block", f: func(m map[string]any) {
 			m["appendices"] = []any{map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{}}}}
-		}, path: "appendices[0].content[0]", msg: "empty block"},
+		}, path: "appendices[0].content[0]", msg: "пустой блок"},
 		{name: "two kinds in a block", f: func(m map[string]any) {
 			m["appendices"] = []any{map[string]any{"key": "a", "title": "T", "content": []any{map[string]any{"paragraph": "p", "list": []any{"x"}}}}}
-		}, path: "appendices[0].content[0]", msg: "exactly one"},
+		}, path: "appendices[0].content[0]", msg: "ровно одно из"},
 		{name: "row with wrong cells", f: table(map[string]any{"columns": []any{map[string]any{"title": "A"}, map[string]any{"title": "B"}},
-			"rows": []any{[]any{"1", "2"}, []any{"1"}}}), path: "appendices[0].content[0].table.rows[1]", msg: "has 1 cells, the table has 2 columns"},
+			"rows": []any{[]any{"1", "2"}, []any{"1"}}}), path: "appendices[0].content[0].table.rows[1]", msg: "в строке 1 ячеек, а в таблице 2 столбцов"},
 		{name: "too many rows", f: table(map[string]any{"columns": []any{map[string]any{"title": "A"}}, "rows": rows}),
-			path: "appendices[0].content[0].table.rows", msg: "too many rows"},
-		{name: "no columns", f: table(map[string]any{"rows": []any{}}), path: "appendices[0].content[0].table.columns", msg: "at least one column"},
+			path: "appendices[0].content[0].table.rows", msg: "слишком много строк"},
+		{name: "no columns", f: table(map[string]any{"rows": []any{}}), path: "appendices[0].content[0].table.columns", msg: "нужен хотя бы один столбец"},
 		{name: "negative width", f: table(map[string]any{"columns": []any{map[string]any{"title": "A", "width": -1}}, "rows": []any{}}),
-			path: "appendices[0].content[0].table.columns[0].width", msg: "between 0 and 100"},
-		{name: "appendix_ref without n", f: func(m map[string]any) { m["appendix_ref"] = "(приложение)" }, path: "appendix_ref", msg: "must contain {n}"},
+			path: "appendices[0].content[0].table.columns[0].width", msg: "от 0 до 100"},
+		{name: "appendix_ref without n", f: func(m map[string]any) { m["appendix_ref"] = "(приложение)" }, path: "appendix_ref", msg: "должна содержать {n}"},
 		{name: "bad appendix key", f: func(m map[string]any) {
 			m["appendices"] = []any{map[string]any{"key": "a b", "title": "T", "content": []any{map[string]any{"paragraph": "p"}}}}
-		}, path: "appendices[0].key", msg: "letters, digits"},
+		}, path: "appendices[0].key", msg: "допустимы только буквы, цифры"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,20 +58,20 @@ func (v *validator) multiline(path, s string, limit int, required bool) {
 func (v *validator) check(path, s string, limit int, required, newlines bool) {
 	if strings.TrimSpace(s) == "" {
 		if required {
-			v.add(path, "empty")
+			v.add(path, MsgEmpty)
 		}
 		return
 	}
 	if n := utf8.RuneCountInString(s); n > limit {
-		v.add(path, "too long: %d characters, at most %d", n, limit)
+		v.add(path, "слишком длинно: %d знаков, допустимо не более %d", n, limit)
 	}
 	for i, r := range s {
 		if unicode.IsControl(r) && !(newlines && r == '\n') {
-			v.add(path, "control character %U at byte %d", r, i)
+			v.add(path, "недопустимый управляющий символ %U (байт %d)", r, i)
 			break
 		}
 		if r == utf8.RuneError {
-			v.add(path, "invalid UTF-8 at byte %d", i)
+			v.add(path, msgBadUTF8, i)
 			break
 		}
 	}
@@ -79,7 +79,7 @@ func (v *validator) check(path, s string, limit int, required, newlines bool) {
 
 func (v *validator) count(path string, n, limit int) {
 	if n > limit {
-		v.add(path, "too many items: %d, at most %d", n, limit)
+		v.add(path, "слишком много элементов: %d, допустимо не более %d", n, limit)
 	}
 }
 
@@ -88,11 +88,11 @@ func (v *validator) date(path, s string) {
 		return
 	}
 	if !dateRe.MatchString(s) {
-		v.add(path, "must be a date YYYY-MM-DD, not %q", s)
+		v.add(path, "не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД, например 2022-09-22", s)
 		return
 	}
 	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		v.add(path, "no such date: %s", s)
+		v.add(path, "такой даты нет в календаре: %s", s)
 	}
 }
 
@@ -100,7 +100,7 @@ func (v *validator) draft(d *Draft) {
 	switch d.Kind {
 	case "", KindPrikaz, KindRasporyazhenie, KindReshenie:
 	default:
-		v.add("kind", "unknown kind %q: one of приказ, распоряжение, решение", d.Kind)
+		v.add("kind", "неизвестный вид документа «%s»: бывает приказ, распоряжение или решение", d.Kind)
 	}
 	v.text("organization", d.Organization, 64, false)
 	// A draft without a letterhead takes its organization's stored profile; the service
@@ -114,16 +114,16 @@ func (v *validator) draft(d *Draft) {
 	switch d.DateStyle {
 	case "", "numeric", "verbal":
 	default:
-		v.add("date_style", "unknown style %q: numeric or verbal", d.DateStyle)
+		v.add("date_style", "неизвестный вид даты «%s»: numeric (22.09.2022) или verbal (22 сентября 2022 г.)", d.DateStyle)
 	}
 	v.text("number", d.Number, 32, false)
 	if d.Number != "" && d.Date == "" {
-		v.add("date", "required when number is given")
+		v.add("date", "нужна, когда указан номер: номер без даты не бывает")
 	}
 	v.text("place", d.Place, MaxShortLen, false)
 	v.multiline("title", d.Title, MaxTitleLen, true)
 	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") {
-		v.add("title", "ends with a full stop; the title of an order has none (ГОСТ Р 7.0.97)")
+		v.add("title", "заголовок оканчивается точкой, а в заголовке приказа точку не ставят (ГОСТ Р 7.0.97)")
 	}
 	v.count("preamble", len(d.Preamble), MaxItems)
 	for i, p := range d.Preamble {
@@ -132,7 +132,7 @@ func (v *validator) draft(d *Draft) {
 	if d.AppendixRef != "" {
 		v.text("appendix_ref", d.AppendixRef, 64, false)
 		if !strings.Contains(d.AppendixRef, "{n}") {
-			v.add("appendix_ref", "must contain {n}, the place of the appendix number")
+			v.add("appendix_ref", "должна содержать {n} — место, где встанет номер приложения")
 		}
 	}
 
@@ -142,24 +142,24 @@ func (v *validator) draft(d *Draft) {
 		path := fmt.Sprintf("appendices[%d]", i)
 		switch {
 		case a.Key == "":
-			v.add(path+".key", "empty")
+			v.add(path+".key", MsgEmpty)
 		case !keyRe.MatchString(a.Key):
-			v.add(path+".key", "%q: letters, digits, '_', '-', '.' only, at most 64", a.Key)
+			v.add(path+".key", "«%s»: допустимы только буквы, цифры, «_», «-» и «.», не более 64 знаков", a.Key)
 		case v.appendix[a.Key]:
-			v.add(path+".key", "duplicate key %q", a.Key)
+			v.add(path+".key", "ключ «%s» уже есть у другого приложения", a.Key)
 		}
 		v.appendix[a.Key] = true
 	}
 
 	if len(d.Clauses) == 0 {
-		v.add("clauses", "at least one clause is required")
+		v.add("clauses", "нужен хотя бы один пункт")
 	}
 	v.clauses("clauses", d.Clauses, 1)
 	v.text("control", d.Control, MaxTextLen, false)
 
 	v.text("signatory.name", d.Signatory.Name, MaxShortLen, true)
 	if len(d.Signatory.Position) == 0 {
-		v.add("signatory.position", "at least one line is required")
+		v.add("signatory.position", "нужна хотя бы одна строка должности")
 	}
 	v.count("signatory.position", len(d.Signatory.Position), 5)
 	for i, p := range d.Signatory.Position {
@@ -170,10 +170,10 @@ func (v *validator) draft(d *Draft) {
 		switch a.Style {
 		case "", "lines", "sheet":
 		default:
-			v.add("acknowledgement.style", "unknown style %q: lines or sheet", a.Style)
+			v.add("acknowledgement.style", "неизвестный способ ознакомления «%s»: lines (строки под приказом) или sheet (лист ознакомления)", a.Style)
 		}
 		if len(a.People) == 0 {
-			v.add("acknowledgement.people", "at least one person is required")
+			v.add("acknowledgement.people", "нужен хотя бы один человек")
 		}
 		v.count("acknowledgement.people", len(a.People), MaxItems)
 		for i, p := range a.People {
@@ -192,7 +192,7 @@ func (v *validator) draft(d *Draft) {
 		path := fmt.Sprintf("appendices[%d]", i)
 		v.multiline(path+".title", a.Title, MaxTitleLen, true)
 		if len(a.Content) == 0 {
-			v.add(path+".content", "at least one block is required")
+			v.add(path+".content", "приложение пустое: нужен хотя бы один блок (абзац, список, таблица, раздел или пункт)")
 		}
 		v.blocks(path+".content", a.Content, 1)
 	}
@@ -211,12 +211,12 @@ func (v *validator) letterhead(path string, l *Letterhead) {
 		v.text(join(path, f.name), f.val, MaxShortLen, false)
 	}
 	if l.Email != "" && !strings.Contains(l.Email, "@") {
-		v.add(join(path, "email"), "%q is not an e-mail address", l.Email)
+		v.add(join(path, "email"), "«%s» — не адрес электронной почты", l.Email)
 	}
 	switch l.Layout {
 	case "", "centered", "corner":
 	default:
-		v.add(join(path, "layout"), "unknown layout %q: centered or corner", l.Layout)
+		v.add(join(path, "layout"), "неизвестный вид бланка «%s»: centered (продольный) или corner (угловой)", l.Layout)
 	}
 }
 
@@ -228,11 +228,11 @@ func (v *validator) clauses(path string, cs []Clause, depth int) {
 		v.text(p+".responsible", c.Responsible, MaxShortLen, false)
 		v.text(p+".deadline", c.Deadline, MaxShortLen, false)
 		if c.Appendix != "" && !v.appendix[c.Appendix] {
-			v.add(p+".appendix", "no appendix with key %q", c.Appendix)
+			v.add(p+".appendix", "нет приложения с ключом «%s»", c.Appendix)
 		}
 		if len(c.Children) > 0 {
 			if depth >= MaxDepth {
-				v.add(p+".children", "nesting deeper than %d levels", MaxDepth)
+				v.add(p+".children", "вложенность глубже %d уровней", MaxDepth)
 				continue
 			}
 			v.clauses(p+".children", c.Children, depth+1)
@@ -242,7 +242,7 @@ func (v *validator) clauses(path string, cs []Clause, depth int) {
 
 func (v *validator) blocks(path string, bs []Block, depth int) {
 	if depth > MaxBlockDepth {
-		v.add(path, "nesting deeper than %d levels", MaxBlockDepth)
+		v.add(path, "вложенность глубже %d уровней", MaxBlockDepth)
 		return
 	}
 	v.count(path, len(bs), MaxTableRows)
@@ -256,7 +256,7 @@ func (v *validator) blocks(path string, bs []Block, depth int) {
 		if b.List != nil {
 			set++
 			if len(b.List) == 0 {
-				v.add(p+".list", "empty list")
+				v.add(p+".list", "пустой список")
 			}
 			v.count(p+".list", len(b.List), MaxItems)
 			for j, s := range b.List {
@@ -279,34 +279,34 @@ func (v *validator) blocks(path string, bs []Block, depth int) {
 		}
 		switch set {
 		case 0:
-			v.add(p, "empty block: set one of paragraph, list, table, section, point")
+			v.add(p, "пустой блок: заполните одно из paragraph, list, table, section, point")
 		case 1:
 		default:
-			v.add(p, "a block holds exactly one of paragraph, list, table, section, point; %d are set", set)
+			v.add(p, "в блоке должно быть ровно одно из paragraph, list, table, section, point, а заполнено %d", set)
 		}
 	}
 }
 
 func (v *validator) table(path string, t *Table) {
 	if len(t.Columns) == 0 {
-		v.add(path+".columns", "at least one column is required")
+		v.add(path+".columns", "нужен хотя бы один столбец")
 	}
 	v.count(path+".columns", len(t.Columns), MaxColumns)
 	for i, c := range t.Columns {
 		p := fmt.Sprintf("%s.columns[%d]", path, i)
 		v.text(p+".title", c.Title, MaxShortLen, true)
 		if c.Width < 0 || c.Width > 100 {
-			v.add(p+".width", "must be between 0 and 100 (relative), not %g", c.Width)
+			v.add(p+".width", "ширина столбца — относительное число от 0 до 100, а не %g", c.Width)
 		}
 	}
 	if len(t.Rows) > MaxTableRows {
-		v.add(path+".rows", "too many rows: %d, at most %d", len(t.Rows), MaxTableRows)
+		v.add(path+".rows", "слишком много строк: %d, допустимо не более %d", len(t.Rows), MaxTableRows)
 		return
 	}
 	for i, row := range t.Rows {
 		p := fmt.Sprintf("%s.rows[%d]", path, i)
 		if len(row) != len(t.Columns) {
-			v.add(p, "has %d cells, the table has %d columns", len(row), len(t.Columns))
+			v.add(p, "в строке %d ячеек, а в таблице %d столбцов", len(row), len(t.Columns))
 			continue
 		}
 		for j, cell := range row {

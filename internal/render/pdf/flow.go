@@ -276,12 +276,26 @@ func (fl *flow) signature(b layout.Block) {
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 	name := fl.face(regular).normalize(s.Name)
 	nameW := mm(fl.face(regular).units(name), size)
-	posW := max(fl.right-fl.left-nameW-sigNameGap, (fl.right-fl.left)/2)
+	textW := fl.right - fl.left
+	posW := max(textW-nameW-sigNameGap, textW/2)
 	// The electronic signature mark takes the place of the handwritten signature: a frame
-	// between the position and the name.
-	frameX := fl.right - nameW - sigNameGap - stampWidth
+	// between the position and the name. A name too long to leave the frame and the
+	// position their room goes under the frame, still flush right.
+	var frame struct {
+		x float64
+		stampBox
+	}
+	nameBelow := false
 	if len(s.Stamp) > 0 {
-		posW = max(frameX-fl.left-stampGap, 30)
+		room := textW - nameW - sigNameGap - stampGap // for the position and the frame
+		w := min(stampWidth, max(room-stampMinPosition, stampMinWidth))
+		frame.x = fl.right - nameW - sigNameGap - w
+		if room-w < stampMinPosition {
+			nameBelow, w = true, stampWidth
+			frame.x = fl.right - w
+		}
+		frame.stampBox = fl.stampLayout(s.Stamp, w)
+		posW = frame.x - fl.left - stampGap
 	}
 	var lines []tline
 	for _, p := range s.Position {
@@ -293,8 +307,12 @@ func (fl *flow) signature(b layout.Block) {
 	}
 	nameY := r.h - lh + base
 	if len(s.Stamp) > 0 {
-		r.ops = append(r.ops, fl.stamp(s.Stamp, frameX)...)
-		r.h = max(r.h, stampHeight(fl, len(s.Stamp)))
+		r.ops = append(r.ops, frame.ops(fl, frame.x)...)
+		r.h = max(r.h, frame.h)
+		if nameBelow {
+			nameY = r.h + base
+			r.h += lh
+		}
 	}
 	if name != "" {
 		r.ops = append(r.ops, op{kind: opText, style: regular, size: size,
@@ -303,37 +321,81 @@ func (fl *flow) signature(b layout.Block) {
 	fl.rows = append(fl.rows, r)
 }
 
-// Geometry of the electronic signature mark, in mm and points.
+// Geometry of the electronic signature mark, in mm and points. The frame is stampWidth
+// wide unless the name leaves less room; it never gets narrower than stampMinWidth (the
+// bold heading fits in one line) nor leaves the position less than stampMinPosition.
 const (
-	stampWidth = 70.0
-	stampGap   = 4.0
-	stampPad   = 1.5
-	stampSize  = 10.0
+	stampWidth       = 70.0
+	stampMinWidth    = 56.0
+	stampMinPosition = 40.0
+	stampGap         = 4.0
+	stampPad         = 1.5
+	stampSize        = 10.0
 )
 
-func stampHeight(fl *flow, lines int) float64 {
-	return float64(lines)*fl.lineHeight(stampSize) + 2*stampPad
+// stampBox is the laid-out mark: its lines broken to the frame's inner width.
+type stampBox struct {
+	w, h  float64
+	lines []stampLine
 }
 
-// stamp draws the frame and its centred lines (the first two, the heading, in bold).
-func (fl *flow) stamp(lines []string, x0 float64) []op {
-	h := stampHeight(fl, len(lines))
-	ops := []op{
-		{kind: opLine, x: x0, y: 0, x2: x0 + stampWidth, y2: 0},
-		{kind: opLine, x: x0, y: h, x2: x0 + stampWidth, y2: h},
-		{kind: opLine, x: x0, y: 0, x2: x0, y2: h},
-		{kind: opLine, x: x0 + stampWidth, y: 0, x2: x0 + stampWidth, y2: h},
-	}
-	lh, base := fl.lineHeight(stampSize), fl.baseline(stampSize)
+type stampLine struct {
+	style int
+	ln    tline
+}
+
+// stampLayout breaks each line of the mark (the first two, the heading, in bold) to the
+// inner width of a frame w mm wide. A line that needs breaking is broken evenly: a 40-digit
+// serial is cut into two halves, not 35 digits and a remainder of 5.
+func (fl *flow) stampLayout(lines []string, w float64) stampBox {
+	inner := w - 2*stampPad
+	box := stampBox{w: w}
 	for i, l := range lines {
 		style := regular
 		if i < 2 {
 			style = bold
 		}
-		text := fl.face(style).normalize(l)
-		w := mm(fl.face(style).units(text), stampSize)
-		ops = append(ops, op{kind: opText, style: uint8(style), size: stampSize,
-			x: x0 + max((stampWidth-w)/2, 0.5), y: stampPad + float64(i)*lh + base, text: text})
+		broken := fl.breakLines(style, stampSize, l, inner, 0)
+		if n := len(broken); n > 1 {
+			// Narrower, but never so narrow that a word which fits whole gets cut.
+			lo := 0.0
+			for _, word := range strings.Split(fl.face(style).normalize(l), " ") {
+				if ww := mm(fl.face(style).units(word), stampSize); ww <= inner {
+					lo = max(lo, ww)
+				}
+			}
+			hi := inner
+			for range 20 {
+				mid := (lo + hi) / 2
+				if len(fl.breakLines(style, stampSize, l, mid, 0)) <= n {
+					hi = mid
+				} else {
+					lo = mid
+				}
+			}
+			broken = fl.breakLines(style, stampSize, l, hi, 0)
+		}
+		for _, ln := range broken {
+			box.lines = append(box.lines, stampLine{style: style, ln: ln})
+		}
+	}
+	box.h = float64(len(box.lines))*fl.lineHeight(stampSize) + 2*stampPad
+	return box
+}
+
+// ops draws the frame, its left side at x0, and its centred lines.
+func (b stampBox) ops(fl *flow, x0 float64) []op {
+	x1 := x0 + b.w
+	ops := []op{
+		{kind: opLine, x: x0, y: 0, x2: x1, y2: 0},
+		{kind: opLine, x: x0, y: b.h, x2: x1, y2: b.h},
+		{kind: opLine, x: x0, y: 0, x2: x0, y2: b.h},
+		{kind: opLine, x: x1, y: 0, x2: x1, y2: b.h},
+	}
+	lh, base := fl.lineHeight(stampSize), fl.baseline(stampSize)
+	for i, l := range b.lines {
+		ops = append(ops, op{kind: opText, style: uint8(l.style), size: stampSize,
+			x: x0 + (b.w-l.ln.width)/2, y: stampPad + float64(i)*lh + base, text: l.ln.text})
 	}
 	return ops
 }
