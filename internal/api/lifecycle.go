@@ -573,7 +573,13 @@ func (s *Server) signedPDF(c *gin.Context) {
 		return
 	}
 	c.Header("ETag", `"`+o.SignedSHA256+`"`)
-	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+" (подписан).pdf"))
+	// The signed bytes never change; a cancelled order's copy says so in its name and a header.
+	mark := " (подписан)"
+	if o.State == registry.StateCancelled {
+		mark = " (подписан, отменён)"
+		c.Header("X-Order-State", string(o.State))
+	}
+	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+mark+".pdf"))
 	c.Data(http.StatusOK, "application/pdf", data)
 }
 
