@@ -363,28 +363,44 @@ func ruDate(d string) string {
 	return d
 }
 
-// abortExport ends an export whose ZIP has begun: the only honest answer left is a cut
-// connection, so that the client sees a failed download and not a short archive. A
-// document that failed its check is counted like any other integrity failure.
+// abortExport ends an export that failed while streaming. While nothing has reached the
+// client (the ZIP writer buffers its first kilobytes) the answer is still a problem; after
+// that the only honest answer left is a cut connection, so that the client sees a failed
+// download and not a short archive. A document that failed its check is counted like any
+// other integrity failure.
 func (s *Server) abortExport(c *gin.Context, err error) {
 	var ce errClient
+	corrupt := errors.Is(err, blob.ErrCorrupt)
 	switch {
 	case errors.As(err, &ce):
 		s.log.Info("export not finished: the client went away", "err", err)
-	case errors.Is(err, blob.ErrCorrupt):
+	case corrupt:
 		s.integrity.Inc()
-		s.log.Error("export cut: a stored document does not match its SHA-256", "err", err)
+		s.log.Error("export stopped: a stored document does not match its SHA-256", "err", err)
 	default:
-		s.log.Error("export cut", "err", err)
+		s.log.Error("export stopped", "err", err)
+	}
+	if !c.Writer.Written() {
+		c.Writer.Header().Del("Content-Disposition")
+		detail := "выгрузка прервана: один из документов не читается; подробности в журнале сервера"
+		if corrupt {
+			detail = "выгрузка прервана: хранимый документ не совпадает со своим SHA-256 и не выдаётся; подробности в журнале сервера"
+		}
+		problem(c, http.StatusInternalServerError, detail)
+		return
 	}
 	c.Abort()
-	if hj, ok := c.Writer.(http.Hijacker); ok {
-		if conn, _, herr := hj.Hijack(); herr == nil {
-			conn.Close()
-			return
-		}
+	// gin refuses to hijack once the body has begun; the server's own writer does not.
+	w := http.ResponseWriter(c.Writer)
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
 	}
-	// HTTP/2 cannot be hijacked; net/http resets the stream for this panic.
+	if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
+		conn.Close()
+		return
+	}
+	// HTTP/2 cannot be hijacked; net/http resets the stream for this panic (the recover
+	// middleware must let it through).
 	panic(http.ErrAbortHandler)
 }
 
