@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"orders/internal/blob"
 	"orders/internal/blob/fsstore"
@@ -371,4 +372,42 @@ func TestSignedDownloadAuditedDespiteHangUp(t *testing.T) {
 	if got := auditOf(t, h.store, "org-a", &id, "download-signed"); len(got) != 1 {
 		t.Errorf("download-signed entries after a hang-up: %d, want 1", len(got))
 	}
+}
+
+// TestCancelledOrderViews: the order and the archive listing state a cancellation: state
+// cancelled, its time and its reason; the signed PDF stays listed.
+func TestCancelledOrderViews(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	o := signedOrder(t, h.store, h.blobs, "org-a", "Об отмене", "2026-02-01", pdfOf("c", 100))
+	c, err := h.store.Cancel(t.Context(), "org-a", o.ID, "издан ошибочно", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := h.token("org-a", "archivist")
+	type view struct {
+		ID           string
+		State        string
+		CancelledAt  *time.Time `json:"cancelled_at"`
+		CancelReason string     `json:"cancel_reason"`
+		Documents    map[string]struct{ SHA256 string }
+	}
+	check := func(what string, v view) {
+		t.Helper()
+		if v.State != "cancelled" || v.CancelledAt == nil || !v.CancelledAt.Equal(*c.CancelledAt) ||
+			v.CancelReason != "издан ошибочно" || v.Documents["signed_pdf"].SHA256 != o.SignedSHA256 {
+			t.Errorf("%s: %+v", what, v)
+		}
+	}
+	rec := h.do(t.Context(), "GET", "/api/v1/orders/"+o.ID.String(), tok, nil, "")
+	var one view
+	if err := json.Unmarshal(rec.Body.Bytes(), &one); err != nil {
+		t.Fatal(err)
+	}
+	check("GET /orders/{id}", one)
+	rec = h.do(t.Context(), "GET", "/api/v1/archive?state=cancelled", tok, nil, "")
+	var list struct{ Orders []view }
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || len(list.Orders) != 1 {
+		t.Fatalf("GET /archive: %v %s", err, rec.Body.Bytes())
+	}
+	check("GET /archive", list.Orders[0])
 }
