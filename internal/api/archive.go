@@ -171,9 +171,18 @@ func (s *Server) export(c *gin.Context) {
 		s.abortExport(c, err)
 		return
 	}
+	for org, p := range planned {
+		if m := manifestOf(streamed, org, true); p.sum() != m.sum() {
+			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
+			return
+		}
+	}
 	for _, org := range slices.Sorted(maps.Keys(streamed)) {
 		m := streamed[org]
-		if p := planned[org]; p == nil || p.sum() != m.sum() {
+		if m.orders == 0 {
+			continue
+		}
+		if planned[org] == nil {
 			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
 			return
 		}
@@ -372,7 +381,7 @@ func (s *Server) abortExport(c *gin.Context, err error) {
 	var ce errClient
 	corrupt := errors.Is(err, blob.ErrCorrupt)
 	switch {
-	case errors.As(err, &ce):
+	case errors.As(err, &ce), errors.Is(err, context.Canceled):
 		s.log.Info("export not finished: the client went away", "err", err)
 	case corrupt:
 		s.integrity.Inc()

@@ -411,3 +411,41 @@ func TestCancelledOrderViews(t *testing.T) {
 	}
 	check("GET /archive", list.Orders[0])
 }
+
+// shrinkingRegistry loses an order from the second walk of an export's listing, as if the
+// registry changed between counting and streaming.
+type shrinkingRegistry struct {
+	registry.Store
+	calls int
+}
+
+func (s *shrinkingRegistry) ListOrders(ctx context.Context, f registry.Filter) ([]registry.Order, string, error) {
+	list, next, err := s.Store.ListOrders(ctx, f)
+	s.calls++
+	if s.calls == 2 && len(list) > 0 {
+		list = list[:len(list)-1]
+	}
+	return list, next, err
+}
+
+// TestExportCutWhenRegistryChanges: if what is streamed is not what was counted and
+// audited, the export is cut rather than finished.
+func TestExportCutWhenRegistryChanges(t *testing.T) {
+	h := newHarness(t, harnessOptions{store: func(s registry.Store) registry.Store { return &shrinkingRegistry{Store: s} }})
+	for i := range 5 {
+		signedOrder(t, h.store, h.blobs, "org-a", "x", "2026-03-01", pdfOf(strings.Repeat("y", i+1), 40000))
+	}
+	srv := httptest.NewServer(h.server.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+exportPath, nil)
+	req.Header.Set("Authorization", "Bearer "+h.token("org-a", "archivist"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || err == nil {
+		t.Errorf("export of a changed registry: %d, read error %v (%d bytes); want a cut connection", resp.StatusCode, err, len(body))
+	}
+}
