@@ -321,15 +321,16 @@ func (s *Server) deleteOrder(c *gin.Context) {
 // remove them; the draft itself is gone either way.
 //
 // A race remains, and is accepted: a render of another order that produced the very same
-// bytes (same draft, same letterhead) may have found them stored just before this delete and
-// record the key just after. Its document is then missing: a download answers that it cannot
+// bytes (a render is a function of the draft and the order's creation time, so: two identical
+// rows of one batch) may have found them stored just before this delete and record the key
+// just after. Its document is then missing: a download answers that it cannot
 // be read, and rendering again (POST /orders/{id}/rerender) stores the bytes again. A render
 // that stores after the delete writes the bytes anew, so it loses nothing.
 func (s *Server) deleteDocuments(ctx context.Context, id uuid.UUID, keys []string) {
 	ctx = context.WithoutCancel(ctx)
 	for _, key := range keys {
 		if err := s.cfg.Blobs.Delete(ctx, key); err != nil {
-			s.log.Error("deleting a document of a deleted draft; remove it by hand", "order", id, "key", key, "err", err)
+			s.log.Error("deleting a document no record refers to any more; remove it by hand", "order", id, "key", key, "err", err)
 		}
 	}
 }
