@@ -131,12 +131,23 @@ func (s *Server) export(c *gin.Context) {
 	if org := who(c).orgID; org != "" {
 		manifestOf(planned, org, false) // an empty export of one's own organization is recorded too
 	}
+	// Any other search parameter narrowed the export: the trail says which.
+	narrowed := map[string]string{}
+	for k, v := range c.Request.URL.Query() {
+		if k != "date_from" && k != "date_to" && len(v) > 0 && v[0] != "" {
+			narrowed[k] = v[0]
+		}
+	}
 	for _, org := range slices.Sorted(maps.Keys(planned)) {
 		m := planned[org]
-		entry := auditEntry(c, "export", map[string]any{
+		details := map[string]any{
 			"date_from": f.DateFrom, "date_to": f.DateTo, "orders": m.orders, "files": m.files,
 			"sha256sums": m.sum(),
-		})
+		}
+		if len(narrowed) > 0 {
+			details["filter"] = narrowed
+		}
+		entry := auditEntry(c, "export", details)
 		entry.OrgID = org
 		if err := s.cfg.Store.AppendAudit(ctx, entry); err != nil {
 			s.log.Error("export refused: the audit entry was not appended", "organization", org, "err", err)

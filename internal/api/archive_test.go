@@ -153,6 +153,9 @@ func TestExportContents(t *testing.T) {
 		details.SHA256Sums != sha(sums) || !strings.Contains(entries[0].Actor, "archivist org-a") {
 		t.Errorf("audit entry: actor %q, %+v; SHA256SUMS hash %s", entries[0].Actor, details, sha(sums))
 	}
+	if strings.Contains(string(entries[0].Details), "filter") {
+		t.Errorf("an export by dates only records a filter: %s", entries[0].Details)
+	}
 	if got := auditOf(t, h.store, "org-b", nil, "export"); len(got) != 0 {
 		t.Errorf("org-b audited an export it was not part of: %+v", got)
 	}
@@ -197,7 +200,7 @@ func TestExportAdminAuditsEachOrganization(t *testing.T) {
 	signedOrder(t, h.store, h.blobs, "org-a", "a1", "2026-02-01", pdfOf("a1", 100))
 	signedOrder(t, h.store, h.blobs, "org-a", "a2", "2026-02-02", pdfOf("a2", 100), []byte("sig a2"))
 	signedOrder(t, h.store, h.blobs, "org-b", "b1", "2026-02-01", pdfOf("b1", 100))
-	rec := h.do(t.Context(), "GET", exportPath, h.token("", "admin"), nil, "")
+	rec := h.do(t.Context(), "GET", exportPath+"&kind=приказ", h.token("", "admin"), nil, "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("export: %d %s", rec.Code, rec.Body.Bytes())
 	}
@@ -210,11 +213,12 @@ func TestExportAdminAuditsEachOrganization(t *testing.T) {
 		var d struct {
 			Orders, Files int
 			Sums          string `json:"sha256sums"`
+			Filter        map[string]string
 		}
 		if err := json.Unmarshal(entries[0].Details, &d); err != nil {
 			t.Fatal(err)
 		}
-		if d.Orders != want[0] || d.Files != want[1] || d.Sums != sha(files[org+"/SHA256SUMS"]) {
+		if d.Orders != want[0] || d.Files != want[1] || d.Sums != sha(files[org+"/SHA256SUMS"]) || d.Filter["kind"] != "приказ" {
 			t.Errorf("%s: audit %s, want orders %d, files %d", org, entries[0].Details, want[0], want[1])
 		}
 	}
