@@ -568,7 +568,9 @@ func (s *Server) signedPDF(c *gin.Context) {
 		s.integrityError(c, o.ID, err)
 		return
 	}
-	if err := s.cfg.Store.AppendAudit(ctx, withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
+	// The bytes are chosen and about to go out: a client that hangs up now may still have
+	// them, so its going away must not cancel the record of the download.
+	if err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
 		s.storeError(c, err)
 		return
 	}
