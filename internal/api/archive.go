@@ -174,7 +174,7 @@ func (s *Server) export(c *gin.Context) {
 	cw := csv.NewWriter(&csvBuf)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён"})
+	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})
 	streamed := map[string]*exportManifest{}
 	buf := make([]byte, 64<<10)
 	err = s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
@@ -368,7 +368,8 @@ type errClient struct{ error }
 
 func (e errClient) Unwrap() error { return e.error }
 
-// csvRow is an order's line of реестр.csv; a cancelled order says when and why in «отменён».
+// csvRow is an order's line of реестр.csv; a cancelled order says when, why and by whom in
+// «отменён», an order registered elsewhere says so in «импортирован».
 func csvRow(it *exportItem) []string {
 	o := it.o
 	sigs := make([]string, len(it.sigs))
@@ -378,9 +379,16 @@ func csvRow(it *exportItem) []string {
 	cancelled := ""
 	if o.State == registry.StateCancelled && o.CancelledAt != nil {
 		cancelled = o.CancelledAt.In(moscow).Format("02.01.2006") + " — " + o.CancelReason
+		if o.CancelledBy != "" {
+			cancelled += " (" + o.CancelledBy + ")"
+		}
+	}
+	imported := ""
+	if o.Imported {
+		imported = "да" // registered elsewhere; number and date as given at the import
 	}
 	return []string{o.Number, ruDate(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
-		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled}
+		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled, imported}
 }
 
 // ruDate writes YYYY-MM-DD as Russians do, DD.MM.YYYY; anything else as it is.

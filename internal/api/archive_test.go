@@ -171,7 +171,7 @@ func TestExportContents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || !slices.Equal(rows[0], []string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён"}) {
+	if len(rows) != 4 || !slices.Equal(rows[0], []string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"}) {
 		t.Fatalf("реестр.csv rows: %q", rows)
 	}
 	byNumber := map[string][]string{}
@@ -187,7 +187,7 @@ func TestExportContents(t *testing.T) {
 		{"3", "01.04.2026", "org-a/Приказ № 3 от 01.04.2026.pdf", "", wantCancel, c.SignedSHA256},
 	} {
 		row := byNumber[tt.number]
-		if row == nil || row[1] != tt.date || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled {
+		if row == nil || row[1] != tt.date || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled || row[10] != "" {
 			t.Errorf("row № %s = %q", tt.number, row)
 		}
 	}
