@@ -17,17 +17,9 @@ import (
 	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/blob/fsstore"
-	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
 )
-
-// nopQueue takes render jobs and forgets them: these tests drive the registry by hand.
-type nopQueue struct{}
-
-func (nopQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
-func (nopQueue) Enqueue(queue.Job, string) error                          { return nil }
-func (nopQueue) Depth(context.Context) (uint64, error)                    { return 0, nil }
 
 // harness is a Server on a SQLite registry and a directory document store, as the
 // one-machine deployment runs it, without queue and workers.
@@ -77,7 +69,7 @@ func newHarness(t *testing.T, opt harnessOptions) *harness {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h.server = New(Config{Store: store, Blobs: blobs, Queue: nopQueue{}, Log: log, Metrics: h.metrics,
+	h.server = New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, Log: log, Metrics: h.metrics,
 		SecretKey: make([]byte, 32)})
 	return h
 }
