@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -704,34 +705,35 @@ func (s *Server) putJournal(c *gin.Context) {
 	if err := registry.ValidateNumberFormat(body.Format); err != nil {
 		ps = append(ps, order.Problem{Path: "format", Message: numberFormatError(body.Format)})
 	}
-	starts := map[int]int{}
+	var starts []registry.JournalStart
 	for y, n := range body.Starts {
 		var year int
 		if _, err := fmt.Sscanf(y, "%d", &year); err != nil || year < 1990 || year > 2200 || n < 1 {
 			ps = append(ps, order.Problem{Path: "starts." + y, Message: fmt.Sprintf("нужны год (1990–2200) и первый номер не меньше 1, а не «%s»: %d", y, n)})
 			continue
 		}
-		starts[year] = n
+		if slices.ContainsFunc(starts, func(s registry.JournalStart) bool { return s.Year == year }) {
+			ps = append(ps, order.Problem{Path: "starts." + y, Message: fmt.Sprintf("%d год указан дважды", year)})
+			continue
+		}
+		starts = append(starts, registry.JournalStart{Year: year, Next: n})
 	}
 	if len(ps) > 0 {
 		draftProblem(c, ps)
 		return
 	}
 	ctx := c.Request.Context()
+	// The journal and its starts are one transaction: a refused start leaves the name, the
+	// format and every other year as they were (issue 12: a 409 that kept the new format).
 	j := &registry.Journal{OrgID: org, ID: id, Name: body.Name, Format: body.Format}
-	if err := s.cfg.Store.PutJournal(ctx, j); err != nil {
+	var se *registry.JournalStartError
+	if err := s.cfg.Store.PutJournalWithStarts(ctx, j, starts); errors.As(err, &se) {
+		problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d; начать нумерацию с %d нельзя, нужен номер больше %d. Журнал не изменён",
+			se.Year, se.Year, se.Last, se.Next, se.Last))
+		return
+	} else if err != nil {
 		s.storeError(c, err)
 		return
-	}
-	for year, next := range starts {
-		if err := s.cfg.Store.SetJournalStart(ctx, org, id, registry.JournalStart{Year: year, Next: next}); err != nil {
-			if errors.Is(err, registry.ErrConflict) {
-				problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d или больший; начать нумерацию с %d нельзя", year, year, next, next))
-				return
-			}
-			s.storeError(c, err)
-			return
-		}
 	}
 	j, err := s.cfg.Store.GetJournal(ctx, org, id)
 	if err != nil {

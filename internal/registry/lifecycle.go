@@ -81,7 +81,26 @@ type Journals interface {
 	// never reused); raising it above the last issued number is allowed and leaves the
 	// skipped numbers unissued on purpose (e.g. numbers given on paper meanwhile).
 	SetJournalStart(ctx context.Context, orgID, journalID string, start JournalStart) error
+	// PutJournalWithStarts is PutJournal followed by SetJournalStart of every start, in one
+	// transaction: all of it or nothing. A start refused because a number ≥ its Next was
+	// already issued is a *JournalStartError (also ErrConflict), and then neither the
+	// journal's name and format nor any year has changed. Starts are applied in year order;
+	// the first refused year is the one reported.
+	PutJournalWithStarts(ctx context.Context, j *Journal, starts []JournalStart) error
 }
+
+// JournalStartError says a journal start was refused: number Last was already issued in
+// Year, so the next number cannot be Next. errors.Is(err, ErrConflict) holds for it.
+type JournalStartError struct {
+	Year, Next, Last int
+}
+
+func (e *JournalStartError) Error() string {
+	return fmt.Sprintf("registry: conflict: number %d was already issued in %d; the next number must be above it, not %d", e.Last, e.Year, e.Next)
+}
+
+// Is makes a JournalStartError match ErrConflict.
+func (e *JournalStartError) Is(target error) bool { return target == ErrConflict }
 
 // Registered is what RegisterRequest.Build makes of a draft when its number is known.
 type Registered struct {

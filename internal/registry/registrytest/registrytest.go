@@ -84,6 +84,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ImportDuplicates", testImportDuplicates},
 		{"ImportInvalid", testImportInvalid},
 		{"ImportImmutable", testImportImmutable},
+		{"JournalStartsAllOrNothing", testJournalStartsAllOrNothing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

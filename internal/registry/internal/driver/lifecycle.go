@@ -276,10 +276,26 @@ func CheckJournalStart(s registry.JournalStart) error {
 	return nil
 }
 
+// SortStarts checks starts and orders them by year, so that concurrent callers lock the
+// years' counters in the same order; a year given twice is ErrInvalid.
+func SortStarts(starts []registry.JournalStart) ([]registry.JournalStart, error) {
+	out := slices.Clone(starts)
+	slices.SortFunc(out, func(a, b registry.JournalStart) int { return a.Year - b.Year })
+	for i, s := range out {
+		if err := CheckJournalStart(s); err != nil {
+			return nil, err
+		}
+		if i > 0 && out[i-1].Year == s.Year {
+			return nil, fmt.Errorf("%w: year %d given twice", registry.ErrInvalid, s.Year)
+		}
+	}
+	return out, nil
+}
+
 // StartConflict is the error of SetJournalStart when last (the last number issued in the
 // year) is not below the requested next number.
 func StartConflict(s registry.JournalStart, last int) error {
-	return fmt.Errorf("%w: number %d was already issued in %d; the next number must be above it", registry.ErrConflict, last, s.Year)
+	return &registry.JournalStartError{Year: s.Year, Next: s.Next, Last: last}
 }
 
 // CheckAudit checks what the caller of AppendAudit must fill.
