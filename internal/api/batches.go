@@ -430,6 +430,13 @@ func (s *Server) createBatch(c *gin.Context) {
 	}
 	b.Options, _ = json.Marshal(opts)
 
+	// Orders to be registered are stored as drafts not queued for rendering: registration
+	// queues them. If it fails after the insert, nothing renders them as drafts («ПРОЕКТ»)
+	// meanwhile, and the same request again finishes the batch (finishBatch).
+	status := registry.StatusQueued
+	if in.journal != "" {
+		status = registry.StatusDraft
+	}
 	orders := make([]*registry.Order, len(included))
 	for i, p := range included {
 		d := drafts[i]
@@ -437,7 +444,7 @@ func (s *Server) createBatch(c *gin.Context) {
 		id, bid := batchOrderID(b.ID, row), b.ID
 		orders[i] = &registry.Order{
 			ID: id, OrgID: orgID, Kind: string(kindOf(d.draft)), Title: d.draft.Title, Date: d.draft.Date,
-			Number: d.draft.Number, Status: registry.StatusQueued, Draft: d.normalized, SearchText: d.search,
+			Number: d.draft.Number, Status: status, Draft: d.normalized, SearchText: d.search,
 			BatchID: &bid, BatchRow: row,
 		}
 	}
