@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -197,5 +198,55 @@ func TestBatchRegistrationFailureRendersNoDraft(t *testing.T) {
 	json.Unmarshal(list, &page)
 	if len(page.Orders) != 2 || q.count() != 2 {
 		t.Errorf("after the retry: %d registered queued orders, %d jobs; want 2 and 2: %s", len(page.Orders), q.count(), list)
+	}
+}
+
+// TestRegisterRetryWithIdempotencyKey: a register repeated with the same Idempotency-Key
+// (its first answer lost) gets the order with its number; another key, or none, is 409.
+func TestRegisterRetryWithIdempotencyKey(t *testing.T) {
+	ms := newMsgServer(t)
+	if code, p, _ := ms.do(roleHead, "PUT", "/api/v1/journals/main", map[string]any{"name": "основной", "format": "{seq}-о"}); code != 200 {
+		t.Fatalf("journal: %d %s", code, p.Detail)
+	}
+	code, _, body := ms.do(roleClerk, "POST", "/api/v1/orders", exampleDraft(t))
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /orders: %d %s", code, body)
+	}
+	var created struct{ ID string }
+	json.Unmarshal(body, &created)
+	path := "/api/v1/orders/" + created.ID + "/register"
+	registerWith := func(key string) (int, http.Header, orderView, Problem) {
+		t.Helper()
+		req := httptest.NewRequest("POST", path, strings.NewReader(`{"journal":"main","date":"2026-03-02"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+ms.tokens[roleHead])
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		rec := httptest.NewRecorder()
+		ms.h.ServeHTTP(rec, req)
+		var o orderView
+		var p Problem
+		json.Unmarshal(rec.Body.Bytes(), &o)
+		json.Unmarshal(rec.Body.Bytes(), &p)
+		return rec.Code, rec.Header(), o, p
+	}
+	code, h, first, _ := registerWith("reg-7f3a")
+	if code != http.StatusOK || first.Number != "1-о" || h.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("first register: %d %q replayed=%q", code, first.Number, h.Get("Idempotent-Replayed"))
+	}
+	code, h, again, _ := registerWith("reg-7f3a")
+	if code != http.StatusOK || again.Number != first.Number || again.State != registry.StateRegistered || h.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the same key again: %d number %q state %s replayed=%q; want 200 with number %q and Idempotent-Replayed: true",
+			code, again.Number, again.State, h.Get("Idempotent-Replayed"), first.Number)
+	}
+	for _, key := range []string{"another", ""} {
+		code, _, _, p := registerWith(key)
+		if code != http.StatusConflict || !strings.Contains(p.Detail, "он зарегистрирован") {
+			t.Errorf("register with key %q: %d %q, want 409", key, code, p.Detail)
+		}
+	}
+	if code, _, _, p := registerWith(strings.Repeat("k", 201)); code != http.StatusBadRequest || !strings.Contains(p.Detail, "Idempotency-Key") {
+		t.Errorf("a key too long: %d %q, want 400 naming Idempotency-Key", code, p.Detail)
 	}
 }

@@ -77,9 +77,17 @@ func (s *Server) register(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 		return
 	}
+	// With an Idempotency-Key, a retry whose first answer was lost gets the number it was
+	// given instead of «already registered».
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > registry.MaxRegisterKey {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("Idempotency-Key: длиннее %d знаков", registry.MaxRegisterKey))
+		return
+	}
+	var replayed bool
 	audit := auditEntry(c, "register", nil)
 	o, err := s.cfg.Store.RegisterOrder(c.Request.Context(), who(c).orgID, id, registry.RegisterRequest{
-		Journal: req.Journal, Date: req.Date, Audit: audit,
+		Journal: req.Journal, Date: req.Date, Audit: audit, Key: key, Replayed: &replayed,
 		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
 			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": req.Date, "journal": req.Journal, "seq": seq})
 			return registeredDraft(o, number, req.Date)
@@ -91,6 +99,16 @@ func (s *Server) register(c *gin.Context) {
 	}
 	if err != nil {
 		s.storeError(c, err)
+		return
+	}
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+		// As for POST /orders: if the first attempt died before its publish, this closes
+		// the gap sooner than the sweeper; the job id makes a duplicate harmless.
+		if o.Status == registry.StatusQueued {
+			s.publish(c, o, "register")
+		}
+		c.JSON(http.StatusOK, view(o))
 		return
 	}
 	s.publish(c, o, "register")

@@ -121,7 +121,17 @@ type RegisterRequest struct {
 	// with OrgID and OrderID set to the order's. Build may still fill its Details, e.g. with
 	// the number.
 	Audit *AuditEntry
+	// Key, if not "", is the caller's idempotency key for this registration (at most
+	// MaxRegisterKey bytes), recorded with the order. If the order was already registered
+	// by a request with the same Key, RegisterOrder changes nothing and returns the order as
+	// it is, setting *Replayed (if not nil) to true: a client whose first answer was lost
+	// gets its number. Another key, or none, is the usual *LifecycleError.
+	Key      string
+	Replayed *bool
 }
+
+// MaxRegisterKey is the longest RegisterRequest.Key accepted, in bytes.
+const MaxRegisterKey = 200
 
 // SignedDocument is the signed PDF as stored in the document store.
 type SignedDocument struct {

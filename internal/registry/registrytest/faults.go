@@ -3,7 +3,10 @@ package registrytest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"orders/internal/registry"
 )
@@ -68,4 +71,60 @@ func testJournalStartsAllOrNothing(t *testing.T, db Opener) {
 	if !got.CreatedAt.Equal(before.CreatedAt) {
 		t.Errorf("CreatedAt changed: %v, was %v", got.CreatedAt, before.CreatedAt)
 	}
+}
+
+// testRegisterReplay: a registration repeated with the same key (its first answer lost)
+// gets the order as registered, without a second number or audit entry; another key, or
+// none, is refused as before.
+func testRegisterReplay(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mustJournal(t, s, "org-a", "main", "{seq}-о")
+	reg := func(id uuid.UUID, key string, replayed *bool) (*registry.Order, error) {
+		return s.RegisterOrder(ctx, "org-a", id, registry.RegisterRequest{
+			Journal: "main", Date: "2026-03-02", Key: key, Replayed: replayed,
+			Audit: &registry.AuditEntry{Actor: "test", Action: "register"},
+			Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+				return registeredDraft(o, number, "2026-03-02"), nil
+			},
+		})
+	}
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Первый"})
+	var replayed bool
+	first, err := reg(o.ID, "key-1", &replayed)
+	if err != nil || replayed || first.Number != "1-о" {
+		t.Fatalf("first registration: %v, replayed %v, number %q", err, replayed, first.Number)
+	}
+	again, err := reg(o.ID, "key-1", &replayed)
+	if err != nil || !replayed {
+		t.Fatalf("the same key again: %v, replayed %v; want the order as registered", err, replayed)
+	}
+	if again.Number != first.Number || again.Seq != first.Seq || again.DraftHash != first.DraftHash ||
+		!again.RegisteredAt.Equal(*first.RegisteredAt) || again.State != registry.StateRegistered {
+		t.Errorf("replayed order = %+v, want it as registered: %+v", again, first)
+	}
+	if _, err := reg(o.ID, "key-1", nil); err != nil {
+		t.Errorf("a replay without Replayed: %v", err)
+	}
+	for _, key := range []string{"key-2", ""} {
+		_, err := reg(o.ID, key, nil)
+		wantLifecycle(t, "register with key "+key, err, registry.StateRegistered)
+	}
+	audit, err := s.ListAudit(ctx, "org-a", &o.ID, 0)
+	if err != nil || len(audit) != 1 {
+		t.Errorf("audit of the order: %d entries (%v), want 1: a replay records nothing", len(audit), err)
+	}
+	// No number was consumed by the replays.
+	o2 := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Второй"})
+	if r, err := reg(o2.ID, "", nil); err != nil || r.Number != "2-о" {
+		t.Fatalf("next registration: %v, %+v", err, r)
+	}
+	// Registered without a key: no key matches it later.
+	_, err = reg(o2.ID, "late-key", nil)
+	wantLifecycle(t, "a key for an order registered without one", err, registry.StateRegistered)
+	// The key is the organization's: another organization's order stays absent.
+	_, err = s.RegisterOrder(ctx, "org-b", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-03-02", Key: "key-1",
+		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, "2026-03-02"), nil }})
+	wantErr(t, "replay by another organization", err, registry.ErrNotFound)
+	_, err = reg(o.ID, strings.Repeat("k", registry.MaxRegisterKey+1), nil)
+	wantErr(t, "a key too long", err, registry.ErrInvalid)
 }

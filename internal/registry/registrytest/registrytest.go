@@ -85,6 +85,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ImportInvalid", testImportInvalid},
 		{"ImportImmutable", testImportImmutable},
 		{"JournalStartsAllOrNothing", testJournalStartsAllOrNothing},
+		{"RegisterReplay", testRegisterReplay},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,6 +58,21 @@ func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) err
 	return insertSignature(ctx, t.tx, sig)
 }
 
+func (t txOps) RegisterKey(ctx context.Context, id uuid.UUID) (string, error) {
+	var key string
+	if err := t.tx.QueryRowContext(ctx, `SELECT register_key FROM orders WHERE id = ?1`, id.String()).Scan(&key); err != nil {
+		return "", fmt.Errorf("registry/sqlite: register key: %w", err)
+	}
+	return key, nil
+}
+
+func (t txOps) SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE orders SET register_key = ?2 WHERE id = ?1`, id.String(), key); err != nil {
+		return fmt.Errorf("registry/sqlite: register key: %w", err)
+	}
+	return nil
+}
+
 // RegisterOrder implements registry.Lifecycle.
 func (s *Store) RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r registry.RegisterRequest) (*registry.Order, error) {
 	m, err := driver.Register(r)
