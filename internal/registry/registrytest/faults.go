@@ -123,7 +123,9 @@ func testRegisterReplay(t *testing.T, db Opener) {
 	wantLifecycle(t, "a key for an order registered without one", err, registry.StateRegistered)
 	// The key is the organization's: another organization's order stays absent.
 	_, err = s.RegisterOrder(ctx, "org-b", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-03-02", Key: "key-1",
-		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, "2026-03-02"), nil }})
+		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+			return registeredDraft(o, n, "2026-03-02"), nil
+		}})
 	wantErr(t, "replay by another organization", err, registry.ErrNotFound)
 	_, err = reg(o.ID, strings.Repeat("k", registry.MaxRegisterKey+1), nil)
 	wantErr(t, "a key too long", err, registry.ErrInvalid)
