@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -85,12 +87,18 @@ func TestJournalUpdateAllOrNothing(t *testing.T) {
 func newFaultServer(t *testing.T, wrap func(registry.Store) registry.Store, q Publisher) *msgServer {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "registry.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "registry.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newFaultServerOn(t, dir, store, wrap, q)
+}
+
+// newFaultServerOn is msgServer on store, with its documents under dir.
+func newFaultServerOn(t *testing.T, dir string, store registry.Store, wrap func(registry.Store) registry.Store, q Publisher) *msgServer {
+	t.Helper()
+	ctx := context.Background()
 	blobs, err := fsstore.New(filepath.Join(dir, "documents"))
 	if err != nil {
 		t.Fatal(err)
@@ -248,5 +256,155 @@ func TestRegisterRetryWithIdempotencyKey(t *testing.T) {
 	}
 	if code, _, _, p := registerWith(strings.Repeat("k", 201)); code != http.StatusBadRequest || !strings.Contains(p.Detail, "Idempotency-Key") {
 		t.Errorf("a key too long: %d %q, want 400 naming Idempotency-Key", code, p.Detail)
+	}
+}
+
+// doRaw sends a request with the role's token and returns the recorder.
+func (ms *msgServer) doRaw(role, method, path, body string) *httptest.ResponseRecorder {
+	ms.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := ms.tokens[role]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := httptest.NewRecorder()
+	ms.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// wantUnavailable checks a 503 problem in Russian with Retry-After.
+func wantUnavailable(t *testing.T, what string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("%s: %d %s, want 503", what, rec.Code, rec.Body)
+		return
+	}
+	if rec.Header().Get("Retry-After") == "" {
+		t.Errorf("%s: 503 without Retry-After", what)
+	}
+	var p Problem
+	if rec.Header().Get("Content-Type") != problemType || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+		t.Errorf("%s: not problem+json: %s %s", what, rec.Header().Get("Content-Type"), rec.Body)
+	}
+	if !strings.Contains(p.Detail, "временно недоступен") || english.MatchString(p.Detail) {
+		t.Errorf("%s: detail %q, want it to say in Russian that the registry is unavailable", what, p.Detail)
+	}
+}
+
+// TestSQLiteBusyAnswers503: a write that cannot get the database's write lock within the busy
+// timeout (another process holds it) is a 503 with Retry-After, not a 500 «internal error».
+func TestSQLiteBusyAnswers503(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "registry.db")
+	store, err := sqlite.Open(context.Background(), "file:"+file+"?_busy_timeout=200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ms := newFaultServerOn(t, dir, store, nil, nil)
+	if code, _, body := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha", exampleDraft(t)["letterhead"]); code != http.StatusOK {
+		t.Fatalf("organization: %d %s", code, body)
+	}
+	// Another process holds the write lock.
+	other, err := sql.Open("sqlite", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	draft, _ := json.Marshal(exampleDraft(t))
+	wantUnavailable(t, "POST /orders while the database is locked", ms.doRaw(roleClerk, "POST", "/api/v1/orders", string(draft)))
+	conn.ExecContext(context.Background(), "ROLLBACK")
+	if rec := ms.doRaw(roleClerk, "POST", "/api/v1/orders", string(draft)); rec.Code != http.StatusAccepted {
+		t.Errorf("POST /orders after the lock is released: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestClosedRegistryAnswers503: with the registry gone, a request with a token not seen
+// before fails at the token lookup — also a 503, not a 500.
+func TestClosedRegistryAnswers503(t *testing.T) {
+	dir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "registry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := newFaultServerOn(t, dir, store, nil, nil)
+	store.Close()
+	wantUnavailable(t, "token lookup on a closed registry", ms.doRaw(roleClerk, "GET", "/api/v1/orders", ""))
+}
+
+// leakyStore fails Ping as PostgreSQL's driver does, naming user, host and database.
+type leakyStore struct{ registry.Store }
+
+func (leakyStore) Ping(context.Context) error {
+	return errors.New(`failed to connect to user=orders_owner database=orders_prod: 10.0.3.7:5432 (db-primary.internal): dial error`)
+}
+
+// TestReadyzConcurrentAndDiscreet: readiness checks run side by side, so a part that hangs
+// does not use up the others' time (they stay "ok"), and the public answer does not carry a
+// database's user, host or name.
+func TestReadyzConcurrentAndDiscreet(t *testing.T) {
+	defer func(d time.Duration) { readyTimeout = d }(readyTimeout)
+	readyTimeout = 300 * time.Millisecond
+	dir := t.TempDir()
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "registry.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	blobs, err := fsstore.New(filepath.Join(dir, "documents"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Parts that answer at once but only while their context lives, as a real ping does.
+	checks := map[string]func(context.Context) error{"hangs": func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }}
+	for _, name := range []string{"a", "b", "c", "d", "e"} {
+		checks[name] = func(ctx context.Context) error { return ctx.Err() }
+	}
+	s := New(Config{Store: store, Blobs: blobs, Queue: msgQueue{}, SecretKey: make([]byte, 32), Checks: checks,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for range 3 { // the parts' order is random: three rounds catch a sequential check
+		start := time.Now()
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		var got map[string]string
+		json.Unmarshal(rec.Body.Bytes(), &got)
+		if rec.Code != http.StatusServiceUnavailable || got["hangs"] == "ok" {
+			t.Errorf("readyz with a hanging part: %d %v, want 503 naming it", rec.Code, got)
+		}
+		for _, name := range []string{"database", "store", "queue", "a", "b", "c", "d", "e"} {
+			if got[name] != "ok" {
+				t.Errorf("readyz: %s = %q while another part hangs, want ok", name, got[name])
+			}
+		}
+		if took := time.Since(start); took > 2*readyTimeout {
+			t.Errorf("readyz took %v, want about %v (parts checked side by side)", took, readyTimeout)
+		}
+	}
+
+	s = New(Config{Store: leakyStore{store}, Blobs: blobs, Queue: msgQueue{}, SecretKey: make([]byte, 32),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("readyz with the database down: %d", rec.Code)
+	}
+	for _, secret := range []string{"orders_owner", "orders_prod", "10.0.3.7", "db-primary"} {
+		if strings.Contains(rec.Body.String(), secret) {
+			t.Errorf("readyz tells an unauthenticated caller %q: %s", secret, rec.Body)
+		}
 	}
 }

@@ -56,6 +56,11 @@ var (
 	ErrConflict = errors.New("registry: conflict")
 	// ErrInvalid: the caller passed something the registry cannot store or understand.
 	ErrInvalid = errors.New("registry: invalid argument")
+	// ErrUnavailable: the database could not be reached or did not answer in time (no
+	// connection, a server shutting down, a lock held beyond the busy timeout, a closed
+	// store). Nothing was decided: the same request may succeed a little later. Drivers wrap
+	// the underlying error with it.
+	ErrUnavailable = errors.New("registry: database unavailable")
 	// ErrBadCursor: a ListOrders cursor that this registry did not hand out. It is also ErrInvalid.
 	ErrBadCursor = fmt.Errorf("%w: bad cursor", ErrInvalid)
 )

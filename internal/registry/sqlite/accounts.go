@@ -142,7 +142,8 @@ func scanToken(row scanner) (*registry.Token, error) {
 
 // TokenByHash implements registry.Tokens.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
-	return scanToken(s.r().QueryRowContext(ctx, qTokenByHash, hash))
+	t, err := scanToken(s.r().QueryRowContext(ctx, qTokenByHash, hash))
+	return t, unavailable(err)
 }
 
 // ListTokens implements registry.Tokens.
