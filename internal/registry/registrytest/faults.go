@@ -130,3 +130,30 @@ func testRegisterReplay(t *testing.T, db Opener) {
 	_, err = reg(o.ID, strings.Repeat("k", registry.MaxRegisterKey+1), nil)
 	wantErr(t, "a key too long", err, registry.ErrInvalid)
 }
+
+// testUnavailableWhenClosed: a store that cannot reach its database says so with
+// ErrUnavailable — reads, the token lookup, writes and Ping — so callers answer «try again»
+// rather than «internal error».
+func testUnavailableWhenClosed(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "До закрытия"})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, errGet := s.GetOrder(ctx, "org-a", o.ID)
+	_, errToken := s.TokenByHash(ctx, strings.Repeat("0", 64))
+	_, errCreate := s.CreateOrder(ctx, &registry.Order{OrgID: "org-a", Title: "После", Draft: []byte(`{}`)})
+	_, errReg := s.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-03-02",
+		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+			return registeredDraft(o, n, "2026-03-02"), nil
+		}})
+	_, _, errList := s.ListOrders(ctx, registry.Filter{OrgID: "org-a"})
+	for name, err := range map[string]error{
+		"GetOrder": errGet, "TokenByHash": errToken, "CreateOrder": errCreate, "RegisterOrder": errReg,
+		"ListOrders": errList, "Ping": s.Ping(ctx),
+	} {
+		if !errors.Is(err, registry.ErrUnavailable) {
+			t.Errorf("%s on a closed store: %v, want ErrUnavailable", name, err)
+		}
+	}
+}

@@ -86,6 +86,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ImportImmutable", testImportImmutable},
 		{"JournalStartsAllOrNothing", testJournalStartsAllOrNothing},
 		{"RegisterReplay", testRegisterReplay},
+		{"UnavailableWhenClosed", testUnavailableWhenClosed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
