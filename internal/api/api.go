@@ -77,6 +77,8 @@ type Server struct {
 	// integrity counts stored documents that did not match their SHA-256 on reading.
 	integrity prometheus.Counter
 	latency   *prometheus.HistogramVec
+	// republish publishes again, with growing delays, the jobs whose publish failed.
+	republish *queue.Republisher
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -99,6 +101,9 @@ func New(cfg Config) *Server {
 		cfg.Verifier = &sign.Verifier{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
+	s.republish = &queue.Republisher{Log: cfg.Log, Publish: func(ctx context.Context, job queue.Job, id string) (bool, error) {
+		return s.cfg.Queue.Publish(ctx, job, id)
+	}}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "method", "code"})

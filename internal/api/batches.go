@@ -681,17 +681,19 @@ func (s *Server) publishOrders(ctx context.Context, orders []*registry.Order, re
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(orders); i = int(next.Add(1)) - 1 {
 				o := orders[i]
-				if _, err := s.cfg.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)); err != nil {
+				job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
+				if _, err := s.cfg.Queue.Publish(ctx, job, id); err != nil {
 					if failed.Add(1) == 1 {
-						s.log.Warn("publish failed; the sweeper will retry", "order", o.ID, "err", err)
+						s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)
 					}
+					s.republish.Retry(job, id)
 				}
 			}
 		})
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		s.log.Warn("batch jobs not published; the sweeper will retry", "count", n)
+		s.log.Warn("batch jobs not published at once; republishing", "count", n)
 	}
 }
 
