@@ -86,7 +86,7 @@ func TestEnqueueRepublishesAfterTheStreamComesBack(t *testing.T) {
 	}
 	// Longer than the client's own retries of a publish nobody answers (2 × 250 ms).
 	time.Sleep(1500 * time.Millisecond)
-	_, q2 := e.connect(fastConfig)     // the stream is back
+	_, q2 := e.connect(fastConfig) // the stream is back
 	eventually(t, "the job in the stream", 5*time.Second, func() bool {
 		n, err := q2.Depth(context.Background())
 		return err == nil && n == 1
