@@ -248,6 +248,18 @@ func TestRegisterRetryWithIdempotencyKey(t *testing.T) {
 		t.Errorf("the same key again: %d number %q state %s replayed=%q; want 200 with number %q and Idempotent-Replayed: true",
 			code, again.Number, again.State, h.Get("Idempotent-Replayed"), first.Number)
 	}
+	// The same key with another date or journal is not a repeat of that request.
+	for _, body := range []string{`{"journal":"main","date":"2026-03-03"}`, `{"journal":"other","date":"2026-03-02"}`} {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+ms.tokens[roleHead])
+		req.Header.Set("Idempotency-Key", "reg-7f3a")
+		rec := httptest.NewRecorder()
+		ms.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusConflict || rec.Header().Get("Idempotent-Replayed") != "" || !strings.Contains(rec.Body.String(), "Idempotency-Key") {
+			t.Errorf("the same key with %s: %d %s, want 409 naming the key", body, rec.Code, rec.Body)
+		}
+	}
 	for _, key := range []string{"another", ""} {
 		code, _, _, p := registerWith(key)
 		if code != http.StatusConflict || !strings.Contains(p.Detail, "он зарегистрирован") {

@@ -71,6 +71,7 @@ func (s *Server) register(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "journal", Message: "не указан журнал, в котором регистрировать приказ"}})
 		return
 	}
+	dateGiven := req.Date != ""
 	if req.Date == "" {
 		req.Date = time.Now().In(moscow).Format(time.DateOnly)
 	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
@@ -99,6 +100,14 @@ func (s *Server) register(c *gin.Context) {
 	}
 	if err != nil {
 		s.storeError(c, err)
+		return
+	}
+	if replayed && (o.Journal != req.Journal || dateGiven && o.Date != req.Date) {
+		// The key names one request: the same key with another journal or date is not a
+		// repeat of it, and its answer must not look like that request succeeded.
+		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: fmt.Sprintf(
+			"Idempotency-Key: с этим ключом приказ уже зарегистрирован в журнале «%s» датой %s под № %s; запрос с другими журналом или датой — не повтор того запроса",
+			o.Journal, o.Date, o.Number)})
 		return
 	}
 	if replayed {
