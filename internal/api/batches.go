@@ -431,8 +431,7 @@ func (s *Server) createBatch(c *gin.Context) {
 	b.Options, _ = json.Marshal(opts)
 
 	// Orders to be registered are stored as drafts not queued for rendering: registration
-	// queues them. If it fails after the insert, nothing renders them as drafts («ПРОЕКТ»)
-	// meanwhile, and the same request again finishes the batch (finishBatch).
+	// queues them, so none is ever rendered as a draft («ПРОЕКТ») in between.
 	status := registry.StatusQueued
 	if in.journal != "" {
 		status = registry.StatusDraft
@@ -448,8 +447,16 @@ func (s *Server) createBatch(c *gin.Context) {
 			BatchID: &bid, BatchRow: row,
 		}
 	}
-	created, err := s.cfg.Store.CreateBatch(ctx, b, orders)
-	if err != nil {
+	var created bool
+	if in.journal != "" {
+		// The batch and its registration are one transaction: a registration that fails
+		// leaves no batch of drafts behind.
+		created, err = s.createRegisteredBatch(ctx, c, b, orders, in.journal, in.date)
+		if err != nil {
+			s.registerError(c, err, in.journal)
+			return
+		}
+	} else if created, err = s.cfg.Store.CreateBatch(ctx, b, orders); err != nil {
 		s.storeError(c, err)
 		return
 	}
@@ -468,10 +475,6 @@ func (s *Server) createBatch(c *gin.Context) {
 		return
 	}
 	if in.journal != "" {
-		if err := s.registerBatch(bg, c, b, in.journal, in.date); err != nil {
-			s.registerError(c, err, in.journal)
-			return
-		}
 		if orders, err = s.batchOrders(bg, b); err != nil {
 			s.storeError(c, err)
 			return
@@ -593,19 +596,36 @@ func registeredDraft(o *registry.Order, number, date string) (registry.Registere
 
 // registerBatch numbers the batch's orders in row order in one transaction.
 func (s *Server) registerBatch(ctx context.Context, c *gin.Context, b *registry.Batch, journal, date string) error {
+	date, build, audit := s.batchRegistration(c, b, date)
+	_, err := s.cfg.Store.RegisterBatch(ctx, b.OrgID, b.ID, journal, date, build, audit(journal))
+	return err
+}
+
+// createRegisteredBatch stores a new batch with its orders registered, in one transaction.
+func (s *Server) createRegisteredBatch(ctx context.Context, c *gin.Context, b *registry.Batch, orders []*registry.Order, journal, date string) (created bool, err error) {
+	date, build, audit := s.batchRegistration(c, b, date)
+	created, _, err = s.cfg.Store.CreateRegisteredBatch(ctx, b, orders, journal, date, build, audit(journal))
+	return created, err
+}
+
+// batchRegistration is the registration date (today in Moscow if not given), the build
+// function and the audit entries of a batch's registration.
+func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date string) (string,
+	func(*registry.Order, string, int) (registry.Registered, error), func(journal string) func(*registry.Order) *registry.AuditEntry) {
 	if date == "" {
 		date = time.Now().In(moscow).Format(time.DateOnly)
 	}
 	actor := who(c).actor
-	_, err := s.cfg.Store.RegisterBatch(ctx, b.OrgID, b.ID, journal, date,
-		func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-			return registeredDraft(o, number, date)
-		},
-		func(o *registry.Order) *registry.AuditEntry {
+	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+		return registeredDraft(o, number, date)
+	}
+	audit := func(journal string) func(*registry.Order) *registry.AuditEntry {
+		return func(o *registry.Order) *registry.AuditEntry {
 			details, _ := json.Marshal(map[string]any{"batch": b.ID, "row": o.BatchRow, "number": o.Number, "journal": journal, "date": date})
 			return &registry.AuditEntry{Actor: actor, Action: "register", Details: details}
-		})
-	return err
+		}
+	}
+	return date, build, audit
 }
 
 func (s *Server) registerError(c *gin.Context, err error, journal string) {

@@ -153,33 +153,43 @@ func (q *recQueue) count() int {
 	return len(q.jobs)
 }
 
-// failingRegisterBatch fails RegisterBatch while fail is set, as a database outage between
-// the batch's insert and its registration would.
-type failingRegisterBatch struct {
+// failingRegistration makes a batch's registration fail while fail is set, as a database
+// outage between the batch's insert and its registration would: RegisterBatch fails, and
+// the build of CreateRegisteredBatch fails inside its transaction.
+type failingRegistration struct {
 	registry.Store
 	fail atomic.Bool
 }
 
-func (f *failingRegisterBatch) RegisterBatch(ctx context.Context, orgID string, id uuid.UUID, journal, date string,
+var errLost = errors.New("registry: connection lost")
+
+func (f *failingRegistration) RegisterBatch(ctx context.Context, orgID string, id uuid.UUID, journal, date string,
 	build func(*registry.Order, string, int) (registry.Registered, error), audit func(*registry.Order) *registry.AuditEntry) (int, error) {
 	if f.fail.Load() {
-		return 0, errors.New("registry: connection lost")
+		return 0, errLost
 	}
 	return f.Store.RegisterBatch(ctx, orgID, id, journal, date, build, audit)
+}
+
+func (f *failingRegistration) CreateRegisteredBatch(ctx context.Context, b *registry.Batch, orders []*registry.Order, journal, date string,
+	build func(*registry.Order, string, int) (registry.Registered, error), audit func(*registry.Order) *registry.AuditEntry) (bool, int, error) {
+	if f.fail.Load() {
+		build = func(*registry.Order, string, int) (registry.Registered, error) { return registry.Registered{}, errLost }
+	}
+	return f.Store.CreateRegisteredBatch(ctx, b, orders, journal, date, build, audit)
 }
 
 const faultBatchTemplate = `{"kind": "приказ", "title": "Об организации стажировочной площадки на базе {Организация}",
   "clauses": [{"text": "Организовать на базе {Организация} стажировочную площадку."}],
   "signatory": {"position": ["Начальник Управления по образованию"], "name": "Н.В. Бабенко"}}`
 
-// TestBatchRegistrationFailureRendersNoDraft: a batch to be registered whose registration
-// fails after its orders were stored must not leave them queued: the sweeper would render
-// them as drafts («ПРОЕКТ») although the request failed. They wait as drafts, and the same
-// request again registers and queues them.
-func TestBatchRegistrationFailureRendersNoDraft(t *testing.T) {
-	var fs *failingRegisterBatch
+// TestBatchRegistrationAllOrNothing: a batch to be registered whose registration fails is
+// not stored at all — before, its orders were left queued as drafts, which the sweeper then
+// rendered as «ПРОЕКТ» although the request had failed. The same request again issues it.
+func TestBatchRegistrationAllOrNothing(t *testing.T) {
+	var fs *failingRegistration
 	q := &recQueue{}
-	ms := newFaultServer(t, func(s registry.Store) registry.Store { fs = &failingRegisterBatch{Store: s}; return fs }, q)
+	ms := newFaultServer(t, func(s registry.Store) registry.Store { fs = &failingRegistration{Store: s}; return fs }, q)
 	if code, _, body := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha", exampleDraft(t)["letterhead"]); code != http.StatusOK {
 		t.Fatalf("organization: %d %s", code, body)
 	}
@@ -192,13 +202,14 @@ func TestBatchRegistrationFailureRendersNoDraft(t *testing.T) {
 	if code, _, resp := ms.do(roleHead, "POST", "/api/v1/batches", body); code < 500 {
 		t.Fatalf("batch with a failing registration: %d %s, want a 5xx", code, resp)
 	}
-	_, _, list := ms.do(roleHead, "GET", "/api/v1/orders?status=queued", nil)
-	if strings.Contains(string(list), `"id"`) || q.count() > 0 {
-		t.Errorf("after a failed registration orders are queued (the sweeper renders them as drafts): %s; %d jobs", list, q.count())
+	_, _, batches := ms.do(roleHead, "GET", "/api/v1/batches", nil)
+	_, _, list := ms.do(roleHead, "GET", "/api/v1/orders", nil)
+	if strings.Contains(string(batches), `"id"`) || strings.Contains(string(list), `"id"`) || q.count() > 0 {
+		t.Errorf("after a failed registration something is stored:\nbatches %s\norders %s\n%d jobs", batches, list, q.count())
 	}
 	fs.fail.Store(false)
 	code, _, resp := ms.do(roleHead, "POST", "/api/v1/batches", body)
-	if code != http.StatusOK {
+	if code != http.StatusAccepted {
 		t.Fatalf("the same batch again: %d %s", code, resp)
 	}
 	_, _, list = ms.do(roleHead, "GET", "/api/v1/orders?state=registered&status=queued", nil)
@@ -206,6 +217,13 @@ func TestBatchRegistrationFailureRendersNoDraft(t *testing.T) {
 	json.Unmarshal(list, &page)
 	if len(page.Orders) != 2 || q.count() != 2 {
 		t.Errorf("after the retry: %d registered queued orders, %d jobs; want 2 and 2: %s", len(page.Orders), q.count(), list)
+	}
+	numbers := map[string]bool{}
+	for _, o := range page.Orders {
+		numbers[o.Number] = true
+	}
+	if !numbers["1"] || !numbers["2"] {
+		t.Errorf("numbers %v, want 1 and 2: the failure took none", numbers)
 	}
 }
 

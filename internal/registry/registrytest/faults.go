@@ -2,6 +2,7 @@ package registrytest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -155,5 +156,78 @@ func testUnavailableWhenClosed(t *testing.T, db Opener) {
 		if !errors.Is(err, registry.ErrUnavailable) {
 			t.Errorf("%s on a closed store: %v, want ErrUnavailable", name, err)
 		}
+	}
+}
+
+// testCreateRegisteredBatch: a batch issued with registration is stored registered or not
+// at all — no batch of drafts is left behind by a registration that failed.
+func testCreateRegisteredBatch(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mustJournal(t, s, "org-a", "main", "{seq}-о")
+	const date = "2026-09-01"
+	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+		return registeredDraft(o, number, date), nil
+	}
+	auditOf := func(o *registry.Order) *registry.AuditEntry {
+		return &registry.AuditEntry{Actor: "head", Action: "register"}
+	}
+	nothingStored := func(what string, b *registry.Batch, orders []*registry.Order) {
+		t.Helper()
+		if _, err := s.GetBatch(ctx, "org-a", b.ID); !errors.Is(err, registry.ErrNotFound) {
+			t.Errorf("%s: the batch is stored (%v)", what, err)
+		}
+		for _, o := range orders {
+			if _, err := s.GetOrder(ctx, "", o.ID); !errors.Is(err, registry.ErrNotFound) {
+				t.Errorf("%s: row %d is stored (%v)", what, o.BatchRow, err)
+			}
+		}
+		if list, _ := s.ListAudit(ctx, "org-a", nil, 0); len(list) != 0 {
+			t.Errorf("%s: %d audit entries", what, len(list))
+		}
+	}
+
+	boom := errors.New("boom")
+	calls := 0
+	orders := batchOrders("org-a", "cr", 1, 4)
+	b := &registry.Batch{OrgID: "org-a", Key: "cr"}
+	_, _, err := s.CreateRegisteredBatch(ctx, b, orders, "main", date, func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+		if calls++; calls == 3 {
+			return registry.Registered{}, boom
+		}
+		return build(o, number, seq)
+	}, auditOf)
+	if !errors.Is(err, boom) {
+		t.Fatalf("CreateRegisteredBatch with a failing build = %v, want boom", err)
+	}
+	nothingStored("a failing build", b, orders)
+
+	orders = batchOrders("org-a", "cr", 1, 4)
+	b = &registry.Batch{OrgID: "org-a", Key: "cr"}
+	_, _, err = s.CreateRegisteredBatch(ctx, b, orders, "nope", date, build, auditOf)
+	wantErr(t, "CreateRegisteredBatch(unknown journal)", err, registry.ErrInvalid)
+	nothingStored("an unknown journal", b, orders)
+
+	orders = batchOrders("org-a", "cr", 1, 4)
+	b = &registry.Batch{OrgID: "org-a", Key: "cr"}
+	created, n, err := s.CreateRegisteredBatch(ctx, b, orders, "main", date, build, auditOf)
+	if err != nil || !created || n != 4 {
+		t.Fatalf("CreateRegisteredBatch = %v, %d, %v; want true, 4, nil", created, n, err)
+	}
+	for i, o := range orders {
+		got := mustGet(t, s, "org-a", o.ID)
+		if want := fmt.Sprintf("%d-о", i+1); got.State != registry.StateRegistered || got.Number != want || got.Status != registry.StatusQueued {
+			t.Errorf("row %d: %s %q %s, want registered %q queued (no number was taken by the failures)", o.BatchRow, got.State, got.Number, got.Status, want)
+		}
+	}
+	if list, _ := s.ListAudit(ctx, "org-a", nil, 0); len(list) != 4 {
+		t.Errorf("%d audit entries, want 4", len(list))
+	}
+	if found, _, err := s.ListOrders(ctx, registry.Filter{OrgID: "org-a", FullText: "стажировочной площадке 3-о"}); err != nil || len(found) != 1 {
+		t.Errorf("full-text search of a registered batch order: %d found, %v", len(found), err)
+	}
+	again := &registry.Batch{OrgID: "org-a", Key: "cr"}
+	created, n, err = s.CreateRegisteredBatch(ctx, again, batchOrders("org-a", "cr", 1, 4), "main", date, build, auditOf)
+	if err != nil || created || n != 0 || again.ID != b.ID {
+		t.Errorf("the same batch again = %v, %d, %v (id %s, want %s); want false, 0, nil", created, n, err, again.ID, b.ID)
 	}
 }

@@ -87,6 +87,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"JournalStartsAllOrNothing", testJournalStartsAllOrNothing},
 		{"RegisterReplay", testRegisterReplay},
 		{"UnavailableWhenClosed", testUnavailableWhenClosed},
+		{"CreateRegisteredBatch", testCreateRegisteredBatch},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
