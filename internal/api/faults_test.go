@@ -493,3 +493,62 @@ func TestFailedPublishIsRetriedPromptly(t *testing.T) {
 	}
 	t.Fatal("the job of an accepted order was not published within 3 s (left to the sweeper)")
 }
+
+// meddlingStore runs meddle once, right after putSigning reads the organization: an
+// administrator's change landing between that read and the write.
+type meddlingStore struct {
+	registry.Store
+	meddle func()
+}
+
+func (m *meddlingStore) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
+	org, err := m.Store.GetOrganization(ctx, id)
+	if f := m.meddle; f != nil {
+		m.meddle = nil
+		f()
+	}
+	return org, err
+}
+
+// TestSigningUploadWritesOnlySigning: PUT /organizations/{id}/signing writes the signing
+// material alone; before, it wrote back the whole organization as read, undoing a profile
+// stored meanwhile and bringing back an organization deleted meanwhile.
+func TestSigningUploadWritesOnlySigning(t *testing.T) {
+	var ms2 *meddlingStore
+	ms := newFaultServer(t, func(s registry.Store) registry.Store { ms2 = &meddlingStore{Store: s}; return ms2 }, nil)
+	lh := exampleDraft(t)["letterhead"].(map[string]any)
+	if code, _, body := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha", lh); code != http.StatusOK {
+		t.Fatalf("organization: %d %s", code, body)
+	}
+	upload := map[string]any{"data": p12(t, "секрет"), "password": "секрет"}
+
+	renamed := map[string]any{}
+	for k, v := range lh {
+		renamed[k] = v
+	}
+	renamed["name"] = "Управление образования (новое имя)"
+	ms2.meddle = func() {
+		if code, _, body := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha", renamed); code != http.StatusOK {
+			t.Errorf("concurrent profile change: %d %s", code, body)
+		}
+	}
+	if code, p, _ := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha/signing", upload); code != http.StatusOK {
+		t.Fatalf("signing upload: %d %s", code, p.Detail)
+	}
+	_, _, body := ms.do(roleAdmin, "GET", "/api/v1/organizations/balashikha", nil)
+	if !strings.Contains(string(body), "новое имя") {
+		t.Errorf("the profile stored meanwhile was undone by the signing upload: %s", body)
+	}
+
+	ms2.meddle = func() {
+		if code, _, body := ms.do(roleAdmin, "DELETE", "/api/v1/organizations/balashikha", nil); code != http.StatusNoContent {
+			t.Errorf("concurrent delete: %d %s", code, body)
+		}
+	}
+	if code, _, _ := ms.do(roleAdmin, "PUT", "/api/v1/organizations/balashikha/signing", upload); code != http.StatusNotFound {
+		t.Errorf("signing upload for an organization deleted meanwhile: %d, want 404", code)
+	}
+	if code, _, body := ms.do(roleAdmin, "GET", "/api/v1/organizations/balashikha", nil); code != http.StatusNotFound {
+		t.Errorf("the deleted organization is back: %d %s", code, body)
+	}
+}

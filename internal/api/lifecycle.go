@@ -200,11 +200,14 @@ func (s *Server) putSigning(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	if org.Signing, err = s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password}); err != nil {
+	sealed, err := s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password})
+	if err != nil {
 		problem(c, http.StatusInternalServerError, "ключ подписи не удалось зашифровать для хранения: "+err.Error())
 		return
 	}
-	if err := s.cfg.Store.PutOrganization(c.Request.Context(), org); err != nil {
+	// Only the signing material is written: a whole-organization write of what was read
+	// above would undo a profile stored meanwhile, or bring back a deleted organization.
+	if err := s.cfg.Store.SetOrganizationSigning(c.Request.Context(), org.ID, sealed); err != nil {
 		s.storeError(c, err)
 		return
 	}

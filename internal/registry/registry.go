@@ -298,6 +298,10 @@ type Organizations interface {
 	// ListOrganizations returns all organizations ordered by ID.
 	ListOrganizations(ctx context.Context) ([]Organization, error)
 	DeleteOrganization(ctx context.Context, id string) error
+	// SetOrganizationSigning replaces the signing material of an existing organization and
+	// nothing else, so a profile stored meanwhile is kept and a deleted organization is not
+	// brought back (ErrNotFound). An empty slice removes the material.
+	SetOrganizationSigning(ctx context.Context, id string, signing []byte) error
 }
 
 // Tokens is the part of the registry that keeps API tokens.

@@ -231,3 +231,34 @@ func testCreateRegisteredBatch(t *testing.T, db Opener) {
 		t.Errorf("the same batch again = %v, %d, %v (id %s, want %s); want false, 0, nil", created, n, err, again.ID, b.ID)
 	}
 }
+
+// testSetOrganizationSigning: the signing material is written alone — the profile stays as
+// stored, and an organization that does not exist is not created.
+func testSetOrganizationSigning(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	org := &registry.Organization{ID: "org-a", Name: "Управление", Profile: []byte(`{"name":"Управление"}`)}
+	if err := s.PutOrganization(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetOrganizationSigning(ctx, "org-a", []byte("sealed-key")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetOrganization(ctx, "org-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Signing) != "sealed-key" || string(got.Profile) != string(org.Profile) || got.Name != org.Name ||
+		!got.CreatedAt.Equal(org.CreatedAt) || got.UpdatedAt.Before(org.UpdatedAt) {
+		t.Errorf("after SetOrganizationSigning: %+v", got)
+	}
+	wantErr(t, "SetOrganizationSigning(unknown)", s.SetOrganizationSigning(ctx, "org-x", []byte("k")), registry.ErrNotFound)
+	if _, err := s.GetOrganization(ctx, "org-x"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("SetOrganizationSigning created an organization: %v", err)
+	}
+	if err := s.SetOrganizationSigning(ctx, "org-a", []byte{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetOrganization(ctx, "org-a"); got == nil || len(got.Signing) != 0 {
+		t.Errorf("an empty slice did not remove the material: %+v", got)
+	}
+}

@@ -88,6 +88,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"RegisterReplay", testRegisterReplay},
 		{"UnavailableWhenClosed", testUnavailableWhenClosed},
 		{"CreateRegisteredBatch", testCreateRegisteredBatch},
+		{"SetOrganizationSigning", testSetOrganizationSigning},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
