@@ -287,9 +287,6 @@ func (q *Queue) Enqueue(job Job, msgID string) error {
 	return nil
 }
 
-// Republishing is the number of jobs whose publish failed and is being retried.
-func (q *Queue) Republishing() int { return q.retry.Pending() }
-
 // message is job's body and publish options for Publish and Enqueue; msgID defaults to the
 // order id.
 func message(job Job, msgID string) ([]byte, []jetstream.PublishOpt, error) {
