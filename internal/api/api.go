@@ -6,6 +6,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -76,6 +77,8 @@ type Server struct {
 	// integrity counts stored documents that did not match their SHA-256 on reading.
 	integrity prometheus.Counter
 	latency   *prometheus.HistogramVec
+	// republish publishes again, with growing delays, the jobs whose publish failed.
+	republish *queue.Republisher
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -98,6 +101,9 @@ func New(cfg Config) *Server {
 		cfg.Verifier = &sign.Verifier{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
+	s.republish = &queue.Republisher{Log: cfg.Log, Publish: func(ctx context.Context, job queue.Job, id string) (bool, error) {
+		return s.cfg.Queue.Publish(ctx, job, id)
+	}}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "method", "code"})
@@ -252,9 +258,14 @@ func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// readyTimeout bounds each readiness check; a variable so tests need not wait for it.
+var readyTimeout = 3 * time.Second
+
+// ready checks the parts the API needs, each in its own goroutine under its own deadline, so
+// a slow part cannot use up the others' time and mark them down. The answer is public: it
+// says which part is down in words, and the errors (a database's user, host and name are in
+// the driver's) go to the log only.
 func (s *Server) ready(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-	defer cancel()
 	checks := map[string]func(context.Context) error{
 		"database": s.cfg.Store.Ping,
 		"store":    s.cfg.Blobs.Ping,
@@ -263,18 +274,41 @@ func (s *Server) ready(c *gin.Context) {
 	for k, f := range s.cfg.Checks {
 		checks[k] = f
 	}
-	result, ok := gin.H{}, true
+	type outcome struct {
+		name string
+		err  error
+	}
+	results := make(chan outcome, len(checks))
 	for name, check := range checks {
-		if err := check(ctx); err != nil {
-			result[name] = err.Error()
-			ok = false
-		} else {
-			result[name] = "ok"
+		go func() {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- check(ctx) }()
+			select {
+			case err := <-done:
+				results <- outcome{name, err}
+			case <-ctx.Done():
+				// A check that ignores its context is left behind, not waited for.
+				results <- outcome{name, fmt.Errorf("no answer within %s", readyTimeout)}
+			}
+		}()
+	}
+	result, ok := gin.H{}, true
+	for range checks {
+		r := <-results
+		if r.err == nil {
+			result[r.name] = "ok"
+			continue
 		}
+		ok = false
+		s.log.Warn("not ready", "part", r.name, "err", r.err)
+		result[r.name] = "недоступно"
 	}
 	code := http.StatusOK
 	if !ok {
 		code = http.StatusServiceUnavailable
+		c.Header("Retry-After", retryAfter)
 	}
 	c.JSON(code, result)
 }

@@ -430,6 +430,12 @@ func (s *Server) createBatch(c *gin.Context) {
 	}
 	b.Options, _ = json.Marshal(opts)
 
+	// Orders to be registered are stored as drafts not queued for rendering: registration
+	// queues them, so none is ever rendered as a draft («ПРОЕКТ») in between.
+	status := registry.StatusQueued
+	if in.journal != "" {
+		status = registry.StatusDraft
+	}
 	orders := make([]*registry.Order, len(included))
 	for i, p := range included {
 		d := drafts[i]
@@ -437,12 +443,20 @@ func (s *Server) createBatch(c *gin.Context) {
 		id, bid := batchOrderID(b.ID, row), b.ID
 		orders[i] = &registry.Order{
 			ID: id, OrgID: orgID, Kind: string(kindOf(d.draft)), Title: d.draft.Title, Date: d.draft.Date,
-			Number: d.draft.Number, Status: registry.StatusQueued, Draft: d.normalized, SearchText: d.search,
+			Number: d.draft.Number, Status: status, Draft: d.normalized, SearchText: d.search,
 			BatchID: &bid, BatchRow: row,
 		}
 	}
-	created, err := s.cfg.Store.CreateBatch(ctx, b, orders)
-	if err != nil {
+	var created bool
+	if in.journal != "" {
+		// The batch and its registration are one transaction: a registration that fails
+		// leaves no batch of drafts behind.
+		created, err = s.createRegisteredBatch(ctx, c, b, orders, in.journal, in.date)
+		if err != nil {
+			s.registerError(c, err, in.journal)
+			return
+		}
+	} else if created, err = s.cfg.Store.CreateBatch(ctx, b, orders); err != nil {
 		s.storeError(c, err)
 		return
 	}
@@ -461,10 +475,6 @@ func (s *Server) createBatch(c *gin.Context) {
 		return
 	}
 	if in.journal != "" {
-		if err := s.registerBatch(bg, c, b, in.journal, in.date); err != nil {
-			s.registerError(c, err, in.journal)
-			return
-		}
 		if orders, err = s.batchOrders(bg, b); err != nil {
 			s.storeError(c, err)
 			return
@@ -586,19 +596,36 @@ func registeredDraft(o *registry.Order, number, date string) (registry.Registere
 
 // registerBatch numbers the batch's orders in row order in one transaction.
 func (s *Server) registerBatch(ctx context.Context, c *gin.Context, b *registry.Batch, journal, date string) error {
+	date, build, audit := s.batchRegistration(c, b, date)
+	_, err := s.cfg.Store.RegisterBatch(ctx, b.OrgID, b.ID, journal, date, build, audit(journal))
+	return err
+}
+
+// createRegisteredBatch stores a new batch with its orders registered, in one transaction.
+func (s *Server) createRegisteredBatch(ctx context.Context, c *gin.Context, b *registry.Batch, orders []*registry.Order, journal, date string) (created bool, err error) {
+	date, build, audit := s.batchRegistration(c, b, date)
+	created, _, err = s.cfg.Store.CreateRegisteredBatch(ctx, b, orders, journal, date, build, audit(journal))
+	return created, err
+}
+
+// batchRegistration is the registration date (today in Moscow if not given), the build
+// function and the audit entries of a batch's registration.
+func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date string) (string,
+	func(*registry.Order, string, int) (registry.Registered, error), func(journal string) func(*registry.Order) *registry.AuditEntry) {
 	if date == "" {
 		date = time.Now().In(moscow).Format(time.DateOnly)
 	}
 	actor := who(c).actor
-	_, err := s.cfg.Store.RegisterBatch(ctx, b.OrgID, b.ID, journal, date,
-		func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-			return registeredDraft(o, number, date)
-		},
-		func(o *registry.Order) *registry.AuditEntry {
+	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
+		return registeredDraft(o, number, date)
+	}
+	audit := func(journal string) func(*registry.Order) *registry.AuditEntry {
+		return func(o *registry.Order) *registry.AuditEntry {
 			details, _ := json.Marshal(map[string]any{"batch": b.ID, "row": o.BatchRow, "number": o.Number, "journal": journal, "date": date})
 			return &registry.AuditEntry{Actor: actor, Action: "register", Details: details}
-		})
-	return err
+		}
+	}
+	return date, build, audit
 }
 
 func (s *Server) registerError(c *gin.Context, err error, journal string) {
@@ -674,17 +701,19 @@ func (s *Server) publishOrders(ctx context.Context, orders []*registry.Order, re
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(orders); i = int(next.Add(1)) - 1 {
 				o := orders[i]
-				if _, err := s.cfg.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)); err != nil {
+				job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
+				if _, err := s.cfg.Queue.Publish(ctx, job, id); err != nil {
 					if failed.Add(1) == 1 {
-						s.log.Warn("publish failed; the sweeper will retry", "order", o.ID, "err", err)
+						s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)
 					}
+					s.republish.Retry(job, id)
 				}
 			}
 		})
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		s.log.Warn("batch jobs not published; the sweeper will retry", "count", n)
+		s.log.Warn("batch jobs not published at once; republishing", "count", n)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,15 +71,24 @@ func (s *Server) register(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "journal", Message: "не указан журнал, в котором регистрировать приказ"}})
 		return
 	}
+	dateGiven := req.Date != ""
 	if req.Date == "" {
 		req.Date = time.Now().In(moscow).Format(time.DateOnly)
 	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
 		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 		return
 	}
+	// With an Idempotency-Key, a retry whose first answer was lost gets the number it was
+	// given instead of «already registered».
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > registry.MaxRegisterKey {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("Idempotency-Key: длиннее %d знаков", registry.MaxRegisterKey))
+		return
+	}
+	var replayed bool
 	audit := auditEntry(c, "register", nil)
 	o, err := s.cfg.Store.RegisterOrder(c.Request.Context(), who(c).orgID, id, registry.RegisterRequest{
-		Journal: req.Journal, Date: req.Date, Audit: audit,
+		Journal: req.Journal, Date: req.Date, Audit: audit, Key: key, Replayed: &replayed,
 		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
 			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": req.Date, "journal": req.Journal, "seq": seq})
 			return registeredDraft(o, number, req.Date)
@@ -90,6 +100,24 @@ func (s *Server) register(c *gin.Context) {
 	}
 	if err != nil {
 		s.storeError(c, err)
+		return
+	}
+	if replayed && (o.Journal != req.Journal || dateGiven && o.Date != req.Date) {
+		// The key names one request: the same key with another journal or date is not a
+		// repeat of it, and its answer must not look like that request succeeded.
+		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: fmt.Sprintf(
+			"Idempotency-Key: с этим ключом приказ уже зарегистрирован в журнале «%s» датой %s под № %s; запрос с другими журналом или датой — не повтор того запроса",
+			o.Journal, o.Date, o.Number)})
+		return
+	}
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+		// As for POST /orders: if the first attempt died before its publish, this closes
+		// the gap sooner than the sweeper; the job id makes a duplicate harmless.
+		if o.Status == registry.StatusQueued {
+			s.publish(c, o, "register")
+		}
+		c.JSON(http.StatusOK, view(o))
 		return
 	}
 	s.publish(c, o, "register")
@@ -172,11 +200,14 @@ func (s *Server) putSigning(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	if org.Signing, err = s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password}); err != nil {
+	sealed, err := s.sealSigning(org.ID, signingMaterial{Data: req.Data, Password: req.Password})
+	if err != nil {
 		problem(c, http.StatusInternalServerError, "ключ подписи не удалось зашифровать для хранения: "+err.Error())
 		return
 	}
-	if err := s.cfg.Store.PutOrganization(c.Request.Context(), org); err != nil {
+	// Only the signing material is written: a whole-organization write of what was read
+	// above would undo a profile stored meanwhile, or bring back a deleted organization.
+	if err := s.cfg.Store.SetOrganizationSigning(c.Request.Context(), org.ID, sealed); err != nil {
 		s.storeError(c, err)
 		return
 	}
@@ -712,34 +743,35 @@ func (s *Server) putJournal(c *gin.Context) {
 	if err := registry.ValidateNumberFormat(body.Format); err != nil {
 		ps = append(ps, order.Problem{Path: "format", Message: numberFormatError(body.Format)})
 	}
-	starts := map[int]int{}
+	var starts []registry.JournalStart
 	for y, n := range body.Starts {
 		var year int
 		if _, err := fmt.Sscanf(y, "%d", &year); err != nil || year < 1990 || year > 2200 || n < 1 {
 			ps = append(ps, order.Problem{Path: "starts." + y, Message: fmt.Sprintf("нужны год (1990–2200) и первый номер не меньше 1, а не «%s»: %d", y, n)})
 			continue
 		}
-		starts[year] = n
+		if slices.ContainsFunc(starts, func(s registry.JournalStart) bool { return s.Year == year }) {
+			ps = append(ps, order.Problem{Path: "starts." + y, Message: fmt.Sprintf("%d год указан дважды", year)})
+			continue
+		}
+		starts = append(starts, registry.JournalStart{Year: year, Next: n})
 	}
 	if len(ps) > 0 {
 		draftProblem(c, ps)
 		return
 	}
 	ctx := c.Request.Context()
+	// The journal and its starts are one transaction: a refused start leaves the name, the
+	// format and every other year as they were (issue 12: a 409 that kept the new format).
 	j := &registry.Journal{OrgID: org, ID: id, Name: body.Name, Format: body.Format}
-	if err := s.cfg.Store.PutJournal(ctx, j); err != nil {
+	var se *registry.JournalStartError
+	if err := s.cfg.Store.PutJournalWithStarts(ctx, j, starts); errors.As(err, &se) {
+		problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d; начать нумерацию с %d нельзя, нужен номер больше %d. Журнал не изменён",
+			se.Year, se.Year, se.Last, se.Next, se.Last))
+		return
+	} else if err != nil {
 		s.storeError(c, err)
 		return
-	}
-	for year, next := range starts {
-		if err := s.cfg.Store.SetJournalStart(ctx, org, id, registry.JournalStart{Year: year, Next: next}); err != nil {
-			if errors.Is(err, registry.ErrConflict) {
-				problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d или больший; начать нумерацию с %d нельзя", year, year, next, next))
-				return
-			}
-			s.storeError(c, err)
-			return
-		}
 	}
 	j, err := s.cfg.Store.GetJournal(ctx, org, id)
 	if err != nil {

@@ -193,7 +193,7 @@ func TestProblemsSayWhatHappened(t *testing.T) {
 			"нельзя зарегистрировать приказ: он зарегистрирован; зарегистрировать можно только проект", ""},
 		{"edit a registered order", roleClerk, "PUT", order, exampleDraft(t), 409, "нельзя изменить приказ: он зарегистрирован", ""},
 		{"journal start already passed", roleHead, "PUT", "/api/v1/journals/main", map[string]any{"name": "по основной деятельности", "format": "{seq}",
-			"starts": map[string]int{"2022": 1}}, 409, "в 2022 году уже выдан номер 1 или больший", ""},
+			"starts": map[string]int{"2022": 1}}, 409, "starts.2022: в 2022 году уже выдан номер 1355; начать нумерацию с 1 нельзя", ""},
 		{"sign without certificate", roleHead, "POST", order + "/sign", []byte(`{}`), 409, "у организации «balashikha» нет сертификата подписи", ""},
 		{"signed.pdf of an unsigned order", roleClerk, "GET", order + "/signed.pdf", nil, 409, "приказ не подписан", ""},
 		{"acknowledgement", roleClerk, "POST", order + "/acknowledgements", map[string]any{"person": "Л.Е. Мартынова", "date": "2022-09-23"}, 200, "", ""},

@@ -192,14 +192,18 @@ func kindOf(d *order.Draft) order.Kind {
 	return d.Kind
 }
 
-// publish hands the order to the workers. A failure is logged, not returned: the order is
-// recorded as queued, and the sweeper republishes queued orders that no worker picked up.
-// For the same reason the answer does not wait for the queue's acknowledgement: waiting
-// added nothing to what the registry already guarantees, and it was half of the intake
-// latency's tail (JetStream acks of 20-35 ms while workers ack their jobs on the same stream).
+// publish hands the order to the workers. A failure is not returned: the order is recorded
+// as queued, the job is published again in the background with growing delays (a leader
+// election is over in seconds), and the sweeper republishes whatever stays queued after
+// that. For the same reason the answer does not wait for the queue's acknowledgement:
+// waiting added nothing to what the registry already guarantees, and it was half of the
+// intake latency's tail (JetStream acks of 20-35 ms while workers ack their jobs on the same
+// stream).
 func (s *Server) publish(c *gin.Context, o *registry.Order, reason string) {
-	if err := s.cfg.Queue.Enqueue(queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)); err != nil {
-		s.log.Warn("publish failed; the sweeper will retry", "order", o.ID, "err", err)
+	job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
+	if err := s.cfg.Queue.Enqueue(job, id); err != nil {
+		s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)
+		s.republish.Retry(job, id)
 	}
 }
 

@@ -69,8 +69,25 @@ func (s *Server) storeError(c *gin.Context, err error) {
 	case errors.Is(err, registry.ErrInvalid):
 		s.log.Warn("registry refused the request", "err", err, "path", c.FullPath())
 		problem(c, http.StatusBadRequest, "реестр не принял данные запроса; подробности записаны в журнал сервера")
+	case errors.Is(err, registry.ErrUnavailable):
+		s.log.Error("registry unavailable", "err", err, "path", c.FullPath())
+		unavailable(c)
 	default:
 		s.log.Error("registry", "err", err, "path", c.FullPath())
 		problem(c, http.StatusInternalServerError, msgInternal)
 	}
 }
+
+// retryAfter is how long a client waits before repeating a request the database could not
+// serve: long enough for a pool to reconnect or a failover to finish, short enough that a
+// clerk's retry is not a wait.
+const retryAfter = "5"
+
+// unavailable answers a request that the database could not serve now: 503 with
+// Retry-After, so clients and proxies retry instead of reporting a failure of the request.
+func unavailable(c *gin.Context) {
+	c.Header("Retry-After", retryAfter)
+	problem(c, http.StatusServiceUnavailable, msgUnavailable)
+}
+
+const msgUnavailable = "реестр приказов временно недоступен (нет связи с базой данных); запрос не выполнен, повторите его через несколько секунд"

@@ -158,6 +158,8 @@ type Queue struct {
 	cfg    Config
 	stream jetstream.Stream
 	cons   jetstream.Consumer
+	log    *slog.Logger
+	retry  *Republisher // publishes again what Enqueue could not
 }
 
 // Setup creates or updates both streams and the consumer, so every process
@@ -213,16 +215,28 @@ func Setup(ctx context.Context, js jetstream.JetStream, cfg Config) (*Queue, err
 	if log == nil {
 		log = slog.Default()
 	}
-	async, err := jetstream.New(js.Conn(),
+	q := &Queue{js: js, cfg: cfg, stream: stream, cons: cons, log: log}
+	q.retry = &Republisher{Publish: q.Publish, Log: log}
+	q.async, err = jetstream.New(js.Conn(),
 		jetstream.WithPublishAsyncMaxPending(enqueueMaxPending),
 		jetstream.WithPublishAsyncTimeout(enqueueTimeout),
-		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, m *nats.Msg, err error) {
-			log.Warn("enqueue failed; the sweeper will republish", "msg_id", m.Header.Get(jetstream.MsgIDHeader), "err", err)
-		}))
+		jetstream.WithPublishAsyncErrHandler(q.enqueueFailed))
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	return &Queue{js: js, async: async, cfg: cfg, stream: stream, cons: cons}, nil
+	return q, nil
+}
+
+// enqueueFailed hands a job whose asynchronous publish failed (no acknowledgement: a
+// leader election, a lost connection) to the republisher.
+func (q *Queue) enqueueFailed(_ jetstream.JetStream, m *nats.Msg, err error) {
+	var job Job
+	if jerr := json.Unmarshal(m.Data, &job); jerr != nil || job.OrderID == uuid.Nil {
+		q.log.Warn("enqueue failed; the sweeper will republish", "msg_id", m.Header.Get(jetstream.MsgIDHeader), "err", err)
+		return
+	}
+	q.log.Warn("enqueue failed; republishing", "order", job.OrderID, "err", err)
+	q.retry.Retry(job, m.Header.Get(jetstream.MsgIDHeader))
 }
 
 // Enqueue's bounds: at most this many jobs awaiting the server's acknowledgement (a caller
@@ -257,15 +271,18 @@ func (q *Queue) Publish(ctx context.Context, job Job, msgID string) (duplicate b
 
 // Enqueue is Publish without waiting for the server's acknowledgement, for a caller whose
 // job is already recorded elsewhere (the registry's queued order, which the sweeper
-// republishes if the job never arrives). A failure known at once is returned; one that
-// shows later is logged. Flush waits for the acknowledgements.
+// republishes if the job never arrives). A publish that fails, at once or later (no
+// acknowledgement), is retried in the background with growing delays for two minutes
+// (see Republisher); only a job that cannot be encoded is an error. Flush waits for the
+// acknowledgements of the first attempts.
 func (q *Queue) Enqueue(job Job, msgID string) error {
 	body, opts, err := message(job, msgID)
 	if err != nil {
 		return err
 	}
 	if _, err := q.async.PublishAsync(Subject, body, opts...); err != nil {
-		return fmt.Errorf("queue: enqueue job for %s: %w", job.OrderID, err)
+		q.log.Warn("enqueue failed; republishing", "order", job.OrderID, "err", err)
+		q.retry.Retry(job, msgID)
 	}
 	return nil
 }

@@ -79,4 +79,12 @@ type Batches interface {
 	RegisterBatch(ctx context.Context, orgID string, batchID uuid.UUID, journal, date string,
 		build func(o *Order, number string, seq int) (Registered, error),
 		audit func(o *Order) *AuditEntry) (registered int, err error)
+	// CreateRegisteredBatch is CreateBatch and RegisterBatch of the new batch in one
+	// transaction: the batch is stored with its orders registered, or not at all (an unknown
+	// journal, an error of build or audit: nothing is stored and no number is taken). If the
+	// organization already has a batch with b.Key, nothing is inserted or registered, b is
+	// overwritten with the stored batch and created is false (RegisterBatch finishes it).
+	CreateRegisteredBatch(ctx context.Context, b *Batch, orders []*Order, journal, date string,
+		build func(o *Order, number string, seq int) (Registered, error),
+		audit func(o *Order) *AuditEntry) (created bool, registered int, err error)
 }

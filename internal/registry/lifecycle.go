@@ -81,7 +81,26 @@ type Journals interface {
 	// never reused); raising it above the last issued number is allowed and leaves the
 	// skipped numbers unissued on purpose (e.g. numbers given on paper meanwhile).
 	SetJournalStart(ctx context.Context, orgID, journalID string, start JournalStart) error
+	// PutJournalWithStarts is PutJournal followed by SetJournalStart of every start, in one
+	// transaction: all of it or nothing. A start refused because a number ≥ its Next was
+	// already issued is a *JournalStartError (also ErrConflict), and then neither the
+	// journal's name and format nor any year has changed. Starts are applied in year order;
+	// the first refused year is the one reported.
+	PutJournalWithStarts(ctx context.Context, j *Journal, starts []JournalStart) error
 }
+
+// JournalStartError says a journal start was refused: number Last was already issued in
+// Year, so the next number cannot be Next. errors.Is(err, ErrConflict) holds for it.
+type JournalStartError struct {
+	Year, Next, Last int
+}
+
+func (e *JournalStartError) Error() string {
+	return fmt.Sprintf("registry: conflict: number %d was already issued in %d; the next number must be above it, not %d", e.Last, e.Year, e.Next)
+}
+
+// Is makes a JournalStartError match ErrConflict.
+func (e *JournalStartError) Is(target error) bool { return target == ErrConflict }
 
 // Registered is what RegisterRequest.Build makes of a draft when its number is known.
 type Registered struct {
@@ -102,7 +121,17 @@ type RegisterRequest struct {
 	// with OrgID and OrderID set to the order's. Build may still fill its Details, e.g. with
 	// the number.
 	Audit *AuditEntry
+	// Key, if not "", is the caller's idempotency key for this registration (at most
+	// MaxRegisterKey bytes), recorded with the order. If the order was already registered
+	// by a request with the same Key, RegisterOrder changes nothing and returns the order as
+	// it is, setting *Replayed (if not nil) to true: a client whose first answer was lost
+	// gets its number. Another key, or none, is the usual *LifecycleError.
+	Key      string
+	Replayed *bool
 }
+
+// MaxRegisterKey is the longest RegisterRequest.Key accepted, in bytes.
+const MaxRegisterKey = 200
 
 // SignedDocument is the signed PDF as stored in the document store.
 type SignedDocument struct {

@@ -56,6 +56,11 @@ var (
 	ErrConflict = errors.New("registry: conflict")
 	// ErrInvalid: the caller passed something the registry cannot store or understand.
 	ErrInvalid = errors.New("registry: invalid argument")
+	// ErrUnavailable: the database could not be reached or did not answer in time (no
+	// connection, a server shutting down, a lock held beyond the busy timeout, a closed
+	// store). Nothing was decided: the same request may succeed a little later. Drivers wrap
+	// the underlying error with it.
+	ErrUnavailable = errors.New("registry: database unavailable")
 	// ErrBadCursor: a ListOrders cursor that this registry did not hand out. It is also ErrInvalid.
 	ErrBadCursor = fmt.Errorf("%w: bad cursor", ErrInvalid)
 )
@@ -299,6 +304,10 @@ type Organizations interface {
 	// ListOrganizations returns all organizations ordered by ID.
 	ListOrganizations(ctx context.Context) ([]Organization, error)
 	DeleteOrganization(ctx context.Context, id string) error
+	// SetOrganizationSigning replaces the signing material of an existing organization and
+	// nothing else, so a profile stored meanwhile is kept and a deleted organization is not
+	// brought back (ErrNotFound). An empty slice removes the material.
+	SetOrganizationSigning(ctx context.Context, id string, signing []byte) error
 }
 
 // Tokens is the part of the registry that keeps API tokens.

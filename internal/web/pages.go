@@ -55,7 +55,7 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	}
 	if err != nil {
 		s.log.Error("list orders", "err", err)
-		s.errorPage(c, cl, http.StatusInternalServerError, "Внутренняя ошибка", "Не удалось прочитать список приказов.")
+		s.failurePage(c, cl, err, "Не удалось прочитать список приказов.")
 		return
 	}
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
@@ -123,7 +123,7 @@ func (s *Server) findOrder(c *gin.Context, cl auth.Caller) (*registry.Order, boo
 			return nil, false
 		}
 		s.log.Error("get order", "err", err)
-		s.errorPage(c, cl, http.StatusInternalServerError, "Внутренняя ошибка", "Не удалось прочитать приказ.")
+		s.failurePage(c, cl, err, "Не удалось прочитать приказ.")
 		return nil, false
 	}
 	return o, true

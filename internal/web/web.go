@@ -151,7 +151,7 @@ func (s *Server) page(h func(*gin.Context, auth.Caller), roles ...string) gin.Ha
 			return
 		case err != nil:
 			s.log.Error("session", "err", err)
-			s.errorPage(c, auth.Caller{}, http.StatusInternalServerError, "Внутренняя ошибка", "Не удалось проверить вход. Попробуйте ещё раз через минуту.")
+			s.failurePage(c, auth.Caller{}, err, "Не удалось проверить вход. Попробуйте ещё раз через минуту.")
 			return
 		}
 		if err := auth.CheckCSRF(cl, c.Request); err != nil {
@@ -231,6 +231,18 @@ func (s *Server) render(c *gin.Context, code int, page string, v view) {
 	}
 	securityHeaders(c)
 	c.Data(code, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// failurePage answers a registry error that is not the caller's: 503 with Retry-After when
+// the database cannot be reached (the page works again by itself), 500 otherwise.
+func (s *Server) failurePage(c *gin.Context, cl auth.Caller, err error, text string) {
+	if errors.Is(err, registry.ErrUnavailable) {
+		c.Header("Retry-After", "5")
+		s.errorPage(c, cl, http.StatusServiceUnavailable, "Реестр временно недоступен",
+			"Нет связи с базой данных реестра. Ничего не изменено; обновите страницу через несколько секунд.")
+		return
+	}
+	s.errorPage(c, cl, http.StatusInternalServerError, "Внутренняя ошибка", text)
 }
 
 func (s *Server) errorPage(c *gin.Context, cl auth.Caller, code int, title, text string) {

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"orders/internal/blob"
 )
@@ -48,7 +49,49 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fsstore: %w", err)
 	}
-	return &Store{dir: abs, sync: gs}, nil
+	s := &Store{dir: abs, sync: gs}
+	// A process killed in the middle of a Put leaves its temporary file behind. Cleaned in
+	// the background: walking a large store must not delay the start.
+	go s.CleanTemp(TempMaxAge)
+	return s, nil
+}
+
+// TempMaxAge is the age from which a temporary file is taken as left behind by a killed
+// process. Several processes may share one store (the api and worker roles on one data
+// directory), so a young temporary file can be another process's Put in progress: a Put
+// writes a document in well under a second, and ten minutes leaves room for a slow disk.
+const TempMaxAge = 10 * time.Minute
+
+// CleanTemp removes the temporary files of Puts that never finished (the process was killed)
+// and are older than olderThan, and returns how many it removed.
+func (s *Store) CleanTemp(olderThan time.Duration) (removed int, err error) {
+	cutoff := time.Now().Add(-olderThan)
+	err = filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		if ok, _ := filepath.Match(tmpPattern, d.Name()); !ok {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			return nil // gone meanwhile, or young: maybe another process's Put
+		}
+		if err := os.Remove(path); err == nil {
+			removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("fsstore: clean temporary files: %w", err)
+	}
+	return removed, nil
 }
 
 // Dir is the root directory of the store.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"orders/internal/blob"
 	"orders/internal/blob/blobtest"
@@ -108,5 +109,70 @@ func TestCancelledContext(t *testing.T) {
 	cancel()
 	if _, _, err := s.Put(ctx, []byte("x"), ""); err == nil {
 		t.Error("Put with a cancelled context succeeded")
+	}
+}
+
+// TestStartCleansLeftTempFiles: the empty .tmp-* files a killed Put leaves behind are
+// removed when a store is opened (issue 12 §4), but not a young one, which may be the Put of
+// another process sharing the directory, nor a document.
+func TestStartCleansLeftTempFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "docs")
+	s, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := s.Put(context.Background(), []byte("документ"), "text/plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := s.Path(key)
+	old := time.Now().Add(-TempMaxAge - time.Minute)
+	var left []string
+	for _, sub := range []string{filepath.Dir(doc), filepath.Join(dir, "sha256", "00"), dir} {
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.CreateTemp(sub, tmpPattern) // what kill -9 during a Put leaves
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if err := os.Chtimes(f.Name(), old, old); err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, f.Name())
+	}
+	young, err := os.CreateTemp(filepath.Dir(doc), tmpPattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	young.Close()
+	if err := os.Chtimes(doc, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := New(dir); err != nil { // the restart
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, name := range left {
+		for {
+			if _, err := os.Stat(name); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s left behind by a killed Put is still there after a restart", name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if _, err := os.Stat(young.Name()); err != nil {
+		t.Errorf("a young temporary file (maybe another process's Put) was removed: %v", err)
+	}
+	if got, err := s.Get(context.Background(), key); err != nil || string(got) != "документ" {
+		t.Errorf("the document after cleaning: %q, %v", got, err)
+	}
+	if n, err := s.CleanTemp(TempMaxAge); err != nil || n != 0 {
+		t.Errorf("CleanTemp again: removed %d, %v; want 0", n, err)
 	}
 }

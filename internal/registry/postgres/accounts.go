@@ -31,6 +31,19 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 	return nil
 }
 
+// SetOrganizationSigning implements registry.Organizations.
+func (s *Store) SetOrganizationSigning(ctx context.Context, id string, signing []byte) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE organizations SET signing = $2, updated_at = $3 WHERE id = $1`,
+		id, driver.NonNil(signing), driver.Now())
+	if err != nil {
+		return fmt.Errorf("registry/postgres: set signing: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return registry.ErrNotFound
+	}
+	return nil
+}
+
 func scanOrganization(row pgx.Row) (*registry.Organization, error) {
 	var org registry.Organization
 	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &org.CreatedAt, &org.UpdatedAt)

@@ -40,54 +40,84 @@ func (s *Store) CreateBatch(ctx context.Context, b *registry.Batch, orders []*re
 		return false, err
 	}
 	var created bool
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// A concurrent insert of the same key makes this one wait for it to commit; then it
-		// does nothing, and the lookup below (a new snapshot) finds the batch.
-		tag, err := tx.Exec(ctx, `INSERT INTO batches (`+batchCols+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-			b.ID, b.OrgID, b.Key, b.Mode, b.Template, b.Total, b.Options, string(b.State), b.CreatedAt, b.UpdatedAt, b.CreatedBy)
-		if err != nil {
-			return fmt.Errorf("registry/postgres: create batch: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			existing, err := scanBatch(tx.QueryRow(ctx, `SELECT `+batchCols+` FROM batches WHERE org_id = $1 AND key = $2`, b.OrgID, b.Key))
-			if errors.Is(err, registry.ErrNotFound) {
-				return fmt.Errorf("%w: batch %s exists", registry.ErrConflict, b.ID)
-			}
-			if err != nil {
-				return err
-			}
-			*b = *existing
-			return nil
-		}
-		// One pipeline: the inserts go out together instead of one round trip each; pgx
-		// prepares the statement once per connection.
-		var pb pgx.Batch
-		for _, o := range orders {
-			pb.Queue(insertOrderSQL, insertArgs(o)...)
-		}
-		br := tx.SendBatch(ctx, &pb)
-		for _, o := range orders {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
-				return fmt.Errorf("registry/postgres: create batch order (row %d): %w", o.BatchRow, err)
-			}
-			if tag.RowsAffected() != 1 {
-				br.Close()
-				return fmt.Errorf("%w: batch row %d: order %s or its idempotency key exists", registry.ErrConflict, o.BatchRow, o.ID)
-			}
-		}
-		if err := br.Close(); err != nil {
-			return fmt.Errorf("registry/postgres: create batch orders: %w", err)
-		}
-		created = true
-		return nil
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		created, err = createBatch(ctx, tx, b, orders)
+		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return created, nil
+}
+
+// CreateRegisteredBatch implements registry.Batches.
+func (s *Store) CreateRegisteredBatch(ctx context.Context, b *registry.Batch, orders []*registry.Order, journal, date string,
+	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
+	audit func(o *registry.Order) *registry.AuditEntry) (created bool, registered int, err error) {
+	if err := driver.PrepareBatch(b, orders, driver.Now()); err != nil {
+		return false, 0, err
+	}
+	if _, err := driver.CheckRegisterBatch(journal, date, build); err != nil {
+		return false, 0, err
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if created, err = createBatch(ctx, tx, b, orders); err != nil || !created {
+			return err
+		}
+		registered, err = registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
+		return err
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	return created, registered, nil
+}
+
+// createBatch inserts a prepared batch and its orders in tx; created is false, and b the
+// stored batch, if the organization has a batch with b.Key.
+func createBatch(ctx context.Context, tx pgx.Tx, b *registry.Batch, orders []*registry.Order) (created bool, err error) {
+	// A concurrent insert of the same key makes this one wait for it to commit; then it
+	// does nothing, and the lookup below (a new snapshot) finds the batch.
+	tag, err := tx.Exec(ctx, `INSERT INTO batches (`+batchCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+		b.ID, b.OrgID, b.Key, b.Mode, b.Template, b.Total, b.Options, string(b.State), b.CreatedAt, b.UpdatedAt, b.CreatedBy)
+	if err != nil {
+		return false, fmt.Errorf("registry/postgres: create batch: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		existing, err := scanBatch(tx.QueryRow(ctx, `SELECT `+batchCols+` FROM batches WHERE org_id = $1 AND key = $2`, b.OrgID, b.Key))
+		if errors.Is(err, registry.ErrNotFound) {
+			return false, fmt.Errorf("%w: batch %s exists", registry.ErrConflict, b.ID)
+		}
+		if err != nil {
+			return false, err
+		}
+		*b = *existing
+		return false, nil
+	}
+	// One pipeline: the inserts go out together instead of one round trip each; pgx
+	// prepares the statement once per connection.
+	var pb pgx.Batch
+	for _, o := range orders {
+		pb.Queue(insertOrderSQL, insertArgs(o)...)
+	}
+	br := tx.SendBatch(ctx, &pb)
+	for _, o := range orders {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return false, fmt.Errorf("registry/postgres: create batch order (row %d): %w", o.BatchRow, err)
+		}
+		if tag.RowsAffected() != 1 {
+			br.Close()
+			return false, fmt.Errorf("%w: batch row %d: order %s or its idempotency key exists", registry.ErrConflict, o.BatchRow, o.ID)
+		}
+	}
+	if err := br.Close(); err != nil {
+		return false, fmt.Errorf("registry/postgres: create batch orders: %w", err)
+	}
+	return true, nil
 }
 
 // GetBatch implements registry.Batches.
@@ -224,44 +254,51 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 		return 0, err
 	}
 	var n int
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// Lock order: batch, its orders (in row order), the journal's counter, the audit
-		// head; CancelBatch takes the batch first too, single-order transitions take an
-		// order and then the counter.
-		b, err := getBatch(ctx, tx, orgID, batchID, " FOR UPDATE")
-		if err != nil {
-			return err
-		}
-		if b.State == registry.BatchCancelled {
-			return fmt.Errorf("%w: the batch is cancelled", registry.ErrConflict)
-		}
-		rows, err := tx.Query(ctx, `SELECT `+orderCols+` FROM orders WHERE batch_id = $1 AND state = 'draft'
-			ORDER BY batch_row FOR UPDATE`, batchID)
-		if err != nil {
-			return fmt.Errorf("registry/postgres: batch drafts: %w", err)
-		}
-		list, err := scanOrders(rows)
-		if err != nil {
-			return err
-		}
-		ptrs := make([]*registry.Order, len(list))
-		for i := range list {
-			ptrs[i] = &list[i]
-		}
-		if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
-			return err
-		}
-		// Registration always replaces the text, so every order is indexed again.
-		for _, o := range ptrs {
-			if err := updateOrder(ctx, tx, o, true); err != nil {
-				return err
-			}
-		}
-		n = len(list)
-		return nil
+	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		n, err = registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
+}
+
+// registerBatch registers the batch's drafts inside tx (see RegisterBatch).
+func registerBatch(ctx context.Context, tx pgx.Tx, orgID string, batchID uuid.UUID, journal, date string,
+	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
+	audit func(o *registry.Order) *registry.AuditEntry) (int, error) {
+	// Lock order: batch, its orders (in row order), the journal's counter, the audit
+	// head; CancelBatch takes the batch first too, single-order transitions take an
+	// order and then the counter.
+	b, err := getBatch(ctx, tx, orgID, batchID, " FOR UPDATE")
+	if err != nil {
+		return 0, err
+	}
+	if b.State == registry.BatchCancelled {
+		return 0, fmt.Errorf("%w: the batch is cancelled", registry.ErrConflict)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+orderCols+` FROM orders WHERE batch_id = $1 AND state = 'draft'
+			ORDER BY batch_row FOR UPDATE`, batchID)
+	if err != nil {
+		return 0, fmt.Errorf("registry/postgres: batch drafts: %w", err)
+	}
+	list, err := scanOrders(rows)
+	if err != nil {
+		return 0, err
+	}
+	ptrs := make([]*registry.Order, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+	}
+	if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+		return 0, err
+	}
+	// Registration always replaces the text, so every order is indexed again.
+	for _, o := range ptrs {
+		if err := updateOrder(ctx, tx, o, true); err != nil {
+			return 0, err
+		}
+	}
+	return len(list), nil
 }

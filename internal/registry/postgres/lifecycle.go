@@ -49,6 +49,21 @@ func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) err
 	return insertSignature(ctx, t.tx, sig)
 }
 
+func (t txOps) RegisterKey(ctx context.Context, id uuid.UUID) (string, error) {
+	var key string
+	if err := t.tx.QueryRow(ctx, `SELECT register_key FROM orders WHERE id = $1`, id).Scan(&key); err != nil {
+		return "", fmt.Errorf("registry/postgres: register key: %w", err)
+	}
+	return key, nil
+}
+
+func (t txOps) SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error {
+	if _, err := t.tx.Exec(ctx, `UPDATE orders SET register_key = $2 WHERE id = $1`, id, key); err != nil {
+		return fmt.Errorf("registry/postgres: register key: %w", err)
+	}
+	return nil
+}
+
 // RegisterOrder implements registry.Lifecycle.
 func (s *Store) RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r registry.RegisterRequest) (*registry.Order, error) {
 	m, err := driver.Register(r)
@@ -81,15 +96,35 @@ func (s *Store) Cancel(ctx context.Context, orgID string, id uuid.UUID, r regist
 
 // PutJournal implements registry.Journals.
 func (s *Store) PutJournal(ctx context.Context, j *registry.Journal) error {
+	return s.PutJournalWithStarts(ctx, j, nil)
+}
+
+// PutJournalWithStarts implements registry.Journals.
+func (s *Store) PutJournalWithStarts(ctx context.Context, j *registry.Journal, starts []registry.JournalStart) error {
 	if err := driver.PrepareJournal(j, driver.Now()); err != nil {
 		return err
 	}
-	err := s.pool.QueryRow(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
-		RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, j.UpdatedAt).Scan(&j.CreatedAt)
+	starts, err := driver.SortStarts(starts)
 	if err != nil {
-		return fmt.Errorf("registry/postgres: put journal: %w", err)
+		return err
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5)
+			ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
+			RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, j.UpdatedAt).Scan(&j.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("registry/postgres: put journal: %w", err)
+		}
+		for _, st := range starts {
+			if err := setStart(ctx, tx, j.OrgID, j.ID, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	j.CreatedAt = j.CreatedAt.UTC()
 	return nil
@@ -158,27 +193,32 @@ func (s *Store) SetJournalStart(ctx context.Context, orgID, journalID string, st
 		if err != nil {
 			return fmt.Errorf("registry/postgres: journal: %w", err)
 		}
-		// Create the row if needed, then lock it: a registration running now cannot slip a
-		// number in between the check and the write.
-		if _, err := tx.Exec(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last)
-			VALUES ($1, $2, $3, 1, 0) ON CONFLICT DO NOTHING`, orgID, journalID, start.Year); err != nil {
-			return fmt.Errorf("registry/postgres: journal counter: %w", err)
-		}
-		var last int
-		err = tx.QueryRow(ctx, `SELECT last FROM journal_counters WHERE org_id = $1 AND journal_id = $2 AND year = $3 FOR UPDATE`,
-			orgID, journalID, start.Year).Scan(&last)
-		if err != nil {
-			return fmt.Errorf("registry/postgres: journal counter: %w", err)
-		}
-		if last >= start.Next {
-			return driver.StartConflict(start, last)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE journal_counters SET next = $4 WHERE org_id = $1 AND journal_id = $2 AND year = $3`,
-			orgID, journalID, start.Year, start.Next); err != nil {
-			return fmt.Errorf("registry/postgres: set journal start: %w", err)
-		}
-		return nil
+		return setStart(ctx, tx, orgID, journalID, start)
 	})
+}
+
+// setStart sets the next number of an existing journal in a year inside tx.
+func setStart(ctx context.Context, tx pgx.Tx, orgID, journalID string, start registry.JournalStart) error {
+	// Create the row if needed, then lock it: a registration running now cannot slip a
+	// number in between the check and the write.
+	if _, err := tx.Exec(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last)
+		VALUES ($1, $2, $3, 1, 0) ON CONFLICT DO NOTHING`, orgID, journalID, start.Year); err != nil {
+		return fmt.Errorf("registry/postgres: journal counter: %w", err)
+	}
+	var last int
+	err := tx.QueryRow(ctx, `SELECT last FROM journal_counters WHERE org_id = $1 AND journal_id = $2 AND year = $3 FOR UPDATE`,
+		orgID, journalID, start.Year).Scan(&last)
+	if err != nil {
+		return fmt.Errorf("registry/postgres: journal counter: %w", err)
+	}
+	if last >= start.Next {
+		return driver.StartConflict(start, last)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE journal_counters SET next = $4 WHERE org_id = $1 AND journal_id = $2 AND year = $3`,
+		orgID, journalID, start.Year, start.Next); err != nil {
+		return fmt.Errorf("registry/postgres: set journal start: %w", err)
+	}
+	return nil
 }
 
 // appendAudit appends e to its chain inside tx, holding the chain head's row lock until the

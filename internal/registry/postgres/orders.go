@@ -152,10 +152,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 	defer tx.Rollback(ctx)
 	if err := fn(tx); err != nil {
-		return err
+		return unavailable(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("registry/postgres: commit: %w", err)
+		return unavailable(fmt.Errorf("registry/postgres: commit: %w", err))
 	}
 	return nil
 }

@@ -30,7 +30,7 @@ var migrations embed.FS
 
 // Store is the PostgreSQL registry.
 type Store struct {
-	pool *pgxpool.Pool
+	pool guardedPool
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -56,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: guardedPool{pool}}, nil
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {

@@ -85,6 +85,11 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ImportDuplicates", testImportDuplicates},
 		{"ImportInvalid", testImportInvalid},
 		{"ImportImmutable", testImportImmutable},
+		{"JournalStartsAllOrNothing", testJournalStartsAllOrNothing},
+		{"RegisterReplay", testRegisterReplay},
+		{"UnavailableWhenClosed", testUnavailableWhenClosed},
+		{"CreateRegisteredBatch", testCreateRegisteredBatch},
+		{"SetOrganizationSigning", testSetOrganizationSigning},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -34,6 +34,23 @@ func (s *Store) PutOrganization(ctx context.Context, org *registry.Organization)
 	return err
 }
 
+// SetOrganizationSigning implements registry.Organizations.
+func (s *Store) SetOrganizationSigning(ctx context.Context, id string, signing []byte) error {
+	return s.write(ctx, func(tx txq) error {
+		res, err := tx.ExecContext(ctx, `UPDATE organizations SET signing = ?2, updated_at = ?3 WHERE id = ?1`,
+			id, driver.NonNil(signing), fmtTime(driver.Now()))
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: set signing: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("registry/sqlite: set signing: %w", err)
+		} else if n == 0 {
+			return registry.ErrNotFound
+		}
+		return nil
+	})
+}
+
 func scanOrganization(row scanner) (*registry.Organization, error) {
 	var org registry.Organization
 	var created, updated string
@@ -142,7 +159,8 @@ func scanToken(row scanner) (*registry.Token, error) {
 
 // TokenByHash implements registry.Tokens.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
-	return scanToken(s.r().QueryRowContext(ctx, qTokenByHash, hash))
+	t, err := scanToken(s.r().QueryRowContext(ctx, qTokenByHash, hash))
+	return t, unavailable(err)
 }
 
 // ListTokens implements registry.Tokens.

@@ -65,42 +65,76 @@ func (s *Store) CreateBatch(ctx context.Context, b *registry.Batch, orders []*re
 	// nobody else could write meanwhile.
 	stems := driver.ParallelStems(len(orders), func(i int) (string, string) { return orders[i].Title, orders[i].SearchText })
 	var created bool
-	err := s.write(ctx, func(tx txq) error {
-		res, err := tx.ExecContext(ctx, qInsertBatch, b.ID.String(), b.OrgID, b.Key, b.Mode, b.Template, b.Total,
-			b.Options, string(b.State), fmtTime(b.CreatedAt), fmtTime(b.UpdatedAt), b.CreatedBy)
-		if err != nil {
-			return fmt.Errorf("registry/sqlite: create batch: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("registry/sqlite: create batch: %w", err)
-		} else if n == 0 {
-			existing, err := scanBatch(tx.QueryRowContext(ctx, qBatchByKey, b.OrgID, b.Key))
-			if errors.Is(err, registry.ErrNotFound) {
-				return fmt.Errorf("%w: batch %s exists", registry.ErrConflict, b.ID)
-			}
-			if err != nil {
-				return err
-			}
-			*b = *existing
-			return nil
-		}
-		// The insert statement is prepared once; each order costs only its execution.
-		for i, o := range orders {
-			inserted, err := insertOrder(ctx, tx, o, stems[i])
-			if err != nil {
-				return err
-			}
-			if !inserted {
-				return fmt.Errorf("%w: batch row %d: order %s or its idempotency key exists", registry.ErrConflict, o.BatchRow, o.ID)
-			}
-		}
-		created = true
-		return nil
+	err := s.write(ctx, func(tx txq) (err error) {
+		created, err = createBatch(ctx, tx, b, orders, stems)
+		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return created, nil
+}
+
+// CreateRegisteredBatch implements registry.Batches.
+func (s *Store) CreateRegisteredBatch(ctx context.Context, b *registry.Batch, orders []*registry.Order, journal, date string,
+	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
+	audit func(o *registry.Order) *registry.AuditEntry) (created bool, registered int, err error) {
+	if err := driver.PrepareBatch(b, orders, driver.Now()); err != nil {
+		return false, 0, err
+	}
+	if _, err := driver.CheckRegisterBatch(journal, date, build); err != nil {
+		return false, 0, err
+	}
+	// As in CreateBatch, before the write turn. Registration replaces most of the text, but
+	// not necessarily all of it, and only what changed is indexed again.
+	stems := driver.ParallelStems(len(orders), func(i int) (string, string) { return orders[i].Title, orders[i].SearchText })
+	err = s.write(ctx, func(tx txq) error {
+		var err error
+		if created, err = createBatch(ctx, tx, b, orders, stems); err != nil || !created {
+			return err
+		}
+		registered, err = registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
+		return err
+	})
+	if err != nil {
+		return false, 0, err
+	}
+	return created, registered, nil
+}
+
+// createBatch inserts a prepared batch and its orders, with their index terms stems, in a
+// write transaction; created is false, and b the stored batch, if the organization has a
+// batch with b.Key.
+func createBatch(ctx context.Context, tx txq, b *registry.Batch, orders []*registry.Order, stems []string) (created bool, err error) {
+	res, err := tx.ExecContext(ctx, qInsertBatch, b.ID.String(), b.OrgID, b.Key, b.Mode, b.Template, b.Total,
+		b.Options, string(b.State), fmtTime(b.CreatedAt), fmtTime(b.UpdatedAt), b.CreatedBy)
+	if err != nil {
+		return false, fmt.Errorf("registry/sqlite: create batch: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("registry/sqlite: create batch: %w", err)
+	} else if n == 0 {
+		existing, err := scanBatch(tx.QueryRowContext(ctx, qBatchByKey, b.OrgID, b.Key))
+		if errors.Is(err, registry.ErrNotFound) {
+			return false, fmt.Errorf("%w: batch %s exists", registry.ErrConflict, b.ID)
+		}
+		if err != nil {
+			return false, err
+		}
+		*b = *existing
+		return false, nil
+	}
+	// The insert statement is prepared once; each order costs only its execution.
+	for i, o := range orders {
+		inserted, err := insertOrder(ctx, tx, o, stems[i])
+		if err != nil {
+			return false, err
+		}
+		if !inserted {
+			return false, fmt.Errorf("%w: batch row %d: order %s or its idempotency key exists", registry.ErrConflict, o.BatchRow, o.ID)
+		}
+	}
+	return true, nil
 }
 
 // GetBatch implements registry.Batches.
@@ -236,52 +270,59 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 		return 0, err
 	}
 	var n int
-	err := s.write(ctx, func(tx txq) error {
-		b, err := getBatch(ctx, tx, orgID, batchID)
-		if err != nil {
-			return err
-		}
-		if b.State == registry.BatchCancelled {
-			return fmt.Errorf("%w: the batch is cancelled", registry.ErrConflict)
-		}
-		rows, err := tx.QueryContext(ctx, qBatchDrafts, batchID.String())
-		if err != nil {
-			return fmt.Errorf("registry/sqlite: batch drafts: %w", err)
-		}
-		list, err := scanOrders(rows)
-		if err != nil {
-			return err
-		}
-		ptrs := make([]*registry.Order, len(list))
-		was := make([]loaded, len(list))
-		for i := range list {
-			ptrs[i] = &list[i]
-			was[i] = loadedAs(&list[i])
-		}
-		if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
-			return err
-		}
-		// Registration gives every order a new text: stem them all at once, on all cores,
-		// rather than one by one in storeOrder.
-		stems := driver.ParallelStems(len(list), func(i int) (string, string) { return list[i].Title, list[i].SearchText })
-		for i, o := range ptrs {
-			if err := updateOrder(ctx, tx, o); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, qUpdateDocs, o.ID.String(), driver.NonNil(o.Draft), o.SearchText); err != nil {
-				return fmt.Errorf("registry/sqlite: register batch: %w", err)
-			}
-			if o.Title != was[i].title || o.SearchText != was[i].text {
-				if err := indexStems(ctx, tx, o.ID, stems[i], false); err != nil {
-					return err
-				}
-			}
-		}
-		n = len(list)
-		return nil
+	err := s.write(ctx, func(tx txq) (err error) {
+		n, err = registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
+}
+
+// registerBatch registers the batch's drafts in a write transaction (see RegisterBatch).
+func registerBatch(ctx context.Context, tx txq, orgID string, batchID uuid.UUID, journal, date string,
+	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
+	audit func(o *registry.Order) *registry.AuditEntry) (int, error) {
+	b, err := getBatch(ctx, tx, orgID, batchID)
+	if err != nil {
+		return 0, err
+	}
+	if b.State == registry.BatchCancelled {
+		return 0, fmt.Errorf("%w: the batch is cancelled", registry.ErrConflict)
+	}
+	rows, err := tx.QueryContext(ctx, qBatchDrafts, batchID.String())
+	if err != nil {
+		return 0, fmt.Errorf("registry/sqlite: batch drafts: %w", err)
+	}
+	list, err := scanOrders(rows)
+	if err != nil {
+		return 0, err
+	}
+	ptrs := make([]*registry.Order, len(list))
+	was := make([]loaded, len(list))
+	for i := range list {
+		ptrs[i] = &list[i]
+		was[i] = loadedAs(&list[i])
+	}
+	if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+		return 0, err
+	}
+	// Registration gives every order a new text: stem them all at once, on all cores,
+	// rather than one by one in storeOrder.
+	stems := driver.ParallelStems(len(list), func(i int) (string, string) { return list[i].Title, list[i].SearchText })
+	for i, o := range ptrs {
+		if err := updateOrder(ctx, tx, o); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, qUpdateDocs, o.ID.String(), driver.NonNil(o.Draft), o.SearchText); err != nil {
+			return 0, fmt.Errorf("registry/sqlite: register batch: %w", err)
+		}
+		if o.Title != was[i].title || o.SearchText != was[i].text {
+			if err := indexStems(ctx, tx, o.ID, stems[i], false); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(list), nil
 }

@@ -58,6 +58,21 @@ func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) err
 	return insertSignature(ctx, t.tx, sig)
 }
 
+func (t txOps) RegisterKey(ctx context.Context, id uuid.UUID) (string, error) {
+	var key string
+	if err := t.tx.QueryRowContext(ctx, `SELECT register_key FROM orders WHERE id = ?1`, id.String()).Scan(&key); err != nil {
+		return "", fmt.Errorf("registry/sqlite: register key: %w", err)
+	}
+	return key, nil
+}
+
+func (t txOps) SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE orders SET register_key = ?2 WHERE id = ?1`, id.String(), key); err != nil {
+		return fmt.Errorf("registry/sqlite: register key: %w", err)
+	}
+	return nil
+}
+
 // RegisterOrder implements registry.Lifecycle.
 func (s *Store) RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r registry.RegisterRequest) (*registry.Order, error) {
 	m, err := driver.Register(r)
@@ -90,18 +105,36 @@ func (s *Store) Cancel(ctx context.Context, orgID string, id uuid.UUID, r regist
 
 // PutJournal implements registry.Journals.
 func (s *Store) PutJournal(ctx context.Context, j *registry.Journal) error {
+	return s.PutJournalWithStarts(ctx, j, nil)
+}
+
+// PutJournalWithStarts implements registry.Journals.
+func (s *Store) PutJournalWithStarts(ctx context.Context, j *registry.Journal, starts []registry.JournalStart) error {
 	if err := driver.PrepareJournal(j, driver.Now()); err != nil {
 		return err
 	}
+	starts, err := driver.SortStarts(starts)
+	if err != nil {
+		return err
+	}
 	var created string
-	err := s.write(ctx, func(tx txq) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
+	err = s.write(ctx, func(tx txq) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO journals (org_id, id, name, format, created_at, updated_at)
 			VALUES (?1, ?2, ?3, ?4, ?5, ?5)
 			ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, format = excluded.format, updated_at = excluded.updated_at
 			RETURNING created_at`, j.OrgID, j.ID, j.Name, j.Format, fmtTime(j.UpdatedAt)).Scan(&created)
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: put journal: %w", err)
+		}
+		for _, st := range starts {
+			if err := setStart(ctx, tx, j.OrgID, j.ID, st); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("registry/sqlite: put journal: %w", err)
+		return err
 	}
 	j.CreatedAt, err = parseTime(created)
 	return err
@@ -176,22 +209,28 @@ func (s *Store) SetJournalStart(ctx context.Context, orgID, journalID string, st
 		if err != nil {
 			return fmt.Errorf("registry/sqlite: journal: %w", err)
 		}
-		var last int
-		err = tx.QueryRowContext(ctx, `SELECT last FROM journal_counters WHERE org_id = ?1 AND journal_id = ?2 AND year = ?3`,
-			orgID, journalID, start.Year).Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("registry/sqlite: journal counter: %w", err)
-		}
-		if last >= start.Next {
-			return driver.StartConflict(start, last)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last) VALUES (?1, ?2, ?3, ?4, 0)
-			ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = excluded.next`, orgID, journalID, start.Year, start.Next)
-		if err != nil {
-			return fmt.Errorf("registry/sqlite: set journal start: %w", err)
-		}
-		return nil
+		return setStart(ctx, tx, orgID, journalID, start)
 	})
+}
+
+// setStart sets the next number of an existing journal in a year inside a write
+// transaction, which (immediate) already excludes every registration.
+func setStart(ctx context.Context, tx txq, orgID, journalID string, start registry.JournalStart) error {
+	var last int
+	err := tx.QueryRowContext(ctx, `SELECT last FROM journal_counters WHERE org_id = ?1 AND journal_id = ?2 AND year = ?3`,
+		orgID, journalID, start.Year).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("registry/sqlite: journal counter: %w", err)
+	}
+	if last >= start.Next {
+		return driver.StartConflict(start, last)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO journal_counters (org_id, journal_id, year, next, last) VALUES (?1, ?2, ?3, ?4, 0)
+		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = excluded.next`, orgID, journalID, start.Year, start.Next)
+	if err != nil {
+		return fmt.Errorf("registry/sqlite: set journal start: %w", err)
+	}
+	return nil
 }
 
 // appendAudit appends e to its chain; q must be a write transaction (which, immediate,

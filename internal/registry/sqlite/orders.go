@@ -241,7 +241,8 @@ func getOrder(ctx context.Context, q querier, orgID string, id uuid.UUID) (*regi
 
 // GetOrder implements registry.Orders.
 func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error) {
-	return getOrder(ctx, s.r(), orgID, id)
+	o, err := getOrder(ctx, s.r(), orgID, id)
+	return o, unavailable(err)
 }
 
 // ListOrders implements registry.Orders.
@@ -252,7 +253,7 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("registry/sqlite: list orders: %w", err)
+		return nil, "", unavailable(fmt.Errorf("registry/sqlite: list orders: %w", err))
 	}
 	list, err := scanOrders(rows)
 	if err != nil {

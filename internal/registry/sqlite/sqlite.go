@@ -211,7 +211,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return unavailable(s.db.PingContext(ctx)) }
 
 // Close closes the database; closing twice is harmless. Writes still queued fail.
 func (s *Store) Close() error {
@@ -270,16 +270,20 @@ type reader struct {
 
 func (r reader) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := r.stmts[query]; st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
+		return res, unavailable(err)
 	}
-	return r.db.ExecContext(ctx, query, args...)
+	res, err := r.db.ExecContext(ctx, query, args...)
+	return res, unavailable(err)
 }
 
 func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := r.stmts[query]; st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, unavailable(err)
 	}
-	return r.db.QueryContext(ctx, query, args...)
+	rows, err := r.db.QueryContext(ctx, query, args...)
+	return rows, unavailable(err)
 }
 
 func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {

@@ -70,7 +70,8 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*registry.User, 
 
 // GetUser implements registry.Users.
 func (s *Store) GetUser(ctx context.Context, id uuid.UUID) (*registry.User, error) {
-	return scanUser(s.r().QueryRowContext(ctx, qUser, id.String()))
+	u, err := scanUser(s.r().QueryRowContext(ctx, qUser, id.String()))
+	return u, unavailable(err)
 }
 
 // ListUsers implements registry.Users.
@@ -169,7 +170,7 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*registry.Session, 
 		return nil, registry.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("registry/sqlite: session: %w", err)
+		return nil, unavailable(fmt.Errorf("registry/sqlite: session: %w", err))
 	}
 	if sess.UserID, err = uuid.Parse(user); err != nil {
 		return nil, fmt.Errorf("registry/sqlite: stored user id %q: %w", user, err)

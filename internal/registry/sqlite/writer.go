@@ -82,35 +82,35 @@ func (r *writeReq) claim() bool { return r.state.CompareAndSwap(reqPending, reqR
 // transaction open.
 func (s *Store) write(ctx context.Context, fn func(q txq) error) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return unavailable(err)
 	}
 	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.reqs <- r:
 	case <-ctx.Done():
-		return ctx.Err()
+		return unavailable(ctx.Err())
 	case <-s.stop:
-		return errClosed
+		return unavailable(errClosed)
 	}
 	var err error
 	select {
 	case err = <-r.done:
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqPending, reqAbandoned) {
-			return ctx.Err()
+			return unavailable(ctx.Err())
 		}
 		err = <-r.done
 	case <-s.writerDone:
 		// Closed: the request either ran before the writer stopped, or never will.
 		if r.state.CompareAndSwap(reqPending, reqAbandoned) {
-			return errClosed
+			return unavailable(errClosed)
 		}
 		err = <-r.done
 	}
 	if r.panicked != nil {
 		panic(r.panicked)
 	}
-	return err
+	return unavailable(err)
 }
 
 func (s *Store) startWriter() {

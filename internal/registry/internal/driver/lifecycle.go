@@ -32,6 +32,10 @@ type Tx interface {
 	// InsertAck stores a (prepared with PrepareAck; date is its ReadAt as stored); a repeat
 	// for the same person is AckConflict.
 	InsertAck(ctx context.Context, a *registry.Ack, date string) error
+	// RegisterKey reads the key an order was registered with ("" for none);
+	// SetRegisterKey records it.
+	RegisterKey(ctx context.Context, id uuid.UUID) (string, error)
+	SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error
 }
 
 // TxMutation is a Mutation that also needs the transaction.
@@ -59,8 +63,24 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 	if r.Build == nil {
 		return nil, fmt.Errorf("%w: registration without a Build function", registry.ErrInvalid)
 	}
+	if len(r.Key) > registry.MaxRegisterKey {
+		return nil, fmt.Errorf("%w: registration key longer than %d bytes", registry.ErrInvalid, registry.MaxRegisterKey)
+	}
 	year, _ := strconv.Atoi(r.Date[:4])
 	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		if o.State != registry.StateDraft && r.Key != "" {
+			// The order's row is held: the registration that recorded this key has committed.
+			key, err := tx.RegisterKey(ctx, o.ID)
+			if err != nil {
+				return false, err
+			}
+			if key == r.Key {
+				if r.Replayed != nil {
+					*r.Replayed = true
+				}
+				return false, nil
+			}
+		}
 		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
 			return false, err
 		}
@@ -70,6 +90,11 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 		}
 		if err := registerAs(o, r, seq, format, now); err != nil {
 			return false, err
+		}
+		if r.Key != "" {
+			if err := tx.SetRegisterKey(ctx, o.ID, r.Key); err != nil {
+				return false, err
+			}
 		}
 		return true, appendFor(ctx, tx, o, r.Audit, now)
 	}, nil
@@ -276,10 +301,26 @@ func CheckJournalStart(s registry.JournalStart) error {
 	return nil
 }
 
+// SortStarts checks starts and orders them by year, so that concurrent callers lock the
+// years' counters in the same order; a year given twice is ErrInvalid.
+func SortStarts(starts []registry.JournalStart) ([]registry.JournalStart, error) {
+	out := slices.Clone(starts)
+	slices.SortFunc(out, func(a, b registry.JournalStart) int { return a.Year - b.Year })
+	for i, s := range out {
+		if err := CheckJournalStart(s); err != nil {
+			return nil, err
+		}
+		if i > 0 && out[i-1].Year == s.Year {
+			return nil, fmt.Errorf("%w: year %d given twice", registry.ErrInvalid, s.Year)
+		}
+	}
+	return out, nil
+}
+
 // StartConflict is the error of SetJournalStart when last (the last number issued in the
 // year) is not below the requested next number.
 func StartConflict(s registry.JournalStart, last int) error {
-	return fmt.Errorf("%w: number %d was already issued in %d; the next number must be above it", registry.ErrConflict, last, s.Year)
+	return &registry.JournalStartError{Year: s.Year, Next: s.Next, Last: last}
 }
 
 // CheckAudit checks what the caller of AppendAudit must fill.
