@@ -108,7 +108,7 @@ func newFaultServerOn(t *testing.T, dir string, store registry.Store, wrap func(
 		st = wrap(store)
 	}
 	if q == nil {
-		q = msgQueue{}
+		q = &fakeQueue{}
 	}
 	s := New(Config{Store: st, Blobs: blobs, Queue: q, SecretKey: make([]byte, 32),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -404,7 +404,7 @@ func TestReadyzConcurrentAndDiscreet(t *testing.T) {
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
 		checks[name] = func(ctx context.Context) error { return ctx.Err() }
 	}
-	s := New(Config{Store: store, Blobs: blobs, Queue: msgQueue{}, SecretKey: make([]byte, 32), Checks: checks,
+	s := New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: make([]byte, 32), Checks: checks,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for range 3 { // the parts' order is random: three rounds catch a sequential check
 		start := time.Now()
@@ -425,7 +425,7 @@ func TestReadyzConcurrentAndDiscreet(t *testing.T) {
 		}
 	}
 
-	s = New(Config{Store: leakyStore{store}, Blobs: blobs, Queue: msgQueue{}, SecretKey: make([]byte, 32),
+	s = New(Config{Store: leakyStore{store}, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: make([]byte, 32),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
