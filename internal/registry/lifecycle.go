@@ -163,7 +163,8 @@ type AuditEntry struct {
 	OrderID  *uuid.UUID
 	Details  []byte // JSON (e.g. number, document hashes), or empty
 	PrevHash string // Hash of entry Seq-1; "" for the first entry
-	Hash     string // AuditHash of this entry
+	Hash     string // AuditMAC (Scheme AuditKeyed) or AuditHash (AuditUnkeyed) of this entry
+	Scheme   int    // how Hash was made: AuditKeyed or AuditUnkeyed; set by the registry
 }
 
 // AuditTrail is the part of the registry that keeps the audit trail. There is no way to
@@ -180,6 +181,12 @@ type AuditTrail interface {
 	// is false if an entry was changed, removed or inserted; brokenAt is then the Seq of the
 	// first entry that does not check out (for a removed entry, the missing Seq).
 	VerifyAudit(ctx context.Context, orgID string) (ok bool, brokenAt int64, err error)
+	// VerifyAuditChain is VerifyAudit with a report, checked also against anchor (if not
+	// nil): the chain must reach anchor.Seq with anchor.Hash there, and every entry above
+	// anchor.LegacyThrough must be keyed. Keyed entries need the audit key (ErrNoAuditKey).
+	VerifyAuditChain(ctx context.Context, orgID string, anchor *AuditAnchor) (AuditReport, error)
+	// AuditHeads lists the organizations that have an audit trail, in order.
+	AuditHeads(ctx context.Context) ([]string, error)
 }
 
 // Signature kinds.

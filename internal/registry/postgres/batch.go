@@ -248,7 +248,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 		for i := range list {
 			ptrs[i] = &list[i]
 		}
-		if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+		if err := driver.RegisterAll(ctx, txOps{tx, s.auditKey}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
 			return err
 		}
 		// Registration always replaces the text, so every order is indexed again.

@@ -258,7 +258,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 			ptrs[i] = &list[i]
 			was[i] = loadedAs(&list[i])
 		}
-		if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+		if err := driver.RegisterAll(ctx, txOps{tx, s.auditKey}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
 			return err
 		}
 		// Registration gives every order a new text: stem them all at once, on all cores,
