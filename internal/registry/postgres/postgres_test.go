@@ -82,7 +82,7 @@ func TestConformance(t *testing.T) {
 	registrytest.Run(t, func(t *testing.T) registrytest.Opener {
 		schemaDSN := freshSchema(t, admin, dsn)
 		return func(t *testing.T) (registry.Store, error) {
-			s, err := postgres.Open(t.Context(), schemaDSN)
+			s, err := postgres.Open(t.Context(), schemaDSN, registry.WithAuditKey(registrytest.AuditKey))
 			if err != nil {
 				return nil, err
 			}
@@ -94,10 +94,10 @@ func TestConformance(t *testing.T) {
 
 func TestTamper(t *testing.T) {
 	admin, dsn := testDB(t)
-	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.OpenWith, registrytest.Raw) {
 		schemaDSN := freshSchema(t, admin, dsn)
-		open := func(t *testing.T) (registry.Store, error) {
-			s, err := postgres.Open(t.Context(), schemaDSN)
+		open := func(t *testing.T, opts ...registry.Option) (registry.Store, error) {
+			s, err := postgres.Open(t.Context(), schemaDSN, opts...)
 			if err != nil {
 				return nil, err
 			}

@@ -19,7 +19,7 @@ func TestConformance(t *testing.T) {
 	registrytest.Run(t, func(t *testing.T) registrytest.Opener {
 		dsn := filepath.Join(t.TempDir(), "registry.db")
 		return func(t *testing.T) (registry.Store, error) {
-			s, err := sqlite.Open(t.Context(), dsn)
+			s, err := sqlite.Open(t.Context(), dsn, registry.WithAuditKey(registrytest.AuditKey))
 			if err != nil {
 				return nil, err
 			}
@@ -30,10 +30,10 @@ func TestConformance(t *testing.T) {
 }
 
 func TestTamper(t *testing.T) {
-	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.OpenWith, registrytest.Raw) {
 		dsn := filepath.Join(t.TempDir(), "registry.db")
-		open := func(t *testing.T) (registry.Store, error) {
-			s, err := sqlite.Open(t.Context(), dsn)
+		open := func(t *testing.T, opts ...registry.Option) (registry.Store, error) {
+			s, err := sqlite.Open(t.Context(), dsn, opts...)
 			if err != nil {
 				return nil, err
 			}
