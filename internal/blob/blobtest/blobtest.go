@@ -29,6 +29,8 @@ func Run(t *testing.T, open Open, corrupt Corrupt) {
 	t.Run("InvalidKey", func(t *testing.T) { testInvalidKey(t, open) })
 	t.Run("Corrupt", func(t *testing.T) { testCorrupt(t, open, corrupt) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
+	t.Run("Named", func(t *testing.T) { testNamed(t, open) })
+	t.Run("NamedConcurrent", func(t *testing.T) { testNamedConcurrent(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := open(t).Ping(context.Background()); err != nil {
 			t.Fatalf("Ping: %v", err)
