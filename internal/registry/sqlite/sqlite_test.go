@@ -220,3 +220,48 @@ func TestMigrateSignatureTrust(t *testing.T) {
 		t.Errorf("after migration: %q, want %q", got, want)
 	}
 }
+
+// TestMigrateAuditScheme: migration 00016 labels the entries written before it as unkeyed,
+// so they keep verifying, with the key, beside the keyed entries written after it.
+func TestMigrateAuditScheme(t *testing.T) {
+	ctx := t.Context()
+	dsn := filepath.Join(t.TempDir(), "registry.db")
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "old", Details: fmt.Appendf(nil, `{"i":%d}`, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The trail as the registry of version 13 left it: no scheme column.
+	if _, err := p.DownTo(ctx, 13); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `SELECT scheme FROM audit`); err == nil {
+		t.Fatal("the scheme column outlived Down")
+	}
+	s, err = sqlite.Open(ctx, dsn, registry.WithAuditKey(registrytest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.VerifyAuditChain(ctx, "org-a", nil)
+	if err != nil || !r.OK || r.HeadSeq != 5 || r.LastUnkeyed != 4 {
+		t.Errorf("after migration = %+v, %v; want intact through 5, unkeyed through 4", r, err)
+	}
+}
