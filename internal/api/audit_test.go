@@ -18,9 +18,17 @@ import (
 	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
+	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
 )
+
+// auditQueue takes render jobs and forgets them: nothing here renders.
+type auditQueue struct{}
+
+func (auditQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
+func (auditQueue) Enqueue(queue.Job, string) error                          { return nil }
+func (auditQueue) Depth(context.Context) (uint64, error)                    { return 0, nil }
 
 // auditEnv serves the API over a SQLite registry keyed as ordersd keys it (the chain key
 // derived from the secret key), with raw access to the database for tampering.
@@ -50,7 +58,7 @@ func newAuditEnv(t *testing.T) *auditEnv {
 	if e.blobs, err = fsstore.New(filepath.Join(dir, "documents")); err != nil {
 		t.Fatal(err)
 	}
-	e.h = New(Config{Store: e.store, Blobs: e.blobs, Queue: msgQueue{}, SecretKey: secret,
+	e.h = New(Config{Store: e.store, Blobs: e.blobs, Queue: auditQueue{}, SecretKey: secret,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
 	for _, tk := range []struct{ role, org string }{{roleAdmin, ""}, {roleHead, "org-a"}, {roleArchivist, "org-a"}, {roleClerk, "org-a"}} {
 		s, err := auth.NewSecret()
@@ -237,7 +245,7 @@ func TestVerifyHandler(t *testing.T) {
 // says why rather than calling the trail intact.
 func TestVerifyWithoutSecretKey(t *testing.T) {
 	e := newAuditEnv(t)
-	e.h = New(Config{Store: e.store, Blobs: e.blobs, Queue: msgQueue{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+	e.h = New(Config{Store: e.store, Blobs: e.blobs, Queue: auditQueue{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
 	code, body := e.do("GET", "/api/v1/audit/verify", roleArchivist)
 	if code != http.StatusInternalServerError || !strings.Contains(fmt.Sprint(body["detail"]), "ORDERS_SECRET_KEY") {
 		t.Errorf("%d %v", code, body)
