@@ -475,7 +475,7 @@ func TestBatchRowProblems(t *testing.T) {
 		{"unknown template name", map[string]string{"template_name": "nope"}, []formFile{{"data", "d.csv", batchCSV(1)}}, 422, "platforms-yearly"},
 		{"no data", yearConst, []formFile{{"template", "t.json", []byte(batchTemplate)}}, 422, `"data"`},
 		{"bad mode", withFields(yearConst, "mode", "many"), files(), 422, "неизвестный режим «many»"},
-		{"missing constant", nil, files(), 422, "{учебный_год}: no column or constant"},
+		{"missing constant", nil, files(), 422, "{учебный_год}: нет ни столбца, ни константы"},
 		{"bad constants", map[string]string{"constants": "[1]"}, files(), 422, "constants"},
 		{"template not JSON", yearConst, []formFile{{"template", "t.json", []byte("{")}, {"data", "d.csv", batchCSV(1)}}, 422, "template"},
 		{"xls file", yearConst, []formFile{{"template", "t.json", []byte(batchTemplate)}, {"data", "d.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}}}, 422, ".xlsx"},

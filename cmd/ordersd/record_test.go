@@ -65,7 +65,11 @@ func TestRecordTellsTheTruth(t *testing.T) {
 	if body := docxBody(t, docx); !strings.Contains(body, "ОТМЕНЁН") || !strings.Contains(body, "издан повторно") {
 		t.Error("the cancelled DOCX lacks the mark")
 	}
-	_, _, spdf2 := head.do("GET", "/api/v1/orders/"+id+"/signed.pdf", "", nil)
+	_, shdr, spdf2 := head.do("GET", "/api/v1/orders/"+id+"/signed.pdf", "", nil)
+	// «… (подписан, отменён).pdf»
+	if cd := shdr.Get("Content-Disposition"); !strings.Contains(cd, "%D0%BE%D1%82%D0%BC%D0%B5%D0%BD%D1%91%D0%BD") || shdr.Get("X-Order-State") != "cancelled" {
+		t.Errorf("signed.pdf of a cancelled order does not say so: %q", cd)
+	}
 	sum := sha256.Sum256(spdf2)
 	if !bytes.Equal(spdf, spdf2) || hex.EncodeToString(sum[:]) != signed.Documents["signed_pdf"].SHA256 {
 		t.Error("signed.pdf changed when the order was cancelled")

@@ -2,9 +2,18 @@ package api
 
 import (
 	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/blob"
 	"orders/internal/registry"
 )
 
@@ -84,98 +94,350 @@ func (s *Server) archive(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
 }
 
-// export streams a ZIP of the signed orders of a date range: each signed PDF, its
-// signatures, and a registry CSV that Russian Excel opens as is (UTF-8 with BOM, «;»).
+// export streams a ZIP of the signed orders of a date range: each signed PDF, its detached
+// signatures, per organization a SHA256SUMS of its files, and a registry CSV that Russian
+// Excel opens as is (UTF-8 with BOM, «;»), stating cancellations.
+//
+// Memory does not grow with the period: the registry is read page by page and each document
+// goes into the ZIP as it is read, through a reader that checks it against the SHA-256 the
+// registry recorded. Only the CSV rows and the SHA256SUMS lines (a few hundred bytes an
+// order) are kept until the end.
+//
+// Nothing is served unaudited: a first walk over the registry (no documents read) counts
+// what will be exported and hashes each organization's SHA256SUMS; one audit entry
+// «export» per organization records the caller, the period, the counts and that hash before
+// the first byte goes out, and a failed append refuses the export. The second walk, which
+// streams, must arrive at the same SHA256SUMS; orders signed and signatures added after the
+// export began are left out of both. Whoever holds the ZIP can check it against the audit
+// trail: sha256sum of <organization>/SHA256SUMS is the audited hash, and sha256sum -c in
+// that folder checks every file.
+//
+// Once the ZIP has begun, any error (a document that does not match its hash, one that
+// cannot be read, a registry error) cuts the connection: the client sees a broken download,
+// never a ZIP that silently lacks a document.
 func (s *Server) export(c *gin.Context) {
 	f, ok := filterFromQuery(c)
 	if !ok {
 		return
 	}
 	if f.DateFrom == "" || f.DateTo == "" {
-		problem(c, http.StatusBadRequest, "date_from и date_to обязательны: выгрузка делается за период")
+		problem(c, http.StatusBadRequest, "date_from и date_to: укажите обе даты периода (ГГГГ-ММ-ДД)")
 		return
 	}
 	ctx := c.Request.Context()
-	var orders []registry.Order
-	f.Limit = registry.MaxLimit
-	for {
-		page, next, err := s.cfg.Store.ListOrders(ctx, f)
-		if err != nil {
-			s.storeError(c, err)
+	cutoff := time.Now().UTC()
+
+	planned := map[string]*exportManifest{}
+	err := s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
+		manifestOf(planned, it.o.OrgID, false).add(it)
+		return nil
+	})
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	if org := who(c).orgID; org != "" {
+		manifestOf(planned, org, false) // an empty export of one's own organization is recorded too
+	}
+	// Any other search parameter narrowed the export: the trail says which.
+	narrowed := map[string]string{}
+	for k, v := range c.Request.URL.Query() {
+		if k != "date_from" && k != "date_to" && len(v) > 0 && v[0] != "" {
+			narrowed[k] = v[0]
+		}
+	}
+	for _, org := range slices.Sorted(maps.Keys(planned)) {
+		m := planned[org]
+		details := map[string]any{
+			"date_from": f.DateFrom, "date_to": f.DateTo, "orders": m.orders, "files": m.files,
+			"sha256sums": m.sum(),
+		}
+		if len(narrowed) > 0 {
+			details["filter"] = narrowed
+		}
+		entry := auditEntry(c, "export", details)
+		entry.OrgID = org
+		if err := s.cfg.Store.AppendAudit(ctx, entry); err != nil {
+			s.log.Error("export refused: the audit entry was not appended", "organization", org, "err", err)
+			problem(c, http.StatusInternalServerError, "выгрузка не выполнена: не удалось записать её в журнал аудита; повторите позже")
 			return
 		}
-		for _, o := range page {
-			if o.SignedKey != "" {
-				orders = append(orders, o)
-			}
-		}
-		if next == "" {
-			break
-		}
-		f.Cursor = next
 	}
-	// Check every document before the first byte goes out: a corrupt file must be an error,
-	// not a silently truncated archive.
-	docs := make([][]byte, len(orders))
-	for i := range orders {
-		data, err := s.readVerified(ctx, orders[i].SignedKey, orders[i].SignedSHA256)
-		if err != nil {
-			s.integrityError(c, orders[i].ID, err)
-			return
-		}
-		docs[i] = data
-	}
+
 	name := fmt.Sprintf("архив %s — %s.zip", f.DateFrom, f.DateTo)
 	c.Header("Content-Type", "application/zip")
 	c.Header("Content-Disposition", contentDisposition(name))
 	c.Status(http.StatusOK)
 	zw := zip.NewWriter(c.Writer)
-	rows := [][]string{}
-	rows = append(rows, []string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл"})
-	for i := range orders {
-		o := &orders[i]
-		file := fmt.Sprintf("%s/%s", safe(o.OrgID), safe(fileName(o, "pdf")))
-		w, err := zw.Create(file)
-		if err == nil {
-			_, err = w.Write(docs[i])
-		}
-		if err != nil {
-			s.log.Error("export", "err", err)
-			return
-		}
-		sigs, err := s.cfg.Store.ListSignatures(ctx, o.OrgID, o.ID)
-		if err == nil {
-			for j, sg := range sigs {
-				if sg.Kind == registry.SignatureDetachedCMS {
-					if data, err := s.cfg.Blobs.Get(ctx, sg.Key); err == nil {
-						if w, err := zw.Create(fmt.Sprintf("%s.%d.sig", strings.TrimSuffix(file, ".pdf"), j+1)); err == nil {
-							_, _ = w.Write(data)
-						}
-					}
-				}
-			}
-		}
-		date := o.Date
-		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
-			date = t.Format("02.01.2006")
-		}
-		rows = append(rows, []string{o.Number, date, o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256, file})
-	}
-	w, err := zw.Create("реестр.csv")
-	if err != nil {
-		return
-	}
-	_, _ = w.Write([]byte("\ufeff"))
-	cw := csv.NewWriter(w)
+	var csvBuf bytes.Buffer
+	csvBuf.WriteString("\ufeff")
+	cw := csv.NewWriter(&csvBuf)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	_ = cw.WriteAll(rows)
-	_ = zw.Close()
-	entry := auditEntry(c, "export", map[string]any{"date_from": f.DateFrom, "date_to": f.DateTo, "orders": len(orders)})
-	entry.OrgID = who(c).orgID
-	if entry.OrgID != "" {
-		_ = s.cfg.Store.AppendAudit(ctx, entry)
+	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})
+	streamed := map[string]*exportManifest{}
+	buf := make([]byte, 64<<10)
+	err = s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
+		for _, file := range append([]exportFile{it.pdf}, it.sigs...) {
+			if err := s.copyVerified(ctx, zw, safe(it.o.OrgID)+"/"+file.name, file, buf); err != nil {
+				return fmt.Errorf("order %s: %w", it.o.ID, err)
+			}
+		}
+		manifestOf(streamed, it.o.OrgID, true).add(it)
+		return cw.Write(csvRow(it))
+	})
+	if err != nil {
+		s.abortExport(c, err)
+		return
 	}
+	for org, p := range planned {
+		if m := manifestOf(streamed, org, true); p.sum() != m.sum() {
+			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
+			return
+		}
+	}
+	for _, org := range slices.Sorted(maps.Keys(streamed)) {
+		m := streamed[org]
+		if m.orders == 0 {
+			continue
+		}
+		if planned[org] == nil {
+			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
+			return
+		}
+		if err := writeEntry(zw, safe(org)+"/SHA256SUMS", zip.Deflate, m.lines.Bytes()); err != nil {
+			s.abortExport(c, err)
+			return
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.abortExport(c, err)
+		return
+	}
+	if err := writeEntry(zw, "реестр.csv", zip.Deflate, csvBuf.Bytes()); err != nil {
+		s.abortExport(c, err)
+		return
+	}
+	if err := zw.Close(); err != nil {
+		s.abortExport(c, err)
+	}
+}
+
+// exportFile is one file of an export as the registry recorded it.
+type exportFile struct {
+	name   string // inside the organization's folder
+	key    string
+	sha256 string
+	size   int64 // -1: not recorded (signatures)
+}
+
+// exportItem is one signed order of an export with its files.
+type exportItem struct {
+	o    *registry.Order
+	pdf  exportFile
+	sigs []exportFile // detached CMS signatures
+}
+
+// walkExport calls visit for every signed order that f selects, in the registry's order, one
+// page of the registry at a time, with its detached signatures. Orders signed, and signatures
+// added, after cutoff are left out, so that two walks of one export agree.
+func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.Time, visit func(*exportItem) error) error {
+	f.Limit = registry.MaxLimit
+	f.Cursor = ""
+	taken := map[string]bool{} // file names in the ZIP: two orders may share number and date
+	for {
+		page, next, err := s.cfg.Store.ListOrders(ctx, f)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			o := &page[i]
+			if o.SignedKey == "" || o.SignedAt != nil && o.SignedAt.After(cutoff) {
+				continue
+			}
+			name := safe(fileName(o, "pdf"))
+			for n := 2; taken[o.OrgID+"/"+name]; n++ {
+				name = safe(strings.TrimSuffix(fileName(o, "pdf"), ".pdf") + fmt.Sprintf(" (%d).pdf", n))
+			}
+			taken[o.OrgID+"/"+name] = true
+			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize}}
+			sigs, err := s.cfg.Store.ListSignatures(ctx, o.OrgID, o.ID)
+			if err != nil {
+				return err
+			}
+			for _, sg := range sigs {
+				if sg.Kind != registry.SignatureDetachedCMS || sg.CreatedAt.After(cutoff) {
+					continue
+				}
+				it.sigs = append(it.sigs, exportFile{
+					name: fmt.Sprintf("%s.%d.sig", strings.TrimSuffix(name, ".pdf"), len(it.sigs)+1),
+					key:  sg.Key, sha256: sg.SHA256, size: -1,
+				})
+			}
+			if err := visit(it); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		f.Cursor = next
+	}
+}
+
+// exportManifest is one organization's part of an export: counts and its SHA256SUMS.
+type exportManifest struct {
+	orders, files int
+	h             hash.Hash
+	lines         *bytes.Buffer // the SHA256SUMS text, kept only when it is written out
+}
+
+func manifestOf(m map[string]*exportManifest, org string, keep bool) *exportManifest {
+	if m[org] == nil {
+		m[org] = &exportManifest{h: sha256.New()}
+		if keep {
+			m[org].lines = &bytes.Buffer{}
+		}
+	}
+	return m[org]
+}
+
+func (m *exportManifest) add(it *exportItem) {
+	m.orders++
+	for _, f := range append([]exportFile{it.pdf}, it.sigs...) {
+		m.files++
+		// sha256sum's format: hash, two spaces (text mode), the path from the folder.
+		line := f.sha256 + "  " + f.name + "\n"
+		m.h.Write([]byte(line))
+		if m.lines != nil {
+			m.lines.WriteString(line)
+		}
+	}
+}
+
+// sum is the SHA-256 of the organization's SHA256SUMS file.
+func (m *exportManifest) sum() string { return hex.EncodeToString(m.h.Sum(nil)) }
+
+// copyVerified writes one stored document into the ZIP as it reads it. The document must
+// hash to what the registry recorded and have the recorded size; the store checks it against
+// its key as well. PDFs and signatures do not shrink, so they are stored, not deflated.
+func (s *Server) copyVerified(ctx context.Context, zw *zip.Writer, name string, f exportFile, buf []byte) error {
+	rc, size, err := s.cfg.Blobs.Open(ctx, f.key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if f.size >= 0 && size != f.size {
+		return fmt.Errorf("%w: %s is %d bytes, the registry recorded %d", blob.ErrCorrupt, f.key, size, f.size)
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: time.Now()})
+	if err != nil {
+		return errClient{err}
+	}
+	r := blob.VerifyingReader(rc, f.sha256, size)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return errClient{err}
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+	}
+}
+
+func writeEntry(zw *zip.Writer, name string, method uint16, data []byte) error {
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: time.Now()})
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err != nil {
+		return errClient{err}
+	}
+	return nil
+}
+
+// errClient is a failure to write to the client, which has most likely hung up.
+type errClient struct{ error }
+
+func (e errClient) Unwrap() error { return e.error }
+
+// csvRow is an order's line of реестр.csv; a cancelled order says when, why and by whom in
+// «отменён», an order registered elsewhere says so in «импортирован».
+func csvRow(it *exportItem) []string {
+	o := it.o
+	sigs := make([]string, len(it.sigs))
+	for i, sg := range it.sigs {
+		sigs[i] = sg.name
+	}
+	cancelled := ""
+	if o.State == registry.StateCancelled && o.CancelledAt != nil {
+		cancelled = o.CancelledAt.In(moscow).Format("02.01.2006") + " — " + o.CancelReason
+		if o.CancelledBy != "" {
+			cancelled += " (" + o.CancelledBy + ")"
+		}
+	}
+	imported := ""
+	if o.Imported {
+		imported = "да" // registered elsewhere; number and date as given at the import
+	}
+	return []string{o.Number, ruDate(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
+		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled, imported}
+}
+
+// ruDate writes YYYY-MM-DD as Russians do, DD.MM.YYYY; anything else as it is.
+func ruDate(d string) string {
+	if t, err := time.Parse(time.DateOnly, d); err == nil {
+		return t.Format("02.01.2006")
+	}
+	return d
+}
+
+// abortExport ends an export that failed while streaming. While nothing has reached the
+// client (the ZIP writer buffers its first kilobytes) the answer is still a problem; after
+// that the only honest answer left is a cut connection, so that the client sees a failed
+// download and not a short archive. A document that failed its check is counted like any
+// other integrity failure.
+func (s *Server) abortExport(c *gin.Context, err error) {
+	var ce errClient
+	corrupt := errors.Is(err, blob.ErrCorrupt)
+	switch {
+	case errors.As(err, &ce), errors.Is(err, context.Canceled):
+		s.log.Info("export not finished: the client went away", "err", err)
+	case corrupt:
+		s.integrity.Inc()
+		s.log.Error("export stopped: a stored document does not match its SHA-256", "err", err)
+	default:
+		s.log.Error("export stopped", "err", err)
+	}
+	if !c.Writer.Written() {
+		c.Writer.Header().Del("Content-Disposition")
+		detail := "выгрузка прервана: один из документов не читается; подробности в журнале сервера"
+		if corrupt {
+			detail = "выгрузка прервана: хранимый документ не совпадает со своим SHA-256 и не выдаётся; подробности в журнале сервера"
+		}
+		problem(c, http.StatusInternalServerError, detail)
+		return
+	}
+	c.Abort()
+	// gin refuses to hijack once the body has begun; the server's own writer does not.
+	w := http.ResponseWriter(c.Writer)
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	if conn, _, herr := http.NewResponseController(w).Hijack(); herr == nil {
+		conn.Close()
+		return
+	}
+	// HTTP/2 cannot be hijacked; net/http resets the stream for this panic (the recover
+	// middleware must let it through).
+	panic(http.ErrAbortHandler)
 }
 
 // safe keeps a file name inside its folder of the archive.

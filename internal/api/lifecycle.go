@@ -568,12 +568,20 @@ func (s *Server) signedPDF(c *gin.Context) {
 		s.integrityError(c, o.ID, err)
 		return
 	}
-	if err := s.cfg.Store.AppendAudit(ctx, withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
+	// The bytes are chosen and about to go out: a client that hangs up now may still have
+	// them, so its going away must not cancel the record of the download.
+	if err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
 		s.storeError(c, err)
 		return
 	}
 	c.Header("ETag", `"`+o.SignedSHA256+`"`)
-	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+" (подписан).pdf"))
+	// The signed bytes never change; a cancelled order's copy says so in its name and a header.
+	mark := " (подписан)"
+	if o.State == registry.StateCancelled {
+		mark = " (подписан, отменён)"
+		c.Header("X-Order-State", string(o.State))
+	}
+	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+mark+".pdf"))
 	c.Data(http.StatusOK, "application/pdf", data)
 }
 

@@ -25,17 +25,9 @@ import (
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
 	"orders/internal/order"
-	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
 )
-
-// msgQueue takes render jobs and drops them: these tests read answers, not documents.
-type msgQueue struct{}
-
-func (msgQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
-func (msgQueue) Enqueue(queue.Job, string) error                          { return nil }
-func (msgQueue) Depth(context.Context) (uint64, error)                    { return 0, nil }
 
 // msgServer is the API on a real SQLite registry, with a token per role of "balashikha"
 // and an admin token.
@@ -59,7 +51,7 @@ func newMsgServer(t *testing.T) *msgServer {
 		t.Fatal(err)
 	}
 	key := make([]byte, 32)
-	s := New(Config{Store: store, Blobs: blobs, Queue: msgQueue{}, SecretKey: key,
+	s := New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: key,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ms := &msgServer{t: t, h: s.Handler(), tokens: map[string]string{}}
 	for _, role := range []string{roleAdmin, roleClerk, roleHead} {

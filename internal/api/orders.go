@@ -316,6 +316,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 		return
 	}
 	s.publish(c, o, "update")
+	s.freeReplaced(c.Request.Context(), cur, o)
 	answer := view(o)
 	answer.Notes = notes
 	c.JSON(http.StatusAccepted, answer)
@@ -326,11 +327,57 @@ func (s *Server) deleteOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.DeleteOrder(c.Request.Context(), who(c).orgID, id, editable); err != nil {
+	freed, err := s.cfg.Store.DeleteOrder(c.Request.Context(), who(c).orgID, id, editable)
+	if err != nil {
 		s.storeError(c, err)
 		return
 	}
+	s.deleteDocuments(c.Request.Context(), id, freed)
 	c.Status(http.StatusNoContent)
+}
+
+// deleteDocuments removes from the document store what a deleted or edited draft no longer
+// needs: its working copies may hold personal data, and nothing else refers to them (the
+// registry decided, see registry.Orders.DeleteOrder). A client that hangs up must not leave
+// them behind, hence WithoutCancel. A failure is logged with the keys, for an operator to
+// remove them; the draft itself is gone either way.
+//
+// A race remains, and is accepted: a render of another order that produced the very same
+// bytes (a render is a function of the draft and the order's creation time, so: two identical
+// rows of one batch) may have found them stored just before this delete and record the key
+// just after. Its document is then missing: a download answers that it cannot
+// be read, and rendering again (POST /orders/{id}/rerender) stores the bytes again. A render
+// that stores after the delete writes the bytes anew, so it loses nothing.
+func (s *Server) deleteDocuments(ctx context.Context, id uuid.UUID, keys []string) {
+	ctx = context.WithoutCancel(ctx)
+	for _, key := range keys {
+		if err := s.cfg.Blobs.Delete(ctx, key); err != nil {
+			s.log.Error("deleting a document no record refers to any more; remove it by hand", "order", id, "key", key, "err", err)
+		}
+	}
+}
+
+// freeReplaced deletes the documents of a draft's previous render that its edit made
+// obsolete, unless another record refers to them. An edit of a draft that was rendering may
+// leave that render's documents behind (the worker's write is refused, its bytes stay): only
+// what the order referred to when it was read is known here.
+func (s *Server) freeReplaced(ctx context.Context, before, after *registry.Order) {
+	ctx = context.WithoutCancel(ctx)
+	var free []string
+	for _, key := range []string{before.PDFKey, before.DOCXKey} {
+		if key == "" || key == after.PDFKey || key == after.DOCXKey {
+			continue
+		}
+		ref, err := s.cfg.Store.DocumentReferenced(ctx, key)
+		if err != nil {
+			s.log.Error("checking a replaced document", "order", before.ID, "key", key, "err", err)
+			continue
+		}
+		if !ref {
+			free = append(free, key)
+		}
+	}
+	s.deleteDocuments(ctx, before.ID, free)
 }
 
 func (s *Server) rerender(c *gin.Context) {

@@ -38,11 +38,31 @@ import (
 
 // fakeQueue takes render jobs and forgets them: these tests put the rendered documents in
 // place themselves.
-type fakeQueue struct{}
+// fakeQueue records the jobs the API enqueues.
+type fakeQueue struct {
+	mu   sync.Mutex
+	jobs []queue.Job
+}
 
-func (fakeQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
-func (fakeQueue) Enqueue(queue.Job, string) error                          { return nil }
-func (fakeQueue) Depth(context.Context) (uint64, error)                    { return 0, nil }
+func (*fakeQueue) Publish(context.Context, queue.Job, string) (bool, error) { return false, nil }
+func (q *fakeQueue) Enqueue(j queue.Job, _ string) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = append(q.jobs, j)
+	return nil
+}
+func (*fakeQueue) Depth(context.Context) (uint64, error) { return 0, nil }
+
+// reasons lists the reasons of the jobs enqueued so far.
+func (q *fakeQueue) reasons() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []string
+	for _, j := range q.jobs {
+		out = append(out, j.Reason)
+	}
+	return out
+}
 
 type sigEnv struct {
 	t     *testing.T
@@ -51,6 +71,7 @@ type sigEnv struct {
 	blobs *fsstore.Store
 	head  string // API token of a head of org-a
 	admin string
+	queue *fakeQueue
 }
 
 // newSigEnv serves the API over a SQLite registry and a filesystem document store in a
@@ -69,7 +90,8 @@ func newSigEnv(t *testing.T, v *sign.Verifier) *sigEnv {
 		t.Fatal(err)
 	}
 	key := bytes.Repeat([]byte{7}, 32)
-	s := New(Config{Store: st, Blobs: blobs, Queue: fakeQueue{}, SecretKey: key, Verifier: v,
+	q := &fakeQueue{}
+	s := New(Config{Store: st, Blobs: blobs, Queue: q, SecretKey: key, Verifier: v,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
@@ -79,7 +101,7 @@ func newSigEnv(t *testing.T, v *sign.Verifier) *sigEnv {
 	if err := st.PutJournal(ctx, &registry.Journal{OrgID: "org-a", ID: "main", Name: "основной", Format: "{seq}"}); err != nil {
 		t.Fatal(err)
 	}
-	e := &sigEnv{t: t, srv: srv, store: st, blobs: blobs}
+	e := &sigEnv{t: t, srv: srv, store: st, blobs: blobs, queue: q}
 	e.head = e.token("head", "org-a")
 	e.admin = e.token("admin", "")
 	return e

@@ -117,7 +117,7 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 	for _, name := range slices.Sorted(maps.Keys(consts)) {
 		k := normName(name)
 		if prev, ok := byKey[k]; ok {
-			return nil, order.Problems{{Message: fmt.Sprintf("constants %q and %q have the same name (case, ё/е and _/space are not distinguished)", prev.name, name)}}
+			return nil, order.Problems{{Message: fmt.Sprintf("константы «%s» и «%s» называются одинаково (регистр, ё/е и _/пробел не различаются)", prev.name, name)}}
 		}
 		byKey[k] = constant{name, consts[name]}
 	}
@@ -153,17 +153,17 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 					if d, ok := parseDate(cst.value); ok {
 						ph.value = d
 					} else {
-						ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf("{%s}: constant %q is not a date", ph.name, cst.value)})
+						ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf("{%s}: константа «%s» — не дата", ph.name, cst.value)})
 					}
 				}
 				if !s.whole && !ph.optional && strings.TrimSpace(cst.value) == "" {
-					ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf("{%s}: the constant is empty (mark the placeholder {%s?} if that is meant)", ph.name, ph.name)})
+					ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf("{%s}: константа пуста (если так и задумано, напишите поле как {%s?})", ph.name, ph.name)})
 				}
 				continue
 			}
-			msg := "no column or constant"
+			msg := "нет ни столбца, ни константы с таким именем"
 			if !fromRow {
-				msg = "no constant (outside the table row only constants are filled)"
+				msg = "нет константы с таким именем (вне строки таблицы поля заполняются только константами)"
 			}
 			ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf("{%s}: %s", ph.name, msg)})
 		}
@@ -515,7 +515,7 @@ func (r *runner) runPerRow() {
 func validate(js []byte) (*order.Draft, error) {
 	var d order.Draft
 	if err := json.Unmarshal(js, &d); err != nil {
-		return nil, order.Problems{{Message: "malformed JSON: " + err.Error()}}
+		return nil, order.Problems{{Message: "это не JSON: " + err.Error()}}
 	}
 	if err := d.Validate(); err != nil {
 		return nil, err

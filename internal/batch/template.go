@@ -39,7 +39,7 @@ func ParseMode(s string) (Mode, error) {
 	case "one_order":
 		return OneOrder, nil
 	}
-	return 0, fmt.Errorf("unknown batch mode %q: per_row or one_order", s)
+	return 0, fmt.Errorf("неизвестный режим пакета «%s»: per_row (приказ на строку) или one_order (один приказ с таблицей)", s)
 }
 
 // Placeholder syntax inside string values of a template:
@@ -139,23 +139,23 @@ func parseSegments(s string) (segs []segment, has bool) {
 // as order.Problems, like those of a draft.
 func compileTemplate(data []byte, mode Mode) (*template, error) {
 	if !utf8.Valid(data) {
-		return nil, order.Problems{{Message: "template: invalid UTF-8"}}
+		return nil, order.Problems{{Message: "шаблон: испорченный текст, не в кодировке UTF-8"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
-		return nil, order.Problems{{Message: "template: malformed JSON: " + err.Error()}}
+		return nil, order.Problems{{Message: "шаблон: это не JSON: " + err.Error()}}
 	}
 	if rest := order.Trailing(data, dec); rest != "" {
-		return nil, order.Problems{{Message: fmt.Sprintf("template: malformed JSON: %q after the end of the template", rest)}}
+		return nil, order.Problems{{Message: fmt.Sprintf("шаблон: это не JSON: после конца шаблона лишнее «%s»", rest)}}
 	}
 	if _, ok := raw.(map[string]any); !ok {
-		return nil, order.Problems{{Message: "template: must be a JSON object (a draft with {fields})"}}
+		return nil, order.Problems{{Message: "шаблон: нужен объект JSON — проект приказа с {полями}"}}
 	}
 	canon, err := json.Marshal(raw)
 	if err != nil {
-		return nil, order.Problems{{Message: "template: " + err.Error()}}
+		return nil, order.Problems{{Message: "шаблон: " + err.Error()}}
 	}
 	tp := &template{mode: mode, canon: canon}
 	tp.tree = tp.compile(raw, "")
@@ -232,12 +232,12 @@ func (tp *template) findRows() error {
 	walk(tp.tree, "")
 	switch len(tables) {
 	case 0:
-		return order.Problems{{Message: "template: one-order mode needs a table in an appendix whose rows are a single row of {fields}"}}
+		return order.Problems{{Message: "шаблон: для режима «один приказ» нужна таблица в приложении, строки которой — одна строка из {полей}"}}
 	case 1:
 	default:
 		ps := order.Problems{}
 		for _, f := range tables {
-			ps = append(ps, order.Problem{Path: f.path, Message: "one-order mode: more than one table has a single row of {fields}; keep one"})
+			ps = append(ps, order.Problem{Path: f.path, Message: "режим «один приказ»: строку из {полей} имеют несколько таблиц; оставьте одну"})
 		}
 		return ps
 	}

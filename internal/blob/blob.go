@@ -5,7 +5,11 @@
 // (fsstore for one machine, natsstore for the cluster) and all pass the one
 // conformance suite in blobtest.
 //
-// There is no Delete: documents are records of issued orders.
+// Delete exists for documents that no record needs any more, such as the
+// working copies of a deleted draft, which may hold personal data. The store
+// cannot tell: a key is content, and the same bytes may belong to several
+// orders, so only the registry decides that a key is free (see
+// registry.Orders.DeleteOrder).
 package blob
 
 import (
@@ -36,6 +40,11 @@ type Store interface {
 	// Exists reports whether a document is stored under key, without
 	// reading or checking it.
 	Exists(ctx context.Context, key string) (bool, error)
+	// Delete removes the document under key; a key with nothing stored is
+	// not an error, so a repeated delete is harmless. A Put of the same bytes
+	// afterwards stores them again. The caller must know that no record
+	// refers to key any more.
+	Delete(ctx context.Context, key string) error
 	// Ping checks that the store can be used.
 	Ping(ctx context.Context) error
 

@@ -256,8 +256,14 @@ type Orders interface {
 	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
 	// DeleteOrder deletes the order if it is in StateDraft (else *LifecycleError: a number,
 	// once issued, stays on record; cancel instead) and its status is in allowed (else
-	// *StateError).
-	DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []Status) error
+	// *StateError). freed are the document-store keys the order referred to that no other
+	// record refers to after the delete, decided in the same transaction: the caller deletes
+	// them from the document store, since a draft's documents may hold personal data. A key
+	// another order shares (documents are content-addressed) is not freed.
+	DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []Status) (freed []string, err error)
+	// DocumentReferenced reports whether any order (its outputs or its signed document) or
+	// any signature refers to the document-store key, in any organization.
+	DocumentReferenced(ctx context.Context, key string) (bool, error)
 	// SetStatus moves the order to status to if its status is in from (else *StateError),
 	// e.g. draft → queued on submit, rendered|failed → queued to render again.
 	SetStatus(ctx context.Context, orgID string, id uuid.UUID, from []Status, to Status) (*Order, error)

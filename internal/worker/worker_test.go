@@ -101,7 +101,7 @@ func TestRenderFailureIsPermanentAndMarksFailed(t *testing.T) {
 func TestDeletedOrderJobIsDropped(t *testing.T) {
 	w, store, o := setup(t, &fakeRenderer{})
 	ctx := context.Background()
-	if err := store.DeleteOrder(ctx, "", o.ID, []registry.Status{registry.StatusQueued}); err != nil {
+	if _, err := store.DeleteOrder(ctx, "", o.ID, []registry.Status{registry.StatusQueued}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Handle(ctx, queue.Job{OrderID: o.ID}); err != nil {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Open, corrupt Corrupt) {
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 	t.Run("InvalidKey", func(t *testing.T) { testInvalidKey(t, open) })
 	t.Run("Corrupt", func(t *testing.T) { testCorrupt(t, open, corrupt) })
+	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
 	t.Run("Named", func(t *testing.T) { testNamed(t, open) })
 	t.Run("NamedConcurrent", func(t *testing.T) { testNamedConcurrent(t, open) })
@@ -167,6 +168,9 @@ func testInvalidKey(t *testing.T, open Open) {
 		if _, err := s.Exists(ctx, key); !errors.Is(err, blob.ErrInvalidKey) {
 			t.Errorf("Exists(%q) = %v, want ErrInvalidKey", key, err)
 		}
+		if err := s.Delete(ctx, key); !errors.Is(err, blob.ErrInvalidKey) {
+			t.Errorf("Delete(%q) = %v, want ErrInvalidKey", key, err)
+		}
 	}
 }
 
@@ -223,5 +227,43 @@ func testConcurrentPuts(t *testing.T, open Open) {
 	got, err := s.Get(context.Background(), wantKey)
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("Get after concurrent puts: %v", err)
+	}
+}
+
+// testDelete: a deleted document is gone for every way of reading it, its
+// neighbours stay, a second delete is harmless, and the same bytes can be
+// stored again (a render that stores after a delete is not lost).
+func testDelete(t *testing.T, open Open) {
+	s := open(t)
+	ctx := context.Background()
+	gone := payload(300*1024, 7)
+	kept := payload(1000, 8)
+	key := put(t, s, gone)
+	other := put(t, s, kept)
+	if err := s.Delete(ctx, key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := s.Get(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Get after Delete = %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.Open(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Open after Delete = %v, want ErrNotFound", err)
+	}
+	if ok, err := s.Exists(ctx, key); ok || err != nil {
+		t.Errorf("Exists after Delete = %v, %v; want false, nil", ok, err)
+	}
+	if got, err := s.Get(ctx, other); err != nil || !bytes.Equal(got, kept) {
+		t.Errorf("another document after Delete: %v", err)
+	}
+	if err := s.Delete(ctx, key); err != nil {
+		t.Errorf("second Delete = %v, want nil", err)
+	}
+	never, _ := blob.Sum([]byte("never stored"))
+	if err := s.Delete(ctx, never); err != nil {
+		t.Errorf("Delete of a key never stored = %v, want nil", err)
+	}
+	put(t, s, gone)
+	if got, err := s.Get(ctx, key); err != nil || !bytes.Equal(got, gone) {
+		t.Errorf("Get after Put again: %v", err)
 	}
 }

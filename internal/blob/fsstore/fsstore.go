@@ -178,6 +178,29 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	}
 }
 
+// Delete implements blob.Store. The removal is made durable like a Put, so
+// a deleted document does not come back after a power loss. A reader that
+// has the file open keeps reading it to the end.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	path, err := s.Path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("fsstore: delete %s: %w", key, err)
+	}
+	if err := s.sync.Wait(); err != nil {
+		return fmt.Errorf("fsstore: sync %s: %w", key, err)
+	}
+	return nil
+}
+
 // Ping implements blob.Store by creating and removing a temporary file:
 // a read-only or full disk should fail readiness, not the first render.
 func (s *Store) Ping(ctx context.Context) error {

@@ -159,6 +159,19 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	}
 }
 
+// Delete implements blob.Store. The object store purges the chunks and
+// keeps a delete marker, which Get, Open and Exists treat as absent.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if _, err := blob.ParseKey(key); err != nil {
+		return err
+	}
+	err := s.obs.Delete(ctx, key)
+	if err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return fmt.Errorf("natsstore: delete %s: %w", key, err)
+	}
+	return nil
+}
+
 // Ping implements blob.Store.
 func (s *Store) Ping(ctx context.Context) error {
 	if _, err := s.obs.Status(ctx); err != nil {

@@ -250,8 +250,10 @@ func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) err
 }
 
 // DeleteOrder implements registry.Orders.
-func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) error {
-	return s.inTx(ctx, func(tx pgx.Tx) error {
+func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) ([]string, error) {
+	var freed []string
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		freed = nil
 		o, err := getOrder(ctx, tx, orgID, id, " FOR UPDATE")
 		if err != nil {
 			return err
@@ -262,8 +264,38 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 		if _, err := tx.Exec(ctx, `DELETE FROM orders WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("registry/postgres: delete order: %w", err)
 		}
+		for _, key := range driver.DocumentKeys(o) {
+			ref, err := documentReferenced(ctx, tx, key)
+			if err != nil {
+				return err
+			}
+			if !ref {
+				freed = append(freed, key)
+			}
+		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+// DocumentReferenced implements registry.Orders.
+func (s *Store) DocumentReferenced(ctx context.Context, key string) (bool, error) {
+	return documentReferenced(ctx, s.pool, key)
+}
+
+// documentReferenced looks at every column that holds a document-store key. No index serves
+// it: a scan, only when a draft is deleted, costs less than three indexes every render updates.
+func documentReferenced(ctx context.Context, q querier, key string) (bool, error) {
+	var ref bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM orders WHERE pdf_key = $1 OR docx_key = $1 OR signed_key = $1)
+		OR EXISTS (SELECT 1 FROM signatures WHERE key = $1)`, key).Scan(&ref)
+	if err != nil {
+		return false, fmt.Errorf("registry/postgres: document referenced: %w", err)
+	}
+	return ref, nil
 }
 
 // ListStale implements registry.Orders.

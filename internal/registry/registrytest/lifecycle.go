@@ -330,7 +330,7 @@ func testTransitions(t *testing.T, db Opener) {
 			_, err := s.UpdateDraft(ctx, "org-a", id, registry.DraftUpdate{Draft: draftOf("edited"), Title: "edited"}, allStatuses)
 			return err
 		}, registry.StateDraft},
-		{"delete", func(id uuid.UUID) error { return s.DeleteOrder(ctx, "org-a", id, allStatuses) }, ""},
+		{"delete", func(id uuid.UUID) error { return deleteOrder(s, ctx, "org-a", id, allStatuses) }, ""},
 		{"add signature", func(id uuid.UUID) error {
 			x := sig()
 			x.OrderID = id
@@ -785,7 +785,7 @@ func testImmutable(t *testing.T, db Opener) {
 	r := register(t, s, "org-a", o.ID, "main", "2026-01-01")
 	_, err := s.UpdateDraft(ctx, "", o.ID, registry.DraftUpdate{Title: "x", Number: "999"}, registry.Statuses)
 	wantLifecycle(t, "UpdateDraft(registered)", err, registry.StateRegistered)
-	wantLifecycle(t, "DeleteOrder(registered)", s.DeleteOrder(ctx, "", o.ID, registry.Statuses), registry.StateRegistered)
+	wantLifecycle(t, "DeleteOrder(registered)", deleteOrder(s, ctx, "", o.ID, registry.Statuses), registry.StateRegistered)
 	// The render status still moves: the worker renders the registered order.
 	render(t, s, o.ID)
 	if _, err := s.SetStatus(ctx, "", o.ID, []registry.Status{registry.StatusRendered}, registry.StatusQueued); err != nil {

@@ -45,6 +45,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"BadCursor", testBadCursor},
 		{"UpdateDraft", testUpdateDraft},
 		{"DeletePreconditions", testDeletePreconditions},
+		{"DeleteFreesDocuments", testDeleteFreesDocuments},
 		{"WorkerFlow", testWorkerFlow},
 		{"MarkRenderedConcurrent", testMarkRenderedConcurrent},
 		{"ListStale", testListStale},
@@ -294,7 +295,7 @@ func testOrgScoping(t *testing.T, db Opener) {
 	wantErr(t, "UpdateDraft(other org)", err, registry.ErrNotFound)
 	_, err = s.SetStatus(ctx, "org-b", a.ID, all, registry.StatusQueued)
 	wantErr(t, "SetStatus(other org)", err, registry.ErrNotFound)
-	wantErr(t, "DeleteOrder(other org)", s.DeleteOrder(ctx, "org-b", a.ID, all), registry.ErrNotFound)
+	wantErr(t, "DeleteOrder(other org)", deleteOrder(s, ctx, "org-b", a.ID, all), registry.ErrNotFound)
 	if got := mustGet(t, s, "org-a", a.ID); got.Title != "A" || got.Status != registry.StatusDraft {
 		t.Errorf("order changed through another org: %+v", got)
 	}
@@ -606,15 +607,15 @@ func render(t *testing.T, s registry.Store, id uuid.UUID) registry.Outputs {
 func testDeletePreconditions(t *testing.T, db Opener) {
 	s, ctx := open(t, db), t.Context()
 	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "x", Status: registry.StatusQueued})
-	wantState(t, "DeleteOrder(queued)", s.DeleteOrder(ctx, "org-a", o.ID, []registry.Status{registry.StatusDraft}), registry.StatusQueued)
-	wantState(t, "DeleteOrder(nothing allowed)", s.DeleteOrder(ctx, "org-a", o.ID, nil), registry.StatusQueued)
+	wantState(t, "DeleteOrder(queued)", deleteOrder(s, ctx, "org-a", o.ID, []registry.Status{registry.StatusDraft}), registry.StatusQueued)
+	wantState(t, "DeleteOrder(nothing allowed)", deleteOrder(s, ctx, "org-a", o.ID, nil), registry.StatusQueued)
 	mustGet(t, s, "org-a", o.ID)
-	if err := s.DeleteOrder(ctx, "org-a", o.ID, []registry.Status{registry.StatusDraft, registry.StatusQueued}); err != nil {
+	if err := deleteOrder(s, ctx, "org-a", o.ID, []registry.Status{registry.StatusDraft, registry.StatusQueued}); err != nil {
 		t.Fatalf("DeleteOrder: %v", err)
 	}
 	_, err := s.GetOrder(ctx, "", o.ID)
 	wantErr(t, "GetOrder after delete", err, registry.ErrNotFound)
-	wantErr(t, "DeleteOrder again", s.DeleteOrder(ctx, "", o.ID, []registry.Status{registry.StatusQueued}), registry.ErrNotFound)
+	wantErr(t, "DeleteOrder again", deleteOrder(s, ctx, "", o.ID, []registry.Status{registry.StatusQueued}), registry.ErrNotFound)
 }
 
 func testWorkerFlow(t *testing.T, db Opener) {

@@ -33,8 +33,10 @@ var benchDraft = fmt.Appendf(nil, `{"title":"Об организации ста�
 // BenchmarkOrderLifecycle is one order's life as the service writes it: CreateOrder (intake),
 // MarkRendering and MarkRendered (worker), from benchClients goroutines at once. Run it with
 // -cpu 2 to match the load-test machine; orders/s is the figure to compare.
-func BenchmarkOrderLifecycle(b *testing.B) {
-	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db"))
+func BenchmarkOrderLifecycle(b *testing.B) { forSync(b, benchOrderLifecycle) }
+
+func benchOrderLifecycle(b *testing.B, dsnQuery string) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db")+dsnQuery)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,8 +103,10 @@ func workerWrites(ctx context.Context, s *sqlite.Store, id uuid.UUID) error {
 // second (open loop, each from its own goroutine, as HTTP requests do), while two workers
 // take them through MarkRendering and MarkRendered. It reports the CreateOrder latency; the
 // target is p99 ≤ 20 ms. Run it with -benchtime 2500x (5 s).
-func BenchmarkIntakeAt500(b *testing.B) {
-	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db"))
+func BenchmarkIntakeAt500(b *testing.B) { forSync(b, benchIntakeAt500) }
+
+func benchIntakeAt500(b *testing.B, dsnQuery string) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db")+dsnQuery)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -156,6 +160,15 @@ func BenchmarkIntakeAt500(b *testing.B) {
 	b.ReportMetric(float64(lat[b.N-1].Microseconds())/1000, "create-max-ms")
 }
 
+// forSync runs a benchmark with the registry's default, synchronous=FULL, and with NORMAL, the
+// default before the durability promise, side by side, so one run shows what FULL costs:
+// benchstat -col /sync.
+func forSync(b *testing.B, bench func(b *testing.B, dsnQuery string)) {
+	for _, mode := range []string{"NORMAL", "FULL"} {
+		b.Run("sync="+mode, func(b *testing.B) { bench(b, "?_synchronous="+mode) })
+	}
+}
+
 // cpuTime is the CPU time (user and system) this process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -167,8 +180,10 @@ func benchProcs() int { return runtime.GOMAXPROCS(0) }
 
 // BenchmarkCreateBatch stores batches of 10,000 orders (a department's school year), each
 // with a page of text, in one transaction each.
-func BenchmarkCreateBatch(b *testing.B) {
-	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db"))
+func BenchmarkCreateBatch(b *testing.B) { forSync(b, benchCreateBatch) }
+
+func benchCreateBatch(b *testing.B, dsnQuery string) {
+	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "registry.db")+dsnQuery)
 	if err != nil {
 		b.Fatal(err)
 	}

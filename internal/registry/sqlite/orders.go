@@ -126,7 +126,12 @@ var (
 		signed_size = ?30, print_rev = ?31, cancelled_by = ?32
 		WHERE id = ?1`)
 	qDeleteOrder = stmt(`DELETE FROM orders WHERE id = ?1`)
-	qStale       = stmt(`SELECT ` + listCols + ` FROM orders
+	// Every column that holds a document-store key. No index serves it: a scan of the
+	// orders, only when a draft is deleted, costs less than three more indexes that every
+	// render would update.
+	qDocReferenced = stmt(`SELECT EXISTS (SELECT 1 FROM orders WHERE pdf_key = ?1 OR docx_key = ?1 OR signed_key = ?1)
+		OR EXISTS (SELECT 1 FROM signatures WHERE key = ?1)`)
+	qStale = stmt(`SELECT ` + listCols + ` FROM orders
 		WHERE status = ?1 AND updated_at < ?2 ORDER BY updated_at, id LIMIT ?3`)
 	qCountStatus = stmt(`SELECT status, count(*) FROM orders GROUP BY status`)
 	qCountState  = stmt(`SELECT state, count(*) FROM orders GROUP BY state`)
@@ -360,8 +365,10 @@ func (s *Store) MarkFailed(ctx context.Context, id uuid.UUID, reason string) err
 }
 
 // DeleteOrder implements registry.Orders.
-func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) error {
-	return s.write(ctx, func(tx txq) error {
+func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, allowed []registry.Status) ([]string, error) {
+	var freed []string
+	err := s.write(ctx, func(tx txq) error {
+		freed = nil // a retried function starts over
 		o, err := getOrder(ctx, tx, orgID, id)
 		if err != nil {
 			return err
@@ -372,8 +379,34 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 		if _, err := tx.ExecContext(ctx, qDeleteOrder, id.String()); err != nil {
 			return fmt.Errorf("registry/sqlite: delete order: %w", err)
 		}
+		for _, key := range driver.DocumentKeys(o) {
+			ref, err := documentReferenced(ctx, tx, key)
+			if err != nil {
+				return err
+			}
+			if !ref {
+				freed = append(freed, key)
+			}
+		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return freed, nil
+}
+
+// DocumentReferenced implements registry.Orders.
+func (s *Store) DocumentReferenced(ctx context.Context, key string) (bool, error) {
+	return documentReferenced(ctx, s.r(), key)
+}
+
+func documentReferenced(ctx context.Context, q querier, key string) (bool, error) {
+	var ref bool
+	if err := q.QueryRowContext(ctx, qDocReferenced, key).Scan(&ref); err != nil {
+		return false, fmt.Errorf("registry/sqlite: document referenced: %w", err)
+	}
+	return ref, nil
 }
 
 // ListStale implements registry.Orders.

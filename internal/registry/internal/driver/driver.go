@@ -152,6 +152,18 @@ func CheckDelete(o *registry.Order, allowed []registry.Status) error {
 	return CheckState(o.Status, allowed)
 }
 
+// DocumentKeys are the document-store keys an order refers to, each once: what DeleteOrder
+// may free.
+func DocumentKeys(o *registry.Order) []string {
+	var keys []string
+	for _, k := range []string{o.PDFKey, o.DOCXKey, o.SignedKey} {
+		if k != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 // Mutation changes a loaded order in place, inside the driver's transaction that holds the
 // row. write false means the row is to be left as it is; an error aborts the transaction.
 type Mutation func(o *registry.Order, now time.Time) (write bool, err error)
