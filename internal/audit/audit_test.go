@@ -51,7 +51,7 @@ func TestKeys(t *testing.T) {
 // env is a keyed SQLite registry, a filesystem document store, raw access to the database
 // (the attacker's), and a Checkpointer.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *sqlite.Store
 	dsn   string
 	cp    *Checkpointer
@@ -61,7 +61,7 @@ type env struct {
 
 var secret = bytes.Repeat([]byte{9}, 32)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	e := &env{t: t, dsn: filepath.Join(dir, "registry.db"), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
