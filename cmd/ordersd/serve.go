@@ -64,6 +64,11 @@ func openRegistry(ctx context.Context, cfg config, opts ...registry.Option) (reg
 // seen against the last one.
 const checkpointEvery = 24 * time.Hour
 
+// firstCheckpointEvery is how often the API looks for trails without a checkpoint (a new
+// organization's) and writes their first: until then, a trail could be rehashed whole with
+// the unkeyed scheme of entries from before the key, unseen.
+const firstCheckpointEvery = 5 * time.Minute
+
 // service is the running process; Close takes it down in the order that loses nothing.
 type service struct {
 	log      *slog.Logger
@@ -185,7 +190,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		go func() { defer close(s.sessions); expireSessions(runCtx, s.store, log) }()
 		cp := &audit.Checkpointer{Chain: s.store, Blobs: blobs, Key: checkpointKey, Log: log.With("component", "audit")}
 		s.checkpoints = make(chan struct{})
-		go func() { defer close(s.checkpoints); cp.Run(runCtx, checkpointEvery) }()
+		go func() { defer close(s.checkpoints); cp.Run(runCtx, checkpointEvery, firstCheckpointEvery) }()
 		srv := api.New(api.Config{
 			SecretKey: secret,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,

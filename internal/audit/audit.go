@@ -226,12 +226,35 @@ func (c *Checkpointer) Write(ctx context.Context, orgID string) (cp *Checkpoint,
 // WriteAll writes the checkpoints of every organization with an audit trail; it goes on
 // past an organization whose chain does not check out, logging it, and returns the errors.
 func (c *Checkpointer) WriteAll(ctx context.Context) (written int, err error) {
+	return c.writeEach(ctx, func(string) (bool, error) { return true, nil })
+}
+
+// WriteMissing writes the first checkpoint of every organization whose trail has none yet.
+// Until its first checkpoint, a trail can be rehashed whole with the unkeyed scheme of old
+// entries, unseen; this keeps that time short without verifying every trail each time.
+func (c *Checkpointer) WriteMissing(ctx context.Context) (written int, err error) {
+	return c.writeEach(ctx, func(org string) (bool, error) {
+		_, err := c.Blobs.GetNamed(ctx, Name(org))
+		if errors.Is(err, blob.ErrNotFound) {
+			return true, nil
+		}
+		return false, err
+	})
+}
+
+func (c *Checkpointer) writeEach(ctx context.Context, want func(org string) (bool, error)) (written int, err error) {
 	orgs, err := c.Chain.AuditHeads(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var errs []error
 	for _, org := range orgs {
+		if ok, err := want(org); err != nil || !ok {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", org, err))
+			}
+			continue
+		}
 		cp, w, v, err := c.Write(ctx, org)
 		switch {
 		case errors.Is(err, ErrNotIntact):
@@ -248,18 +271,25 @@ func (c *Checkpointer) WriteAll(ctx context.Context) (written int, err error) {
 	return written, errors.Join(errs...)
 }
 
-// Run writes every organization's checkpoints now and then every period until ctx ends.
-func (c *Checkpointer) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+// Run writes every organization's checkpoint now and then every period, and between those
+// the first checkpoint of a new trail every newTrails, until ctx ends.
+func (c *Checkpointer) Run(ctx context.Context, every, newTrails time.Duration) {
+	all := time.NewTicker(every)
+	defer all.Stop()
+	missing := time.NewTicker(newTrails)
+	defer missing.Stop()
+	write := c.WriteAll
 	for {
-		if _, err := c.WriteAll(ctx); err != nil && ctx.Err() == nil {
+		if _, err := write(ctx); err != nil && ctx.Err() == nil {
 			c.log().Warn("audit checkpoints", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-all.C:
+			write = c.WriteAll
+		case <-missing.C:
+			write = c.WriteMissing
 		}
 	}
 }

@@ -338,3 +338,45 @@ func TestNoKey(t *testing.T) {
 		t.Errorf("Verify without a key: %v", err)
 	}
 }
+
+// TestWriteMissing: a new trail gets its first checkpoint without waiting for the daily
+// round, and trails that have one are left to it.
+func TestWriteMissing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.append(e.store, "org-a", 3)
+	if n, err := e.cp.WriteAll(ctx); err != nil || n != 1 {
+		t.Fatalf("WriteAll = %d, %v", n, err)
+	}
+	e.append(e.store, "org-a", 1)
+	e.append(e.store, "org-b", 2)
+	if n, err := e.cp.WriteMissing(ctx); err != nil || n != 1 {
+		t.Fatalf("WriteMissing = %d, %v; want 1 (org-b)", n, err)
+	}
+	for org, seq := range map[string]int64{"org-a": 3, "org-b": 2} {
+		if v, err := e.cp.Verify(ctx, org); err != nil || !v.Intact() || v.Checkpoint == nil || v.Checkpoint.Seq != seq {
+			t.Errorf("%s: %+v, %v; want a checkpoint at %d", org, v, err, seq)
+		}
+	}
+
+	// Run: a trail that appears while it runs is checkpointed within the short period.
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); e.cp.Run(runCtx, time.Hour, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	e.append(e.store, "org-c", 1)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, err := e.cp.Verify(ctx, "org-c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.State == CheckpointValid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint of a new trail while Run runs")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
