@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"orders/internal/api"
+	"orders/internal/audit"
 	"orders/internal/blob"
 	"orders/internal/blob/fsstore"
 	"orders/internal/blob/natsstore"
@@ -35,12 +36,12 @@ import (
 	"orders/internal/worker"
 )
 
-func openRegistry(ctx context.Context, cfg config) (registry.Store, error) {
+func openRegistry(ctx context.Context, cfg config, opts ...registry.Option) (registry.Store, error) {
 	if cfg.DatabaseURL != "" {
 		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 			return nil, fmt.Errorf("--database-url: only postgres:// URLs; leave it empty for SQLite")
 		}
-		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, opts...)
 		if err != nil {
 			// A nil *postgres.Store in the interface would not be nil to the caller.
 			return nil, err
@@ -51,12 +52,22 @@ func openRegistry(ctx context.Context, cfg config) (registry.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "registry.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "registry.db"), opts...)
 	if err != nil {
 		return nil, err
 	}
 	return st, nil
 }
+
+// checkpointEvery is how often the API writes checkpoints of every organization's audit
+// trail to the document store (and once at start): entries cut from the end of a trail are
+// seen against the last one.
+const checkpointEvery = 24 * time.Hour
+
+// firstCheckpointEvery is how often the API looks for trails without a checkpoint (a new
+// organization's) and writes their first: until then, a trail could be rehashed whole with
+// the unkeyed scheme of entries from before the key, unseen.
+const firstCheckpointEvery = 5 * time.Minute
 
 // service is the running process; Close takes it down in the order that loses nothing.
 type service struct {
@@ -71,6 +82,8 @@ type service struct {
 	cancel   context.CancelFunc
 	sweeper  chan struct{}
 	sessions chan struct{}
+	// checkpoints is closed when the writer of audit checkpoints has stopped.
+	checkpoints chan struct{}
 }
 
 // start brings the service up; the caller owns Close. Tests use it directly.
@@ -105,7 +118,22 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	s.queue = q
-	if s.store, err = openRegistry(ctx, cfg); err != nil {
+	// The API keys the audit trail it appends to (workers append nothing): the keys come
+	// from the secret key, which is not in the database.
+	var secret, checkpointKey []byte
+	var regOpts []registry.Option
+	if cfg.Role != "worker" {
+		if secret, err = secretKey(cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+		chainKey, cpKey, err := audit.Keys(secret)
+		if err != nil {
+			return nil, err
+		}
+		checkpointKey = cpKey
+		regOpts = append(regOpts, registry.WithAuditKey(chainKey))
+	}
+	if s.store, err = openRegistry(ctx, cfg, regOpts...); err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	var blobs blob.Store
@@ -160,12 +188,11 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		pages := web.New(web.Config{Store: s.store, Log: log.With("component", "web")})
 		s.sessions = make(chan struct{})
 		go func() { defer close(s.sessions); expireSessions(runCtx, s.store, log) }()
-		key, err := secretKey(cfg.DataDir, log)
-		if err != nil {
-			return nil, err
-		}
+		cp := &audit.Checkpointer{Chain: s.store, Blobs: blobs, Key: checkpointKey, Log: log.With("component", "audit")}
+		s.checkpoints = make(chan struct{})
+		go func() { defer close(s.checkpoints); cp.Run(runCtx, checkpointEvery, firstCheckpointEvery) }()
 		srv := api.New(api.Config{
-			SecretKey: key,
+			SecretKey: secret,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
 			Renderer: renderer, Extra: pages.Mount, Accepted: accepted,
 			Verifier: &sign.Verifier{Roots: cfg.trustRoots},
@@ -234,6 +261,9 @@ func (s *service) Close() {
 	}
 	if s.sessions != nil {
 		<-s.sessions
+	}
+	if s.checkpoints != nil {
+		<-s.checkpoints
 	}
 	if s.queue != nil {
 		// Jobs the API enqueued without waiting: let them reach the server before the

@@ -161,6 +161,7 @@ func New(cfg Config) *Server {
 	auth.GET("/archive/export", s.allow(roleArchivist, roleHead, roleAdmin), s.export)
 	auth.GET("/audit", s.allow(roleArchivist, roleHead, roleAdmin), s.listAudit)
 	auth.GET("/audit/verify", s.allow(roleArchivist, roleHead, roleAdmin), s.verifyAudit)
+	auth.POST("/audit/checkpoint", s.allow(roleAdmin), s.writeCheckpoint)
 	auth.PUT("/organizations/:id/signing", s.allow(roleAdmin), s.putSigning)
 	auth.GET("/organizations", s.listOrganizations)
 	auth.GET("/organizations/:id", s.getOrganization)

@@ -510,21 +510,3 @@ func (s *Server) orderAudit(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"entries": auditViews(list)})
 }
-
-// verifyAudit says whether the organization's hash chain is intact and where it breaks.
-func (s *Server) verifyAudit(c *gin.Context) {
-	org, ok := auditOrg(c)
-	if !ok {
-		return
-	}
-	intact, at, err := s.cfg.Store.VerifyAudit(c.Request.Context(), org)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	res := gin.H{"organization": org, "intact": intact}
-	if !intact {
-		res["broken_at"] = at
-	}
-	c.JSON(http.StatusOK, res)
-}

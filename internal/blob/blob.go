@@ -47,6 +47,18 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 	// Ping checks that the store can be used.
 	Ping(ctx context.Context) error
+
+	// Named records: a few small objects the service finds by a name of its choosing
+	// (audit checkpoints), kept apart from the documents. Unlike documents they are not
+	// checked against their name: whoever reads one checks it (checkpoints are signed).
+
+	// PutNamed stores data under name (see ParseName), replacing what was there; a reader
+	// sees the old or the new data, never a mix.
+	PutNamed(ctx context.Context, name string, data []byte) error
+	// GetNamed returns what is stored under name, ErrNotFound if nothing.
+	GetNamed(ctx context.Context, name string) ([]byte, error)
+	// ListNamed returns the names stored that begin with prefix, sorted.
+	ListNamed(ctx context.Context, prefix string) ([]string, error)
 }
 
 var (
@@ -57,7 +69,34 @@ var (
 	// ErrInvalidKey means the string is not a key this package makes; it
 	// also keeps hostile keys away from file paths.
 	ErrInvalidKey = errors.New("blob: invalid key")
+	// ErrInvalidName means the string is not a name of a named record.
+	ErrInvalidName = errors.New("blob: invalid name")
 )
+
+// MaxNameLen bounds the names of named records.
+const MaxNameLen = 200
+
+// ParseName checks the name of a named record: segments joined by "/", each of lower-case
+// latin letters, digits, '.', '_' and '-', beginning with a letter or a digit. So a name is
+// a safe relative path in every driver, and never "..".
+func ParseName(name string) error {
+	if name == "" || len(name) > MaxNameLen {
+		return fmt.Errorf("%w: %q", ErrInvalidName, name)
+	}
+	for _, seg := range strings.Split(name, "/") {
+		if seg == "" || !isNameStart(seg[0]) {
+			return fmt.Errorf("%w: %q", ErrInvalidName, name)
+		}
+		for i := 1; i < len(seg); i++ {
+			if c := seg[i]; !isNameStart(c) && c != '.' && c != '_' && c != '-' {
+				return fmt.Errorf("%w: %q", ErrInvalidName, name)
+			}
+		}
+	}
+	return nil
+}
+
+func isNameStart(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') }
 
 const keyPrefix = "sha256/"
 

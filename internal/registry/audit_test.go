@@ -50,3 +50,24 @@ func TestAuditHash(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditMAC(t *testing.T) {
+	id := uuid.MustParse("0190f7a2-6b3c-7d4e-8f00-112233445566")
+	e := AuditEntry{
+		Seq: 3, OrgID: "org-a", At: time.Date(2026, 1, 2, 3, 4, 5, 678901000, time.UTC),
+		Actor: "head:Иванова", Action: "sign", OrderID: &id, Details: []byte(`{"sha256":"ab"}`),
+		PrevHash: "5f1c",
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	// Computed independently (Python hmac) from the documented encoding with "orders/audit/v2".
+	const golden = "2c867616a7b62c5fa7075ca85342112ad6cbbebfe5f392036771a1d3d6f3d56e"
+	if got := AuditMAC(key, &e); got != golden {
+		t.Errorf("AuditMAC = %s, want %s", got, golden)
+	}
+	if AuditMAC([]byte("another key"), &e) == golden {
+		t.Error("another key gave the same MAC")
+	}
+	if AuditHash(&e) == golden {
+		t.Error("the keyed and the unkeyed scheme agree")
+	}
+}

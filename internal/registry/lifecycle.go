@@ -182,7 +182,9 @@ type CancelRequest struct {
 
 // AuditEntry is one entry of an organization's append-only audit trail. Entries form a hash
 // chain per organization: each Hash covers the entry and the previous entry's hash, so an
-// edited, removed or inserted entry breaks every later link.
+// edited, removed or inserted entry breaks every later link. Hashes are keyed (AuditKeyed)
+// with a key that is not in the database, so whoever can write the database cannot make an
+// edited chain link up again; entries from before the key keep their unkeyed hashes.
 type AuditEntry struct {
 	Seq      int64 // 1, 2, … per organization; set by the registry
 	OrgID    string
@@ -192,13 +194,16 @@ type AuditEntry struct {
 	OrderID  *uuid.UUID
 	Details  []byte // JSON (e.g. number, document hashes), or empty
 	PrevHash string // Hash of entry Seq-1; "" for the first entry
-	Hash     string // AuditHash of this entry
+	Hash     string // AuditMAC (Scheme AuditKeyed) or AuditHash (AuditUnkeyed) of this entry
+	Scheme   int    // how Hash was made: AuditKeyed or AuditUnkeyed; set by the registry
 }
 
 // AuditTrail is the part of the registry that keeps the audit trail. There is no way to
 // change or delete an entry through it.
 type AuditTrail interface {
-	// AppendAudit appends e to the chain of e.OrgID, setting Seq, At, PrevHash and Hash.
+	// AppendAudit appends e to the chain of e.OrgID, setting Seq, At, PrevHash, Hash and
+	// Scheme: keyed if the store has the audit key (WithAuditKey); a store without it
+	// appends unkeyed entries, and only after unkeyed ones (else ErrNoAuditKey).
 	// Appends of one organization are serialized, so concurrent appends never fork the
 	// chain. Action is required and Details must be empty or valid JSON (else ErrInvalid).
 	AppendAudit(ctx context.Context, e *AuditEntry) error
@@ -207,8 +212,16 @@ type AuditTrail interface {
 	ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID, limit int) ([]AuditEntry, error)
 	// VerifyAudit walks the chain of orgID from the first entry, recomputing every hash. ok
 	// is false if an entry was changed, removed or inserted; brokenAt is then the Seq of the
-	// first entry that does not check out (for a removed entry, the missing Seq).
+	// first entry that does not check out (for a removed entry, the missing Seq). Entries cut
+	// from the end with the head row put back, or a chain rehashed whole with the unkeyed
+	// scheme, show only against a checkpoint kept outside the database (VerifyAuditChain).
 	VerifyAudit(ctx context.Context, orgID string) (ok bool, brokenAt int64, err error)
+	// VerifyAuditChain is VerifyAudit with a report, checked also against anchor (if not
+	// nil): the chain must reach anchor.Seq with anchor.Hash there, and every entry above
+	// anchor.LegacyThrough must be keyed. Keyed entries need the audit key (ErrNoAuditKey).
+	VerifyAuditChain(ctx context.Context, orgID string, anchor *AuditAnchor) (AuditReport, error)
+	// AuditHeads lists the organizations that have an audit trail, in order.
+	AuditHeads(ctx context.Context) ([]string, error)
 }
 
 // Signature kinds.

@@ -30,6 +30,8 @@ func Run(t *testing.T, open Open, corrupt Corrupt) {
 	t.Run("Corrupt", func(t *testing.T) { testCorrupt(t, open, corrupt) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, open) })
 	t.Run("ConcurrentPuts", func(t *testing.T) { testConcurrentPuts(t, open) })
+	t.Run("Named", func(t *testing.T) { testNamed(t, open) })
+	t.Run("NamedConcurrent", func(t *testing.T) { testNamedConcurrent(t, open) })
 	t.Run("Ping", func(t *testing.T) {
 		if err := open(t).Ping(context.Background()); err != nil {
 			t.Fatalf("Ping: %v", err)

@@ -32,7 +32,8 @@ type Config struct {
 
 // Store keeps documents in a JetStream object store.
 type Store struct {
-	obs jetstream.ObjectStore
+	obs   jetstream.ObjectStore
+	named jetstream.ObjectStore // named records (see blob.Store.PutNamed)
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -54,7 +55,16 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: bucket %s: %w", cfg.Bucket, err)
 	}
-	return &Store{obs: obs}, nil
+	named, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      cfg.Bucket + "-named",
+		Description: "named records beside the documents (audit checkpoints)",
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: bucket %s-named: %w", cfg.Bucket, err)
+	}
+	return &Store{obs: obs, named: named}, nil
 }
 
 // natsDigest is how the object store spells a SHA-256 in ObjectInfo.Digest.

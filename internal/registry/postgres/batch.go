@@ -65,7 +65,7 @@ func (s *Store) CreateRegisteredBatch(ctx context.Context, b *registry.Batch, or
 		if created, err = createBatch(ctx, tx, b, orders); err != nil || !created {
 			return err
 		}
-		registered, err = registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
+		registered, err = s.registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
 		return err
 	})
 	if err != nil {
@@ -255,7 +255,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 	}
 	var n int
 	err := s.inTx(ctx, func(tx pgx.Tx) (err error) {
-		n, err = registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
+		n, err = s.registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
 		return err
 	})
 	if err != nil {
@@ -265,7 +265,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 }
 
 // registerBatch registers the batch's drafts inside tx (see RegisterBatch).
-func registerBatch(ctx context.Context, tx pgx.Tx, orgID string, batchID uuid.UUID, journal, date string,
+func (s *Store) registerBatch(ctx context.Context, tx pgx.Tx, orgID string, batchID uuid.UUID, journal, date string,
 	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
 	audit func(o *registry.Order) *registry.AuditEntry) (int, error) {
 	// Lock order: batch, its orders (in row order), the journal's counter, the audit
@@ -291,7 +291,7 @@ func registerBatch(ctx context.Context, tx pgx.Tx, orgID string, batchID uuid.UU
 	for i := range list {
 		ptrs[i] = &list[i]
 	}
-	if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+	if err := driver.RegisterAll(ctx, txOps{tx, s.auditKey}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
 		return 0, err
 	}
 	// Registration always replaces the text, so every order is indexed again.

@@ -40,7 +40,7 @@ func (s *Store) ImportOrder(ctx context.Context, r registry.ImportRequest) (*reg
 		if err := updateOrder(ctx, tx, o, false); err != nil {
 			return err
 		}
-		return driver.FinishImport(ctx, txOps{tx}, o, r, now)
+		return driver.FinishImport(ctx, txOps{tx, s.auditKey}, o, r, now)
 	})
 	if raced {
 		// The winner has committed: name it.

@@ -16,7 +16,10 @@ import (
 // txOps gives the shared lifecycle rules what they need inside modify's transaction, which
 // holds the order's row lock. Lock order, everywhere: order row, then journal counter, then
 // audit head; so transitions, appends and registrations never deadlock each other.
-type txOps struct{ tx pgx.Tx }
+type txOps struct {
+	tx  pgx.Tx
+	key []byte // the audit key, if the store has it
+}
 
 func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n int) (int, string, error) {
 	var format string
@@ -42,7 +45,7 @@ func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n in
 }
 
 func (t txOps) AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error {
-	return appendAudit(ctx, t.tx, e, now)
+	return appendAudit(ctx, t.tx, t.key, e, now)
 }
 
 func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) error {
@@ -221,9 +224,10 @@ func setStart(ctx context.Context, tx pgx.Tx, orgID, journalID string, start reg
 	return nil
 }
 
-// appendAudit appends e to its chain inside tx, holding the chain head's row lock until the
-// transaction ends, so concurrent appends of one organization take turns.
-func appendAudit(ctx context.Context, tx pgx.Tx, e *registry.AuditEntry, now time.Time) error {
+// appendAudit appends e to its chain inside tx, keyed by key if not nil, holding the chain
+// head's row lock until the transaction ends, so concurrent appends of one organization take
+// turns.
+func appendAudit(ctx context.Context, tx pgx.Tx, key []byte, e *registry.AuditEntry, now time.Time) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, '') ON CONFLICT DO NOTHING`, e.OrgID); err != nil {
 		return fmt.Errorf("registry/postgres: audit head: %w", err)
 	}
@@ -232,10 +236,20 @@ func appendAudit(ctx context.Context, tx pgx.Tx, e *registry.AuditEntry, now tim
 	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1 FOR UPDATE`, e.OrgID).Scan(&seq, &hash); err != nil {
 		return fmt.Errorf("registry/postgres: audit head: %w", err)
 	}
-	driver.ChainAudit(e, seq, hash, now)
-	_, err := tx.Exec(ctx, `INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.OrgID, e.Seq, e.At, e.Actor, e.Action, e.OrderID, e.Details, e.PrevHash, e.Hash)
+	if len(key) == 0 && seq > 0 {
+		var scheme int
+		err := tx.QueryRow(ctx, `SELECT scheme FROM audit WHERE org_id = $1 AND seq = $2`, e.OrgID, seq).Scan(&scheme)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("registry/postgres: audit head: %w", err)
+		}
+		if err := driver.NeedKey(scheme); err != nil {
+			return err
+		}
+	}
+	driver.ChainAudit(e, seq, hash, now, key)
+	_, err := tx.Exec(ctx, `INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash, scheme)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.OrgID, e.Seq, e.At, e.Actor, e.Action, e.OrderID, e.Details, e.PrevHash, e.Hash, e.Scheme)
 	if err != nil {
 		return fmt.Errorf("registry/postgres: append audit: %w", err)
 	}
@@ -250,14 +264,14 @@ func (s *Store) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
 	if err := driver.CheckAudit(e); err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx pgx.Tx) error { return appendAudit(ctx, tx, e, driver.Now()) })
+	return s.inTx(ctx, func(tx pgx.Tx) error { return appendAudit(ctx, tx, s.auditKey, e, driver.Now()) })
 }
 
-const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash"
+const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash, scheme"
 
 func scanAudit(row pgx.Row) (*registry.AuditEntry, error) {
 	var e registry.AuditEntry
-	if err := row.Scan(&e.OrgID, &e.Seq, &e.At, &e.Actor, &e.Action, &e.OrderID, &e.Details, &e.PrevHash, &e.Hash); err != nil {
+	if err := row.Scan(&e.OrgID, &e.Seq, &e.At, &e.Actor, &e.Action, &e.OrderID, &e.Details, &e.PrevHash, &e.Hash, &e.Scheme); err != nil {
 		return nil, fmt.Errorf("registry/postgres: scan audit: %w", err)
 	}
 	e.At = e.At.UTC()
@@ -293,28 +307,34 @@ func (s *Store) ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID,
 
 // VerifyAudit implements registry.AuditTrail.
 func (s *Store) VerifyAudit(ctx context.Context, orgID string) (ok bool, brokenAt int64, err error) {
+	r, err := s.VerifyAuditChain(ctx, orgID, nil)
+	return r.OK, r.BrokenAt, err
+}
+
+// VerifyAuditChain implements registry.AuditTrail.
+func (s *Store) VerifyAuditChain(ctx context.Context, orgID string, anchor *registry.AuditAnchor) (registry.AuditReport, error) {
 	// One repeatable-read snapshot, in which the head and the entries agree while appends go on.
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return false, 0, fmt.Errorf("registry/postgres: begin: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/postgres: begin: %w", err)
 	}
 	defer tx.Rollback(ctx)
 	var headSeq int64
 	var headHash string
 	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = $1`, orgID).Scan(&headSeq, &headHash)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, 0, fmt.Errorf("registry/postgres: audit head: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/postgres: audit head: %w", err)
 	}
 	rows, err := tx.Query(ctx, `SELECT `+auditCols+` FROM audit WHERE org_id = $1 ORDER BY seq`, orgID)
 	if err != nil {
-		return false, 0, fmt.Errorf("registry/postgres: verify audit: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/postgres: verify audit: %w", err)
 	}
 	defer rows.Close()
-	var c driver.ChainCheck
+	c := driver.ChainCheck{Key: s.auditKey, Anchor: anchor}
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
-			return false, 0, err
+			return registry.AuditReport{}, err
 		}
 		if !c.Add(e) {
 			break
@@ -322,10 +342,22 @@ func (s *Store) VerifyAudit(ctx context.Context, orgID string) (ok bool, brokenA
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return false, 0, fmt.Errorf("registry/postgres: verify audit: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/postgres: verify audit: %w", err)
 	}
-	ok, brokenAt = c.End(headSeq, headHash)
-	return ok, brokenAt, nil
+	return c.Report(headSeq, headHash)
+}
+
+// AuditHeads implements registry.AuditTrail.
+func (s *Store) AuditHeads(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT org_id FROM audit_heads ORDER BY org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: audit heads: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: audit heads: %w", err)
+	}
+	return out, nil
 }
 
 func insertSignature(ctx context.Context, q querier, sig *registry.Signature) error {
@@ -385,7 +417,7 @@ func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Si
 		if audit == nil {
 			return nil
 		}
-		return appendAudit(ctx, tx, audit, now)
+		return appendAudit(ctx, tx, s.auditKey, audit, now)
 	})
 }
 

@@ -171,7 +171,7 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 			return err
 		}
 		title, text := o.Title, o.SearchText
-		if write, err = m(ctx, txOps{tx}, o, driver.Now()); err != nil || !write {
+		if write, err = m(ctx, txOps{tx, s.auditKey}, o, driver.Now()); err != nil || !write {
 			return err
 		}
 		return updateOrder(ctx, tx, o, o.Title != title || o.SearchText != text)

@@ -30,7 +30,8 @@ var migrations embed.FS
 
 // Store is the PostgreSQL registry.
 type Store struct {
-	pool guardedPool
+	pool     guardedPool
+	auditKey []byte // keys the audit chain; nil: unkeyed appends to unkeyed chains only
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -38,7 +39,7 @@ var _ registry.Store = (*Store)(nil)
 // Open connects to the database at dsn (a postgres:// URL or key=value string; pgxpool
 // settings such as pool_max_conns and runtime parameters such as search_path are honoured)
 // and migrates the first schema of its search path.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...registry.Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: parse dsn: %w", err)
@@ -56,7 +57,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: guardedPool{pool}}, nil
+	return &Store{pool: guardedPool{pool}, auditKey: registry.ApplyOptions(opts).AuditKey}, nil
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {

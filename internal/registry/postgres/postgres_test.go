@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"orders/internal/registry"
 	"orders/internal/registry/postgres"
@@ -82,7 +85,7 @@ func TestConformance(t *testing.T) {
 	registrytest.Run(t, func(t *testing.T) registrytest.Opener {
 		schemaDSN := freshSchema(t, admin, dsn)
 		return func(t *testing.T) (registry.Store, error) {
-			s, err := postgres.Open(t.Context(), schemaDSN)
+			s, err := postgres.Open(t.Context(), schemaDSN, registry.WithAuditKey(registrytest.AuditKey))
 			if err != nil {
 				return nil, err
 			}
@@ -94,10 +97,10 @@ func TestConformance(t *testing.T) {
 
 func TestTamper(t *testing.T) {
 	admin, dsn := testDB(t)
-	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.OpenWith, registrytest.Raw) {
 		schemaDSN := freshSchema(t, admin, dsn)
-		open := func(t *testing.T) (registry.Store, error) {
-			s, err := postgres.Open(t.Context(), schemaDSN)
+		open := func(t *testing.T, opts ...registry.Option) (registry.Store, error) {
+			s, err := postgres.Open(t.Context(), schemaDSN, opts...)
 			if err != nil {
 				return nil, err
 			}
@@ -132,5 +135,53 @@ func TestOpenUnreachable(t *testing.T) {
 	defer cancel()
 	if _, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"); err == nil {
 		t.Fatal("Open of an unreachable server: no error")
+	}
+}
+
+// TestMigrateAuditScheme: migration 00016 labels the entries written before it as unkeyed,
+// so they keep verifying, with the key, beside the keyed entries written after it.
+func TestMigrateAuditScheme(t *testing.T) {
+	admin, dsn := testDB(t)
+	ctx := t.Context()
+	schemaDSN := freshSchema(t, admin, dsn)
+	s, err := postgres.Open(ctx, schemaDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "old", Details: fmt.Appendf(nil, `{"i":%d}`, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	pool, err := pgxpool.New(ctx, schemaDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The trail as the registry of version 13 left it: no scheme column.
+	if _, err := p.DownTo(ctx, 13); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `SELECT scheme FROM audit`); err == nil {
+		t.Fatal("the scheme column outlived Down")
+	}
+	s, err = postgres.Open(ctx, schemaDSN, registry.WithAuditKey(registrytest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.VerifyAuditChain(ctx, "org-a", nil)
+	if err != nil || !r.OK || r.HeadSeq != 5 || r.LastUnkeyed != 4 {
+		t.Errorf("after migration = %+v, %v; want intact through 5, unkeyed through 4", r, err)
 	}
 }

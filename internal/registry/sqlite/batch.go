@@ -93,7 +93,7 @@ func (s *Store) CreateRegisteredBatch(ctx context.Context, b *registry.Batch, or
 		if created, err = createBatch(ctx, tx, b, orders, stems); err != nil || !created {
 			return err
 		}
-		registered, err = registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
+		registered, err = s.registerBatch(ctx, tx, b.OrgID, b.ID, journal, date, build, audit)
 		return err
 	})
 	if err != nil {
@@ -271,7 +271,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 	}
 	var n int
 	err := s.write(ctx, func(tx txq) (err error) {
-		n, err = registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
+		n, err = s.registerBatch(ctx, tx, orgID, batchID, journal, date, build, audit)
 		return err
 	})
 	if err != nil {
@@ -281,7 +281,7 @@ func (s *Store) RegisterBatch(ctx context.Context, orgID string, batchID uuid.UU
 }
 
 // registerBatch registers the batch's drafts in a write transaction (see RegisterBatch).
-func registerBatch(ctx context.Context, tx txq, orgID string, batchID uuid.UUID, journal, date string,
+func (s *Store) registerBatch(ctx context.Context, tx txq, orgID string, batchID uuid.UUID, journal, date string,
 	build func(o *registry.Order, number string, seq int) (registry.Registered, error),
 	audit func(o *registry.Order) *registry.AuditEntry) (int, error) {
 	b, err := getBatch(ctx, tx, orgID, batchID)
@@ -305,7 +305,7 @@ func registerBatch(ctx context.Context, tx txq, orgID string, batchID uuid.UUID,
 		ptrs[i] = &list[i]
 		was[i] = loadedAs(&list[i])
 	}
-	if err := driver.RegisterAll(ctx, txOps{tx}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
+	if err := driver.RegisterAll(ctx, txOps{tx, s.auditKey}, ptrs, journal, date, build, audit, driver.Now()); err != nil {
 		return 0, err
 	}
 	// Registration gives every order a new text: stem them all at once, on all cores,

@@ -21,8 +21,9 @@ var (
 		ON CONFLICT (org_id, journal_id, year) DO UPDATE SET next = next + ?4, last = next + ?4 - 1
 		RETURNING last`)
 	qAuditHead   = stmt(`SELECT seq, hash FROM audit_heads WHERE org_id = ?1`)
-	qInsertAudit = stmt(`INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`)
+	qAuditScheme = stmt(`SELECT scheme FROM audit WHERE org_id = ?1 AND seq = ?2`)
+	qInsertAudit = stmt(`INSERT INTO audit (org_id, seq, at, actor, action, order_id, details, prev_hash, hash, scheme)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`)
 	qPutAuditHead = stmt(`INSERT INTO audit_heads (org_id, seq, hash) VALUES (?1, ?2, ?3)
 		ON CONFLICT (org_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`)
 	qOrderState = stmt(`SELECT state FROM orders WHERE id = ?1 AND (?2 = '' OR org_id = ?2)`)
@@ -31,7 +32,10 @@ var (
 // txOps gives the shared lifecycle rules what they need inside modify's transaction. Every
 // write transaction is begun immediate, so it holds the database's write lock throughout:
 // counters and audit heads need no row locks here, one writer at a time is the lock.
-type txOps struct{ tx querier }
+type txOps struct {
+	tx  querier
+	key []byte // the audit key, if the store has it
+}
 
 func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n int) (int, string, error) {
 	var format string
@@ -51,7 +55,7 @@ func (t txOps) TakeSeqs(ctx context.Context, orgID, journalID string, year, n in
 }
 
 func (t txOps) AppendAudit(ctx context.Context, e *registry.AuditEntry, now time.Time) error {
-	return appendAudit(ctx, t.tx, e, now)
+	return appendAudit(ctx, t.tx, t.key, e, now)
 }
 
 func (t txOps) InsertSignature(ctx context.Context, sig *registry.Signature) error {
@@ -233,18 +237,28 @@ func setStart(ctx context.Context, tx txq, orgID, journalID string, start regist
 	return nil
 }
 
-// appendAudit appends e to its chain; q must be a write transaction (which, immediate,
-// already excludes every other appender).
-func appendAudit(ctx context.Context, q querier, e *registry.AuditEntry, now time.Time) error {
+// appendAudit appends e to its chain, keyed by key if not nil; q must be a write
+// transaction (which, immediate, already excludes every other appender).
+func appendAudit(ctx context.Context, q querier, key []byte, e *registry.AuditEntry, now time.Time) error {
 	var seq int64
 	var hash string
 	err := q.QueryRowContext(ctx, qAuditHead, e.OrgID).Scan(&seq, &hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("registry/sqlite: audit head: %w", err)
 	}
-	driver.ChainAudit(e, seq, hash, now)
+	if len(key) == 0 && seq > 0 {
+		var scheme int
+		err := q.QueryRowContext(ctx, qAuditScheme, e.OrgID, seq).Scan(&scheme)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("registry/sqlite: audit head: %w", err)
+		}
+		if err := driver.NeedKey(scheme); err != nil {
+			return err
+		}
+	}
+	driver.ChainAudit(e, seq, hash, now, key)
 	_, err = q.ExecContext(ctx, qInsertAudit,
-		e.OrgID, e.Seq, fmtTime(e.At), e.Actor, e.Action, uuidPtr(e.OrderID), e.Details, e.PrevHash, e.Hash)
+		e.OrgID, e.Seq, fmtTime(e.At), e.Actor, e.Action, uuidPtr(e.OrderID), e.Details, e.PrevHash, e.Hash, e.Scheme)
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: append audit: %w", err)
 	}
@@ -260,16 +274,16 @@ func (s *Store) AppendAudit(ctx context.Context, e *registry.AuditEntry) error {
 	if err := driver.CheckAudit(e); err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx txq) error { return appendAudit(ctx, tx, e, driver.Now()) })
+	return s.write(ctx, func(tx txq) error { return appendAudit(ctx, tx, s.auditKey, e, driver.Now()) })
 }
 
-const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash"
+const auditCols = "org_id, seq, at, actor, action, order_id, details, prev_hash, hash, scheme"
 
 func scanAudit(row scanner) (*registry.AuditEntry, error) {
 	var e registry.AuditEntry
 	var at string
 	var order sql.NullString
-	if err := row.Scan(&e.OrgID, &e.Seq, &at, &e.Actor, &e.Action, &order, &e.Details, &e.PrevHash, &e.Hash); err != nil {
+	if err := row.Scan(&e.OrgID, &e.Seq, &at, &e.Actor, &e.Action, &order, &e.Details, &e.PrevHash, &e.Hash, &e.Scheme); err != nil {
 		return nil, fmt.Errorf("registry/sqlite: scan audit: %w", err)
 	}
 	var err error
@@ -315,39 +329,65 @@ func (s *Store) ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID,
 
 // VerifyAudit implements registry.AuditTrail.
 func (s *Store) VerifyAudit(ctx context.Context, orgID string) (bool, int64, error) {
+	r, err := s.VerifyAuditChain(ctx, orgID, nil)
+	return r.OK, r.BrokenAt, err
+}
+
+// VerifyAuditChain implements registry.AuditTrail.
+func (s *Store) VerifyAuditChain(ctx context.Context, orgID string, anchor *registry.AuditAnchor) (registry.AuditReport, error) {
 	// One read transaction: a snapshot in which the head and the entries agree, while
 	// appends go on.
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return false, 0, fmt.Errorf("registry/sqlite: begin: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/sqlite: begin: %w", err)
 	}
 	defer tx.Rollback()
 	var headSeq int64
 	var headHash string
 	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE org_id = ?1`, orgID).Scan(&headSeq, &headHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, 0, fmt.Errorf("registry/sqlite: audit head: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/sqlite: audit head: %w", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+auditCols+` FROM audit WHERE org_id = ?1 ORDER BY seq`, orgID)
 	if err != nil {
-		return false, 0, fmt.Errorf("registry/sqlite: verify audit: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/sqlite: verify audit: %w", err)
 	}
 	defer rows.Close()
-	var c driver.ChainCheck
+	c := driver.ChainCheck{Key: s.auditKey, Anchor: anchor}
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
-			return false, 0, err
+			return registry.AuditReport{}, err
 		}
 		if !c.Add(e) {
 			break
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return false, 0, fmt.Errorf("registry/sqlite: verify audit: %w", err)
+		return registry.AuditReport{}, fmt.Errorf("registry/sqlite: verify audit: %w", err)
 	}
-	ok, at := c.End(headSeq, headHash)
-	return ok, at, nil
+	return c.Report(headSeq, headHash)
+}
+
+// AuditHeads implements registry.AuditTrail.
+func (s *Store) AuditHeads(ctx context.Context) ([]string, error) {
+	rows, err := s.r().QueryContext(ctx, `SELECT org_id FROM audit_heads ORDER BY org_id`)
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: audit heads: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			return nil, fmt.Errorf("registry/sqlite: audit heads: %w", err)
+		}
+		out = append(out, org)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registry/sqlite: audit heads: %w", err)
+	}
+	return out, nil
 }
 
 func insertSignature(ctx context.Context, q querier, sig *registry.Signature) error {
@@ -405,7 +445,7 @@ func (s *Store) AddSignature(ctx context.Context, orgID string, sig *registry.Si
 		if audit == nil {
 			return nil
 		}
-		return appendAudit(ctx, tx, audit, now)
+		return appendAudit(ctx, tx, s.auditKey, audit, now)
 	})
 }
 

@@ -276,7 +276,7 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 			return err
 		}
 		was := loadedAs(o)
-		if write, refused = m(ctx, txOps{tx}, o, driver.Now()); refused != nil || !write {
+		if write, refused = m(ctx, txOps{tx, s.auditKey}, o, driver.Now()); refused != nil || !write {
 			return refused
 		}
 		return storeOrder(ctx, tx, o, was)

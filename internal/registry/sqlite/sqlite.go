@@ -53,6 +53,8 @@ type Store struct {
 	stop       chan struct{}  // closed by Close
 	writerDone chan struct{}  // closed when the writer goroutine has stopped
 
+	auditKey []byte // keys the audit chain; nil: unkeyed appends to unkeyed chains only
+
 	cdb    *sql.DB       // the checkpointer's connection
 	wrote  chan struct{} // a commit since the last checkpoint; capacity 1
 	cpDone chan struct{} // closed when the checkpointer has stopped
@@ -111,7 +113,7 @@ func readers() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // Open opens (creating if needed) the database at dsn, a file path or a "file:" URI, and
 // migrates it. In-memory databases are not supported: the two pools would see two databases.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...registry.Option) (*Store, error) {
 	if dsn == "" {
 		return nil, errors.New("registry/sqlite: empty dsn")
 	}
@@ -124,7 +126,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &Store{wdb: wdb}
+	s := &Store{wdb: wdb, auditKey: registry.ApplyOptions(opts).AuditKey}
 	if err := migrate(ctx, wdb); err != nil {
 		wdb.Close()
 		return nil, err

@@ -19,7 +19,7 @@ func TestConformance(t *testing.T) {
 	registrytest.Run(t, func(t *testing.T) registrytest.Opener {
 		dsn := filepath.Join(t.TempDir(), "registry.db")
 		return func(t *testing.T) (registry.Store, error) {
-			s, err := sqlite.Open(t.Context(), dsn)
+			s, err := sqlite.Open(t.Context(), dsn, registry.WithAuditKey(registrytest.AuditKey))
 			if err != nil {
 				return nil, err
 			}
@@ -30,10 +30,10 @@ func TestConformance(t *testing.T) {
 }
 
 func TestTamper(t *testing.T) {
-	registrytest.RunTamper(t, func(t *testing.T) (registrytest.Opener, registrytest.Raw) {
+	registrytest.RunTamper(t, func(t *testing.T) (registrytest.OpenWith, registrytest.Raw) {
 		dsn := filepath.Join(t.TempDir(), "registry.db")
-		open := func(t *testing.T) (registry.Store, error) {
-			s, err := sqlite.Open(t.Context(), dsn)
+		open := func(t *testing.T, opts ...registry.Option) (registry.Store, error) {
+			s, err := sqlite.Open(t.Context(), dsn, opts...)
 			if err != nil {
 				return nil, err
 			}
@@ -218,5 +218,50 @@ func TestMigrateSignatureTrust(t *testing.T) {
 	want := []string{"valid | not checked: доверие к сертификату при записи подписи не проверялось", "not verified: ГОСТ | "}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("after migration: %q, want %q", got, want)
+	}
+}
+
+// TestMigrateAuditScheme: migration 00016 labels the entries written before it as unkeyed,
+// so they keep verifying, with the key, beside the keyed entries written after it.
+func TestMigrateAuditScheme(t *testing.T) {
+	ctx := t.Context()
+	dsn := filepath.Join(t.TempDir(), "registry.db")
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "old", Details: fmt.Appendf(nil, `{"i":%d}`, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The trail as the registry of version 13 left it: no scheme column.
+	if _, err := p.DownTo(ctx, 13); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `SELECT scheme FROM audit`); err == nil {
+		t.Fatal("the scheme column outlived Down")
+	}
+	s, err = sqlite.Open(ctx, dsn, registry.WithAuditKey(registrytest.AuditKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.AppendAudit(ctx, &registry.AuditEntry{OrgID: "org-a", Actor: "clerk", Action: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.VerifyAuditChain(ctx, "org-a", nil)
+	if err != nil || !r.OK || r.HeadSeq != 5 || r.LastUnkeyed != 4 {
+		t.Errorf("after migration = %+v, %v; want intact through 5, unkeyed through 4", r, err)
 	}
 }

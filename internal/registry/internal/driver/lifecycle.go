@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -338,50 +339,120 @@ func CheckAudit(e *registry.AuditEntry) error {
 }
 
 // ChainAudit makes e the entry after (lastSeq, lastHash), the head of its chain, which the
-// driver holds locked.
-func ChainAudit(e *registry.AuditEntry, lastSeq int64, lastHash string, now time.Time) {
+// driver holds locked: keyed (AuditMAC) when the store has the audit key, else unkeyed. A
+// store without the key must first check that the head is not keyed (see NeedKey).
+func ChainAudit(e *registry.AuditEntry, lastSeq int64, lastHash string, now time.Time, key []byte) {
 	e.Details = NonNil(e.Details)
 	e.Seq, e.At, e.PrevHash = lastSeq+1, now, lastHash
-	e.Hash = registry.AuditHash(e)
-}
-
-// ChainCheck verifies a chain entry by entry, in Seq order.
-type ChainCheck struct {
-	seq    int64
-	prev   string
-	broken int64
-}
-
-// Add checks the next entry; it returns false at the first one that does not check out.
-func (c *ChainCheck) Add(e *registry.AuditEntry) bool {
-	switch {
-	case c.broken != 0:
-		return false
-	case e.Seq != c.seq+1:
-		c.broken = c.seq + 1 // a removed entry: the first missing Seq
-	case e.PrevHash != c.prev || e.Hash != registry.AuditHash(e):
-		c.broken = e.Seq
-	default:
-		c.seq, c.prev = e.Seq, e.Hash
-		return true
+	if len(key) > 0 {
+		e.Scheme, e.Hash = registry.AuditKeyed, registry.AuditMAC(key, e)
+	} else {
+		e.Scheme, e.Hash = registry.AuditUnkeyed, registry.AuditHash(e)
 	}
-	return false
+}
+
+// NeedKey is the error of a store without the audit key appending after an entry of
+// scheme headScheme: an unkeyed entry after a keyed one would read as tampering.
+func NeedKey(headScheme int) error {
+	if headScheme == registry.AuditKeyed {
+		return registry.ErrNoAuditKey
+	}
+	return nil
+}
+
+// ChainCheck verifies a chain entry by entry, in Seq order. Key verifies keyed entries;
+// Anchor, if set, is a checkpoint kept outside the database that the chain must agree with.
+type ChainCheck struct {
+	Key    []byte
+	Anchor *registry.AuditAnchor
+
+	seq         int64
+	prev        string
+	broken      int64
+	problem     string
+	keyed       bool // a keyed entry was seen: every later entry must be keyed too
+	lastUnkeyed int64
+	err         error
+}
+
+// Add checks the next entry; it returns false at the first one that does not check out, or
+// that cannot be checked (see Report).
+func (c *ChainCheck) Add(e *registry.AuditEntry) bool {
+	if c.broken != 0 || c.err != nil {
+		return false
+	}
+	fail := func(at int64, problem string) bool {
+		c.broken, c.problem = at, problem
+		return false
+	}
+	if e.Seq != c.seq+1 {
+		return fail(c.seq+1, registry.AuditMissing) // a removed entry: the first missing Seq
+	}
+	if e.PrevHash != c.prev {
+		return fail(e.Seq, registry.AuditEdited)
+	}
+	switch e.Scheme {
+	case registry.AuditKeyed:
+		if len(c.Key) == 0 {
+			c.err = registry.ErrNoAuditKey
+			return false
+		}
+		if !hmac.Equal([]byte(e.Hash), []byte(registry.AuditMAC(c.Key, e))) {
+			return fail(e.Seq, registry.AuditEdited)
+		}
+		c.keyed = true
+	case registry.AuditUnkeyed:
+		// Whoever can write the database can hash this scheme: it is believed only where
+		// it was used before the key, i.e. never after a keyed entry, and never above
+		// what the checkpoint says was hashed without the key.
+		if c.keyed || (c.Anchor != nil && e.Seq > c.Anchor.LegacyThrough) {
+			return fail(e.Seq, registry.AuditUnkeyedAfter)
+		}
+		if e.Hash != registry.AuditHash(e) {
+			return fail(e.Seq, registry.AuditEdited)
+		}
+		c.lastUnkeyed = e.Seq
+	default:
+		return fail(e.Seq, registry.AuditEdited)
+	}
+	if c.Anchor != nil && e.Seq == c.Anchor.Seq && e.Hash != c.Anchor.Hash {
+		return fail(e.Seq, registry.AuditAnchorHash)
+	}
+	c.seq, c.prev = e.Seq, e.Hash
+	return true
 }
 
 // End compares the walked chain with its head as recorded by the last append: entries
 // removed from the end show there.
 func (c *ChainCheck) End(headSeq int64, headHash string) (ok bool, brokenAt int64) {
+	r, _ := c.Report(headSeq, headHash)
+	return r.OK, r.BrokenAt
+}
+
+// Report is the verdict on the walked chain, given its head as recorded by the last append.
+// The error is ErrNoAuditKey when a keyed entry was met without the key.
+func (c *ChainCheck) Report(headSeq int64, headHash string) (registry.AuditReport, error) {
+	r := registry.AuditReport{HeadSeq: c.seq, HeadHash: c.prev, LastUnkeyed: c.lastUnkeyed}
 	switch {
+	case c.err != nil:
+		return r, c.err
 	case c.broken != 0:
-		return false, c.broken
+		r.BrokenAt, r.Problem = c.broken, c.problem
+	case c.Anchor != nil && c.Anchor.Seq > c.seq:
+		// The head row is in the database too: entries cut from the end, with the head
+		// row put back to match, show only against the checkpoint.
+		r.BrokenAt, r.Problem = c.seq+1, registry.AuditCut
 	case headSeq > c.seq:
-		return false, c.seq + 1
+		r.BrokenAt, r.Problem = c.seq+1, registry.AuditMissing
 	case headSeq < c.seq:
-		return false, headSeq + 1 // entries beyond the head were added behind the registry's back
+		// entries beyond the head were added behind the registry's back
+		r.BrokenAt, r.Problem = headSeq+1, registry.AuditBeyondHead
 	case headHash != c.prev:
-		return false, c.seq
+		r.BrokenAt, r.Problem = c.seq, registry.AuditHeadMismatch
+	default:
+		r.OK = true
 	}
-	return true, 0
+	return r, nil
 }
 
 var verdicts = []string{"invalid: ", "not verified: "}
