@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,11 +27,30 @@ type loginView struct {
 	Error string
 }
 
-// safeNext keeps the redirect after login on this site: a path, never "//host" or a URL.
+// safeNext keeps the redirect after login on this site. Browsers drop tabs and line breaks
+// from a URL and read "\\" as "/", so "/\t/evil.example" is "//evil.example" to them, another
+// host. Only a plain path (and query) of printable ASCII that parses back to itself is kept,
+// and its decoded path must not start with "//" either; anything else goes to the default page.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.ContainsAny(next, "\r\n") {
-		return "/orders"
+	const fallback = "/orders"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b <= ' ' || b >= 0x7f || b == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || u.Fragment != "" ||
+		u.String() != next {
+		return fallback
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool {
+		return r == '\\' || unicode.IsControl(r)
+	}) {
+		return fallback
 	}
 	return next
 }
