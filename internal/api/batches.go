@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,6 +30,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"orders/internal/batch"
+	"orders/internal/csvsafe"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
@@ -1051,7 +1051,9 @@ func (s *Server) batchZip(c *gin.Context) {
 	zw := zip.NewWriter(c.Writer)
 	var manifest bytes.Buffer
 	manifest.WriteString("\uFEFF")
-	mw := csv.NewWriter(&manifest)
+	// Titles and organizations come from uploaded rows: a cell such as =HYPERLINK(…) must
+	// open as text in the clerk's spreadsheet.
+	mw := csvsafe.NewWriter(&manifest)
 	mw.Comma, mw.UseCRLF = ';', true
 	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}
