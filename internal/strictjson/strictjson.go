@@ -20,15 +20,16 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Error is why a body was refused: Path is where (`starts.2022`, empty for the body as a
-// whole), Message what, in Russian.
+// Error is why a body was refused: Path is where (`starts[2022]`, the repeated or unknown
+// field itself; empty for the body as a whole), Message what, in Russian.
 type Error struct {
 	Path    string
 	Message string
+	named   bool // Message names the field itself
 }
 
 func (e *Error) Error() string {
-	if e.Path == "" {
+	if e.Path == "" || e.named {
 		return e.Message
 	}
 	return e.Path + ": " + e.Message
@@ -71,8 +72,7 @@ func translate(data []byte, err error) *Error {
 		msg := syn.Err.Error()
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
-			parent, name := splitLast(syn.JSONPointer)
-			return &Error{Path: Path(parent), Message: fmt.Sprintf("поле «%s» указано дважды; оставьте одно", name)}
+			return &Error{Path: path, Message: fmt.Sprintf("поле «%s» указано дважды; оставьте одно", path), named: true}
 		case strings.Contains(msg, "after top-level value"):
 			rest := strings.TrimSpace(string(data[min(int(syn.ByteOffset), len(data)):]))
 			return &Error{Message: fmt.Sprintf("после конца объекта JSON лишний текст: %q", excerpt(rest))}
@@ -85,8 +85,7 @@ func translate(data []byte, err error) *Error {
 	case errors.As(err, &sem):
 		path := Path(string(sem.JSONPointer))
 		if errors.Is(sem.Err, jsonv2.ErrUnknownName) {
-			parent, name := splitLast(sem.JSONPointer)
-			return &Error{Path: Path(parent), Message: fmt.Sprintf("неизвестное поле «%s» (имена полей различают регистр)", name)}
+			return &Error{Path: path, Message: fmt.Sprintf("неизвестное поле «%s» (имена полей различают регистр)", path), named: true}
 		}
 		msg := fmt.Sprintf("ожидается %s, а здесь %s", kindWord(sem.GoType), jsonKindWord(sem.JSONKind))
 		if sem.JSONKind == '"' && sem.GoType != nil && sem.GoType.Kind() == reflect.Slice &&
@@ -120,15 +119,6 @@ func Path(ptr string) string {
 		b.WriteString(tok)
 	}
 	return b.String()
-}
-
-func splitLast(p jsontext.Pointer) (parent, name string) {
-	s := string(p)
-	i := strings.LastIndexByte(s, '/')
-	if i < 0 {
-		return "", s
-	}
-	return s[:i], strings.NewReplacer("~1", "/", "~0", "~").Replace(s[i+1:])
 }
 
 func isInt(t reflect.Type) bool {

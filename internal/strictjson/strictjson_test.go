@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -24,11 +25,11 @@ func TestDecode(t *testing.T) {
 		{`{"journal":"osn"} x`, "", `после конца объекта JSON лишний текст: "x"`},
 		{`{"journal":"osn"}}`, "", `после конца объекта JSON лишний текст: "}"`},
 		{`{"journal":"osn"}{"journal":"b"}`, "", `после конца объекта JSON лишний текст: "{\"journal\":\"b\"}"`},
-		{`{"journal":"a","journal":"b"}`, "", "поле «journal» указано дважды; оставьте одно"},
-		{`{"starts":{"2022":1,"2022":2}}`, "starts", "поле «2022» указано дважды; оставьте одно"},
-		{`{"rows":[{"a":"1","a":"2"}]}`, "rows[0]", "поле «a» указано дважды; оставьте одно"},
-		{`{"jornal":"a"}`, "", "неизвестное поле «jornal» (имена полей различают регистр)"},
-		{`{"Journal":"a"}`, "", "неизвестное поле «Journal» (имена полей различают регистр)"},
+		{`{"journal":"a","journal":"b"}`, "journal", "поле «journal» указано дважды; оставьте одно"},
+		{`{"starts":{"2022":1,"2022":2}}`, "starts[2022]", "поле «starts[2022]» указано дважды; оставьте одно"},
+		{`{"rows":[{"a":"1","a":"2"}]}`, "rows[0].a", "поле «rows[0].a» указано дважды; оставьте одно"},
+		{`{"jornal":"a"}`, "jornal", "неизвестное поле «jornal» (имена полей различают регистр)"},
+		{`{"Journal":"a"}`, "Journal", "неизвестное поле «Journal» (имена полей различают регистр)"},
 		{"{\"journal\":\"\xff\"}", "", "испорченный символ: байт 12 не в кодировке UTF-8"},
 		{`{"seq":"2"}`, "seq", "ожидается целое число, а здесь строка"},
 		{`{"seq":1.5}`, "seq", "ожидается целое число, а здесь 1.5"},
@@ -49,7 +50,7 @@ func TestDecode(t *testing.T) {
 			continue
 		}
 		var e *Error
-		if !errors.As(err, &e) || e.Path != tt.path || e.Message != tt.msg {
+		if !errors.As(err, &e) || e.Path != tt.path || e.Message != tt.msg || !strings.Contains(e.Error(), tt.msg) {
 			t.Errorf("%q: %#v, want path %q message %q", tt.in, err, tt.path, tt.msg)
 		}
 	}
