@@ -1,6 +1,7 @@
 package api
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"mime/multipart"
@@ -103,5 +104,36 @@ func TestStrictFormJSON(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBatchXLSXBomb: a small XLSX whose sheet inflates beyond the limit is answered 422 with
+// the part and the limit named (internal/batch's tests measure the memory of such reads).
+func TestBatchXLSXBomb(t *testing.T) {
+	env := newImportEnv(t, 0)
+	var book bytes.Buffer
+	zw := zip.NewWriter(&book)
+	w, err := zw.Create("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := bytes.Repeat([]byte(`<row><c t="inlineStr"><is><t>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA</t></is></c></row>`), 1<<14)
+	for written := 0; written < 80<<20; written += len(row) {
+		if _, err := w.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("template_name", "platforms-yearly")
+	fw, _ := mw.CreateFormFile("data", "площадки.xlsx")
+	_, _ = fw.Write(book.Bytes())
+	_ = mw.Close()
+	code, _, out := env.do("clerk", "POST", "/api/v1/batches", mw.FormDataContentType(), body.Bytes())
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(out), "часть «xl/worksheets/sheet1.xml» распаковывается больше 64 МБ") {
+		t.Errorf("%d bytes inflating to 80 MB: %d %s", book.Len(), code, out)
 	}
 }
