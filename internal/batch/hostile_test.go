@@ -251,8 +251,11 @@ func lyingWorkbook(t *testing.T, size int) []byte {
 // TestReadXLSXPartLimits covers the limits on the parts of a workbook that the memory test
 // does not reach: headers that lie about sizes, and a workbook of too many parts.
 func TestReadXLSXPartLimits(t *testing.T) {
+	// archive/zip itself stops at the size the central directory gives; the LimitReader is
+	// the bound should it ever not.
 	_, err := ReadRows("lying.xlsx", lyingWorkbook(t, 80<<20))
-	if !errors.Is(err, ErrUnpackedTooLarge) && !errors.Is(err, ErrFormat) {
+	t.Logf("lying headers: %v", err)
+	if !errors.Is(err, ErrUnpackedTooLarge) && !(errors.Is(err, ErrFormat) && strings.Contains(err.Error(), "повреждена")) {
 		t.Errorf("sheet larger than its header says: %v", err)
 	}
 
