@@ -185,3 +185,21 @@ func TestLoginSuccessResets(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginIPv6Prefix: an IPv6 client owns a /64 and can pick any address in it, so its
+// failures count for the /64.
+func TestLoginIPv6Prefix(t *testing.T) {
+	e := newLoginEnv(t)
+	for i := range 5 {
+		e.login("[2001:db8:1:2::"+strconv.Itoa(i+1)+"]:40000", "wrong-password")
+	}
+	if code, _, _ := e.login("[2001:db8:1:2:ffff::9]:40000", "wrong-password"); code != http.StatusTooManyRequests {
+		t.Errorf("another address of the same /64: %d, want 429", code)
+	}
+	if code, _, _ := e.login("[2001:db8:1:3::1]:40000", testPassword); code != http.StatusSeeOther {
+		t.Errorf("another /64: %d, want 303", code)
+	}
+	if code, _, _ := e.login("[::ffff:198.51.100.7]:40000", testPassword); code != http.StatusSeeOther {
+		t.Errorf("an IPv4 client: %d, want 303", code)
+	}
+}
