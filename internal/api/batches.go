@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,9 +30,11 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"orders/internal/batch"
+	"orders/internal/csvsafe"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/strictjson"
 	"orders/internal/worker"
 	"orders/templates"
 )
@@ -213,8 +214,8 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 		in.templateName, modeName = value("template_name"), value("mode")
 		in.sheet, in.journal, in.date, in.organization = value("sheet"), value("journal"), value("date"), value("organization")
 		if v := value("constants"); v != "" {
-			if err := json.Unmarshal([]byte(v), &in.constants); err != nil {
-				ps = append(ps, order.Problem{Path: "constants", Message: "ожидается объект JSON со строковыми значениями: " + jsonRequestError(err)})
+			if err := strictjson.Decode([]byte(v), &in.constants); err != nil {
+				ps = append(ps, order.Problem{Path: "constants", Message: "ожидается объект JSON со строковыми значениями: " + err.Error()})
 			}
 		}
 		if v := value("valid_only"); v != "" {
@@ -231,10 +232,8 @@ func (s *Server) readBatchInput(c *gin.Context) (*batchInput, bool) {
 			return nil, false
 		}
 		var req batchJSON
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			problem(c, http.StatusBadRequest, "запрос не разобран: "+jsonRequestError(err))
+		if err := strictjson.Decode(data, &req); err != nil {
+			badJSON(c, err)
 			return nil, false
 		}
 		if len(req.Template) > 0 && string(req.Template) != "null" {
@@ -1080,7 +1079,9 @@ func (s *Server) batchZip(c *gin.Context) {
 	zw := zip.NewWriter(c.Writer)
 	var manifest bytes.Buffer
 	manifest.WriteString("\uFEFF")
-	mw := csv.NewWriter(&manifest)
+	// Titles and organizations come from uploaded rows: a cell such as =HYPERLINK(…) must
+	// open as text in the clerk's spreadsheet.
+	mw := csvsafe.NewWriter(&manifest)
 	mw.Comma, mw.UseCRLF = ';', true
 	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}

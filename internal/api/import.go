@@ -17,6 +17,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/registry"
 	"orders/internal/sign"
+	"orders/internal/strictjson"
 )
 
 // DefaultMaxImport is the largest PDF POST /orders/import takes when Config.MaxImport is 0:
@@ -107,9 +108,7 @@ func (s *Server) importOrder(c *gin.Context) {
 	if strings.TrimSpace(raw) == "" {
 		ps = append(ps, order.Problem{Path: "meta", Message: "пусто: пришлите сведения о приказе JSON в поле «meta»"})
 	} else {
-		dec := json.NewDecoder(strings.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&meta); err != nil {
+		if err := strictjson.Decode([]byte(raw), &meta); err != nil {
 			ps = append(ps, order.Problem{Path: "meta", Message: "не JSON-объект со сведениями о приказе: " + err.Error()})
 		} else {
 			ps = append(ps, meta.check(cl, time.Now().In(moscow).Format(time.DateOnly))...)

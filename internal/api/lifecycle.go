@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +21,7 @@ import (
 	"orders/internal/printed"
 	"orders/internal/registry"
 	"orders/internal/sign"
+	"orders/internal/strictjson"
 )
 
 // moscow is the time zone of the date an order is registered on when the caller gives none:
@@ -124,19 +124,27 @@ func (s *Server) register(c *gin.Context) {
 	c.JSON(http.StatusOK, view(o))
 }
 
-// readJSON decodes a small request object strictly; it has answered when ok is false.
+// readJSON decodes a small request object as strictly as a draft (strictjson: no unknown or
+// repeated names, nothing after the object, UTF-8 only); it has answered when ok is false.
 func (s *Server) readJSON(c *gin.Context, v any) bool {
 	data, ok := s.readBody(c)
 	if !ok {
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		problem(c, http.StatusBadRequest, "запрос не разобран: "+jsonRequestError(err))
+	if err := strictjson.Decode(data, v); err != nil {
+		badJSON(c, err)
 		return false
 	}
 	return true
+}
+
+// badJSON answers a body that strictjson refused: 400, with the place when there is one.
+func badJSON(c *gin.Context, err error) {
+	p := Problem{Status: http.StatusBadRequest, Detail: "запрос не разобран: " + err.Error()}
+	if e, ok := err.(*strictjson.Error); ok && e.Path != "" {
+		p.Errors = []order.Problem{{Path: e.Path, Message: e.Message}}
+	}
+	writeProblem(c, p)
 }
 
 type cancelRequest struct {

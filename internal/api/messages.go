@@ -2,12 +2,9 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -209,55 +206,6 @@ func stateList() string {
 		parts[i] = fmt.Sprintf("%s (%s)", st, word(stateWords, st))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// jsonRequestError says why a small JSON request object was not read.
-func jsonRequestError(err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.EOF):
-		return "тело запроса пустое, а нужен объект JSON"
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "JSON обрывается, не закрыв все скобки и кавычки"
-	case errors.As(err, &se):
-		return fmt.Sprintf("это не JSON: ошибка у байта %d (%s)", se.Offset, se.Error())
-	case errors.As(err, &te):
-		return fmt.Sprintf("%s: ожидается %s, а здесь %s", te.Field, kindWord(te.Type.Kind()), jsonValueWord(te.Value))
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "неизвестное поле " + strings.TrimPrefix(err.Error(), "json: unknown field ")
-	}
-	return err.Error()
-}
-
-func kindWord(k reflect.Kind) string {
-	switch k {
-	case reflect.String:
-		return "строка"
-	case reflect.Bool:
-		return "true или false"
-	case reflect.Slice, reflect.Array:
-		return "массив"
-	case reflect.Struct, reflect.Map:
-		return "объект"
-	}
-	return "число"
-}
-
-func jsonValueWord(v string) string {
-	switch v {
-	case "string":
-		return "строка"
-	case "number":
-		return "число"
-	case "bool":
-		return "true или false"
-	case "array":
-		return "массив"
-	case "object":
-		return "объект"
-	}
-	return v
 }
 
 // numberFormatError explains the journal's number format rules (registry.FormatNumber).

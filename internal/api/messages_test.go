@@ -181,7 +181,7 @@ func TestProblemsSayWhatHappened(t *testing.T) {
 		{"document not rendered", roleClerk, "GET", order + "/document.pdf", nil, 409, "документ ещё не готов: ждёт формирования в очереди", ""},
 		{"sign a draft", roleHead, "POST", order + "/sign", []byte(`{}`), 409, "подписать можно только зарегистрированный приказ, а этот проект", ""},
 		{"register without journal", roleHead, "POST", order + "/register", map[string]any{}, 422, "journal: не указан журнал", ""},
-		{"register with unknown field", roleHead, "POST", order + "/register", map[string]any{"jornal": "main"}, 400, `запрос не разобран: неизвестное поле "jornal"`, ""},
+		{"register with unknown field", roleHead, "POST", order + "/register", map[string]any{"jornal": "main"}, 400, "запрос не разобран: неизвестное поле «jornal»", ""},
 		{"register with a bad date", roleHead, "POST", order + "/register", map[string]any{"journal": "main", "date": "22.09.2022"}, 422, "не дата: «22.09.2022»", ""},
 		{"register in an unknown journal", roleHead, "POST", order + "/register", map[string]any{"journal": "nope"}, 422, "журнала «nope» нет у этой организации", ""},
 		{"clerk registers", roleClerk, "POST", order + "/register", map[string]any{"journal": "main"}, 403, "роли «делопроизводитель» это действие недоступно", ""},

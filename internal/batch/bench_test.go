@@ -2,6 +2,8 @@ package batch
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,4 +65,22 @@ func BenchmarkReadCSV(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkReadXLSX reads a sheet of MaxRows rows of inline strings, the largest batch.
+func BenchmarkReadXLSX(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "rows.xlsx")
+	hostileWorkbook(b, path, rowsSheet(MaxRows, false))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tb, err := ReadRows("rows.xlsx", data)
+		if err != nil || len(tb.Rows) != MaxRows {
+			b.Fatalf("%v, %d rows", err, len(tb.Rows))
+		}
+	}
+	b.ReportMetric(float64(MaxRows)/(b.Elapsed().Seconds()/float64(b.N)), "rows/s")
 }

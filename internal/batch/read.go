@@ -25,12 +25,26 @@ const (
 	MaxColumns  = 256
 )
 
+// Limits of an XLSX workbook as unpacked. A sheet of MaxRows rows is a few megabytes of XML;
+// the bounds leave ample room for that and refuse a small file that inflates to gigabytes
+// before any of it is parsed.
+const (
+	maxXLSXParts       = 1000
+	maxXLSXSheetPart   = 64 << 20 // a worksheet, streamed row by row from a temporary file
+	maxXLSXStringsPart = 16 << 20 // shared strings, which excelize indexes in memory
+	maxXLSXOtherPart   = 8 << 20  // styles, workbook, relationships, anything else
+	maxXLSXUnpacked    = 128 << 20
+)
+
 // Errors that make a file unreadable as a whole; they wrap a Russian explanation and can
 // be matched with errors.Is to choose an HTTP status.
 var (
 	ErrTooLarge    = errors.New("файл слишком большой")
 	ErrTooManyRows = errors.New("слишком много строк")
 	ErrFormat      = errors.New("файл не читается")
+	// ErrUnpackedTooLarge is a workbook that inflates beyond the limits above (a zip bomb, or
+	// a whole registry exported as one sheet).
+	ErrUnpackedTooLarge = errors.New("книга XLSX слишком велика в распакованном виде")
 )
 
 // Table is the rows of a data file under their header.

@@ -1,8 +1,12 @@
 package batch
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
+	"path"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -25,11 +29,19 @@ import (
 //  3. Each column is named by its lowest filled cell in the block; data starts below it.
 //     A cell merged across columns in the block's last row is one wide column named once.
 func readXLSX(data []byte, sheet string) (*Table, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%w: не удалось открыть книгу XLSX: %v", ErrFormat, err)
+	}
+	if err := checkParts(zr); err != nil {
+		return nil, err
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		ShortDatePattern: "dd.mm.yyyy",
-		// A 20 MB upload may not expand without bound: a zip bomb is a denial of service.
-		UnzipSizeLimit:    512 << 20,
-		UnzipXMLSizeLimit: 64 << 20,
+		UnzipSizeLimit:   maxXLSXUnpacked,
+		// Larger parts go to temporary files and are streamed from there: a sheet is read
+		// row by row, never held whole.
+		UnzipXMLSizeLimit: 4 << 20,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: не удалось открыть книгу XLSX: %v", ErrFormat, err)
@@ -53,23 +65,235 @@ func readXLSX(data []byte, sheet string) (*Table, error) {
 			return nil, fmt.Errorf("%w: в книге нет листа «%s»; есть: «%s»", ErrFormat, sheet, strings.Join(sheets, "», «"))
 		}
 	}
-	grid, err := f.GetRows(name)
+	grid, truncated, err := streamRows(f, name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: лист «%s»: %v", ErrFormat, name, err)
+		return nil, err
 	}
-	merges, err := f.GetMergeCells(name, true)
+	// excelize's GetMergeCells parses the whole sheet into memory; the ranges are read
+	// from the part directly instead, skipping the rows.
+	merges, err := sheetMerges(zr, sheetIndex(sheets, name))
 	if err != nil {
 		return nil, fmt.Errorf("%w: лист «%s»: объединённые ячейки: %v", ErrFormat, name, err)
 	}
 	var rects []rect
 	for _, m := range merges {
-		r, err := parseRect(m.GetStartAxis(), m.GetEndAxis())
+		from, to, _ := strings.Cut(m, ":")
+		if to == "" {
+			to = from
+		}
+		r, err := parseRect(from, to)
 		if err != nil {
-			return nil, fmt.Errorf("%w: лист «%s»: объединённые ячейки %s:%s: %v", ErrFormat, name, m.GetStartAxis(), m.GetEndAxis(), err)
+			return nil, fmt.Errorf("%w: лист «%s»: объединённые ячейки %s: %v", ErrFormat, name, m, err)
 		}
 		rects = append(rects, r)
 	}
-	return tableFromGrid(grid, rects)
+	t, err := tableFromGrid(grid, rects)
+	if err == nil && truncated {
+		// The rows read were cut at the limit and the header took the surplus: still too many.
+		err = fmt.Errorf("%w: больше %d строк данных (строка %d и дальше); разделите файл", ErrTooManyRows, MaxRows, len(grid)+1)
+	}
+	return t, err
+}
+
+// maxFilledRows is where streaming a sheet stops: MaxRows data rows and room for a header
+// block above them. tableFromGrid reports the row past the limit with its number.
+const maxFilledRows = MaxRows + 64
+
+// streamRows reads a sheet's rows with excelize's iterator, stopping after maxFilledRows
+// rows with a filled cell (truncated is then true). Row gaps stay nil entries, so grid
+// indexes are sheet rows - 1.
+func streamRows(f *excelize.File, name string) (grid [][]string, truncated bool, err error) {
+	rows, err := f.Rows(name)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: лист «%s»: %v", ErrFormat, name, err)
+	}
+	defer rows.Close()
+	filled, cur := 0, 0
+	for rows.Next() {
+		cur++
+		row, err := rows.Columns()
+		if err != nil {
+			return nil, false, fmt.Errorf("%w: лист «%s», строка %d: %v", ErrFormat, name, cur, err)
+		}
+		if allEmpty(row) {
+			continue
+		}
+		if filled++; filled > maxFilledRows {
+			return grid, true, nil
+		}
+		for len(grid) < cur-1 {
+			grid = append(grid, nil)
+		}
+		grid = append(grid, row)
+	}
+	if err := rows.Error(); err != nil {
+		return nil, false, fmt.Errorf("%w: лист «%s»: %v", ErrFormat, name, err)
+	}
+	return grid, false, nil
+}
+
+func sheetIndex(sheets []string, name string) int {
+	for i, s := range sheets {
+		if s == name {
+			return i
+		}
+	}
+	return 0
+}
+
+// checkParts refuses a workbook whose parts inflate beyond the limits, before excelize
+// reads any of it. The sizes in the ZIP headers are checked first, then the bytes actually
+// inflated, as headers can lie.
+func checkParts(zr *zip.Reader) error {
+	if len(zr.File) > maxXLSXParts {
+		return fmt.Errorf("%w: в архиве книги больше %d частей (%d); это не таблица, которую можно прочитать", ErrUnpackedTooLarge, maxXLSXParts, len(zr.File))
+	}
+	var total uint64
+	for _, zf := range zr.File {
+		limit := partLimit(zf.Name)
+		tooBig := func() error {
+			return fmt.Errorf("%w: часть «%s» распаковывается больше %d МБ (допустимо: лист — %d МБ, общие строки — %d МБ, прочее — %d МБ); "+
+				"в одном пакете не больше %d строк — разделите файл или сохраните его как CSV",
+				ErrUnpackedTooLarge, zf.Name, limit>>20, maxXLSXSheetPart>>20, maxXLSXStringsPart>>20, maxXLSXOtherPart>>20, MaxRows)
+		}
+		if zf.UncompressedSize64 > uint64(limit) {
+			return tooBig()
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return fmt.Errorf("%w: не удалось открыть книгу XLSX: часть «%s»: %v", ErrFormat, zf.Name, err)
+		}
+		n, err := io.Copy(io.Discard, io.LimitReader(rc, int64(limit)+1))
+		rc.Close()
+		if n > int64(limit) {
+			return tooBig()
+		}
+		if err != nil {
+			return fmt.Errorf("%w: не удалось открыть книгу XLSX: часть «%s» повреждена: %v", ErrFormat, zf.Name, err)
+		}
+		if total += uint64(n); total > maxXLSXUnpacked {
+			return fmt.Errorf("%w: книга распаковывается больше %d МБ; в одном пакете не больше %d строк — разделите файл или сохраните его как CSV",
+				ErrUnpackedTooLarge, maxXLSXUnpacked>>20, MaxRows)
+		}
+	}
+	return nil
+}
+
+func partLimit(name string) int {
+	name = strings.ToLower(strings.ReplaceAll(name, "\\", "/"))
+	switch {
+	case strings.HasPrefix(name, "xl/worksheets/"):
+		return maxXLSXSheetPart
+	case name == "xl/sharedstrings.xml":
+		return maxXLSXStringsPart
+	}
+	return maxXLSXOtherPart
+}
+
+// maxMerges bounds the merged ranges of a sheet; a real list has a few per group of rows.
+const maxMerges = 2 * MaxRows
+
+// sheetMerges returns the refs of the merged ranges of the index-th sheet of the workbook
+// (in workbook order), streaming its part so that the rows are never held.
+func sheetMerges(zr *zip.Reader, index int) ([]string, error) {
+	part, err := sheetPart(zr, index)
+	if err != nil || part == nil {
+		return nil, err
+	}
+	rc, err := part.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var refs []string
+	dec := xml.NewDecoder(rc)
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return refs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "sheetData":
+			if err := dec.Skip(); err != nil {
+				return nil, err
+			}
+		case "mergeCell":
+			for _, a := range se.Attr {
+				if a.Name.Local == "ref" {
+					refs = append(refs, a.Value)
+				}
+			}
+			if len(refs) > maxMerges {
+				return nil, fmt.Errorf("больше %d объединённых диапазонов", maxMerges)
+			}
+		}
+	}
+}
+
+// sheetPart finds the index-th sheet's part through xl/workbook.xml and its relationships.
+func sheetPart(zr *zip.Reader, index int) (*zip.File, error) {
+	files := map[string]*zip.File{}
+	for _, zf := range zr.File {
+		files[strings.ToLower(strings.TrimPrefix(strings.ReplaceAll(zf.Name, "\\", "/"), "/"))] = zf
+	}
+	var wb struct {
+		Sheets []struct {
+			Attrs []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if err := decodePart(files["xl/workbook.xml"], &wb); err != nil {
+		return nil, err
+	}
+	if err := decodePart(files["xl/_rels/workbook.xml.rels"], &rels); err != nil {
+		return nil, err
+	}
+	if index >= len(wb.Sheets) {
+		return nil, nil
+	}
+	id := ""
+	for _, a := range wb.Sheets[index].Attrs {
+		if a.Name.Local == "id" {
+			id = a.Value
+		}
+	}
+	for _, r := range rels.Rels {
+		if r.ID != id {
+			continue
+		}
+		target := r.Target
+		if strings.HasPrefix(target, "/") {
+			target = strings.TrimPrefix(target, "/")
+		} else {
+			target = path.Join("xl", target)
+		}
+		return files[strings.ToLower(target)], nil
+	}
+	return nil, nil
+}
+
+func decodePart(zf *zip.File, v any) error {
+	if zf == nil {
+		return nil
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return xml.NewDecoder(rc).Decode(v)
 }
 
 // rect is a merged range, 0-based and inclusive.

@@ -71,14 +71,45 @@ type Sessions interface {
 	DeleteExpiredSessions(ctx context.Context) (int, error)
 }
 
-// MaxLoginWindow is how long login failures are kept: LoginFailures counts nothing older.
+// MaxLoginWindow is how long login failures are kept: nothing older counts.
 const MaxLoginWindow = 24 * time.Hour
 
-// LoginThrottle keeps failed login attempts, so that the web pages can lock a login after too
-// many. Logins are compared ignoring case.
+// LoginPolicy is how failed logins slow down the next attempt. Failures count per login and
+// source address: whoever knows a login can slow down only their own guesses, never lock the
+// login's owner out from another address (issue 12: five wrong passwords from anywhere locked
+// the login for 15 minutes).
+type LoginPolicy struct {
+	// Free is how many failures of a login from one address cost nothing; each further
+	// attempt waits Base, doubling per failure, at most Max, after the latest failure.
+	Free      int
+	Base, Max time.Duration
+}
+
+// DefaultLoginPolicy: five free attempts, then 1 s, 2 s, 4 s … up to 5 minutes.
+var DefaultLoginPolicy = LoginPolicy{Free: 5, Base: time.Second, Max: 5 * time.Minute}
+
+// Delay is how long an attempt after failures failures must wait after the latest of them.
+func (p LoginPolicy) Delay(failures int) time.Duration {
+	if failures < p.Free {
+		return 0
+	}
+	d := p.Base
+	for i := p.Free; i < failures && d < p.Max; i++ {
+		d *= 2
+	}
+	return min(d, p.Max)
+}
+
+// LoginThrottle keeps failed login attempts per login (compared ignoring case) and source
+// address, for the growing delays of LoginPolicy.
 type LoginThrottle interface {
-	RecordLoginFailure(ctx context.Context, login string, at time.Time) error
-	// LoginFailures counts the failures of login at or after since.
-	LoginFailures(ctx context.Context, login string, since time.Time) (int, error)
-	ClearLoginFailures(ctx context.Context, login string) error
+	// TryLogin is an attempt of login from addr at at. In one transaction it counts the
+	// failures of that pair within MaxLoginWindow; when the latest is more recent than
+	// policy.Delay(failures) it returns the time still to wait and records nothing. Otherwise
+	// it records the attempt as a failure, to be cleared by ClearLoginFailures when the
+	// password is right, and returns 0: concurrent guesses cannot slip between a check and
+	// its record.
+	TryLogin(ctx context.Context, login, addr string, at time.Time, policy LoginPolicy) (wait time.Duration, failures int, err error)
+	// ClearLoginFailures forgets the failures of login from addr (a successful login there).
+	ClearLoginFailures(ctx context.Context, login, addr string) error
 }

@@ -4,8 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,11 +29,30 @@ type loginView struct {
 	Error string
 }
 
-// safeNext keeps the redirect after login on this site: a path, never "//host" or a URL.
+// safeNext keeps the redirect after login on this site. Browsers drop tabs and line breaks
+// from a URL and read "\\" as "/", so "/\t/evil.example" is "//evil.example" to them, another
+// host. Only a plain path (and query) of printable ASCII that parses back to itself is kept,
+// and its decoded path must not start with "//" either; anything else goes to the default page.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") || strings.ContainsAny(next, "\r\n") {
-		return "/orders"
+	const fallback = "/orders"
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b <= ' ' || b >= 0x7f || b == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || u.Fragment != "" ||
+		u.String() != next {
+		return fallback
+	}
+	p := u.Path
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool {
+		return r == '\\' || unicode.IsControl(r)
+	}) {
+		return fallback
 	}
 	return next
 }
@@ -84,21 +107,24 @@ func (s *Server) login(c *gin.Context) {
 		s.showLogin(c, http.StatusUnprocessableEntity, lv)
 		return
 	}
-	key := strings.ToLower(login)
-	now := time.Now()
-	failures, err := s.cfg.Store.LoginFailures(ctx, key, now.Add(-s.cfg.LoginWindow))
+	now := s.cfg.Now()
+	addr := sourceAddr(c)
+	// The attempt is recorded as a failure before the password is checked and cleared when
+	// it is right, so parallel guesses cannot all pass the count (registry.TryLogin).
+	wait, failures, err := s.cfg.Store.TryLogin(ctx, login, addr, now, s.cfg.LoginPolicy)
 	if err != nil {
-		s.log.Error("login failures", "err", err)
+		s.log.Error("login throttle", "err", err)
 		lv.Error = "Вход временно недоступен. Попробуйте ещё раз через минуту."
 		s.showLogin(c, http.StatusInternalServerError, lv)
 		return
 	}
-	if failures >= s.cfg.MaxLoginFailures {
-		// The password is not even checked while locked, so guessing cannot go on.
-		c.Header("Retry-After", fmt.Sprint(int(s.cfg.LoginWindow.Seconds())))
-		lv.Error = fmt.Sprintf("Слишком много неудачных попыток входа: %d за %d минут. Вход под этим логином временно заблокирован — "+
-			"повторите попытку через %d минут или обратитесь к администратору.",
-			failures, int(s.cfg.LoginWindow.Minutes()), int(s.cfg.LoginWindow.Minutes()))
+	if wait > 0 {
+		// The password is not even checked while this address waits, so guessing slows down;
+		// the same login from another address is not affected.
+		secs := int((wait + time.Second - 1) / time.Second)
+		s.log.Warn("login throttled", "login", login, "addr", addr, "failures", failures, "wait", wait.String())
+		c.Header("Retry-After", strconv.Itoa(secs))
+		lv.Error = fmt.Sprintf("Слишком много попыток входа с этого адреса; повторите через %d с.", secs)
 		s.showLogin(c, http.StatusTooManyRequests, lv)
 		return
 	}
@@ -114,18 +140,17 @@ func (s *Server) login(c *gin.Context) {
 		hash = u.PasswordHash
 	}
 	if !auth.CheckPassword(hash, password) {
-		if err := s.cfg.Store.RecordLoginFailure(ctx, key, now); err != nil {
-			s.log.Error("record login failure", "err", err)
-		}
-		s.log.Info("login failed", "login", login, "ip", c.ClientIP())
+		s.log.Info("login failed", "login", login, "addr", addr, "failures", failures+1)
 		lv.Error = "Неверный логин или пароль."
-		if left := s.cfg.MaxLoginFailures - failures - 1; left > 0 && left <= 2 {
-			lv.Error += fmt.Sprintf(" Осталось попыток: %d, затем вход будет заблокирован на %d минут.", left, int(s.cfg.LoginWindow.Minutes()))
+		if next := s.cfg.LoginPolicy.Delay(failures + 1); next > 0 {
+			lv.Error += fmt.Sprintf(" Следующая попытка с этого адреса — не раньше чем через %d с.", int((next+time.Second-1)/time.Second))
 		}
 		s.showLogin(c, http.StatusUnauthorized, lv)
 		return
 	}
-	_ = s.cfg.Store.ClearLoginFailures(ctx, key)
+	if err := s.cfg.Store.ClearLoginFailures(ctx, login, addr); err != nil {
+		s.log.Error("clear login failures", "err", err)
+	}
 	id, err1 := auth.NewSecret()
 	csrf, err2 := auth.NewSecret()
 	if err := errors.Join(err1, err2); err != nil {
@@ -146,6 +171,22 @@ func (s *Server) login(c *gin.Context) {
 		HttpOnly: true, Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode})
 	s.log.Info("login", "login", u.Login, "role", u.Role, "org", u.OrgID)
 	c.Redirect(http.StatusSeeOther, lv.Next)
+}
+
+// sourceAddr is the address login failures are counted by: the TCP peer, which a client
+// cannot forge as it can X-Forwarded-For (gin trusts that header from anyone by default).
+// An IPv6 client owns at least a /64, so the /64 is the address.
+func sourceAddr(c *gin.Context) string {
+	ip, err := netip.ParseAddr(c.RemoteIP())
+	if err != nil {
+		return c.RemoteIP()
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }
 
 func (s *Server) logout(c *gin.Context, cl auth.Caller) {

@@ -39,10 +39,11 @@ var staticFS embed.FS
 type Config struct {
 	Store registry.Store
 	Log   *slog.Logger
-	// MaxLoginFailures failures of one login within LoginWindow lock it until the oldest
-	// falls out of the window; defaults 5 and 15 minutes.
-	MaxLoginFailures int
-	LoginWindow      time.Duration
+	// LoginPolicy slows down repeated wrong passwords of one login from one address;
+	// registry.DefaultLoginPolicy when zero.
+	LoginPolicy registry.LoginPolicy
+	// Now is the clock of login throttling; time.Now when nil.
+	Now func() time.Time
 }
 
 // Server is the set of pages.
@@ -59,11 +60,11 @@ func New(cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	if cfg.MaxLoginFailures == 0 {
-		cfg.MaxLoginFailures = 5
+	if cfg.LoginPolicy == (registry.LoginPolicy{}) {
+		cfg.LoginPolicy = registry.DefaultLoginPolicy
 	}
-	if cfg.LoginWindow == 0 {
-		cfg.LoginWindow = 15 * time.Minute
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, pages: map[string]*template.Template{}}
 	s.static, _ = fs.Sub(staticFS, "static")

@@ -21,18 +21,42 @@ func TestTemplatesParse(t *testing.T) {
 	}
 }
 
+// TestSafeNext: the page after login is a path of this site that parses back to itself;
+// anything a browser could read as another host goes to the default page (issue 12:
+// "/\t/evil.example" was answered as is, and browsers drop the tab and see "//evil.example").
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                        "/orders",
-		"/archive?q=x":            "/archive?q=x",
-		"//evil.example/":         "/orders",
-		"/\\evil.example":         "/orders",
-		"https://evil.example/":   "/orders",
-		"/login?next=/login":      "/orders",
-		"/orders/1\r\nSet-Cookie": "/orders",
+	for _, tt := range []struct{ in, want string }{
+		{"", "/orders"},
+		{"/archive?q=x", "/archive?q=x"},
+		{"/ok?x=1", "/ok?x=1"},
+		{"/orders/0190a3b4-7c1d-7000-8000-000000000001", "/orders/0190a3b4-7c1d-7000-8000-000000000001"},
+		{"/archive?q=%D0%BF%D1%80%D0%B8%D0%BA%D0%B0%D0%B7&year=2024", "/archive?q=%D0%BF%D1%80%D0%B8%D0%BA%D0%B0%D0%B7&year=2024"},
+		{"//evil.example/", "/orders"},
+		{"//evil", "/orders"},
+		{"/\\evil.example", "/orders"},
+		{"/\\evil", "/orders"},
+		{"\\/evil", "/orders"},
+		{"/\t/evil.example", "/orders"},
+		{"/\t/evil", "/orders"},
+		{"/%09/evil", "/orders"},
+		{"/%2F/evil", "/orders"},
+		{"/%5C/evil", "/orders"},
+		{"/\n/evil", "/orders"},
+		{" /evil", "/orders"},
+		{"/orders/1\r\nSet-Cookie", "/orders"},
+		{"https://evil.example/", "/orders"},
+		{"https:/evil.example/", "/orders"},
+		{"http:evil", "/orders"},
+		{"javascript:alert(1)", "/orders"},
+		{"JaVaScRiPt:alert(1)", "/orders"},
+		{"evil.example", "/orders"},
+		{"/login?next=/login", "/orders"},
+		{"/orders#frag", "/orders"},
+		{"/\u00a0/evil", "/orders"},
+		{"/\x7f/evil", "/orders"},
 	} {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		if got := safeNext(tt.in); got != tt.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -185,40 +185,48 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context) (int, error) {
 	return int(tag.RowsAffected()), nil
 }
 
-// RecordLoginFailure implements registry.LoginThrottle.
-func (s *Store) RecordLoginFailure(ctx context.Context, login string, at time.Time) error {
+// TryLogin implements registry.LoginThrottle. A transaction-scoped advisory lock on the
+// pair serializes concurrent attempts, so that none slips between the count and the record.
+func (s *Store) TryLogin(ctx context.Context, login, addr string, at time.Time, policy registry.LoginPolicy) (time.Duration, int, error) {
 	key := driver.LoginKey(login)
 	at = at.UTC().Truncate(time.Microsecond)
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (login_key, at) VALUES ($1, $2)`, key, at); err != nil {
-			return fmt.Errorf("registry/postgres: record login failure: %w", err)
+	var (
+		wait time.Duration
+		n    int
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		wait, n = 0, 0
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('login:' || $1 || chr(10) || $2, 0))`, key, addr); err != nil {
+			return err
+		}
+		var last *time.Time
+		if err := tx.QueryRow(ctx, `SELECT count(*), max(at) FROM login_failures WHERE login_key = $1 AND addr = $2 AND at >= $3`,
+			key, addr, at.Add(-registry.MaxLoginWindow)).Scan(&n, &last); err != nil {
+			return err
+		}
+		if last != nil {
+			if until := last.Add(policy.Delay(n)); until.After(at) {
+				wait = until.Sub(at)
+				return nil
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (login_key, addr, at) VALUES ($1, $2, $3)`, key, addr, at); err != nil {
+			return err
 		}
 		// A login under attack would otherwise grow without bound until the next cleanup.
-		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE login_key = $1 AND at < $2`,
-			key, at.Add(-registry.MaxLoginWindow)); err != nil {
-			return fmt.Errorf("registry/postgres: record login failure: %w", err)
-		}
-		return nil
+		_, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE login_key = $1 AND addr = $2 AND at < $3`,
+			key, addr, at.Add(-registry.MaxLoginWindow))
+		return err
 	})
-}
-
-// LoginFailures implements registry.LoginThrottle.
-func (s *Store) LoginFailures(ctx context.Context, login string, since time.Time) (int, error) {
-	if oldest := driver.Now().Add(-registry.MaxLoginWindow); since.Before(oldest) {
-		since = oldest
-	}
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE login_key = $1 AND at >= $2`,
-		driver.LoginKey(login), since.UTC().Truncate(time.Microsecond)).Scan(&n)
 	if err != nil {
-		return 0, fmt.Errorf("registry/postgres: login failures: %w", err)
+		return 0, 0, fmt.Errorf("registry/postgres: try login: %w", err)
 	}
-	return n, nil
+	return wait, n, nil
 }
 
 // ClearLoginFailures implements registry.LoginThrottle.
-func (s *Store) ClearLoginFailures(ctx context.Context, login string) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE login_key = $1`, driver.LoginKey(login)); err != nil {
+func (s *Store) ClearLoginFailures(ctx context.Context, login, addr string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE login_key = $1 AND addr = $2`, driver.LoginKey(login), addr); err != nil {
 		return fmt.Errorf("registry/postgres: clear login failures: %w", err)
 	}
 	return nil

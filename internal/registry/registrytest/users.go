@@ -227,46 +227,73 @@ func testSessions(t *testing.T, db Opener) {
 	}
 }
 
+// testLoginFailures: failures count per login (in any case) and source address; an address
+// that guessed wrong waits, doubling, while the same login from another address does not; a
+// success (ClearLoginFailures) resets only its own address; concurrent attempts cannot slip
+// past the count.
 func testLoginFailures(t *testing.T, db Opener) {
 	s, ctx := open(t, db), t.Context()
-	now := time.Now()
-	for _, c := range []struct {
-		login string
-		ago   time.Duration
-	}{
-		{"Ivanova", 10 * time.Minute}, {"ivanova", 2 * time.Minute}, {"IVANOVA", time.Minute}, {"ivanova", 0},
-		{"petrov", time.Minute}, {"ivanova", 2 * registry.MaxLoginWindow},
-	} {
-		if err := s.RecordLoginFailure(ctx, c.login, now.Add(-c.ago)); err != nil {
-			t.Fatal(err)
+	policy := registry.LoginPolicy{Free: 2, Base: time.Second, Max: 4 * time.Second}
+	t0 := time.Now().UTC().Truncate(time.Millisecond)
+	try := func(login, addr string, at time.Duration, wantWait time.Duration, wantN int) {
+		t.Helper()
+		wait, n, err := s.TryLogin(ctx, login, addr, t0.Add(at), policy)
+		if err != nil || wait != wantWait || n != wantN {
+			t.Errorf("TryLogin(%q, %q, t0+%v) = %v, %d, %v; want %v, %d", login, addr, at, wait, n, err, wantWait, wantN)
 		}
 	}
-	for _, c := range []struct {
-		login string
-		since time.Duration
-		want  int
-	}{
-		{"ivanova", 90 * time.Second, 2},
-		{"Ivanova", 5 * time.Minute, 3},
-		{"IVANOVA", time.Hour, 4},
-		{"ivanova", 3 * registry.MaxLoginWindow, 4}, // nothing older than the window counts
-		{"petrov", time.Hour, 1},
-		{"sidorova", time.Hour, 0},
-	} {
-		if n, err := s.LoginFailures(ctx, c.login, now.Add(-c.since)); err != nil || n != c.want {
-			t.Errorf("LoginFailures(%q, %v ago) = %d, %v; want %d", c.login, c.since, n, err, c.want)
-		}
-	}
-	if err := s.ClearLoginFailures(ctx, "IvAnOvA"); err != nil {
+	const a, b = "198.51.100.7", "203.0.113.9"
+	ms := time.Millisecond
+	try("Ivanova", a, 0, 0, 0)
+	try("ivanova", a, 10*ms, 0, 1)
+	try("IVANOVA", a, 20*ms, 990*ms, 2) // two free failures, then 1 s after the latest
+	try("ivanova", a, 30*ms, 980*ms, 2) // a refused attempt is not a failure: the wait runs on
+	try("ivanova", b, 30*ms, 0, 0)      // the owner, from elsewhere, is not slowed down
+	try("petrov", a, 30*ms, 0, 0)
+	try("ivanova", a, 1010*ms, 0, 2)
+	try("ivanova", a, 1020*ms, 1990*ms, 3) // 2 s
+	try("ivanova", a, 3010*ms, 0, 3)
+	try("ivanova", a, 3020*ms, 3990*ms, 4) // 4 s
+	try("ivanova", a, 7010*ms, 0, 4)
+	try("ivanova", a, 7020*ms, 3990*ms, 5) // at most Max
+	if err := s.ClearLoginFailures(ctx, "IvAnOvA", a); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.LoginFailures(ctx, "ivanova", now.Add(-time.Hour)); err != nil || n != 0 {
-		t.Errorf("LoginFailures after clearing = %d, %v", n, err)
-	}
-	if n, err := s.LoginFailures(ctx, "petrov", now.Add(-time.Hour)); err != nil || n != 1 {
-		t.Errorf("another login's failures after clearing = %d, %v", n, err)
-	}
-	if err := s.ClearLoginFailures(ctx, "nobody"); err != nil {
+	try("ivanova", a, 7030*ms, 0, 0)
+	try("ivanova", b, 7030*ms, 0, 1) // another address's failures stay
+	if err := s.ClearLoginFailures(ctx, "nobody", a); err != nil {
 		t.Errorf("ClearLoginFailures(nobody): %v", err)
+	}
+	// Failures older than MaxLoginWindow do not count.
+	for i := range 2 {
+		try("sidorova", a, -2*registry.MaxLoginWindow+time.Duration(i)*ms, 0, i)
+	}
+	try("sidorova", a, -2*registry.MaxLoginWindow+5*ms, 996*ms, 2)
+	try("sidorova", a, 0, 0, 0)
+
+	// Twenty guesses at once from one address: only the free ones get through.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	passed := 0
+	at := t0.Add(time.Minute)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wait, _, err := s.TryLogin(ctx, "kuznetsova", a, at, registry.DefaultLoginPolicy)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if wait == 0 {
+				mu.Lock()
+				passed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if passed != registry.DefaultLoginPolicy.Free {
+		t.Errorf("%d of 20 concurrent attempts passed, want %d", passed, registry.DefaultLoginPolicy.Free)
 	}
 }

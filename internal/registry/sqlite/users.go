@@ -230,40 +230,47 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// RecordLoginFailure implements registry.LoginThrottle.
-func (s *Store) RecordLoginFailure(ctx context.Context, login string, at time.Time) error {
+// TryLogin implements registry.LoginThrottle. The writer goroutine runs one transaction at a
+// time, so the count and the record of concurrent attempts cannot interleave.
+func (s *Store) TryLogin(ctx context.Context, login, addr string, at time.Time, policy registry.LoginPolicy) (time.Duration, int, error) {
 	key := driver.LoginKey(login)
+	var (
+		wait time.Duration
+		n    int
+	)
 	err := s.write(ctx, func(tx txq) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (login_key, at) VALUES (?1, ?2)`, key, fmtTime(at)); err != nil {
+		wait, n = 0, 0
+		var last sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), max(at) FROM login_failures WHERE login_key = ?1 AND addr = ?2 AND at >= ?3`,
+			key, addr, fmtTime(at.Add(-registry.MaxLoginWindow))).Scan(&n, &last); err != nil {
+			return err
+		}
+		if last.Valid {
+			t, err := parseTime(last.String)
+			if err != nil {
+				return err
+			}
+			if until := t.Add(policy.Delay(n)); until.After(at) {
+				wait = until.Sub(at)
+				return nil
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (login_key, addr, at) VALUES (?1, ?2, ?3)`, key, addr, fmtTime(at)); err != nil {
 			return err
 		}
 		// A login under attack would otherwise grow without bound until the next cleanup.
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = ?1 AND at < ?2`,
-			key, fmtTime(at.Add(-registry.MaxLoginWindow)))
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE login_key = ?1 AND addr = ?2 AND at < ?3`,
+			key, addr, fmtTime(at.Add(-registry.MaxLoginWindow)))
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("registry/sqlite: record login failure: %w", err)
+		return 0, 0, fmt.Errorf("registry/sqlite: try login: %w", err)
 	}
-	return nil
-}
-
-// LoginFailures implements registry.LoginThrottle.
-func (s *Store) LoginFailures(ctx context.Context, login string, since time.Time) (int, error) {
-	if oldest := driver.Now().Add(-registry.MaxLoginWindow); since.Before(oldest) {
-		since = oldest
-	}
-	var n int
-	err := s.r().QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE login_key = ?1 AND at >= ?2`,
-		driver.LoginKey(login), fmtTime(since)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("registry/sqlite: login failures: %w", err)
-	}
-	return n, nil
+	return wait, n, nil
 }
 
 // ClearLoginFailures implements registry.LoginThrottle.
-func (s *Store) ClearLoginFailures(ctx context.Context, login string) error {
-	_, err := s.deleteAll(ctx, "clear login failures", `DELETE FROM login_failures WHERE login_key = ?1`, driver.LoginKey(login))
+func (s *Store) ClearLoginFailures(ctx context.Context, login, addr string) error {
+	_, err := s.deleteAll(ctx, "clear login failures", `DELETE FROM login_failures WHERE login_key = ?1 AND addr = ?2`, driver.LoginKey(login), addr)
 	return err
 }
