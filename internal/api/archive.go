@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
+
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"orders/internal/blob"
+	"orders/internal/csvsafe"
 	"orders/internal/registry"
 )
 
@@ -171,7 +172,7 @@ func (s *Server) export(c *gin.Context) {
 	zw := zip.NewWriter(c.Writer)
 	var csvBuf bytes.Buffer
 	csvBuf.WriteString("\ufeff")
-	cw := csv.NewWriter(&csvBuf)
+	cw := csvsafe.NewWriter(&csvBuf) // a title such as «=HYPERLINK(…)» must not run in Excel
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})

@@ -68,7 +68,8 @@ func TestExportContents(t *testing.T) {
 	ctx := t.Context()
 	pdfA, pdfB, pdfC := pdfOf("A", 3000), pdfOf("B", 70000), pdfOf("C", 10)
 	sigB1, sigB2 := []byte("CMS B one"), []byte("CMS B two")
-	a := signedOrder(t, h.store, h.blobs, "org-a", "Об отпусках", "2026-02-01", pdfA)
+	// A title that Excel would run as a formula comes out of реестр.csv as text.
+	a := signedOrder(t, h.store, h.blobs, "org-a", `=HYPERLINK("http://evil.example","Об отпусках")`, "2026-02-01", pdfA)
 	b := signedOrder(t, h.store, h.blobs, "org-a", "О стажировочных площадках", "2026-03-01", pdfB, sigB1, sigB2)
 	c := signedOrder(t, h.store, h.blobs, "org-a", "Об отмене", "2026-04-01", pdfC)
 	signedOrder(t, h.store, h.blobs, "org-a", "Прошлый год", "2025-12-31", pdfOf("old", 100))
@@ -177,6 +178,9 @@ func TestExportContents(t *testing.T) {
 	byNumber := map[string][]string{}
 	for _, row := range rows[1:] {
 		byNumber[row[0]] = row
+	}
+	if got := byNumber["1"]; got == nil || got[2] != `'=HYPERLINK("http://evil.example","Об отпусках")` {
+		t.Errorf("реестр.csv writes a formula as it is: %q", got)
 	}
 	wantCancel := cancelled.CancelledAt.In(moscow).Format("02.01.2006") + " — издан повторно; см. № 5"
 	for _, tt := range []struct {
