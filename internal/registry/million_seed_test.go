@@ -251,6 +251,9 @@ func openPostgresMillion(b *testing.B, n int) registry.Store {
 	ctx, cancel := seedContext(b)
 	defer cancel()
 	name := fmt.Sprintf("orders_million_%d", n)
+	if s := os.Getenv("ORDERS_MILLION_PGDB"); s != "" {
+		name = s
+	}
 	admin, err := pgx.Connect(ctx, pgDSN(b, "postgres"))
 	if err != nil {
 		b.Fatal(err)
@@ -404,4 +407,3 @@ func seedPostgres(ctx context.Context, b *testing.B, dsn string, n int) error {
 	}
 	return nil
 }
-
