@@ -83,7 +83,11 @@ func runMillion(b *testing.B, s registry.Store, empty func(*testing.B) registry.
 				if _, _, err := s.ListOrders(b.Context(), f); err != nil {
 					b.Fatal(err)
 				}
-				lat = append(lat, time.Since(t0))
+				d := time.Since(t0)
+				lat = append(lat, d)
+				if d > slow {
+					b.Logf("slow: %s for %+v", d.Round(time.Millisecond), f)
+				}
 			}
 			reportLatency(b, lat)
 		})
@@ -259,6 +263,9 @@ func benchIntake(b *testing.B, s registry.Store) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
 	reportLatency(b, lat)
 }
+
+// slow is the latency above which a call's filter is logged, to find the slow queries.
+const slow = 50 * time.Millisecond
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 

@@ -130,6 +130,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	if err := analyzeIfStale(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, err
+	}
 	// Readers never write: query_only makes a write that strayed into the read pool fail in
 	// tests instead of racing the writer. Their transactions are deferred (read snapshots).
 	s.db, err = sql.Open("sqlite", withDefaults(dsn, readerPragmas, map[string]string{"_txlock": "deferred", "_query_only": "1"}))
