@@ -11,24 +11,26 @@ import (
 
 // A full-text list is one organization's matching orders, newest first. Which way of reading
 // them is fast depends on how many orders match, so ListOrders first counts the matches in
-// the index (up to manyMatches: a walk over at most that many entries of the index, a few ms)
-// and then picks one of three query shapes. The bounds were measured on a registry of a
-// million orders (BenchmarkMillion in internal/registry); each shape stays near or under 40 ms
-// where it is used, where any one shape alone took seconds for some queries.
+// the index (up to manyMatches entries of it: a few ms) and then picks one of three query
+// shapes. The bounds were measured on a registry of a million orders (BenchmarkMillion in
+// internal/registry; on a shared 2-core machine, so to a factor of two):
 //
 //   - few matches (≤ fewMatches): read the matches from the index and sort them
-//     (fullTextFrom): about 6 µs a match, whatever the organization's size.
+//     (fullTextFrom): 10-40 µs a match, as the matches lie all over the file; 1 ms when none.
 //   - more: walk the organization's orders newest first and keep those whose document is in
 //     the set of matches, which the query makes once (fullText): about 0.5 µs a match for
-//     the set and 5 µs an order walked; the walk is short when many orders match.
+//     the set and 1-2 µs an order walked. 10-60 ms for most queries, as the walk stops at the
+//     page.
 //   - most (> manyMatches): the same walk, asking the index about each order (fullTextProbe):
-//     about 30 µs an order, but no set of hundreds of thousands of entries to build.
+//     100 µs or more an order, but the walk is a page or two when a third of all orders
+//     match, and no set of hundreds of thousands of entries is made (200+ ms).
 //
-// The walk is long when the organization has few of the matches, e.g. a word frequent in
-// another organization's orders: that is the slow case left (see the report of issue 12).
+// The walk is long when the organization's matches are old or few: a year in the query
+// («инвентаризация 2023»), or a word frequent in other organizations' orders. That is the slow
+// case left: up to 200-500 ms on a million orders.
 const (
-	fewMatches  = 5000
-	manyMatches = 50000
+	fewMatches  = 2000
+	manyMatches = 300000
 )
 
 var qCountMatches = stmt(`SELECT count(*) FROM (SELECT 1 FROM order_fts WHERE order_fts MATCH ?1 LIMIT ?2)`)
