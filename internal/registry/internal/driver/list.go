@@ -155,14 +155,28 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
 	}
 	limit = Limit(f.Limit)
+	const order = " ORDER BY created_at DESC, id DESC"
 	var b strings.Builder
-	b.WriteString("SELECT " + cols + from)
+	// A date range is read from its index (orders_org_date) and sorted: a month of a large
+	// organization is thousands of orders. Sorting whole rows meant reading every one of
+	// them, several KB each, for a page of 50 or 500: ~45 ms a page on PostgreSQL and up
+	// to 90 ms on SQLite for a million orders. So the range is sorted as IDs (the index has
+	// what the sort and the cursor need) and only the page's rows are read.
+	late := f.DateFrom != "" || f.DateTo != ""
+	if late {
+		b.WriteString("SELECT " + cols + " FROM orders WHERE id IN (SELECT id" + from)
+	} else {
+		b.WriteString("SELECT " + cols + from)
+	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
 	// The limit is a parameter, so the query text does not change with the page size:
 	// pgx caches one prepared statement per text.
-	b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + a.Add(limit+1))
+	b.WriteString(order + " LIMIT " + a.Add(limit+1))
+	if late {
+		b.WriteString(")" + order)
+	}
 	return b.String(), a.Values, limit, nil
 }
 
