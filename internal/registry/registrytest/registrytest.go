@@ -68,6 +68,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SignatureAudit", testSignatureAudit},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
+		{"FullTextPages", testFullTextPages},
 		{"CountByState", testCountByState},
 		{"BatchCreate", testBatchCreate},
 		{"BatchIdempotency", testBatchIdempotency},

@@ -62,6 +62,9 @@ type Store struct {
 	// writer then finishes the job itself (see writer), so the WAL starts over.
 	caughtUp atomic.Bool
 
+	// The bounds of the full-text query shapes (see search.go); tests move them.
+	fewMatches, manyMatches int
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -126,8 +129,12 @@ func Open(ctx context.Context, dsn string, opts ...registry.Option) (*Store, err
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &Store{wdb: wdb, auditKey: registry.ApplyOptions(opts).AuditKey}
+	s := &Store{wdb: wdb, auditKey: registry.ApplyOptions(opts).AuditKey, fewMatches: fewMatches, manyMatches: manyMatches}
 	if err := migrate(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	if err := analyzeIfStale(ctx, wdb); err != nil {
 		wdb.Close()
 		return nil, err
 	}
@@ -323,22 +330,6 @@ var dialect = &driver.Dialect{
 	Time:        func(t time.Time) any { return fmtTime(t) },
 	UUID:        func(id uuid.UUID) any { return id.String() },
 	FullText:    fullText,
-}
-
-// fullText matches orders whose indexed stems hold, for every term, one of its stems.
-func fullText(a *driver.Args, terms []driver.Term) string {
-	groups := make([]string, len(terms))
-	for i, t := range terms {
-		alts := make([]string, len(t.Stems))
-		for j, s := range t.Stems {
-			// A quoted FTS5 string is taken literally; quotes inside are doubled.
-			alts[j] = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-		}
-		groups[i] = "(" + strings.Join(alts, " OR ") + ")"
-	}
-	match := strings.Join(groups, " AND ")
-	return "id IN (SELECT s.order_id FROM order_search s WHERE s.docid IN " +
-		"(SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.Add(match) + "))"
 }
 
 // isUnique reports a unique or primary key violation.

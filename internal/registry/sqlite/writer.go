@@ -237,6 +237,7 @@ func (s *Store) runTx(live []*writeReq, errs []error) (committed bool, err error
 // path.
 func (s *Store) checkpointer() {
 	defer close(s.cpDone)
+	analyzed := time.Now() // by Open
 	for {
 		select {
 		case <-s.stop:
@@ -249,6 +250,11 @@ func (s *Store) checkpointer() {
 		err := s.cdb.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &walPages, &copied)
 		if err == nil && busy == 0 && walPages > 0 && copied == walPages {
 			s.caughtUp.Store(true)
+		}
+		if time.Since(analyzed) > analyzeEvery {
+			// Like a failed checkpoint, a failed ANALYZE is retried later and costs speed only.
+			_ = analyzeIfStale(context.Background(), s.cdb)
+			analyzed = time.Now()
 		}
 		select {
 		case <-s.stop:

@@ -19,6 +19,11 @@ type Dialect struct {
 	UUID        func(uuid.UUID) any
 	// FullText is the condition that an order matches all terms (at least one).
 	FullText func(a *Args, terms []Term) string
+	// FullTextFrom, if set, replaces FullText: the orders are read through the FROM clause it
+	// returns, which starts at the full-text index, and cond (ANDed to the WHERE clause) is
+	// the match. A driver uses it when few orders match, so reading the matches and sorting
+	// them costs less than walking the organization's orders newest first.
+	FullTextFrom func(a *Args, terms []Term) (from, cond string)
 }
 
 // Args collects query parameters and names their placeholders.
@@ -120,7 +125,9 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "state = "+a.Add(string(f.State)))
 	}
 	if f.Number != "" {
-		where = append(where, "number = "+a.Add(f.Number))
+		// The literal term lets the partial indexes of numbers (WHERE number <> '') serve:
+		// a planner cannot tell that a parameter is not ''.
+		where = append(where, "number <> ''", "number = "+a.Add(f.Number))
 	}
 	for _, w := range strings.Fields(SearchText(f.Signatory)) {
 		where = append(where, "signatory_search LIKE "+a.Add("%"+escapeLike(w)+"%")+` ESCAPE '\'`)
@@ -128,11 +135,16 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	if f.Imported != nil {
 		where = append(where, "imported = "+a.Add(*f.Imported))
 	}
+	from := " FROM orders"
 	if strings.TrimSpace(f.FullText) != "" {
-		if terms := QueryTerms(f.FullText); len(terms) > 0 {
-			where = append(where, d.FullText(a, terms))
-		} else {
+		if terms := QueryTerms(f.FullText); len(terms) == 0 {
 			where = append(where, "1 = 0") // stop words only: nothing to look for
+		} else if d.FullTextFrom != nil {
+			var cond string
+			from, cond = d.FullTextFrom(a, terms)
+			where = append(where, cond)
+		} else {
+			where = append(where, d.FullText(a, terms))
 		}
 	}
 	if f.Cursor != "" {
@@ -143,14 +155,28 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
 	}
 	limit = Limit(f.Limit)
+	const order = " ORDER BY created_at DESC, id DESC"
 	var b strings.Builder
-	b.WriteString("SELECT " + cols + " FROM orders")
+	// A date range is read from its index (orders_org_date) and sorted: a month of a large
+	// organization is thousands of orders. Sorting whole rows meant reading every one of
+	// them, several KB each, for a page of 50 or 500: ~45 ms a page on PostgreSQL and up
+	// to 90 ms on SQLite for a million orders. So the range is sorted as IDs (the index has
+	// what the sort and the cursor need) and only the page's rows are read.
+	late := f.DateFrom != "" || f.DateTo != ""
+	if late {
+		b.WriteString("SELECT " + cols + " FROM orders WHERE id IN (SELECT id" + from)
+	} else {
+		b.WriteString("SELECT " + cols + from)
+	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
 	}
 	// The limit is a parameter, so the query text does not change with the page size:
 	// pgx caches one prepared statement per text.
-	b.WriteString(" ORDER BY created_at DESC, id DESC LIMIT " + a.Add(limit+1))
+	b.WriteString(order + " LIMIT " + a.Add(limit+1))
+	if late {
+		b.WriteString(")" + order)
+	}
 	return b.String(), a.Values, limit, nil
 }
 
