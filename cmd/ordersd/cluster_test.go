@@ -393,12 +393,16 @@ func TestClusterShape(t *testing.T) {
 	// been to the killed node too).
 	head.base = "http://" + api2.addr
 	var last progress
+	var timeline []string // rendered count each second after the kills
 	for {
 		code, _, body := head.do("GET", "/api/v1/batches/"+acc.ID, "", nil)
 		if code == http.StatusOK {
 			var b batchInfo
 			must(t, json.Unmarshal(body, &b))
 			last = *b.Progress
+			if el := time.Since(killed); len(timeline) < int(el/time.Second) {
+				timeline = append(timeline, fmt.Sprintf("%ds:%d", int(el/time.Second), last.Rendered))
+			}
 			if last.Rendered+last.Failed+last.Cancelled == n {
 				break
 			}
@@ -409,6 +413,7 @@ func TestClusterShape(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	recovered := time.Since(killed)
+	t.Logf("rendered after the kills: %s", strings.Join(timeline, " "))
 	t.Logf("build %v; NATS meta leader after %v; all processes ready after %v; intake of %d rows %v; kills at %v after submit; all rendered %v after the kills (%v after submit)",
 		built.Round(time.Millisecond), clusterUp.Round(time.Millisecond), ready.Round(time.Millisecond), n, intake.Round(time.Millisecond),
 		killed.Sub(submitted).Round(time.Millisecond), recovered.Round(time.Millisecond), time.Since(submitted).Round(time.Millisecond))
