@@ -424,9 +424,11 @@ func TestClusterShape(t *testing.T) {
 		t.Errorf("recovery took %v, more than %v", recovered.Round(time.Millisecond), clusterRecovery)
 	}
 
-	// Exactly once, in the registry: n orders, each rendered, none taken more than twice
-	// (a second take is the redelivery of a job the killed worker held), and no more
-	// second takes than the killed worker could hold at once.
+	// Exactly once, in the registry: n orders (one per row), each rendered once — a render
+	// recorded over a rendered order changes nothing (MarkRendered), so a second render
+	// would show only as a second number or order. Taken more than once are only the jobs
+	// in the workers' hands at the kills: the killed worker's come back after the ack wait,
+	// and the survivor's whose document write failed while NATS elected leaders are retried.
 	attempts := map[int]int{}
 	total := 0
 	cursor := ""
@@ -456,9 +458,9 @@ func TestClusterShape(t *testing.T) {
 	if total != n {
 		t.Fatalf("the registry holds %d orders, the batch has %d rows", total, n)
 	}
-	maxHeld := 4 * runtime.GOMAXPROCS(0) // --workers' default: the killed worker's jobs at once
-	if attempts[0] != 0 || attempts[1]+attempts[2] != n || attempts[2] > maxHeld {
-		t.Errorf("attempts per order: %v, want every order taken once, a few (held by the killed worker) twice", attempts)
+	held := 2 * 4 * runtime.GOMAXPROCS(0) // two workers × --workers' default, four per CPU
+	if attempts[0] != 0 || n-attempts[1] > held {
+		t.Errorf("attempts per order: %v, want every order taken once but at most %d (the jobs in hand at the kills)", attempts, held)
 	}
 	if !nc.IsConnected() {
 		t.Log("the test's NATS connection is reconnecting")
