@@ -82,7 +82,14 @@ func startProc(t *testing.T, dir, name string, bin string, env []string, args ..
 	must(t, err)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = append(os.Environ(), env...)
+	// Only the settings the test gives: an ORDERS_* variable of the caller's shell would
+	// change the shape under test.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ORDERS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
 	must(t, cmd.Start())
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); f.Close(); close(p.done) }()
