@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"orders/internal/queue"
 	"orders/internal/sign"
 )
 
@@ -139,7 +140,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	c.MaxBody = int64(maxBody)
 	dur(&c.SweepAfter, "sweep-after", 2*time.Minute, "republish orders queued longer than this")
 	dur(&c.IntakeFirst, "intake-first", 250*time.Millisecond, "all-in-one role: while orders arrive (one within this long), render one job at a time, half of the time, so intake stays fast; 0 turns it off")
-	dur(&c.AckWait, "ack-wait", 30*time.Second, "how long a silent worker keeps a job before another gets it")
+	dur(&c.AckWait, "ack-wait", queue.DefaultAckWait, "how long a silent worker keeps a job before another gets it")
 	str(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")
 	flt(&c.MarginLeft, "margin-left", 0, "left page margin in mm (default 30, ГОСТ for orders kept over 10 years)")

@@ -12,7 +12,7 @@
 // a heartbeat every ~300 ms and redeliver any job whose worker stalls for a
 // second; and a NakWithDelay is then measured against the backoff step
 // instead of AckWait (server consumer.go, processNak/checkPending), which
-// skews explicit delays. Instead AckWait is one fixed value (30 s) that only
+// skews explicit delays. Instead AckWait is one fixed value (15 s) that only
 // bounds how long a silent worker keeps a job, a heartbeat (InProgress every
 // AckWait/3) keeps long renders alive, and retryable failures come back
 // through NakWithDelay(Config.RetryBackoff[attempt-1]).
@@ -79,7 +79,7 @@ type Config struct {
 	DuplicateWindow time.Duration
 	// AckWait is how long a delivered job may go without ack or heartbeat
 	// before the server hands it to another worker (the crash-recovery time).
-	// Default 30 s.
+	// Default 15 s.
 	AckWait time.Duration
 	// MaxDeliver is how many times the handler may run for one job. Default 5.
 	MaxDeliver int
@@ -97,8 +97,12 @@ type Config struct {
 // Defaults, exported so the service can print them in its help.
 const (
 	DefaultDuplicateWindow = 10 * time.Minute
-	DefaultAckWait         = 30 * time.Second
-	DefaultMaxDeliver      = 5
+	// DefaultAckWait is also how long the jobs of a killed worker wait: at 30 s a
+	// cluster that lost a worker took 30.0 s to finish a batch (cmd/ordersd
+	// TestClusterShape), more than the 30 s it is allowed. The heartbeat keeps
+	// long renders alive, so a shorter wait costs only heartbeats.
+	DefaultAckWait    = 15 * time.Second
+	DefaultMaxDeliver = 5
 )
 
 // DefaultRetryBackoff is the retry schedule when Config.RetryBackoff is empty.

@@ -30,11 +30,7 @@ func (s *Store) GetNamed(ctx context.Context, name string) ([]byte, error) {
 	if err := blob.ParseName(name); err != nil {
 		return nil, err
 	}
-	data, err := s.named.GetBytes(ctx, name)
-	if err != nil {
-		return nil, mapErr(name, err)
-	}
-	return data, nil
+	return readObject(ctx, s.named, s.namedStream, s.namedBucket, name)
 }
 
 // ListNamed implements blob.Store.

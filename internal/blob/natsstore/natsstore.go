@@ -34,6 +34,9 @@ type Config struct {
 type Store struct {
 	obs   jetstream.ObjectStore
 	named jetstream.ObjectStore // named records (see blob.Store.PutNamed)
+	// The buckets' streams and names, for reading chunks by direct get (direct.go).
+	bucket, namedBucket    string
+	obsStream, namedStream jetstream.Stream
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -64,7 +67,14 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: bucket %s-named: %w", cfg.Bucket, err)
 	}
-	return &Store{obs: obs, named: named}, nil
+	st := &Store{obs: obs, named: named, bucket: cfg.Bucket, namedBucket: cfg.Bucket + "-named"}
+	if st.obsStream, err = js.Stream(ctx, "OBJ_"+st.bucket); err != nil {
+		return nil, fmt.Errorf("natsstore: bucket %s: %w", st.bucket, err)
+	}
+	if st.namedStream, err = js.Stream(ctx, "OBJ_"+st.namedBucket); err != nil {
+		return nil, fmt.Errorf("natsstore: bucket %s: %w", st.namedBucket, err)
+	}
+	return st, nil
 }
 
 // natsDigest is how the object store spells a SHA-256 in ObjectInfo.Digest.
@@ -117,11 +127,7 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s *Store) getBytes(ctx context.Context, key string) ([]byte, error) {
-	data, err := s.obs.GetBytes(ctx, key)
-	if err != nil {
-		return nil, mapErr(key, err)
-	}
-	return data, nil
+	return readObject(ctx, s.obs, s.obsStream, s.bucket, key)
 }
 
 // Open implements blob.Store.
@@ -130,17 +136,12 @@ func (s *Store) Open(ctx context.Context, key string) (io.ReadCloser, int64, err
 	if err != nil {
 		return nil, 0, err
 	}
-	res, err := s.obs.Get(ctx, key)
+	r, info, err := openObject(ctx, s.obs, s.obsStream, s.bucket, key)
 	if err != nil {
-		return nil, 0, mapErr(key, err)
-	}
-	info, err := res.Info()
-	if err != nil {
-		res.Close()
-		return nil, 0, mapErr(key, err)
+		return nil, 0, err
 	}
 	size := int64(info.Size)
-	return blob.VerifyingReader(errMapper{res, key}, sum, size), size, nil
+	return blob.VerifyingReader(r, sum, size), size, nil
 }
 
 // Exists implements blob.Store.
@@ -189,19 +190,4 @@ func mapErr(key string, err error) error {
 	default:
 		return fmt.Errorf("natsstore: %s: %w", key, err)
 	}
-}
-
-// errMapper turns the object store's own digest failure into blob.ErrCorrupt
-// for streaming readers.
-type errMapper struct {
-	io.ReadCloser
-	key string
-}
-
-func (e errMapper) Read(p []byte) (int, error) {
-	n, err := e.ReadCloser.Read(p)
-	if err != nil && err != io.EOF {
-		err = mapErr(e.key, err)
-	}
-	return n, err
 }
