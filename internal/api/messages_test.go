@@ -2,14 +2,12 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -22,11 +20,7 @@ import (
 
 	"software.sslmate.com/src/go-pkcs12"
 
-	"orders/internal/auth"
-	"orders/internal/blob/fsstore"
 	"orders/internal/order"
-	"orders/internal/registry"
-	"orders/internal/registry/sqlite"
 )
 
 // msgServer is the API on a real SQLite registry, with a token per role of "balashikha"
@@ -39,36 +33,7 @@ type msgServer struct {
 
 func newMsgServer(t *testing.T) *msgServer {
 	t.Helper()
-	dir := t.TempDir()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "registry.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fsstore.New(filepath.Join(dir, "documents"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, 32)
-	s := New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: key,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ms := &msgServer{t: t, h: s.Handler(), tokens: map[string]string{}}
-	for _, role := range []string{roleAdmin, roleClerk, roleHead} {
-		secret, err := auth.NewSecret()
-		if err != nil {
-			t.Fatal(err)
-		}
-		org := "balashikha"
-		if role == roleAdmin {
-			org = ""
-		}
-		if err := store.CreateToken(ctx, &registry.Token{Hash: auth.HashToken(secret), Role: role, OrgID: org}); err != nil {
-			t.Fatal(err)
-		}
-		ms.tokens[role] = secret
-	}
-	return ms
+	return newFaultServer(t, nil, nil)
 }
 
 func (ms *msgServer) do(role, method, path string, body any) (int, Problem, []byte) {
