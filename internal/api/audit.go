@@ -73,7 +73,7 @@ func viewOf(v audit.Verdict) verifyView {
 	case v.State == audit.CheckpointTampered:
 		out.Detail = "записи журнала сходятся между собой, но контрольная точка подделана: " + out.Checkpoint.Detail
 	default:
-		out.Detail = fmt.Sprintf("журнал цел: все %d записей сходятся", r.HeadSeq)
+		out.Detail = fmt.Sprintf("журнал цел: проверено записей: %d, все сходятся", r.HeadSeq)
 	}
 	return out
 }

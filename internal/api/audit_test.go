@@ -166,8 +166,8 @@ func TestVerifyHandler(t *testing.T) {
 		state      string
 		detail     string
 	}{
-		{name: "intact, no checkpoint yet", tamper: func(*auditEnv) {}, intact: true, state: "absent", detail: "все 10 записей"},
-		{name: "intact", checkpoint: true, tamper: func(*auditEnv) {}, intact: true, state: "valid", detail: "все 10 записей"},
+		{name: "intact, no checkpoint yet", tamper: func(*auditEnv) {}, intact: true, state: "absent", detail: "проверено записей: 10"},
+		{name: "intact", checkpoint: true, tamper: func(*auditEnv) {}, intact: true, state: "valid", detail: "проверено записей: 10"},
 		{name: "details rewritten, chain recomputed without the key", checkpoint: true, tamper: func(e *auditEnv) {
 			list := e.chain()
 			list[5].Details = []byte(`{"i":99}`)
@@ -190,7 +190,7 @@ func TestVerifyHandler(t *testing.T) {
 			list := e.chain()
 			e.raw(`DELETE FROM audit WHERE org_id = 'org-a' AND seq > 7`,
 				fmt.Sprintf(`UPDATE audit_heads SET seq = 7, hash = '%s' WHERE org_id = 'org-a'`, list[6].Hash))
-		}, intact: true, state: "absent", detail: "все 7 записей"},
+		}, intact: true, state: "absent", detail: "проверено записей: 7"},
 		{name: "forged checkpoint", checkpoint: true, tamper: func(e *auditEnv) {
 			name := audit.Name("org-a")
 			data, err := e.blobs.GetNamed(context.Background(), name)

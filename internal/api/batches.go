@@ -1173,7 +1173,7 @@ func (s *Server) batchMergedPDF(c *gin.Context) {
 		problem(c, http.StatusConflict, "нечего объединять: ни один приказ пакета ещё не сформирован")
 		return
 	case len(picked) > maxMerged:
-		problem(c, http.StatusUnprocessableEntity, fmt.Sprintf("%d приказов слишком много для одного файла (не более %d); берите частями через ?from=&to= (номера строк) или скачайте result.zip", len(picked), maxMerged))
+		problem(c, http.StatusUnprocessableEntity, fmt.Sprintf("приказов слишком много для одного файла: %d (не более %d); берите частями через ?from=&to= (номера строк) или скачайте result.zip", len(picked), maxMerged))
 		return
 	}
 	inputs := make([]io.ReadSeeker, len(picked))
