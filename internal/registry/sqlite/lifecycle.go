@@ -569,18 +569,18 @@ func (s *Store) reindex(ctx context.Context) error {
 func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
 	var n int
 	err := s.write(ctx, func(tx txq) error {
-		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, d.full_text FROM orders o
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.org_id, o.title, d.full_text FROM orders o
 			JOIN order_docs d ON d.order_id = o.id
 			LEFT JOIN order_search s ON s.order_id = o.id
 			WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
 		if err != nil {
 			return fmt.Errorf("registry/sqlite: reindex: %w", err)
 		}
-		type doc struct{ id, title, text string }
+		type doc struct{ id, org, title, text string }
 		var docs []doc
 		for rows.Next() {
 			var d doc
-			if err := rows.Scan(&d.id, &d.title, &d.text); err != nil {
+			if err := rows.Scan(&d.id, &d.org, &d.title, &d.text); err != nil {
 				rows.Close()
 				return fmt.Errorf("registry/sqlite: reindex: %w", err)
 			}
@@ -595,7 +595,7 @@ func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
 			if err != nil {
 				return fmt.Errorf("registry/sqlite: stored order id %q: %w", d.id, err)
 			}
-			if err := index(ctx, tx, id, d.title, d.text); err != nil {
+			if err := index(ctx, tx, id, d.org, d.title, d.text); err != nil {
 				return err
 			}
 		}
