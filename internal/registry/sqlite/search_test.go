@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,5 +163,59 @@ func TestMigrateSearchNewest(t *testing.T) {
 	}
 	if len(byDocid) != len(want) {
 		t.Errorf("%d documents; want %d", len(byDocid), len(want))
+	}
+}
+
+// TestSearchPlan: a full-text list reads the index in rowid order, newest first, and stops at
+// the page: no sort of the matches, which on a million orders is hundreds of ms when an
+// organization has many (BenchmarkMillion in internal/registry). The group a page ends in
+// is read by its docids.
+func TestSearchPlan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registry.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	seedPlanOrders(t, path, 3000)
+	if s, err = Open(t.Context(), path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cursor := driver.EncodeCursor(time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC), uuid.Max)
+	at := time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name   string
+		filter registry.Filter
+		at     time.Time
+		want   []string
+		unwant []string
+	}{
+		{"first page", registry.Filter{OrgID: "org-1", FullText: "площадка"}, time.Time{},
+			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE"}},
+		{"next page", registry.Filter{OrgID: "org-1", FullText: "площадка", Cursor: cursor}, time.Time{},
+			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE FOR ORDER BY"}},
+		{"status", registry.Filter{OrgID: "org-1", FullText: "площадка", Status: registry.StatusFailed}, time.Time{},
+			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE FOR ORDER BY"}},
+		{"group", registry.Filter{OrgID: "org-1", FullText: "площадка"}, at,
+			[]string{"SCAN order_fts VIRTUAL TABLE", "INDEX orders_created"}, []string{"SCAN orders"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			query, args, _, err := driver.ListQuery(searchDialect(c.filter, c.at), listCols, c.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := queryPlan(t, s.db, query, args)
+			for _, w := range c.want {
+				if !strings.Contains(plan, w) {
+					t.Errorf("plan has no %q:\n%s", w, plan)
+				}
+			}
+			for _, w := range c.unwant {
+				if strings.Contains(plan, w) {
+					t.Errorf("plan has %q:\n%s", w, plan)
+				}
+			}
+		})
 	}
 }
