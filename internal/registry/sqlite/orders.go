@@ -273,10 +273,13 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	var list []registry.Order
 	var limit int
 	var err error
-	if len(driver.QueryTerms(f.FullText)) > 0 {
-		list, limit, err = s.listSearch(ctx, f)
-	} else {
+	switch {
+	case len(driver.QueryTerms(f.FullText)) == 0:
 		list, limit, err = s.listWith(ctx, dialect, f)
+	case onlyText(f):
+		list, limit, err = s.listSearch(ctx, f)
+	default:
+		list, limit, err = s.listWith(ctx, dialectSet(f), f)
 	}
 	if err != nil {
 		return nil, "", err

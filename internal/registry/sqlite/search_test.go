@@ -195,13 +195,19 @@ func TestSearchPlan(t *testing.T) {
 			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE"}},
 		{"next page", registry.Filter{OrgID: "org-1", FullText: "площадка", Cursor: cursor}, time.Time{},
 			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE FOR ORDER BY"}},
-		{"status", registry.Filter{OrgID: "org-1", FullText: "площадка", Status: registry.StatusFailed}, time.Time{},
-			[]string{"SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE FOR ORDER BY"}},
 		{"group", registry.Filter{OrgID: "org-1", FullText: "площадка"}, at,
 			[]string{"SCAN order_fts VIRTUAL TABLE", "INDEX orders_created"}, []string{"SCAN orders"}},
+		// With other conditions, the orders are walked by their index and checked against the
+		// set of matches.
+		{"status", registry.Filter{OrgID: "org-1", FullText: "площадка", Status: registry.StatusFailed}, time.Time{},
+			[]string{"INDEX orders_org_status_created", "LIST SUBQUERY", "SCAN order_fts VIRTUAL TABLE"}, []string{"TEMP B-TREE FOR ORDER BY"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			query, args, _, err := driver.ListQuery(searchDialect(c.filter, c.at), listCols, c.filter)
+			d := searchDialect(c.filter, c.at)
+			if !onlyText(c.filter) {
+				d = dialectSet(c.filter)
+			}
+			query, args, _, err := driver.ListQuery(d, listCols, c.filter)
 			if err != nil {
 				t.Fatal(err)
 			}
