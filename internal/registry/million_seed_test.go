@@ -173,7 +173,7 @@ func seedSQLite(ctx context.Context, b *testing.B, path string, n int) error {
 			if _, err = stmts[0].ExecContext(ctx, row...); err == nil {
 				if _, err = stmts[1].ExecContext(ctx, o.ID.String(), o.Draft, o.DocText); err == nil {
 					if _, err = stmts[2].ExecContext(ctx, i+1, o.ID.String(), driver.AnalyzerVersion); err == nil {
-						_, err = stmts[3].ExecContext(ctx, i+1, driver.IndexStems(o.Title, o.DocText))
+						_, err = stmts[3].ExecContext(ctx, i+1, sqlite.IndexDoc(o.OrgID, driver.IndexStems(o.Title, o.DocText)))
 					}
 				}
 			}

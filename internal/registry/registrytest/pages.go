@@ -20,6 +20,7 @@ func RunSearch(t *testing.T, newDB NewDB) {
 	}{
 		{"ArchiveSearch", testArchiveSearch},
 		{"FullTextPages", testFullTextPages},
+		{"FullTextBatchPages", testFullTextBatchPages},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -68,6 +69,55 @@ func testFullTextPages(t *testing.T, db Opener) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("limit %d: got %v, want %v", limit, got, want)
+		}
+	}
+}
+
+// testFullTextBatchPages pages through a full-text list whose pages end inside a batch: its
+// orders share one creation time, so their order is by ID, which a driver reading the index in
+// the order of insertion must restore. The plain list (no full text) is the expected order.
+func testFullTextBatchPages(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	text := func(i int) string { return fmt.Sprintf("О стажировочной площадке № %d", i) }
+	mustCreate(t, s, &registry.Order{OrgID: "org-a", Kind: "приказ", Title: text(100), SearchText: text(100)})
+	mustBatch(t, s, &registry.Batch{OrgID: "org-b", Key: "other"}, batchOrders("org-b", "other", 1, 5))
+	mustBatch(t, s, &registry.Batch{OrgID: "org-a", Key: "ties"}, batchOrders("org-a", "ties", 1, 11))
+	mustCreate(t, s, &registry.Order{OrgID: "org-a", Kind: "приказ", Title: "Об отпуске", SearchText: "Об отпуске"})
+	mustCreate(t, s, &registry.Order{OrgID: "org-a", Kind: "приказ", Title: text(101), SearchText: text(101)})
+	all, _, err := s.ListOrders(ctx, registry.Filter{OrgID: "org-a", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []uuid.UUID
+	for _, o := range all {
+		if strings.Contains(o.Title, "стажировочной") {
+			want = append(want, o.ID)
+		}
+	}
+	if len(want) != 13 {
+		t.Fatalf("plain list: %d matching orders, want 13", len(want))
+	}
+	for _, limit := range []int{1, 2, 3, 4, 5, 50} {
+		f := registry.Filter{OrgID: "org-a", FullText: "стажировочные площадки", Limit: limit}
+		var got []uuid.UUID
+		for page := 0; ; page++ {
+			if page > len(want)+1 {
+				t.Fatalf("limit %d: more pages than matches", limit)
+			}
+			list, next, err := s.ListOrders(ctx, f)
+			if err != nil {
+				t.Fatalf("limit %d: %v", limit, err)
+			}
+			for _, o := range list {
+				got = append(got, o.ID)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("limit %d:\n got %v\nwant %v", limit, got, want)
 		}
 	}
 }

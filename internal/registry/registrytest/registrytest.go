@@ -69,6 +69,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
 		{"FullTextPages", testFullTextPages},
+		{"FullTextBatchPages", testFullTextBatchPages},
 		{"CountByState", testCountByState},
 		{"BatchCreate", testBatchCreate},
 		{"BatchIdempotency", testBatchIdempotency},

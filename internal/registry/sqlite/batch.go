@@ -319,7 +319,7 @@ func (s *Store) registerBatch(ctx context.Context, tx txq, orgID string, batchID
 			return 0, fmt.Errorf("registry/sqlite: register batch: %w", err)
 		}
 		if o.Title != was[i].title || o.SearchText != was[i].text {
-			if err := indexStems(ctx, tx, o.ID, stems[i], false); err != nil {
+			if err := indexStems(ctx, tx, o.ID, o.OrgID, stems[i], false); err != nil {
 				return 0, err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -556,31 +557,49 @@ func (s *Store) ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) (
 // (see driver.AnalyzerVersion): orders from before the search existed, or after a stemmer
 // change. It runs at Open and does nothing on an up-to-date database.
 func (s *Store) reindex(ctx context.Context) error {
+	// In batches, each its own transaction, so a large archive does not hold the write lock
+	// for long. The documents of another analyzer are taken in docid order from where the
+	// last batch ended: looking from the start each time read all the documents done, which
+	// made reindexing a million orders (migration 00018) quadratic, an hour instead of
+	// minutes.
+	after := int64(math.MinInt64)
 	for {
-		// In batches, each its own transaction, so a large archive does not hold the write
-		// lock for long.
-		n, err := s.reindexBatch(ctx, 500)
+		n, last, err := s.reindexBatch(ctx, `SELECT o.id, o.org_id, o.title, d.full_text, s.docid
+			FROM order_search s JOIN orders o ON o.id = s.order_id JOIN order_docs d ON d.order_id = o.id
+			WHERE s.docid > ?3 AND s.analyzer <> ?1 ORDER BY s.docid LIMIT ?2`, 500, after)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			break
+		}
+		after = last
+	}
+	// Then the orders that have no document (from before the search existed).
+	for {
+		n, _, err := s.reindexBatch(ctx, `SELECT o.id, o.org_id, o.title, d.full_text, 0 FROM orders o
+			JOIN order_docs d ON d.order_id = o.id
+			LEFT JOIN order_search s ON s.order_id = o.id
+			WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, 500)
 		if err != nil || n == 0 {
 			return err
 		}
 	}
 }
 
-func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
-	var n int
-	err := s.write(ctx, func(tx txq) error {
-		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.title, d.full_text FROM orders o
-			JOIN order_docs d ON d.order_id = o.id
-			LEFT JOIN order_search s ON s.order_id = o.id
-			WHERE s.order_id IS NULL OR s.analyzer <> ?1 LIMIT ?2`, driver.AnalyzerVersion, batch)
+// reindexBatch indexes the orders query selects (ID, organization, title, text, docid) with
+// the analyzer (?1), batch (?2) and args; last is the last row's docid.
+func (s *Store) reindexBatch(ctx context.Context, query string, batch int, args ...any) (n int, last int64, err error) {
+	err = s.write(ctx, func(tx txq) error {
+		rows, err := tx.QueryContext(ctx, query, append([]any{driver.AnalyzerVersion, batch}, args...)...)
 		if err != nil {
 			return fmt.Errorf("registry/sqlite: reindex: %w", err)
 		}
-		type doc struct{ id, title, text string }
+		type doc struct{ id, org, title, text string }
 		var docs []doc
 		for rows.Next() {
 			var d doc
-			if err := rows.Scan(&d.id, &d.title, &d.text); err != nil {
+			if err := rows.Scan(&d.id, &d.org, &d.title, &d.text, &last); err != nil {
 				rows.Close()
 				return fmt.Errorf("registry/sqlite: reindex: %w", err)
 			}
@@ -595,14 +614,14 @@ func (s *Store) reindexBatch(ctx context.Context, batch int) (int, error) {
 			if err != nil {
 				return fmt.Errorf("registry/sqlite: stored order id %q: %w", d.id, err)
 			}
-			if err := index(ctx, tx, id, d.title, d.text); err != nil {
+			if err := index(ctx, tx, id, d.org, d.title, d.text); err != nil {
 				return err
 			}
 		}
 		n = len(docs)
 		return nil
 	})
-	return n, err
+	return n, last, err
 }
 
 func uuidPtr(id *uuid.UUID) any {

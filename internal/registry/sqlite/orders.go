@@ -110,11 +110,12 @@ var (
 	qOrderByKey = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE org_id = ?1 AND idempotency_key = ?2`)
 	// The full-text index (see migration 00007): order_search gives each order a docid,
 	// order_fts holds the stems under it.
-	qSearchDoc    = stmt(`SELECT docid FROM order_search WHERE order_id = ?1`)
+	qSearchDoc    = stmt(`SELECT docid, analyzer FROM order_search WHERE order_id = ?1`)
 	qNewSearchDoc = stmt(`INSERT INTO order_search (order_id, analyzer) VALUES (?1, ?2)`) // docid is the rowid
 	qSetAnalyzer  = stmt(`UPDATE order_search SET analyzer = ?2 WHERE docid = ?1`)
 	qUnindex      = stmt(`DELETE FROM order_fts WHERE rowid = ?1`)
 	qIndexStems   = stmt(`INSERT INTO order_fts (rowid, stems) VALUES (?1, ?2)`)
+	qLatest       = stmt(`SELECT created_at FROM orders ORDER BY created_at DESC LIMIT 1`)
 	qOrder        = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1`)
 	qOrgOrder     = stmt(`SELECT ` + orderCols + fromOrders + ` WHERE id = ?1 AND org_id = ?2`)
 	qUpdateOrder  = stmt(`UPDATE orders SET kind = ?2, title = ?3, search_text = ?4, order_date = ?5,
@@ -141,6 +142,23 @@ var (
 // transaction: stemming is the costliest part of an insert, and the write lock is held only
 // for the database work). inserted is false if the ID or idempotency key exists.
 func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string) (inserted bool, err error) {
+	// A new order's docid is the largest, so its created_at must not be earlier than any
+	// other's (see search.go). The clock was read before the write lock: an order that took
+	// the lock first may have a later time, by the moments the lock was waited for.
+	var latest string
+	switch err := q.QueryRowContext(ctx, qLatest).Scan(&latest); {
+	case err == nil:
+		if t, err := parseTime(latest); err != nil {
+			return false, err
+		} else if o.CreatedAt.Before(t) {
+			if o.UpdatedAt.Equal(o.CreatedAt) {
+				o.UpdatedAt = t
+			}
+			o.CreatedAt = t
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
+	}
 	res, err := q.ExecContext(ctx, qInsertOrder,
 		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
@@ -159,7 +177,7 @@ func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string
 	if _, err := q.ExecContext(ctx, qInsertDocs, o.ID.String(), o.Draft, o.SearchText); err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
-	return true, indexStems(ctx, q, o.ID, stems, true)
+	return true, indexStems(ctx, q, o.ID, o.OrgID, stems, true)
 }
 
 // CreateOrder implements registry.Orders.
@@ -198,22 +216,27 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	return created, nil
 }
 
-// index stores the full-text terms of an order, replacing those it had.
-func index(ctx context.Context, q querier, id uuid.UUID, title, text string) error {
-	return indexStems(ctx, q, id, driver.IndexStems(title, text), false)
+// index stores the full-text terms of an order of org, replacing those it had.
+func index(ctx context.Context, q querier, id uuid.UUID, org, title, text string) error {
+	return indexStems(ctx, q, id, org, driver.IndexStems(title, text), false)
 }
 
 // indexStems stores the index terms of an order; fresh says it has none yet (it was just
 // inserted), which saves looking.
-func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string, fresh bool) error {
-	var docid int64
+func indexStems(ctx context.Context, q querier, id uuid.UUID, org, stems string, fresh bool) error {
+	var docid, analyzer int64
 	err := sql.ErrNoRows
 	if !fresh {
-		err = q.QueryRowContext(ctx, qSearchDoc, id.String()).Scan(&docid)
+		err = q.QueryRowContext(ctx, qSearchDoc, id.String()).Scan(&docid, &analyzer)
 	}
 	switch {
 	case err == nil:
-		if _, err = q.ExecContext(ctx, qUnindex, docid); err == nil {
+		// Analyzer 0 is a document not in the index (migration 00018); deleting it would
+		// only leave a tombstone there.
+		if analyzer != 0 {
+			_, err = q.ExecContext(ctx, qUnindex, docid)
+		}
+		if err == nil {
 			_, err = q.ExecContext(ctx, qSetAnalyzer, docid, driver.AnalyzerVersion)
 		}
 	case errors.Is(err, sql.ErrNoRows):
@@ -224,7 +247,7 @@ func indexStems(ctx context.Context, q querier, id uuid.UUID, stems string, fres
 		}
 	}
 	if err == nil {
-		_, err = q.ExecContext(ctx, qIndexStems, docid, stems)
+		_, err = q.ExecContext(ctx, qIndexStems, docid, IndexDoc(org, stems))
 	}
 	if err != nil {
 		return fmt.Errorf("registry/sqlite: index order: %w", err)
@@ -247,24 +270,36 @@ func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*regi
 
 // ListOrders implements registry.Orders.
 func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.Order, string, error) {
-	d, err := s.listDialect(ctx, f)
-	if err != nil {
-		return nil, "", err
+	var list []registry.Order
+	var limit int
+	var err error
+	switch {
+	case len(driver.QueryTerms(f.FullText)) == 0:
+		list, limit, err = s.listWith(ctx, dialect, f)
+	case onlyText(f):
+		list, limit, err = s.listSearch(ctx, f)
+	default:
+		list, limit, err = s.listWith(ctx, dialectSet(f), f)
 	}
-	query, args, limit, err := driver.ListQuery(d, listCols, f)
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, "", unavailable(fmt.Errorf("registry/sqlite: list orders: %w", err))
-	}
-	list, err := scanOrders(rows)
 	if err != nil {
 		return nil, "", err
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+// listWith runs the list query of f in dialect d; limit is the page size.
+func (s *Store) listWith(ctx context.Context, d *driver.Dialect, f registry.Filter) ([]registry.Order, int, error) {
+	query, args, limit, err := driver.ListQuery(d, listCols, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, 0, unavailable(fmt.Errorf("registry/sqlite: list orders: %w", err))
+	}
+	list, err := scanOrders(rows)
+	return list, limit, err
 }
 
 // modify runs m on the order inside a write transaction, which holds the write lock from the
@@ -312,7 +347,7 @@ func storeOrder(ctx context.Context, tx querier, o *registry.Order, was loaded) 
 		}
 	}
 	if o.Title != was.title || o.SearchText != was.text {
-		return index(ctx, tx, o.ID, o.Title, o.SearchText)
+		return index(ctx, tx, o.ID, o.OrgID, o.Title, o.SearchText)
 	}
 	return nil
 }

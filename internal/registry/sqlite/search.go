@@ -1,101 +1,157 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
-	"fmt"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"strings"
+	"time"
 
 	"orders/internal/registry"
 	"orders/internal/registry/internal/driver"
 )
 
-// A full-text list is one organization's matching orders, newest first. Which way of reading
-// them is fast depends on how many orders match, so ListOrders first counts the matches in
-// the index (up to manyMatches entries of it: a few ms) and then picks one of three query
-// shapes. The bounds were measured on a registry of a million orders (BenchmarkMillion in
-// internal/registry; on a shared 2-core machine, so to a factor of two):
+// A full-text list is one organization's matching orders, newest first. It is read from the
+// index newest first and stops at the page, whatever the number of matches and wherever they
+// lie (migration 00018):
 //
-//   - few matches (≤ fewMatches): read the matches from the index and sort them
-//     (fullTextFrom): 10-40 µs a match, as the matches lie all over the file; 1 ms when none.
-//   - more: walk the organization's orders newest first and keep those whose document is in
-//     the set of matches, which the query makes once (fullText): about 0.5 µs a match for
-//     the set and 1-2 µs an order walked. 10-60 ms for most queries, as the walk stops at the
-//     page.
-//   - most (> manyMatches): the same walk, asking the index about each order (fullTextProbe):
-//     100 µs or more an order, but the walk is a page or two when a third of all orders
-//     match, and no set of hundreds of thousands of entries is made (200+ ms).
+//   - every document has a term of its organization (OrgTerm), so the index intersects the
+//     organization's documents with the matches itself, and another organization's matches
+//     are never read;
+//   - docids follow the orders' creation: created_at(a) < created_at(b) means docid(a) <
+//     docid(b) (a new order gets the largest docid, and insertOrder keeps its created_at from
+//     being earlier than the latest). So the index's rowid order, newest first, is the list's
+//     order but for orders created at the same microsecond (a batch), which are ordered by
+//     id: ListOrders sorts the page and reads again the group of such orders the page ends in.
 //
-// The walk is long when the organization's matches are old or few: a year in the query
-// («инвентаризация 2023»), or a word frequent in other organizations' orders. That is the slow
-// case left: up to 200-500 ms on a million orders.
-const (
-	fewMatches  = 2000
-	manyMatches = 300000
-)
+// A list with other conditions too (status, state, dates, kind…) walks the orders by the
+// index of those conditions, newest first, and checks each against the set of the
+// organization's matches (dialectSet): reading the matches newest first would read all of
+// them when the other conditions are rare, seconds for a common word (1.4 s measured for
+// status=failed and «приказываю» on a million orders; 85-225 ms with the set).
+//
+// On a registry of a million orders (BenchmarkMillion in internal/registry) this replaced three
+// shapes chosen by the number of matches, whose slow case (matches old or rare in the
+// organization: a walk of the organization's orders) took 150-500 ms.
 
-var qCountMatches = stmt(`SELECT count(*) FROM (SELECT 1 FROM order_fts WHERE order_fts MATCH ?1 LIMIT ?2)`)
-
-var (
-	dialectFromIndex = withFullText(func(d *driver.Dialect) { d.FullTextFrom = fullTextFrom })
-	dialectProbe     = withFullText(func(d *driver.Dialect) { d.FullText = fullTextProbe })
-)
-
-func withFullText(change func(*driver.Dialect)) *driver.Dialect {
-	d := *dialect
-	change(&d)
-	return &d
+// OrgTerm is the index term of the organization org: a character no query term has («§»,
+// which the query's words never hold) and a hash of the ID, so that any ID is one token.
+// Two organizations sharing a term would only make the index return more; the list's
+// org_id condition still holds.
+func OrgTerm(org string) string {
+	h := sha256.Sum256([]byte(org))
+	return "§" + hex.EncodeToString(h[:8])
 }
 
-// listDialect is the dialect of the list query of f: the plain one, or one whose full-text
-// condition is shaped for the number of orders that match.
-func (s *Store) listDialect(ctx context.Context, f registry.Filter) (*driver.Dialect, error) {
-	terms := driver.QueryTerms(f.FullText)
-	if len(terms) == 0 {
-		return dialect, nil
-	}
-	var n int
-	if err := s.r().QueryRowContext(ctx, qCountMatches, matchExpr(terms), s.manyMatches+1).Scan(&n); err != nil {
-		return nil, fmt.Errorf("registry/sqlite: list orders: %w", err)
-	}
-	switch {
-	case n <= s.fewMatches:
-		return dialectFromIndex, nil
-	case n > s.manyMatches:
-		return dialectProbe, nil
-	}
-	return dialect, nil
-}
+// IndexDoc is what the index holds for an order of org with stems.
+func IndexDoc(org, stems string) string { return OrgTerm(org) + " " + stems }
 
-// matchExpr is the FTS5 query of terms: for every term, one of its stems.
-func matchExpr(terms []driver.Term) string {
-	groups := make([]string, len(terms))
-	for i, t := range terms {
+// matchExpr is the FTS5 query of terms: for every term, one of its stems; and the
+// organization's term if org is not empty.
+func matchExpr(org string, terms []driver.Term) string {
+	groups := make([]string, 0, len(terms)+1)
+	if org != "" {
+		groups = append(groups, `"`+OrgTerm(org)+`"`)
+	}
+	for _, t := range terms {
 		alts := make([]string, len(t.Stems))
 		for j, s := range t.Stems {
 			// A quoted FTS5 string is taken literally; quotes inside are doubled.
 			alts[j] = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 		}
-		groups[i] = "(" + strings.Join(alts, " OR ") + ")"
+		groups = append(groups, "("+strings.Join(alts, " OR ")+")")
 	}
 	return strings.Join(groups, " AND ")
 }
 
-// fullText matches orders whose document is in the set of matches. The set is of docids,
-// made once per query; each order walked finds its docid through order_search's index.
-func fullText(a *driver.Args, terms []driver.Term) string {
-	return "(SELECT s.docid FROM order_search s WHERE s.order_id = orders.id) IN " +
-		"(SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.Add(matchExpr(terms)) + ")"
+const fromIndex = " FROM order_fts CROSS JOIN order_search ON order_search.docid = order_fts.rowid" +
+	" CROSS JOIN orders ON orders.id = order_search.order_id"
+
+// The docids of the orders created at ?: a range, as the docids follow created_at.
+const (
+	minDocAt = "(SELECT min(s.docid) FROM orders o2 JOIN order_search s ON s.order_id = o2.id WHERE o2.created_at = "
+	maxDocAt = "(SELECT max(s.docid) FROM orders o2 JOIN order_search s ON s.order_id = o2.id WHERE o2.created_at = "
+)
+
+// searchDialect is the dialect of a full-text list of f. at, if not zero, restricts it to the
+// orders created at that time, in the orders' own order: the group a page ends in.
+func searchDialect(f registry.Filter, at time.Time) *driver.Dialect {
+	d := *dialect
+	d.FullTextFrom = func(a *driver.Args, terms []driver.Term) (string, string) {
+		cond := "order_fts MATCH " + a.Add(matchExpr(f.OrgID, terms))
+		if !at.IsZero() {
+			t := fmtTime(at)
+			return fromIndex, cond + " AND orders.created_at = " + a.Add(t) +
+				" AND order_fts.rowid >= " + minDocAt + a.Add(t) + ")" +
+				" AND order_fts.rowid <= " + maxDocAt + a.Add(t) + ")"
+		}
+		if f.Cursor != "" {
+			// The index starts at the cursor's time instead of reading the pages before it;
+			// a bad cursor is refused by ListQuery.
+			if t, _, err := driver.DecodeCursor(f.Cursor); err == nil {
+				cond += " AND order_fts.rowid <= coalesce(" + maxDocAt +
+					"(SELECT max(created_at) FROM orders WHERE created_at <= " + a.Add(fmtTime(t)) + ")), -1)"
+			}
+		}
+		return fromIndex, cond
+	}
+	if at.IsZero() {
+		d.FullTextOrder = " ORDER BY order_fts.rowid DESC"
+	}
+	return &d
 }
 
-// fullTextProbe asks the index about each order walked.
-func fullTextProbe(a *driver.Args, terms []driver.Term) string {
-	return "EXISTS (SELECT 1 FROM order_search s JOIN order_fts ON order_fts.rowid = s.docid " +
-		"WHERE s.order_id = orders.id AND order_fts MATCH " + a.Add(matchExpr(terms)) + ")"
+// onlyText says f asks for nothing but an organization's full-text matches (and a page).
+func onlyText(f registry.Filter) bool {
+	g := registry.Filter{OrgID: f.OrgID, FullText: f.FullText, Cursor: f.Cursor, Limit: f.Limit}
+	return f == g
 }
 
-// fullTextFrom reads the matches from the index; CROSS JOIN keeps SQLite to that order.
-func fullTextFrom(a *driver.Args, terms []driver.Term) (from, cond string) {
-	return " FROM order_fts CROSS JOIN order_search ON order_search.docid = order_fts.rowid" +
-			" CROSS JOIN orders ON orders.id = order_search.order_id",
-		"order_fts MATCH " + a.Add(matchExpr(terms))
+// dialectSet matches orders whose document is in the set of the organization's matches,
+// made once per query; each order walked (by the index of the other conditions) finds its
+// docid through order_search's index.
+func dialectSet(f registry.Filter) *driver.Dialect {
+	d := *dialect
+	d.FullText = func(a *driver.Args, terms []driver.Term) string {
+		return "(SELECT s.docid FROM order_search s WHERE s.order_id = orders.id) IN " +
+			"(SELECT rowid FROM order_fts WHERE order_fts MATCH " + a.Add(matchExpr(f.OrgID, terms)) + ")"
+	}
+	return &d
+}
+
+// listSearch runs a full-text list of f: the rows in the index's order, then the group of
+// orders created at the time of the last row, as the page may end inside it.
+func (s *Store) listSearch(ctx context.Context, f registry.Filter) ([]registry.Order, int, error) {
+	list, limit, err := s.listWith(ctx, searchDialect(f, time.Time{}), f)
+	if err != nil || len(list) <= limit {
+		sortOrders(list)
+		return list, limit, err
+	}
+	last := list[0].CreatedAt
+	for _, o := range list {
+		if o.CreatedAt.Before(last) {
+			last = o.CreatedAt
+		}
+	}
+	group, _, err := s.listWith(ctx, searchDialect(f, last), f)
+	if err != nil {
+		return nil, 0, err
+	}
+	list = slices.DeleteFunc(list, func(o registry.Order) bool { return o.CreatedAt.Equal(last) })
+	list = append(list, group...)
+	sortOrders(list)
+	return list[:min(len(list), limit+1)], limit, nil
+}
+
+// sortOrders puts orders in the lists' order: newest first, then by ID (as text: the same as
+// by bytes), descending.
+func sortOrders(list []registry.Order) {
+	slices.SortFunc(list, func(a, b registry.Order) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return bytes.Compare(b.ID[:], a.ID[:])
+	})
 }

@@ -62,9 +62,6 @@ type Store struct {
 	// writer then finishes the job itself (see writer), so the WAL starts over.
 	caughtUp atomic.Bool
 
-	// The bounds of the full-text query shapes (see search.go); tests move them.
-	fewMatches, manyMatches int
-
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -129,7 +126,7 @@ func Open(ctx context.Context, dsn string, opts ...registry.Option) (*Store, err
 	wdb.SetMaxIdleConns(1)
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
-	s := &Store{wdb: wdb, auditKey: registry.ApplyOptions(opts).AuditKey, fewMatches: fewMatches, manyMatches: manyMatches}
+	s := &Store{wdb: wdb, auditKey: registry.ApplyOptions(opts).AuditKey}
 	if err := migrate(ctx, wdb); err != nil {
 		wdb.Close()
 		return nil, err
@@ -329,7 +326,7 @@ var dialect = &driver.Dialect{
 	Placeholder: func(n int) string { return fmt.Sprintf("?%d", n) },
 	Time:        func(t time.Time) any { return fmtTime(t) },
 	UUID:        func(id uuid.UUID) any { return id.String() },
-	FullText:    fullText,
+	// A full-text list has its own dialect (searchDialect).
 }
 
 // isUnique reports a unique or primary key violation.

@@ -24,6 +24,10 @@ type Dialect struct {
 	// the match. A driver uses it when few orders match, so reading the matches and sorting
 	// them costs less than walking the organization's orders newest first.
 	FullTextFrom func(a *Args, terms []Term) (from, cond string)
+	// FullTextOrder, if set with FullTextFrom, is the ORDER BY of a full-text list instead of
+	// the orders' own: the order the index yields its matches in, which lets the query stop
+	// at the page. The driver then puts the rows in the orders' order itself.
+	FullTextOrder string
 }
 
 // Args collects query parameters and names their placeholders.
@@ -136,6 +140,8 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "imported = "+a.Add(*f.Imported))
 	}
 	from := " FROM orders"
+	const order = " ORDER BY created_at DESC, id DESC"
+	inner := order
 	if strings.TrimSpace(f.FullText) != "" {
 		if terms := QueryTerms(f.FullText); len(terms) == 0 {
 			where = append(where, "1 = 0") // stop words only: nothing to look for
@@ -143,6 +149,9 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 			var cond string
 			from, cond = d.FullTextFrom(a, terms)
 			where = append(where, cond)
+			if d.FullTextOrder != "" {
+				inner = d.FullTextOrder
+			}
 		} else {
 			where = append(where, d.FullText(a, terms))
 		}
@@ -155,7 +164,6 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
 	}
 	limit = Limit(f.Limit)
-	const order = " ORDER BY created_at DESC, id DESC"
 	var b strings.Builder
 	// A date range is read from its index (orders_org_date) and sorted: a month of a large
 	// organization is thousands of orders. Sorting whole rows meant reading every one of
@@ -173,7 +181,7 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	}
 	// The limit is a parameter, so the query text does not change with the page size:
 	// pgx caches one prepared statement per text.
-	b.WriteString(order + " LIMIT " + a.Add(limit+1))
+	b.WriteString(inner + " LIMIT " + a.Add(limit+1))
 	if late {
 		b.WriteString(")" + order)
 	}
