@@ -110,6 +110,8 @@ var dialect = &driver.Dialect{
 	Time:        func(t time.Time) any { return t },
 	UUID:        func(id uuid.UUID) any { return id },
 	FullText:    fullText,
+	// See migration 00018.
+	FullTextTable: "order_search",
 }
 
 // fullText matches orders whose search vector holds every term: the word as the 'russian'

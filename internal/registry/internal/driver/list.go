@@ -24,6 +24,10 @@ type Dialect struct {
 	// the match. A driver uses it when few orders match, so reading the matches and sorting
 	// them costs less than walking the organization's orders newest first.
 	FullTextFrom func(a *Args, terms []Term) (from, cond string)
+	// FullTextTable, if set, names a narrow table of (id, org_id, created_at) and what
+	// FullText matches, one row per order. The matches are found and sorted there, and
+	// orders is read for the page only; its rows are too wide to read a candidate each.
+	FullTextTable string
 }
 
 // Args collects query parameters and names their placeholders.
@@ -136,9 +140,37 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 		where = append(where, "imported = "+a.Add(*f.Imported))
 	}
 	from := " FROM orders"
+	// Besides the organization (and the cursor), the other filters need the orders' rows.
+	onlyOrg := len(where) == 0 || (f.OrgID != "" && len(where) == 1)
 	if strings.TrimSpace(f.FullText) != "" {
 		if terms := QueryTerms(f.FullText); len(terms) == 0 {
 			where = append(where, "1 = 0") // stop words only: nothing to look for
+		} else if d.FullTextTable != "" {
+			if onlyOrg {
+				// The page is chosen in the narrow table: the orders' conditions are not used.
+				a = d.Args()
+			}
+			sub := []string{d.FullText(a, terms)}
+			if f.OrgID != "" {
+				sub = append(sub, "org_id = "+a.Add(f.OrgID))
+			}
+			if !onlyOrg {
+				// Other filters: the planner joins the matches to the orders that pass them.
+				where = append(where, "id IN (SELECT id FROM "+d.FullTextTable+" WHERE "+strings.Join(sub, " AND ")+")")
+			} else {
+				if f.Cursor != "" {
+					t, id, err := DecodeCursor(f.Cursor)
+					if err != nil {
+						return "", nil, 0, err
+					}
+					sub = append(sub, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
+				}
+				limit = Limit(f.Limit)
+				const order = " ORDER BY created_at DESC, id DESC"
+				query = "SELECT " + cols + " FROM orders WHERE id IN (SELECT id FROM " + d.FullTextTable +
+					" WHERE " + strings.Join(sub, " AND ") + order + " LIMIT " + a.Add(limit+1) + ")" + order
+				return query, a.Values, limit, nil
+			}
 		} else if d.FullTextFrom != nil {
 			var cond string
 			from, cond = d.FullTextFrom(a, terms)
