@@ -391,7 +391,7 @@ func seedPostgres(ctx context.Context, b *testing.B, dsn string, n int) error {
 		all := strings.Join(cols, ", ")
 		if _, err := conn.Exec(ctx, `INSERT INTO orders (`+all+`) SELECT `+all+` FROM seed;
 			INSERT INTO order_search (id, org_id, created_at, search_tsv)
-				SELECT id, org_id, created_at, to_tsvector('russian', index_doc) FROM seed;
+				SELECT id, org_id, created_at, to_tsvector('russian', index_doc) || array_to_tsvector(ARRAY['@' || org_id]) FROM seed;
 			TRUNCATE seed`); err != nil {
 			return err
 		}

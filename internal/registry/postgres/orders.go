@@ -65,12 +65,12 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 
 // insertOrderSQL inserts the order and its row of order_search in one statement; it affects
 // one row when the order was new and none when its ID or idempotency key exists.
-const insertOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
+var insertOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
 		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $24, '')
 	ON CONFLICT DO NOTHING RETURNING id, org_id, created_at)
 	INSERT INTO order_search (id, org_id, created_at, search_tsv)
-	SELECT id, org_id, created_at, to_tsvector('russian', $25::text) FROM ins`
+	SELECT id, org_id, created_at, ` + searchVector("$25::text", "org_id") + ` FROM ins`
 
 // insertArgs are the arguments of insertOrderSQL for a prepared order.
 func insertArgs(o *registry.Order) []any {
@@ -136,16 +136,33 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("registry/postgres: list orders: %w", err)
-	}
-	list, err := scanOrders(rows)
+	list, err := s.listOrders(ctx, query, args)
 	if err != nil {
 		return nil, "", err
 	}
+	if len(list) <= limit && f.FullText != "" {
+		// Less than a page in the window of a full-text list: the page may lie further back,
+		// so the matches are read from the index (see fullTextWindow).
+		q, a, _, err := driver.ListQuery(dialectMatches, listCols, f)
+		if err != nil {
+			return nil, "", err
+		}
+		if q != query {
+			if list, err = s.listOrders(ctx, q, a); err != nil {
+				return nil, "", err
+			}
+		}
+	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+func (s *Store) listOrders(ctx context.Context, query string, args []any) ([]registry.Order, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: list orders: %w", err)
+	}
+	return scanOrders(rows)
 }
 
 // inTx runs fn in a transaction and commits it unless fn fails.
@@ -208,7 +225,7 @@ func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool
 	// The text search vector is remade only when its text changed: most transitions (the
 	// worker's) do not touch it.
 	if reindex {
-		if _, err := tx.Exec(ctx, `UPDATE order_search SET search_tsv = to_tsvector('russian', $2::text) WHERE id = $1`,
+		if _, err := tx.Exec(ctx, `UPDATE order_search SET search_tsv = `+searchVector("$2::text", "org_id")+` WHERE id = $1`,
 			o.ID, driver.IndexDoc(o.Title, o.SearchText)); err != nil {
 			return fmt.Errorf("registry/postgres: update order: search: %w", err)
 		}

@@ -16,9 +16,12 @@ CREATE TABLE order_search (
 ) WITH (toast_tuple_target = 128);
 ALTER TABLE order_search ALTER COLUMN search_tsv SET STORAGE EXTERNAL;
 
--- In the order of the organization's list, so that its matches share heap pages.
+-- search_tsv holds, besides the words, the lexeme '@' || org_id, which no word can be: the
+-- index then finds one organization's matches (see searchVector in the driver). The rows go in
+-- the order of the organization's list, so that its orders share heap pages.
 INSERT INTO order_search (id, org_id, created_at, search_tsv)
-    SELECT id, org_id, created_at, search_tsv FROM orders ORDER BY org_id, created_at DESC, id DESC;
+    SELECT id, org_id, created_at, search_tsv || array_to_tsvector(ARRAY['@' || org_id])
+    FROM orders ORDER BY org_id, created_at DESC, id DESC;
 
 CREATE INDEX order_search_tsv ON order_search USING gin (search_tsv);
 CREATE INDEX order_search_org_created ON order_search (org_id, created_at DESC, id DESC);
@@ -31,6 +34,6 @@ ANALYZE order_search;
 
 -- +goose Down
 ALTER TABLE orders ADD COLUMN search_tsv tsvector NOT NULL DEFAULT ''::tsvector;
-UPDATE orders SET search_tsv = s.search_tsv FROM order_search s WHERE s.id = orders.id;
+UPDATE orders SET search_tsv = ts_delete(s.search_tsv, '@' || s.org_id) FROM order_search s WHERE s.id = orders.id;
 CREATE INDEX orders_search_tsv ON orders USING gin (search_tsv);
 DROP TABLE order_search;
