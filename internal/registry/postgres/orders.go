@@ -132,7 +132,13 @@ func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*regi
 
 // ListOrders implements registry.Orders.
 func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.Order, string, error) {
-	query, args, limit, err := driver.ListQuery(dialect, listCols, f)
+	d := dialect
+	if s.window != fullTextWindow {
+		c := *dialect
+		c.FullTextWindow = s.window
+		d = &c
+	}
+	query, args, limit, err := driver.ListQuery(d, listCols, f)
 	if err != nil {
 		return nil, "", err
 	}

@@ -32,6 +32,7 @@ var migrations embed.FS
 type Store struct {
 	pool     guardedPool
 	auditKey []byte // keys the audit chain; nil: unkeyed appends to unkeyed chains only
+	window   int    // fullTextWindow; tests change it to try each way of reading matches
 }
 
 var _ registry.Store = (*Store)(nil)
@@ -57,7 +58,7 @@ func Open(ctx context.Context, dsn string, opts ...registry.Option) (*Store, err
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: guardedPool{pool}, auditKey: registry.ApplyOptions(opts).AuditKey}, nil
+	return &Store{pool: guardedPool{pool}, auditKey: registry.ApplyOptions(opts).AuditKey, window: fullTextWindow}, nil
 }
 
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
