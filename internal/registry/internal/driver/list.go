@@ -24,9 +24,10 @@ type Dialect struct {
 	// the match. A driver uses it when few orders match, so reading the matches and sorting
 	// them costs less than walking the organization's orders newest first.
 	FullTextFrom func(a *Args, terms []Term) (from, cond string)
-	// FullTextTable, if set, names a narrow table of (id, org_id, created_at) and what
-	// FullText matches, one row per order. The matches are found and sorted there, and
-	// orders is read for the page only; its rows are too wide to read a candidate each.
+	// FullTextTable, if set, names a narrow table (id, org_id, created_at, search_tsv), one
+	// row per order, search_tsv being what FullText matches. The matches are found and sorted
+	// there, and orders is read for the page only; its rows are too wide to read one a
+	// candidate.
 	FullTextTable string
 	// FullTextWindow, with FullTextTable, makes the list of one organization search only its
 	// newest FullTextWindow orders (after the cursor): a bounded walk, which finds the page
