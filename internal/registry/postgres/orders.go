@@ -63,10 +63,14 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 	return out, nil
 }
 
-const insertOrderSQL = `INSERT INTO orders (` + orderCols + `, search_text, signatory_search, search_tsv)
+// insertOrderSQL inserts the order and its row of order_search in one statement; it affects
+// one row when the order was new and none when its ID or idempotency key exists.
+var insertOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $24, '', to_tsvector('russian', $25))
-	ON CONFLICT DO NOTHING`
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $24, '')
+	ON CONFLICT DO NOTHING RETURNING id, org_id, created_at)
+	INSERT INTO order_search (id, org_id, created_at, search_tsv)
+	SELECT id, org_id, created_at, ` + searchVector("$25::text", "org_id") + ` FROM ins`
 
 // insertArgs are the arguments of insertOrderSQL for a prepared order.
 func insertArgs(o *registry.Order) []any {
@@ -128,20 +132,43 @@ func (s *Store) GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*regi
 
 // ListOrders implements registry.Orders.
 func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.Order, string, error) {
-	query, args, limit, err := driver.ListQuery(dialect, listCols, f)
+	d := dialect
+	if s.window != fullTextWindow {
+		c := *dialect
+		c.FullTextWindow = s.window
+		d = &c
+	}
+	query, args, limit, err := driver.ListQuery(d, listCols, f)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("registry/postgres: list orders: %w", err)
-	}
-	list, err := scanOrders(rows)
+	list, err := s.listOrders(ctx, query, args)
 	if err != nil {
 		return nil, "", err
+	}
+	if len(list) <= limit && f.FullText != "" {
+		// Less than a page in the window of a full-text list: the page may lie further back,
+		// so the matches are read from the index (see fullTextWindow).
+		q, a, _, err := driver.ListQuery(dialectMatches, listCols, f)
+		if err != nil {
+			return nil, "", err
+		}
+		if q != query {
+			if list, err = s.listOrders(ctx, q, a); err != nil {
+				return nil, "", err
+			}
+		}
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+func (s *Store) listOrders(ctx context.Context, query string, args []any) ([]registry.Order, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: list orders: %w", err)
+	}
+	return scanOrders(rows)
 }
 
 // inTx runs fn in a transaction and commits it unless fn fails.
@@ -184,29 +211,30 @@ func (s *Store) modify(ctx context.Context, orgID string, id uuid.UUID, m driver
 
 // updateOrder writes a changed order back; reindex says its text changed.
 func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool) error {
-	// The text search vector is remade only when its text changed: most transitions (the
-	// worker's) do not touch it.
-	doc := ""
-	if reindex {
-		doc = driver.IndexDoc(o.Title, o.SearchText)
-	}
 	_, err := tx.Exec(ctx, `UPDATE orders SET kind = $2, title = $3, search_text = $4, order_date = $5,
 		number = $6, status = $7, draft = $8, draft_hash = $9, updated_at = $10, rendered_at = $11,
 		attempts = $12, error = $13, pdf_key = $14, pdf_sha256 = $15, pdf_size = $16,
 		docx_key = $17, docx_sha256 = $18, docx_size = $19,
 		state = $20, journal_id = $21, seq = $22, registered_at = $23, signed_at = $24, cancelled_at = $25,
 		cancel_reason = $26, signatory = $27, signatory_search = $28, signed_key = $29, signed_sha256 = $30,
-		signed_size = $31, full_text = $32, print_rev = $35, cancelled_by = $36,
-		search_tsv = CASE WHEN $33 THEN to_tsvector('russian', $34::text) ELSE search_tsv END
+		signed_size = $31, full_text = $32, print_rev = $33, cancelled_by = $34
 		WHERE id = $1`,
 		o.ID, o.Kind, o.Title, driver.SearchText(o.Title), o.Date, o.Number, string(o.Status),
 		driver.NonNil(o.Draft), o.DraftHash, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.Journal, o.Seq, o.RegisteredAt, o.SignedAt, o.CancelledAt,
 		o.CancelReason, o.Signatory, driver.SearchText(o.Signatory), o.SignedKey, o.SignedSHA256,
-		o.SignedSize, o.SearchText, reindex, doc, o.PrintRev, o.CancelledBy)
+		o.SignedSize, o.SearchText, o.PrintRev, o.CancelledBy)
 	if err != nil {
 		return fmt.Errorf("registry/postgres: update order: %w", err)
+	}
+	// The text search vector is remade only when its text changed: most transitions (the
+	// worker's) do not touch it.
+	if reindex {
+		if _, err := tx.Exec(ctx, `UPDATE order_search SET search_tsv = `+searchVector("$2::text", "org_id")+` WHERE id = $1`,
+			o.ID, driver.IndexDoc(o.Title, o.SearchText)); err != nil {
+			return fmt.Errorf("registry/postgres: update order: search: %w", err)
+		}
 	}
 	return nil
 }

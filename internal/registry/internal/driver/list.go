@@ -28,6 +28,25 @@ type Dialect struct {
 	// the orders' own: the order the index yields its matches in, which lets the query stop
 	// at the page. The driver then puts the rows in the orders' order itself.
 	FullTextOrder string
+	// FullTextTable, if set, names a narrow table (id, org_id, created_at, search_tsv), one
+	// row per order, search_tsv being what FullText matches. The matches are found and sorted
+	// there, and orders is read for the page only; its rows are too wide to read one a
+	// candidate.
+	FullTextTable string
+	// FullTextWindow, with FullTextTable, makes the list of one organization search only its
+	// newest FullTextWindow orders (after the cursor): a bounded walk, which finds the page
+	// when the words are common. If that finds less than a page, the caller asks again
+	// without the window: the matches, read from the index and sorted.
+	FullTextWindow int
+	// Unindexed, with FullTextTable, is an expression of a time column equal to it that no
+	// index gives in order, which keeps the planner from walking the organization's orders
+	// (unbounded when the matches are old: «инвентаризация 2023») instead of reading the
+	// matches from the full-text index.
+	Unindexed func(col string) string
+	// FullTextOrg, with FullTextTable, is the condition that the narrow table's full-text
+	// index finds an organization's orders by: matches are then read for the one
+	// organization only, not for all of them. org_id = … is tested besides.
+	FullTextOrg func(a *Args, orgID string) string
 }
 
 // Args collects query parameters and names their placeholders.
@@ -142,9 +161,48 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	from := " FROM orders"
 	const order = " ORDER BY created_at DESC, id DESC"
 	inner := order
+	// Besides the organization (and the cursor), the other filters need the orders' rows.
+	onlyOrg := len(where) == 0 || (f.OrgID != "" && len(where) == 1)
 	if strings.TrimSpace(f.FullText) != "" {
 		if terms := QueryTerms(f.FullText); len(terms) == 0 {
 			where = append(where, "1 = 0") // stop words only: nothing to look for
+		} else if d.FullTextTable != "" {
+			if onlyOrg {
+				// The page is chosen in the narrow table: the orders' conditions are not used.
+				a = d.Args()
+			}
+			sub := []string{d.FullText(a, terms)}
+			if f.OrgID != "" {
+				sub[0] += " AND " + d.FullTextOrg(a, f.OrgID)
+				sub = append(sub, "org_id = "+a.Add(f.OrgID))
+			}
+			if !onlyOrg {
+				// Other filters: the planner joins the matches to the orders that pass them.
+				where = append(where, "id IN (SELECT id FROM "+d.FullTextTable+" WHERE "+strings.Join(sub, " AND ")+")")
+			} else {
+				match := sub[0]
+				sub = sub[1:]
+				if f.Cursor != "" {
+					t, id, err := DecodeCursor(f.Cursor)
+					if err != nil {
+						return "", nil, 0, err
+					}
+					sub = append(sub, "(created_at, id) < ("+a.Add(d.Time(t))+", "+a.Add(d.UUID(id))+")")
+				}
+				limit = Limit(f.Limit)
+				const order = " ORDER BY created_at DESC, id DESC"
+				var inner string
+				if d.FullTextWindow > 0 && f.OrgID != "" {
+					inner = "SELECT id FROM (SELECT id, created_at, search_tsv FROM " + d.FullTextTable +
+						" WHERE " + strings.Join(sub, " AND ") + order + " LIMIT " + a.Add(d.FullTextWindow) + ") w" +
+						" WHERE " + match + order
+				} else {
+					inner = "SELECT id FROM " + d.FullTextTable + " WHERE " + strings.Join(append(sub, match), " AND ") +
+						" ORDER BY " + d.Unindexed("created_at") + " DESC, id DESC"
+				}
+				query = "SELECT " + cols + " FROM orders WHERE id IN (" + inner + " LIMIT " + a.Add(limit+1) + ")" + order
+				return query, a.Values, limit, nil
+			}
 		} else if d.FullTextFrom != nil {
 			var cond string
 			from, cond = d.FullTextFrom(a, terms)
