@@ -142,15 +142,7 @@ func TestMigrateSearchIndex(t *testing.T) {
 		}
 	}
 
-	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dsn)
 	if _, err := p.DownTo(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
@@ -181,15 +173,7 @@ func TestMigrateSignatureTrust(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dsn)
 	if _, err := p.DownTo(ctx, 9); err != nil {
 		t.Fatal(err)
 	}
@@ -236,15 +220,7 @@ func TestMigrateAuditScheme(t *testing.T) {
 		}
 	}
 	s.Close()
-	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dsn)
 	// The trail as the registry of version 13 left it: no scheme column.
 	if _, err := p.DownTo(ctx, 13); err != nil {
 		t.Fatal(err)
@@ -264,4 +240,20 @@ func TestMigrateAuditScheme(t *testing.T) {
 	if err != nil || !r.OK || r.HeadSeq != 5 || r.LastUnkeyed != 4 {
 		t.Errorf("after migration = %+v, %v; want intact through 5, unkeyed through 4", r, err)
 	}
+}
+
+// migrator opens the registry file at dsn beside the store, with the goose provider of its
+// migrations, for tests that take the schema back to an older version.
+func migrator(t *testing.T, dsn string) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, os.DirFS("migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, p
 }
