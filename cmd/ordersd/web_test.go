@@ -169,6 +169,12 @@ func get[T any](b *browser, what string, a chromedp.Action[T]) T {
 	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
+	// A page that was still replacing itself (the redirect after a login) invalidates the
+	// node chromedp had found; the same query on the settled page finds it again.
+	for i := 0; err != nil && strings.Contains(err.Error(), "No node with given id") && i < 3; i++ {
+		time.Sleep(200 * time.Millisecond)
+		v, err = chromedp.Run(ctx, a)
+	}
 	if err != nil {
 		b.t.Fatalf("%s: %v (screenshot: %s)", what, err, b.failShot(what))
 	}
