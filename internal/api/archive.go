@@ -24,6 +24,7 @@ import (
 	"orders/internal/blob"
 	"orders/internal/csvsafe"
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 // filterFromQuery reads the archive's search parameters; it has answered when ok is false.
@@ -379,7 +380,7 @@ func csvRow(it *exportItem) []string {
 	}
 	cancelled := ""
 	if o.State == registry.StateCancelled && o.CancelledAt != nil {
-		cancelled = o.CancelledAt.In(moscow).Format("02.01.2006") + " — " + o.CancelReason
+		cancelled = o.CancelledAt.In(ru.Moscow).Format("02.01.2006") + " — " + o.CancelReason
 		if o.CancelledBy != "" {
 			cancelled += " (" + o.CancelledBy + ")"
 		}

@@ -22,6 +22,7 @@ import (
 	"orders/internal/blob"
 	"orders/internal/blob/fsstore"
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 const exportPath = "/api/v1/archive/export?date_from=2026-01-01&date_to=2026-12-31"
@@ -182,7 +183,7 @@ func TestExportContents(t *testing.T) {
 	if got := byNumber["1"]; got == nil || got[2] != `'=HYPERLINK("http://evil.example","Об отпусках")` {
 		t.Errorf("реестр.csv writes a formula as it is: %q", got)
 	}
-	wantCancel := cancelled.CancelledAt.In(moscow).Format("02.01.2006") + " — издан повторно; см. № 5"
+	wantCancel := cancelled.CancelledAt.In(ru.Moscow).Format("02.01.2006") + " — издан повторно; см. № 5"
 	for _, tt := range []struct {
 		number, date, file, sigs, cancelled, sha string
 	}{

@@ -10,6 +10,7 @@ import (
 
 	"orders/internal/audit"
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 // checkpointer checks and writes the audit chain's checkpoints with the key derived from the
@@ -105,7 +106,7 @@ func brokenDetail(r registry.AuditReport, cp *audit.Checkpoint) string {
 
 // inMoscow is the time of a checkpoint as the people of the service read times.
 func inMoscow(t time.Time) string {
-	return t.In(moscow).Format("02.01.2006 15:04 MST")
+	return t.In(ru.Moscow).Format("02.01.2006 15:04 MST")
 }
 
 // verifyAudit says whether the organization's audit trail is intact, checked entry by entry

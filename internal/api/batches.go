@@ -34,6 +34,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/ru"
 	"orders/internal/strictjson"
 	"orders/internal/worker"
 	"orders/templates"
@@ -612,7 +613,7 @@ func (s *Server) createRegisteredBatch(ctx context.Context, c *gin.Context, b *r
 func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date string) (string,
 	func(*registry.Order, string, int) (registry.Registered, error), func(journal string) func(*registry.Order) *registry.AuditEntry) {
 	if date == "" {
-		date = time.Now().In(moscow).Format(time.DateOnly)
+		date = time.Now().In(ru.Moscow).Format(time.DateOnly)
 	}
 	actor := who(c).actor
 	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {

@@ -16,6 +16,7 @@ import (
 
 	"orders/internal/order"
 	"orders/internal/registry"
+	"orders/internal/ru"
 	"orders/internal/sign"
 	"orders/internal/strictjson"
 )
@@ -111,7 +112,7 @@ func (s *Server) importOrder(c *gin.Context) {
 		if err := strictjson.Decode([]byte(raw), &meta); err != nil {
 			ps = append(ps, order.Problem{Path: "meta", Message: "не JSON-объект со сведениями о приказе: " + err.Error()})
 		} else {
-			ps = append(ps, meta.check(cl, time.Now().In(moscow).Format(time.DateOnly))...)
+			ps = append(ps, meta.check(cl, time.Now().In(ru.Moscow).Format(time.DateOnly))...)
 		}
 	}
 	data, pdfProblem := readImportPDF(c)

@@ -27,6 +27,7 @@ import (
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
+	"orders/internal/ru"
 	"orders/internal/sign"
 )
 
@@ -389,7 +390,7 @@ func TestImportJournalUntouched(t *testing.T) {
 func TestImportBadInput(t *testing.T) {
 	env := newImportEnv(t, 0)
 	pdf := scanPDF(t, "x")
-	tomorrow := time.Now().In(moscow).AddDate(0, 0, 2).Format(time.DateOnly)
+	tomorrow := time.Now().In(ru.Moscow).AddDate(0, 0, 2).Format(time.DateOnly)
 	for _, c := range []struct {
 		name  string
 		meta  string

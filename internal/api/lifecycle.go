@@ -20,18 +20,10 @@ import (
 	"orders/internal/order"
 	"orders/internal/printed"
 	"orders/internal/registry"
+	"orders/internal/ru"
 	"orders/internal/sign"
 	"orders/internal/strictjson"
 )
-
-// moscow is the time zone of the date an order is registered on when the caller gives none:
-// a clerk registering at 01:00 on 1 September expects 01.09, not 31.08 (UTC).
-var moscow = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
 
 func auditEntry(c *gin.Context, action string, details any) *registry.AuditEntry {
 	e := &registry.AuditEntry{Actor: who(c).actor, Action: action}
@@ -73,7 +65,7 @@ func (s *Server) register(c *gin.Context) {
 	}
 	dateGiven := req.Date != ""
 	if req.Date == "" {
-		req.Date = time.Now().In(moscow).Format(time.DateOnly)
+		req.Date = time.Now().In(ru.Moscow).Format(time.DateOnly)
 	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
 		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 		return
@@ -647,7 +639,7 @@ func (s *Server) recordAck(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "person", Message: fmt.Sprintf("«%s» нет в списке ознакомления этого приказа", req.Person)}})
 		return
 	}
-	readAt := time.Now().In(moscow)
+	readAt := time.Now().In(ru.Moscow)
 	if req.Date != "" {
 		var err error
 		if readAt, err = time.Parse(time.DateOnly, req.Date); err != nil {

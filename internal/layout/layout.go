@@ -27,11 +27,6 @@ type Stamp struct {
 	ValidFrom, ValidTo time.Time
 }
 
-// moscow is the zone of the validity dates on the mark: a certificate valid from 21:00 UTC
-// is valid from the next day in Moscow. A fixed zone, since Russia keeps UTC+3 all year
-// and the container may lack tzdata.
-var moscow = time.FixedZone("MSK", 3*60*60)
-
 // StampLines are the lines of the visible mark, in the words ГОСТ Р 7.0.97 prescribes.
 func StampLines(s *Stamp) []string {
 	return []string{
@@ -39,7 +34,7 @@ func StampLines(s *Stamp) []string {
 		"ЭЛЕКТРОННОЙ ПОДПИСЬЮ",
 		"Сертификат: " + s.Serial,
 		"Владелец: " + ru.Typeset(s.Owner),
-		"Действителен с " + ru.NumericDate(s.ValidFrom.In(moscow)) + " по " + ru.NumericDate(s.ValidTo.In(moscow)),
+		"Действителен с " + ru.NumericDate(s.ValidFrom.In(ru.Moscow)) + " по " + ru.NumericDate(s.ValidTo.In(ru.Moscow)),
 	}
 }
 

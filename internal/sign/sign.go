@@ -445,10 +445,6 @@ var icao = map[rune]string{
 	'«': "\"", '»': "\"", '№': "No", '—': "-", '–': "-",
 }
 
-// moscow is the zone of dates shown to the user in reasons: Russia keeps UTC+3 all year,
-// and a fixed zone avoids depending on tzdata in the container.
-var moscow = time.FixedZone("MSK", 3*60*60)
-
 var (
 	oidSurname    = asn1.ObjectIdentifier{2, 5, 4, 4}
 	oidGivenName  = asn1.ObjectIdentifier{2, 5, 4, 42}

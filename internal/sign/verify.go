@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/digitorus/pkcs7"
+
+	"orders/internal/ru"
 )
 
 // Status is the outcome of a verification. The zero value is NotVerified,
@@ -441,8 +443,8 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 	if r.SignedAt != nil && (r.SignedAt.After(cert.NotAfter) || r.SignedAt.Before(cert.NotBefore)) {
 		r.Status = Invalid
 		r.Reason = fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
-			r.SignedAt.In(moscow).Format("02.01.2006 15:04"), cert.NotBefore.In(moscow).Format("02.01.2006"),
-			cert.NotAfter.In(moscow).Format("02.01.2006"))
+			r.SignedAt.In(ru.Moscow).Format("02.01.2006 15:04"), cert.NotBefore.In(ru.Moscow).Format("02.01.2006"),
+			cert.NotAfter.In(ru.Moscow).Format("02.01.2006"))
 		return r
 	}
 	r.Status = Valid

@@ -27,6 +27,7 @@ import (
 
 	"orders/internal/auth"
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 //go:embed templates/*.html
@@ -298,14 +299,6 @@ var statusNames = map[registry.Status]string{
 	registry.StatusRendered: "готов", registry.StatusFailed: "ошибка", registry.StatusCancelled: "остановлен",
 }
 
-// moscow is the time zone people of these organizations read times in.
-var moscow = func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Moscow"); err == nil {
-		return loc
-	}
-	return time.FixedZone("MSK", 3*3600)
-}()
-
 // ruDate turns YYYY-MM-DD into DD.MM.YYYY, as documents print dates.
 func ruDate(d string) string {
 	t, err := time.Parse(time.DateOnly, d)
@@ -331,7 +324,7 @@ func ruDateTime(v any) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(moscow).Format("02.01.2006 15:04")
+	return t.In(ru.Moscow).Format("02.01.2006 15:04")
 }
 
 type menuItem struct{ Key, Href, Label string }
