@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -97,6 +98,19 @@ func TestRecordTellsTheTruth(t *testing.T) {
 				t.Errorf("%s: problems lack %q:\n%s", path, want, all)
 			}
 		}
+	}
+	// A field with its Cyrillic escaped, as Python's json.dumps writes it by default.
+	escaped := example(t, "balashikha")
+	escaped["signatory"] = map[string]any{"position": []string{"Начальник"}, "name": "{подписант}"}
+	raw, err := json.Marshal(escaped)
+	must(t, err)
+	raw = bytes.ReplaceAll(raw, []byte("{подписант}"), []byte(`{\u043f\u043e\u0434\u043f\u0438\u0441\u0430\u043d\u0442}`))
+	var p struct {
+		Errors []struct{ Path, Message string }
+	}
+	clerk.json("POST", "/api/v1/orders", raw, http.StatusUnprocessableEntity, &p)
+	if len(p.Errors) == 0 || !strings.Contains(fmt.Sprint(p.Errors), "signatory.name") {
+		t.Errorf("an escaped template field is not found: %+v", p.Errors)
 	}
 	var list struct{ Orders []fullOrder }
 	clerk.json("GET", "/api/v1/orders", nil, http.StatusOK, &list)

@@ -328,17 +328,9 @@ type caller struct {
 	actor string // who, for the audit trail
 	// user is the web user of a session cookie; uuid.Nil for an API token.
 	user uuid.UUID
-	// display is who the caller is as a person reads it on a document: the user's name, or
-	// login; a token's name.
+	// display is who the caller is as a person reads it on a document: the user's name or
+	// login, a token's name, else the actor.
 	display string
-}
-
-// name is the caller as printed on a document (the cancellation mark).
-func (c caller) name() string {
-	if c.display != "" {
-		return c.display
-	}
-	return c.actor
 }
 
 // authenticate accepts an API token or the web pages' session cookie (internal/auth); a
@@ -370,6 +362,9 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	if display == "" {
 		display = cl.TokenName
+	}
+	if display == "" {
+		display = cl.Actor
 	}
 	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID, display: display})
 	c.Next()

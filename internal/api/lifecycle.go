@@ -157,7 +157,7 @@ func (s *Server) cancel(c *gin.Context) {
 		return
 	}
 	o, err := s.cfg.Store.Cancel(c.Request.Context(), who(c).orgID, id, registry.CancelRequest{
-		Reason: req.Reason, By: who(c).name(),
+		Reason: req.Reason, By: who(c).display,
 		Audit: auditEntry(c, "cancel", map[string]string{"reason": req.Reason})})
 	if err != nil {
 		s.storeError(c, err)

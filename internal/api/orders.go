@@ -73,10 +73,6 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 		draftProblem(c, err)
 		return nil, "", nil, nil, false
 	}
-	if ps := order.Unfilled(data); len(ps) > 0 {
-		draftProblem(c, ps)
-		return nil, "", nil, nil, false
-	}
 	notes = d.Unregistered()
 	orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
 	if err != nil {
@@ -90,6 +86,11 @@ func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normal
 	normalized, err = json.Marshal(d)
 	if err != nil {
 		problem(c, http.StatusInternalServerError, msgInternal)
+		return nil, "", nil, nil, false
+	}
+	// The normalized draft, not the body: a client may escape the letters of «{подписант}».
+	if ps := order.Unfilled(normalized); len(ps) > 0 {
+		draftProblem(c, ps)
 		return nil, "", nil, nil, false
 	}
 	return d, orgID, normalized, notes, true

@@ -32,7 +32,8 @@ func (d *Draft) Unregistered() Problems {
 // by a quote or a brace, so the pattern cannot match them.
 var fieldRe = regexp.MustCompile(`\{[\p{L}_][\p{L}\p{N}_ .:-]{0,99}\??\}`)
 
-// Unfilled returns a problem for every string of a draft (as JSON) that still holds a
+// Unfilled returns a problem for every string of a draft, as json.Marshal writes it (letters
+// unescaped: the pre-check reads the bytes), that still holds a
 // template field: a template sent as if it were an order would otherwise be printed with
 // «{подписант}» in it. appendix_ref is a pattern whose {n} the layout fills, and is left out.
 func Unfilled(draftJSON []byte) Problems {
