@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,7 +30,6 @@ type Republisher struct {
 	once    sync.Once
 	mu      sync.Mutex
 	pending map[string]bool // msg ids being retried: a job is retried once at a time
-	count   atomic.Int64
 }
 
 func (r *Republisher) init() {
@@ -73,7 +71,6 @@ func (r *Republisher) Retry(job Job, msgID string) {
 	}
 	r.pending[msgID] = true
 	r.mu.Unlock()
-	r.count.Add(1)
 	go r.run(job, msgID)
 }
 

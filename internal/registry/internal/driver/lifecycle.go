@@ -422,13 +422,6 @@ func (c *ChainCheck) Add(e *registry.AuditEntry) bool {
 	return true
 }
 
-// End compares the walked chain with its head as recorded by the last append: entries
-// removed from the end show there.
-func (c *ChainCheck) End(headSeq int64, headHash string) (ok bool, brokenAt int64) {
-	r, _ := c.Report(headSeq, headHash)
-	return r.OK, r.BrokenAt
-}
-
 // Report is the verdict on the walked chain, given its head as recorded by the last append.
 // The error is ErrNoAuditKey when a keyed entry was met without the key.
 func (c *ChainCheck) Report(headSeq int64, headHash string) (registry.AuditReport, error) {
