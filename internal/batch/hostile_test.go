@@ -26,7 +26,7 @@ import (
 // again), so that its peak resident size (VmHWM) is the reading's alone.
 const (
 	hostileChildEnv = "ORDERS_XLSX_HOSTILE_FILE"
-	maxHostileRSS   = 300 << 20
+	maxHostileRSS   = 64 << 20 // the issue asks < 300 MB; 12–29 MB measured, so 64 MB still catches a regression
 )
 
 // hostileSheet writes a minimal workbook whose only sheet has rows rows from row(i).
@@ -108,7 +108,7 @@ func bombSheet(size int) func(w io.Writer) error {
 }
 
 // TestReadXLSXHostileMemory reads each hostile workbook of issue 12 in a child process and
-// asserts a refusal that names the limit and a peak resident size under 300 MB.
+// asserts a refusal that names the limit and a peak resident size under 64 MB (the issue's bound is 300 MB).
 func TestReadXLSXHostileMemory(t *testing.T) {
 	if os.Getenv(hostileChildEnv) != "" {
 		t.Skip("child run")
