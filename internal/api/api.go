@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/layout"
@@ -79,6 +80,8 @@ type Server struct {
 	latency   *prometheus.HistogramVec
 	// republish publishes again, with growing delays, the jobs whose publish failed.
 	republish *queue.Republisher
+	// checkpoints checks and writes the audit chain's checkpoints; nil without a secret key.
+	checkpoints *audit.Checkpointer
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -101,6 +104,9 @@ func New(cfg Config) *Server {
 		cfg.Verifier = &sign.Verifier{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
+	if _, key, err := audit.Keys(cfg.SecretKey); err == nil && len(cfg.SecretKey) == 32 {
+		s.checkpoints = &audit.Checkpointer{Chain: cfg.Store, Blobs: cfg.Blobs, Key: key, Log: cfg.Log.With("component", "audit")}
+	}
 	s.republish = &queue.Republisher{Log: cfg.Log, Publish: func(ctx context.Context, job queue.Job, id string) (bool, error) {
 		return s.cfg.Queue.Publish(ctx, job, id)
 	}}

@@ -13,19 +13,6 @@ import (
 	"orders/internal/ru"
 )
 
-// checkpointer checks and writes the audit chain's checkpoints with the key derived from the
-// service's secret key; nil without one.
-func (s *Server) checkpointer() *audit.Checkpointer {
-	if len(s.cfg.SecretKey) != 32 {
-		return nil
-	}
-	_, key, err := audit.Keys(s.cfg.SecretKey)
-	if err != nil {
-		return nil
-	}
-	return &audit.Checkpointer{Chain: s.cfg.Store, Blobs: s.cfg.Blobs, Key: key, Log: s.log.With("component", "audit")}
-}
-
 const msgNoAuditKey = "у сервиса нет секретного ключа (ORDERS_SECRET_KEY), из которого выводятся ключи журнала действий: проверить контрольную точку нельзя"
 
 type checkpointView struct {
@@ -117,7 +104,7 @@ func (s *Server) verifyAudit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cp := s.checkpointer()
+	cp := s.checkpoints
 	if cp == nil {
 		problem(c, http.StatusInternalServerError, msgNoAuditKey)
 		return
@@ -142,7 +129,7 @@ func (s *Server) writeCheckpoint(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cpr := s.checkpointer()
+	cpr := s.checkpoints
 	if cpr == nil {
 		problem(c, http.StatusInternalServerError, msgNoAuditKey)
 		return
