@@ -380,7 +380,7 @@ func csvRow(it *exportItem) []string {
 	}
 	cancelled := ""
 	if o.State == registry.StateCancelled && o.CancelledAt != nil {
-		cancelled = o.CancelledAt.In(ru.Moscow).Format("02.01.2006") + " — " + o.CancelReason
+		cancelled = ru.NumericDate(o.CancelledAt.In(ru.Moscow)) + " — " + o.CancelReason
 		if o.CancelledBy != "" {
 			cancelled += " (" + o.CancelledBy + ")"
 		}
@@ -389,16 +389,8 @@ func csvRow(it *exportItem) []string {
 	if o.Imported {
 		imported = "да" // registered elsewhere; number and date as given at the import
 	}
-	return []string{o.Number, ruDate(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
+	return []string{o.Number, ru.NumericDay(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
 		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled, imported}
-}
-
-// ruDate writes YYYY-MM-DD as Russians do, DD.MM.YYYY; anything else as it is.
-func ruDate(d string) string {
-	if t, err := time.Parse(time.DateOnly, d); err == nil {
-		return t.Format("02.01.2006")
-	}
-	return d
 }
 
 // abortExport ends an export that failed while streaming. While nothing has reached the

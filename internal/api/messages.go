@@ -13,6 +13,7 @@ import (
 
 	"orders/internal/order"
 	"orders/internal/registry"
+	"orders/internal/ru"
 	"orders/internal/sign"
 )
 
@@ -131,7 +132,7 @@ func (s *Server) ackError(c *gin.Context, orderID uuid.UUID, person string, err 
 	if acks, lerr := s.cfg.Store.ListAcks(ctx, who(c).orgID, orderID); lerr == nil {
 		for _, a := range acks {
 			if strings.TrimSpace(a.Person) == strings.TrimSpace(person) {
-				detail += ", " + a.ReadAt.Format("02.01.2006")
+				detail += ", " + ru.NumericDate(a.ReadAt)
 			}
 		}
 	}

@@ -25,6 +25,15 @@ var Moscow = time.FixedZone("MSK", 3*60*60)
 // NumericDate gives the ГОСТ digital form: 22.09.2022.
 func NumericDate(t time.Time) string { return t.Format("02.01.2006") }
 
+// NumericDay turns a stored YYYY-MM-DD date into its ГОСТ digital form; anything else is
+// returned as it is.
+func NumericDay(d string) string {
+	if t, err := time.Parse(time.DateOnly, d); err == nil {
+		return NumericDate(t)
+	}
+	return d
+}
+
 // VerbalDate gives «22 сентября 2022 г.» with no leading zero and non-breaking joins.
 func VerbalDate(t time.Time) string {
 	return itoa(t.Day()) + NBSP + genitiveMonths[t.Month()-1] + NBSP + itoa(t.Year()) + NBSP + "г."

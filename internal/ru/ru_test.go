@@ -65,3 +65,11 @@ func TestSpaced(t *testing.T) {
 		t.Errorf("Spaced = %q", got)
 	}
 }
+
+func TestNumericDay(t *testing.T) {
+	for in, want := range map[string]string{"2022-09-22": "22.09.2022", "": "", "22.09.2022": "22.09.2022", "2022-02-30": "2022-02-30"} {
+		if got := NumericDay(in); got != want {
+			t.Errorf("NumericDay(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"orders/internal/ru"
 )
 
 // GOST R 34.10-2012 signatures are checked by OpenSSL with Debian's GOST
@@ -210,11 +208,8 @@ func gostResult(r Result, cert *x509.Certificate, attrs []attribute, check func(
 	switch o {
 	case gostOK:
 		r.DigestVerified, r.SignatureVerified = true, true
-		if r.SignedAt != nil && (r.SignedAt.After(cert.NotAfter) || r.SignedAt.Before(cert.NotBefore)) {
-			r.Status = Invalid
-			r.Reason = fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
-				r.SignedAt.In(ru.Moscow).Format("02.01.2006 15:04"), cert.NotBefore.In(ru.Moscow).Format("02.01.2006"),
-				cert.NotAfter.In(ru.Moscow).Format("02.01.2006"))
+		if why := outsideValidity(r.SignedAt, cert); why != "" {
+			r.Status, r.Reason = Invalid, why
 			return r
 		}
 		r.Status = Valid

@@ -440,11 +440,8 @@ func verifySigner(p7 *pkcs7.PKCS7, i int, rawAttrs []byte, eContentType asn1.Obj
 	if len(attrs) == 0 {
 		r.DigestVerified = true // the signature was made over the content itself
 	}
-	if r.SignedAt != nil && (r.SignedAt.After(cert.NotAfter) || r.SignedAt.Before(cert.NotBefore)) {
-		r.Status = Invalid
-		r.Reason = fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
-			r.SignedAt.In(ru.Moscow).Format("02.01.2006 15:04"), cert.NotBefore.In(ru.Moscow).Format("02.01.2006"),
-			cert.NotAfter.In(ru.Moscow).Format("02.01.2006"))
+	if why := outsideValidity(r.SignedAt, cert); why != "" {
+		r.Status, r.Reason = Invalid, why
 		return r
 	}
 	r.Status = Valid
@@ -1047,4 +1044,15 @@ func (v *Verifier) verifyPDFSignature(ctx context.Context, data []byte, s pdfSig
 	r.CoversWholeFile = covers
 	r.ByteRange = s.br
 	return r
+}
+
+// outsideValidity says why a signature made at signedAt is invalid under cert's validity
+// period, or "" when it is within it (or the time is unknown).
+func outsideValidity(signedAt *time.Time, cert *x509.Certificate) string {
+	if signedAt == nil || (!signedAt.After(cert.NotAfter) && !signedAt.Before(cert.NotBefore)) {
+		return ""
+	}
+	return fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
+		signedAt.In(ru.Moscow).Format("02.01.2006 15:04"), ru.NumericDate(cert.NotBefore.In(ru.Moscow)),
+		ru.NumericDate(cert.NotAfter.In(ru.Moscow)))
 }

@@ -86,7 +86,7 @@ func New(cfg Config) *Server {
 		"statusName": func(st registry.Status) string {
 			return statusNames[st]
 		},
-		"date":     ruDate,
+		"date":     ru.NumericDay,
 		"datetime": ruDateTime,
 		"json":     toJSON,
 		"q":        url.QueryEscape,
@@ -297,15 +297,6 @@ func stateName(st registry.State) string {
 var statusNames = map[registry.Status]string{
 	registry.StatusDraft: "не отправлен", registry.StatusQueued: "в очереди", registry.StatusRendering: "формируется",
 	registry.StatusRendered: "готов", registry.StatusFailed: "ошибка", registry.StatusCancelled: "остановлен",
-}
-
-// ruDate turns YYYY-MM-DD into DD.MM.YYYY, as documents print dates.
-func ruDate(d string) string {
-	t, err := time.Parse(time.DateOnly, d)
-	if err != nil {
-		return d
-	}
-	return t.Format("02.01.2006")
 }
 
 func ruDateTime(v any) string {
