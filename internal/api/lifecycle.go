@@ -217,21 +217,10 @@ func (s *Server) putSigning(c *gin.Context) {
 // signingLoadProblem says in plain words what is wrong with an uploaded certificate
 // container, and which field to fix.
 func signingLoadProblem(err error) (path, msg string) {
-	switch {
-	case errors.Is(err, sign.ErrWrongPassword):
-		return "password", "неверный пароль сертификата или повреждённый файл"
-	case errors.Is(err, sign.ErrUnrecognizedData):
-		return "data", "файл не является контейнером PKCS#12 (.p12, .pfx) или PEM"
-	case errors.Is(err, sign.ErrNoPrivateKey):
-		return "data", "в файле нет закрытого ключа: нужен контейнер с сертификатом и ключом"
-	case errors.Is(err, sign.ErrNoCertificate):
-		return "data", "в файле нет сертификата"
-	case errors.Is(err, sign.ErrKeyMismatch):
-		return "data", "закрытый ключ в файле не подходит ни к одному сертификату в нём"
-	case errors.Is(err, sign.ErrUnsupportedKey):
-		return "data", "ключ этого типа сервер не поддерживает: нужен ключ RSA или ECDSA (ключом ГОСТ подписывают в КриптоПРО и загружают подписанный PDF)"
+	if errors.Is(err, sign.ErrWrongPassword) {
+		return "password", signError(err)
 	}
-	return "data", "файл сертификата не прочитан: " + err.Error()
+	return "data", signError(err)
 }
 
 func certView(ci sign.CertInfo) gin.H {

@@ -145,14 +145,14 @@ func signError(err error) string {
 		err  error
 		text string
 	}{
-		{sign.ErrWrongPassword, "неверный пароль контейнера ключа (или ключ зашифрован, а пароль не передан)"},
-		{sign.ErrNoPrivateKey, "в файле нет закрытого ключа"},
+		{sign.ErrWrongPassword, "неверный пароль сертификата или повреждённый файл"},
+		{sign.ErrNoPrivateKey, "в файле нет закрытого ключа: нужен контейнер с сертификатом и ключом"},
 		{sign.ErrNoCertificate, "в файле нет сертификата"},
-		{sign.ErrKeyMismatch, "закрытый ключ не подходит к сертификату"},
-		{sign.ErrUnsupportedKey, "такой тип ключа не поддерживается"},
+		{sign.ErrKeyMismatch, "закрытый ключ в файле не подходит ни к одному сертификату в нём"},
+		{sign.ErrUnsupportedKey, "ключ этого типа сервер не поддерживает: нужен ключ RSA или ECDSA (ключом ГОСТ подписывают в КриптоПРО и загружают подписанный PDF)"},
 		{sign.ErrExpired, "срок действия сертификата истёк"},
 		{sign.ErrNotYetValid, "срок действия сертификата ещё не начался"},
-		{sign.ErrUnrecognizedData, "файл не контейнер ключа: ожидается PKCS#12 (.p12, .pfx) или PEM"},
+		{sign.ErrUnrecognizedData, "файл не является контейнером PKCS#12 (.p12, .pfx) или PEM"},
 		{sign.ErrNoSignature, "в PDF нет электронной подписи"},
 		{sign.ErrMalformedSignature, "файл не электронная подпись CMS/PKCS#7 (.sig, .p7s)"},
 		{sign.ErrSignatureBroken, "подписанный PDF не прошёл проверку собственной подписи"},
