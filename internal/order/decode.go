@@ -12,6 +12,9 @@ import (
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
+	"orders/internal/strictjson"
 )
 
 // Problem is one thing wrong with a draft, located by its JSON path
@@ -113,6 +116,10 @@ func decodeShaped(data []byte, dst any) error {
 	}
 	if rest := Trailing(data, dec); rest != "" {
 		return Problems{{Message: fmt.Sprintf(msgMalformed+"после конца черновика лишний текст: %q", rest)}}
+	}
+	// encoding/json keeps the last of two equal names; which one the client meant is unknown.
+	if path, dup := duplicateName(data); dup {
+		return Problems{{Path: path, Message: fmt.Sprintf("поле «%s» указано дважды; оставьте одно", path)}}
 	}
 	var ps Problems
 	checkShape(raw, reflect.TypeOf(dst).Elem(), "", &ps)
@@ -309,4 +316,21 @@ func IsMalformed(err error) bool {
 	ps, ok := AsProblems(err)
 	return ok && len(ps) == 1 && ps[0].Path == "" &&
 		(strings.HasPrefix(ps[0].Message, msgMalformed) || strings.HasPrefix(ps[0].Message, msgBadUTF8[:strings.Index(msgBadUTF8, "%")]))
+}
+
+// duplicateName finds the first name given twice in one object of data (valid JSON), with its
+// path: the JSON text reader refuses duplicates as the fast path's decoder does.
+func duplicateName(data []byte) (path string, found bool) {
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	for {
+		_, err := dec.ReadToken()
+		var se *jsontext.SyntacticError
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &se) && errors.Is(se.Err, jsontext.ErrDuplicateName):
+			return strictjson.Path(string(se.JSONPointer)), true
+		}
+		return "", false
+	}
 }
