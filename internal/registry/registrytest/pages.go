@@ -32,7 +32,7 @@ func RunSearch(t *testing.T, newDB NewDB) {
 // testFullTextPages pages through a full-text list with several page sizes: every match of
 // the organization once, newest first, whatever the way the driver reads the matches.
 func testFullTextPages(t *testing.T, db Opener) {
-	s, ctx := open(t, db), t.Context()
+	s := open(t, db)
 	var want []uuid.UUID // newest first
 	for i := range 14 {
 		org, title := "org-a", fmt.Sprintf("О стажировочной площадке № %d", i)
@@ -48,29 +48,7 @@ func testFullTextPages(t *testing.T, db Opener) {
 			want = slices.Insert(want, 0, o.ID)
 		}
 	}
-	for _, limit := range []int{1, 2, 3, 50} {
-		f := registry.Filter{OrgID: "org-a", FullText: "стажировочные площадки", Limit: limit}
-		var got []uuid.UUID
-		for page := 0; ; page++ {
-			if page > len(want)+1 {
-				t.Fatalf("limit %d: more pages than matches", limit)
-			}
-			list, next, err := s.ListOrders(ctx, f)
-			if err != nil {
-				t.Fatalf("limit %d: %v", limit, err)
-			}
-			for _, o := range list {
-				got = append(got, o.ID)
-			}
-			if next == "" {
-				break
-			}
-			f.Cursor = next
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("limit %d: got %v, want %v", limit, got, want)
-		}
-	}
+	pageThrough(t, s, "стажировочные площадки", []int{1, 2, 3, 50}, want)
 }
 
 // testFullTextBatchPages pages through a full-text list whose pages end inside a batch: its
@@ -97,14 +75,21 @@ func testFullTextBatchPages(t *testing.T, db Opener) {
 	if len(want) != 13 {
 		t.Fatalf("plain list: %d matching orders, want 13", len(want))
 	}
-	for _, limit := range []int{1, 2, 3, 4, 5, 50} {
-		f := registry.Filter{OrgID: "org-a", FullText: "стажировочные площадки", Limit: limit}
+	pageThrough(t, s, "стажировочные площадки", []int{1, 2, 3, 4, 5, 50}, want)
+}
+
+// pageThrough lists org-a's orders matching query at each page size, following the cursors,
+// and wants exactly want, in order.
+func pageThrough(t *testing.T, s registry.Store, query string, limits []int, want []uuid.UUID) {
+	t.Helper()
+	for _, limit := range limits {
+		f := registry.Filter{OrgID: "org-a", FullText: query, Limit: limit}
 		var got []uuid.UUID
 		for page := 0; ; page++ {
 			if page > len(want)+1 {
 				t.Fatalf("limit %d: more pages than matches", limit)
 			}
-			list, next, err := s.ListOrders(ctx, f)
+			list, next, err := s.ListOrders(t.Context(), f)
 			if err != nil {
 				t.Fatalf("limit %d: %v", limit, err)
 			}
