@@ -165,3 +165,18 @@ func TestContentTypeKept(t *testing.T) {
 		t.Errorf("content type not kept: %v", info.Headers)
 	}
 }
+
+// TestElecting: Put waits out only the errors of a stream without a leader, not refusals.
+func TestElecting(t *testing.T) {
+	for err, want := range map[error]bool{
+		fmt.Errorf("put: %w", jetstream.ErrNoStreamResponse): true,
+		nats.ErrNoResponders:        true,
+		nats.ErrTimeout:             true,
+		jetstream.ErrObjectNotFound: false,
+		errors.New("disk full"):     false,
+	} {
+		if got := electing(err); got != want {
+			t.Errorf("electing(%v) = %v, want %v", err, got, want)
+		}
+	}
+}
