@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"orders/internal/decline"
 	"orders/internal/order"
 )
 
@@ -140,6 +141,11 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 			if ph == nil {
 				continue
 			}
+			if ph.badCase != "" {
+				ps = append(ps, order.Problem{Path: s.path, Message: fmt.Sprintf(
+					"{%s}: «%s» — не падеж; после двоеточия пишут им, род, дат, вин, твор или пред", ph.name, ph.badCase)})
+				continue
+			}
 			if c, ok := colByKey[ph.key]; ok && fromRow {
 				ph.col, isUsed[c], hasCol = c, true, true
 				if _, ok := byKey[ph.key]; ok {
@@ -148,7 +154,7 @@ func newRunner(tp *template, consts map[string]string, t *Table, p *Plan) (*runn
 				continue
 			}
 			if cst, ok := byKey[ph.key]; ok {
-				ph.value, usedConst[ph.key] = cst.value, true
+				ph.value, usedConst[ph.key] = decline.Phrase(cst.value, ph.gcase), true
 				if s.date && cst.value != "" {
 					if d, ok := parseDate(cst.value); ok {
 						ph.value = d
@@ -245,7 +251,12 @@ func (r *runner) value(vals []string) func(*slot) string {
 		}
 		var b strings.Builder
 		for _, seg := range s.segs {
-			b.WriteString(segValue(seg, vals))
+			v := segValue(seg, vals)
+			// «возложить на {контроль:вин}.» with «… Зубова А.Н.»: one full stop, not two.
+			if seg.ph == nil && strings.HasPrefix(v, ".") && !strings.HasPrefix(v, "..") && strings.HasSuffix(b.String(), ".") {
+				v = v[1:]
+			}
+			b.WriteString(v)
 		}
 		return b.String()
 	}
@@ -256,7 +267,7 @@ func segValue(seg segment, vals []string) string {
 	case seg.ph == nil:
 		return seg.lit
 	case seg.ph.col >= 0:
-		return vals[seg.ph.pos]
+		return decline.Phrase(vals[seg.ph.pos], seg.ph.gcase)
 	}
 	return seg.ph.value
 }

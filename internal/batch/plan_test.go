@@ -501,3 +501,47 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+// A field may ask for a case: the value of a column or a constant is declined before it is
+// put into the sentence (internal/decline); a case name that is not one is a template problem.
+func TestDeclinedFields(t *testing.T) {
+	tmpl := []byte(`{"title":"О назначении ответственного в {Организация:пред}","clauses":[
+		{"text":"Назначить {Ответственный:вин} ответственным за работу площадки."},
+		{"text":"{Ответственный:дат} представить отчёт до 1 июня."}],
+		"control":"Контроль исполнения настоящего приказа возложить на {контроль:вин}.",
+		"signatory":{"position":["Директор"],"name":"И.Г. Гусева"}}`)
+	consts := map[string]string{"контроль": "заместитель начальника управления по образованию Зубова А.Н."}
+	p := plan(t, tmpl, PerRow, consts, "t.csv", []byte("Организация;Ответственный\n"+
+		"МБОУ «СОШ № 1»;учитель-логопед Мартынова Л.Е.\n"+
+		"МБОУ «СОШ № 2»;Петров Сергей Александрович, заместитель директора\n"))
+	if !p.OK() {
+		t.Fatalf("problems: %v", p.Problems)
+	}
+	want := [][3]string{
+		{"Назначить учителя-логопеда Мартынову Л.Е. ответственным за работу площадки.", "Учителю-логопеду Мартыновой Л.Е. представить отчёт до 1 июня."},
+		{"Назначить Петрова Сергея Александровича, заместителя директора ответственным за работу площадки.", "Петрову Сергею Александровичу, заместителю директора представить отчёт до 1 июня."},
+	}
+	for i, d := range p.Drafts {
+		got := [2]string{d.Draft.Clauses[0].Text, d.Draft.Clauses[1].Text}
+		exp := [2]string{want[i][0], want[i][1]}
+		if i == 0 {
+			exp[1] = "учителю-логопеду Мартыновой Л.Е. представить отчёт до 1 июня."
+		}
+		if got != exp {
+			t.Errorf("row %d: %q, want %q", i, got, exp)
+		}
+		if c := "Контроль исполнения настоящего приказа возложить на заместителя начальника управления по образованию Зубову А.Н."; d.Draft.Control != c {
+			t.Errorf("row %d: control %q, want %q", i, d.Draft.Control, c)
+		}
+	}
+	if got := p.Drafts[0].Draft.Title; got != "О назначении ответственного в МБОУ «СОШ № 1»" {
+		t.Errorf("title %q: an organization's name stays as it is", got)
+	}
+
+	tb, err := ReadRows("t.csv", []byte("a\n1\n"))
+	must(t, err)
+	_, err = NewPlan([]byte(`{"title":"{a:датв}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), PerRow, nil, tb)
+	if want := "title: {a:датв}: «датв» — не падеж"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"orders/internal/decline"
 	"orders/internal/order"
 )
 
@@ -46,6 +47,8 @@ func ParseMode(s string) (Mode, error) {
 //
 //	{name}   the column or constant «name» (compared by normName)
 //	{name?}  the same, allowed to be empty where it is part of a longer text
+//	{name:дат}  the value put into a case (им, род, дат, вин, твор, пред): a person
+//	         («Мартынова Л.Е.» → «Мартыновой Л.Е.»), a position, or both (internal/decline)
 //	{{ }}    literal braces
 //
 // A value that is just «{name}» is required when the draft field is (order.Validate says
@@ -63,6 +66,10 @@ type placeholder struct {
 	name     string // as written, for messages
 	key      string // normName(name)
 	optional bool
+	// gcase is the case the value is put into; badCase is what stood after the colon when
+	// it names no case (reported with the template's problems).
+	gcase   decline.Case
+	badCase string
 	// Resolution: col is an index into Table.Columns, or -1 for a constant.
 	col   int
 	value string
@@ -117,9 +124,19 @@ func parseSegments(s string) (segs []segment, has bool) {
 				name := strings.TrimSpace(s[i+1 : i+1+j])
 				opt := strings.HasSuffix(name, "?")
 				name = strings.TrimSpace(strings.TrimSuffix(name, "?"))
-				if name != "" {
+				base, caseName, hasCase := strings.Cut(name, ":")
+				base = strings.TrimSpace(base)
+				if base != "" {
 					flush()
-					segs = append(segs, segment{ph: &placeholder{name: name, key: normName(name), optional: opt, col: -1}})
+					ph := &placeholder{name: name, key: normName(base), optional: opt, col: -1}
+					if hasCase {
+						if c, ok := decline.ParseCase(caseName); ok {
+							ph.gcase = c
+						} else {
+							ph.badCase = strings.TrimSpace(caseName)
+						}
+					}
+					segs = append(segs, segment{ph: ph})
 					has = true
 					i += j + 2
 					continue
