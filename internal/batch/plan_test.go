@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -543,5 +544,50 @@ func TestDeclinedFields(t *testing.T) {
 	_, err = NewPlan([]byte(`{"title":"{a:датв}","clauses":[{"text":"x"}],"signatory":{"position":["p"],"name":"n"}}`), PerRow, nil, tb)
 	if want := "title: {a:датв}: «датв» — не падеж"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// The fields of the yearly template as the batch page lists them, and the sample files made
+// from them read back as a table with those columns.
+func TestFields(t *testing.T) {
+	fields, err := Fields(readFile(t, "../../templates/orders/platforms-yearly.json"), OneOrder)
+	must(t, err)
+	got, err := json.MarshalIndent(fields, "", "  ")
+	must(t, err)
+	golden(t, "platforms-yearly.fields.json", append(got, '\n'))
+
+	var cols []string
+	for _, f := range fields {
+		if f.Column {
+			cols = append(cols, f.Name)
+		}
+	}
+	if len(cols) == 0 {
+		t.Fatal("no column fields in the one_order template")
+	}
+	xlsx, err := SampleXLSX(fields)
+	must(t, err)
+	for name, data := range map[string][]byte{"sample.csv": SampleCSV(fields), "sample.xlsx": xlsx} {
+		tb, err := ReadRows(name, data)
+		must(t, err)
+		if fmt.Sprint(tb.Columns) != fmt.Sprint(cols) || len(tb.Rows) != 1 {
+			t.Errorf("%s: columns %q, %d rows; want %q and one row", name, tb.Columns, len(tb.Rows), cols)
+		}
+	}
+
+	fields, err = Fields([]byte(`{"title":"О {тема}","date":"{Дата приказа}","clauses":[{"text":"Назначить {ответственный:вин}; {примечание?}"},
+		{"text":"{ответственный:дат} представить {количество отчётов}"}],"signatory":{"position":["Директор"],"name":"{подписант}"}}`), PerRow)
+	must(t, err)
+	want := []Field{
+		{Name: "ответственный", Kind: KindPerson, Required: true, Cases: []string{"вин", "дат"}, Column: true, Example: "заместитель директора Иванова И.И.", Paths: []string{"clauses[0].text", "clauses[1].text"}},
+		{Name: "примечание", Kind: KindText, Column: true, Example: "…", Paths: []string{"clauses[0].text"}},
+		{Name: "количество отчётов", Kind: KindNumber, Required: true, Column: true, Example: "1", Paths: []string{"clauses[1].text"}},
+		{Name: "Дата приказа", Kind: KindDate, Required: true, Column: true, Example: "01.09.2025", Paths: []string{"date"}},
+		{Name: "подписант", Kind: KindPerson, Required: true, Column: true, Example: "И.Г. Гусева", Paths: []string{"signatory.name"}},
+		{Name: "тема", Kind: KindText, Required: true, Column: true, Example: "Функциональная грамотность", Paths: []string{"title"}},
+	}
+	if !reflect.DeepEqual(fields, want) {
+		g, _ := json.MarshalIndent(fields, "", " ")
+		t.Errorf("fields:\n%s", g)
 	}
 }
