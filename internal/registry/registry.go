@@ -234,6 +234,7 @@ type Store interface {
 	Signatures
 	Acknowledgements
 	Organizations
+	Templates
 	Tokens
 	Batches
 	Users

@@ -79,6 +79,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"BatchRegister", testBatchRegister},
 		{"BatchRegisterConcurrent", testBatchRegisterConcurrent},
 		{"Users", testUsers},
+		{"Templates", testTemplates},
+		{"TemplateSaveRace", testTemplateSaveRace},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},
 		{"BuildPanics", testBuildPanics},
