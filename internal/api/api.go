@@ -21,6 +21,7 @@ import (
 	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/layout"
+	"orders/internal/orgtemplate"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/render"
@@ -82,6 +83,8 @@ type Server struct {
 	republish *queue.Republisher
 	// checkpoints checks and writes the audit chain's checkpoints; nil without a secret key.
 	checkpoints *audit.Checkpointer
+	// templates keeps organizations' order templates.
+	templates *orgtemplate.Service
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -103,7 +106,8 @@ func New(cfg Config) *Server {
 	if cfg.Verifier == nil {
 		cfg.Verifier = &sign.Verifier{}
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store),
+		templates: orgtemplate.New(cfg.Store)}
 	if _, key, err := audit.Keys(cfg.SecretKey); err == nil && len(cfg.SecretKey) == 32 {
 		s.checkpoints = &audit.Checkpointer{Chain: cfg.Store, Blobs: cfg.Blobs, Key: key, Log: cfg.Log.With("component", "audit")}
 	}
@@ -175,6 +179,7 @@ func New(cfg Config) *Server {
 	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
 	s.previewRoutes(auth)
 	s.batchRoutes(auth)
+	s.templateRoutes(auth)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

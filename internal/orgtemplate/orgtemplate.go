@@ -17,6 +17,7 @@ import (
 	"orders/internal/batch"
 	"orders/internal/order"
 	"orders/internal/registry"
+	"orders/templates"
 )
 
 // Store is what the service needs of the registry.
@@ -41,6 +42,16 @@ type Service struct {
 	// by Builtins.
 	Files    fs.FS
 	Builtins map[string]Builtin
+}
+
+// shipped describes the templates of templates/orders.
+var shipped = map[string]Builtin{
+	"platforms-yearly": {Title: "Об организации работы стажировочных и инновационных площадок на учебный год", Mode: "one_order"},
+}
+
+// New is the service over the registry, with the templates shipped with the service.
+func New(store Store) *Service {
+	return &Service{Store: store, Files: templates.Orders, Builtins: shipped}
 }
 
 // Template is a template with the fields a department fills.

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"orders/internal/batch"
+)
+
+// TestTemplates walks a department's template through the API: the shipped one is listed,
+// a new one with a declined field is saved, its fields and sample files are read, an edit
+// from an old version is refused, and a bad template is told at its path in Russian.
+func TestTemplates(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	clerk, other := h.token("org-a", roleClerk), h.token("org-b", roleClerk)
+	ctx := t.Context()
+	call := func(method, path, token, body string) (int, map[string]any, string) {
+		t.Helper()
+		var r *strings.Reader
+		ctype := ""
+		if body != "" {
+			r, ctype = strings.NewReader(body), "application/json"
+		} else {
+			r = strings.NewReader("")
+		}
+		rec := h.do(ctx, method, path, token, r, ctype)
+		var m map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &m)
+		return rec.Code, m, rec.Body.String()
+	}
+
+	code, m, raw := call("GET", "/api/v1/templates", clerk, "")
+	if code != http.StatusOK || !strings.Contains(raw, `"name":"platforms-yearly"`) || !strings.Contains(raw, `"builtin":true`) {
+		t.Fatalf("list: %d %s", code, raw)
+	}
+
+	const appoint = `{"kind":"приказ","title":"О назначении ответственного","clauses":[{"text":"Назначить {ответственный:вин} ответственным за {работа?}."}],"signatory":{"position":["Директор"],"name":"{подписант}"}}`
+	code, m, raw = call("POST", "/api/v1/templates", clerk, `{"name":"appoint","title":"Назначение","mode":"per_row","body":`+appoint+`,"constants":{"подписант":"И.Г. Гусева"}}`)
+	if code != http.StatusCreated || m["version"] != float64(1) {
+		t.Fatalf("create: %d %s", code, raw)
+	}
+	code, m, raw = call("GET", "/api/v1/templates/appoint/fields", clerk, "")
+	var fields struct{ Fields []batch.Field }
+	json.Unmarshal([]byte(raw), &fields)
+	if code != http.StatusOK || len(fields.Fields) != 3 || fields.Fields[0].Name != "ответственный" ||
+		fields.Fields[0].Kind != batch.KindPerson || fields.Fields[0].Cases[0] != "вин" || fields.Fields[1].Required {
+		t.Errorf("fields: %d %s", code, raw)
+	}
+	for _, f := range []string{"sample.csv", "sample.xlsx"} {
+		rec := h.do(ctx, "GET", "/api/v1/templates/appoint/"+f, clerk, strings.NewReader(""), "")
+		tb, err := batch.ReadRows(f, rec.Body.Bytes())
+		if rec.Code != http.StatusOK || err != nil || len(tb.Columns) != 3 || !strings.Contains(rec.Header().Get("Content-Disposition"), "appoint") {
+			t.Errorf("%s: %d %v %+v", f, rec.Code, err, tb)
+		}
+	}
+
+	code, _, raw = call("PUT", "/api/v1/templates/appoint", clerk, `{"title":"Назначение","mode":"per_row","body":`+appoint+`,"base_version":1}`)
+	if code != http.StatusOK || !strings.Contains(raw, `"version":2`) {
+		t.Fatalf("edit: %d %s", code, raw)
+	}
+	code, _, raw = call("PUT", "/api/v1/templates/appoint", clerk, `{"title":"Назначение","mode":"per_row","body":`+appoint+`,"base_version":1}`)
+	if code != http.StatusConflict || !strings.Contains(raw, "успели изменить") {
+		t.Errorf("edit from an old version: %d %s", code, raw)
+	}
+	code, _, raw = call("GET", "/api/v1/templates/appoint/versions", clerk, "")
+	if code != http.StatusOK || strings.Count(raw, `"version":`) != 2 {
+		t.Errorf("versions: %d %s", code, raw)
+	}
+	code, _, raw = call("GET", "/api/v1/templates/appoint?version=1", clerk, "")
+	if code != http.StatusOK || !strings.Contains(raw, `"version":1`) || !strings.Contains(raw, `"подписант":"И.Г. Гусева"`) {
+		t.Errorf("version 1: %d %s", code, raw)
+	}
+
+	bad := strings.Replace(appoint, "{ответственный:вин}", "{ответственный:винит}", 1)
+	code, m, raw = call("POST", "/api/v1/templates", clerk, `{"name":"bad","title":"Плохой","mode":"per_row","body":`+bad+`}`)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(raw, `"path":"clauses[0].text"`) || !strings.Contains(raw, "не падеж") {
+		t.Errorf("bad template: %d %s", code, raw)
+	}
+	code, _, raw = call("GET", "/api/v1/templates/appoint", other, "")
+	if code != http.StatusNotFound || !strings.Contains(raw, "шаблона «appoint» нет") {
+		t.Errorf("another organization's template: %d %s", code, raw)
+	}
+	if code, _, raw = call("GET", "/api/v1/templates", h.token("", roleAdmin), ""); code != http.StatusBadRequest {
+		t.Errorf("admin without organization: %d %s", code, raw)
+	}
+	if code, _, raw = call("DELETE", "/api/v1/templates/appoint", h.token("org-a", roleArchivist), ""); code != http.StatusForbidden {
+		t.Errorf("an archivist deletes: %d %s", code, raw)
+	}
+	if code, _, _ = call("DELETE", "/api/v1/templates/appoint", clerk, ""); code != http.StatusNoContent {
+		t.Errorf("delete: %d", code)
+	}
+	if code, _, _ = call("GET", "/api/v1/templates/appoint", clerk, ""); code != http.StatusNotFound {
+		t.Errorf("after delete: %d", code)
+	}
+}
