@@ -180,6 +180,7 @@ func New(cfg Config) *Server {
 	s.previewRoutes(auth)
 	s.batchRoutes(auth)
 	s.templateRoutes(auth)
+	auth.GET("/decline", s.declineText)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

@@ -95,3 +95,22 @@ func TestTemplates(t *testing.T) {
 		t.Errorf("after delete: %d", code)
 	}
 }
+
+func TestDeclineText(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	tok := h.token("org-a", roleClerk)
+	for _, tc := range []struct {
+		query string
+		code  int
+		want  string
+	}{
+		{"text=заместитель+директора+Мартынова+Л.Е.&case=вин", http.StatusOK, `"text":"заместителя директора Мартынову Л.Е."`},
+		{"text=Зубова+Анна+Николаевна&case=дат", http.StatusOK, `"text":"Зубовой Анне Николаевне"`},
+		{"text=x&case=винит", http.StatusBadRequest, "«винит» — не падеж"},
+	} {
+		rec := h.do(t.Context(), "GET", "/api/v1/decline?"+tc.query, tok, strings.NewReader(""), "")
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: %d %s, want %d %s", tc.query, rec.Code, rec.Body, tc.code, tc.want)
+		}
+	}
+}
