@@ -70,9 +70,6 @@ type Config struct {
 
 	// Batches is the registry as batch issuing needs it; default Store.
 	Batches issue.Store
-	// EventInterval is how often a batch's event stream looks at it; default
-	// issue.DefaultInterval.
-	EventInterval time.Duration
 }
 
 // Server is the HTTP API.
@@ -127,7 +124,7 @@ func New(cfg Config) *Server {
 		cfg.Batches = cfg.Store
 	}
 	s.batches = issue.New(issue.Config{Store: cfg.Batches, Blobs: cfg.Blobs, Jobs: renderJobs{s}, Intake: batchIntake{s},
-		Log: cfg.Log, Interval: cfg.EventInterval})
+		Log: cfg.Log})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "method", "code"})

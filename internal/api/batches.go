@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +23,6 @@ import (
 	"orders/internal/registry"
 	"orders/internal/strictjson"
 	"orders/internal/worker"
-	"orders/templates"
 )
 
 // Batch issuing over HTTP: the handlers parse the request, call internal/issue and answer.
@@ -82,20 +79,6 @@ type batchJSON struct {
 
 // batchLimit is the largest batch request: a data file of batch.MaxFileSize and a template.
 func (s *Server) batchLimit() int64 { return max(s.cfg.MaxBody, batch.MaxFileSize+2<<20) }
-
-var reTemplateName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
-// TemplateNames lists the order templates shipped with the service (templates/orders).
-func TemplateNames() []string {
-	entries, _ := fs.ReadDir(templates.Orders, "orders")
-	var out []string
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
-			out = append(out, name)
-		}
-	}
-	return out
-}
 
 // readBatchInput parses the multipart or JSON request into a batch request and checks its
 // fields, reporting every problem at once; it has answered when ok is false.
@@ -235,9 +218,9 @@ func checkBatchRequest(req *issue.Request, modeName string) order.Problems {
 	case req.Template != nil && req.TemplateName != "":
 		ps = append(ps, order.Problem{Path: "template", Message: "передайте либо template, либо template_name, а не оба"})
 	case req.TemplateName != "":
-		tmpl, err := fs.ReadFile(templates.Orders, "orders/"+req.TemplateName+".json")
-		if !reTemplateName.MatchString(req.TemplateName) || err != nil {
-			ps = append(ps, order.Problem{Path: "template_name", Message: fmt.Sprintf("шаблона «%s» нет; есть: %s", req.TemplateName, strings.Join(TemplateNames(), ", "))})
+		tmpl, ok := issue.NamedTemplate(req.TemplateName)
+		if !ok {
+			ps = append(ps, order.Problem{Path: "template_name", Message: fmt.Sprintf("шаблона «%s» нет; есть: %s", req.TemplateName, strings.Join(issue.TemplateNames(), ", "))})
 		}
 		req.Template = tmpl
 	case req.Template == nil:

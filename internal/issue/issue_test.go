@@ -261,7 +261,10 @@ func TestCreateRefused(t *testing.T) {
 		{"template not JSON", func(r *Request) { r.Template = []byte(`{"title": `) },
 			func(err error) bool { var e *TemplateError; return errors.As(err, &e) }},
 		{"a bad row", func(r *Request) { r.Data = rows("МБОУ «СОШ №1»", "") },
-			func(err error) bool { var e *RowsError; return errors.As(err, &e) && len(e.Problems) > 0 && !e.ValidOnly }},
+			func(err error) bool {
+				var e *RowsError
+				return errors.As(err, &e) && len(e.Problems) > 0 && !e.ValidOnly
+			}},
 		{"no valid row", func(r *Request) { r.Data, r.ValidOnly = rows(""), true },
 			func(err error) bool { var e *RowsError; return errors.As(err, &e) && e.ValidOnly }},
 		{"unknown journal", func(r *Request) { r.Journal = "other" },
@@ -661,5 +664,20 @@ func TestBatchKey(t *testing.T) {
 	}
 	if batchKey(batch.PerRow, []string{"a", "b"}, "", "") != base {
 		t.Error("the key is not stable")
+	}
+}
+
+// TestNamedTemplate: a shipped template is found by its name; anything else, a path
+// included, is not.
+func TestNamedTemplate(t *testing.T) {
+	if !slices.Contains(TemplateNames(), "platforms-yearly") {
+		t.Fatalf("TemplateNames() = %q", TemplateNames())
+	}
+	for name, want := range map[string]bool{"platforms-yearly": true, "platforms": false, "../orders/platforms-yearly": false,
+		"Platforms-yearly": false, "": false, "platforms-yearly.json": false} {
+		tmpl, ok := NamedTemplate(name)
+		if ok != want || ok && !json.Valid(tmpl) {
+			t.Errorf("NamedTemplate(%q): %v, want %v", name, ok, want)
+		}
 	}
 }

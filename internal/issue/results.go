@@ -57,9 +57,6 @@ func (s *Service) Results(ctx context.Context, b *registry.Batch) (*Results, err
 	return &Results{s: s, b: b, orders: orders}, nil
 }
 
-// manifestHeader is the first line of manifest.csv.
-var manifestHeader = []string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"}
-
 // WriteZip writes every rendered order's PDF and DOCX with a manifest.csv. Documents are
 // read one at a time, so memory stays at one order's size whatever the batch's. An error
 // wrapping ErrDocument means a document could not be read; any other is w's.
@@ -73,7 +70,7 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 	// open as text in the clerk's spreadsheet.
 	mw := csvsafe.NewWriter(&manifest)
 	mw.Comma, mw.UseCRLF = ';', true
-	_ = mw.Write(manifestHeader)
+	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}
 	for _, o := range r.orders {
 		label := opts.Labels[o.BatchRow]
