@@ -681,3 +681,31 @@ func TestNamedTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowKeepAlive: while nothing changes, the progress is sent again only every
+// KeepAlive, not every interval.
+func TestFollowKeepAlive(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.create(request(batch.PerRow, rows("МБОУ «СОШ №1»"))).Batch
+	for _, tc := range []struct {
+		keepAlive time.Duration
+		min, max  int
+	}{{time.Hour, 1, 1}, {40 * time.Millisecond, 2, 8}} {
+		svc := New(Config{Store: e.svc.cfg.Store, Blobs: e.blobs, Jobs: e.jobs, Intake: testIntake{},
+			Interval: 5 * time.Millisecond, KeepAlive: tc.keepAlive})
+		ctx, cancel := context.WithTimeout(t.Context(), 250*time.Millisecond)
+		sent := 0
+		if err := svc.Follow(ctx, b, func(p Progress) {
+			if p.Queued != 1 || p.Done {
+				t.Errorf("progress %+v", p)
+			}
+			sent++
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if sent < tc.min || sent > tc.max {
+			t.Errorf("keep-alive %v: %d sent in 250 ms, want %d to %d", tc.keepAlive, sent, tc.min, tc.max)
+		}
+	}
+}
