@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +21,7 @@ import (
 	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/blob"
+	"orders/internal/issue"
 	"orders/internal/layout"
 	"orders/internal/orgtemplate"
 	"orders/internal/queue"
@@ -66,6 +68,9 @@ type Config struct {
 
 	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
 	MaxImport int64
+
+	// Batches is the registry as batch issuing needs it; default Store.
+	Batches issue.Store
 }
 
 // Server is the HTTP API.
@@ -85,6 +90,11 @@ type Server struct {
 	checkpoints *audit.Checkpointer
 	// templates keeps organizations' order templates.
 	templates *orgtemplate.Service
+	// batches issues batches of orders (internal/issue).
+	batches *issue.Service
+	// shutdowns holds, per *http.Server, a channel closed when it shuts down (see
+	// shutdownSignal).
+	shutdowns sync.Map
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -114,6 +124,11 @@ func New(cfg Config) *Server {
 	s.republish = &queue.Republisher{Log: cfg.Log, Publish: func(ctx context.Context, job queue.Job, id string) (bool, error) {
 		return s.cfg.Queue.Publish(ctx, job, id)
 	}}
+	if cfg.Batches == nil {
+		cfg.Batches = cfg.Store
+	}
+	s.batches = issue.New(issue.Config{Store: cfg.Batches, Blobs: cfg.Blobs, Jobs: renderJobs{s}, Intake: batchIntake{s},
+		Log: cfg.Log})
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orders_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "method", "code"})

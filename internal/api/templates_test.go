@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"orders/internal/batch"
+	"orders/internal/registry"
 )
 
 // TestTemplates walks a department's template through the API: the shipped one is listed,
@@ -54,6 +55,25 @@ func TestTemplates(t *testing.T) {
 		if rec.Code != http.StatusOK || err != nil || len(tb.Columns) != 3 || !strings.Contains(rec.Header().Get("Content-Disposition"), "appoint") {
 			t.Errorf("%s: %d %v %+v", f, rec.Code, err, tb)
 		}
+	}
+
+	// A batch names the template: the organization's own, with its saved constants and mode.
+	if err := h.store.PutOrganization(ctx, &registry.Organization{ID: "org-a", Name: "Школа",
+		Profile: []byte(`{"name":"МБОУ «СОШ № 1»"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	code, m, raw = call("POST", "/api/v1/batches", clerk, `{"template_name":"appoint","rows":[{"ответственный":"учитель Петрова Ирина Викторовна","работа":"площадку"}]}`)
+	if code != http.StatusAccepted {
+		t.Fatalf("batch from the template: %d %s", code, raw)
+	}
+	orders, _, err := h.store.ListOrders(ctx, registry.Filter{OrgID: "org-a"})
+	if err != nil || len(orders) != 1 {
+		t.Fatalf("orders of the batch: %d, %v", len(orders), err)
+	}
+	o, err := h.store.GetOrder(ctx, "org-a", orders[0].ID)
+	if err != nil || !strings.Contains(string(o.Draft), "Назначить учителя Петрову Ирину Викторовну ответственным") ||
+		!strings.Contains(string(o.Draft), "И.Г. Гусева") {
+		t.Errorf("the batch's draft: %v %s", err, o.Draft)
 	}
 
 	code, _, raw = call("PUT", "/api/v1/templates/appoint", clerk, `{"title":"Назначение","mode":"per_row","body":`+appoint+`,"base_version":1}`)
