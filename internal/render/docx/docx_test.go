@@ -297,12 +297,12 @@ func TestNumbering(t *testing.T) {
 	}
 	instance := map[string]string{} // layout list → numId
 	for i, b := range numbered {
-		key := fmt.Sprint(b.List.ID, b.List.Format)
+		key := fmt.Sprint(b.List.ID, b.List.Format.Name)
 		if prev, ok := instance[key]; ok && prev != ps[i][2] {
 			t.Errorf("list %s uses numId %s and %s", key, prev, ps[i][2])
 		}
 		instance[key] = ps[i][2]
-		if b.List.Format == "clause" && ps[i][1] != fmt.Sprint(b.List.Level) {
+		if b.List.Format == layout.FormatClause && ps[i][1] != fmt.Sprint(b.List.Level) {
 			t.Errorf("%q: ilvl %s, want %d", b.Label, ps[i][1], b.List.Level)
 		}
 	}
