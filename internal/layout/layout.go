@@ -125,7 +125,7 @@ type builder struct {
 	doc *Doc
 	// appendixNo maps an appendix key to its computed number.
 	appendixNo map[string]int
-	lists      int // the last list ID taken
+	lists      int    // the last list ID taken
 	date       string // the order's date as printed («22.09.2022»), or BlankDate
 	number     string // «1355», or BlankNumber
 	numDate    string // «от 22.09.2022 № 1355» for marks

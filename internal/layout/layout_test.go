@@ -257,9 +257,9 @@ func TestCancelledMark(t *testing.T) {
 func TestClauseParagraphs(t *testing.T) {
 	doc := build(t, draft(func(d *order.Draft) {
 		d.Clauses = []order.Clause{{
-			Text:    "Назначить кураторами площадок:\nпо направлениям:",
-			Content: []order.Block{{List: []string{"«Цифровая школа» Петрова А.С.;", "«Точка роста» Сидорову В.В."}}, {Paragraph: "Кураторам отчитываться ежемесячно."}},
-			Basis:   "решение методического совета.",
+			Text:     "Назначить кураторами площадок:\nпо направлениям:",
+			Content:  []order.Block{{List: []string{"«Цифровая школа» Петрова А.С.;", "«Точка роста» Сидорову В.В."}}, {Paragraph: "Кураторам отчитываться ежемесячно."}},
+			Basis:    "решение методического совета.",
 			Children: []order.Clause{{Text: "Пункт."}},
 		}}
 	}))

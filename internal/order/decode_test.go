@@ -103,7 +103,9 @@ func TestDecodeBadDrafts(t *testing.T) {
 		{name: "too long", f: func(m map[string]any) { m["preamble"] = []any{long} }, path: "preamble[0]", msg: "слишком длинно: "},
 		{name: "control character", f: func(m map[string]any) { m["clauses"] = []any{map[string]any{"text": "a\u0007b"}} }, path: "clauses[0].text", msg: "недопустимый управляющий символ U+0007"},
 		// A line break in a clause is a paragraph of it (TestClauseParagraphs), in a name it is not.
-		{name: "newline in a name", f: func(m map[string]any) { m["signatory"] = map[string]any{"position": []any{"Директор"}, "name": "А.Н.\nЗубова"} }, path: "signatory.name", msg: "недопустимый управляющий символ U+000A"},
+		{name: "newline in a name", f: func(m map[string]any) {
+			m["signatory"] = map[string]any{"position": []any{"Директор"}, "name": "А.Н.\nЗубова"}
+		}, path: "signatory.name", msg: "недопустимый управляющий символ U+000A"},
 		{name: "unknown numbering", f: func(m map[string]any) { m["numbering"] = []any{"decimal", "roman"} }, path: "numbering[1]", msg: "неизвестная нумерация «roman»"},
 		{name: "1.1. under 1)", f: func(m map[string]any) { m["numbering"] = []any{"paren", "decimal"} }, path: "numbering[1]", msg: "нумерация «1.1.» продолжает номер пункта выше, а он нумеруется «1)»"},
 		{name: "clause numbering 1.1. under а)", f: func(m map[string]any) {
