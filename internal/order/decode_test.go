@@ -59,6 +59,10 @@ func TestDecodeBadDrafts(t *testing.T) {
 			m["appendices"] = []any{map[string]any{"key": "a", "title": "Перечень", "content": []any{map[string]any{"table": tbl}}}}
 		}
 	}
+	// A title ending with initials keeps their full stops.
+	if _, err := Decode(mutate(t, func(m map[string]any) { m["title"] = "О приеме на работу Ивановой М.П." })); err != nil {
+		t.Errorf("title with initials: %v", err)
+	}
 	cases := []struct {
 		name string
 		raw  string // used instead of mutate when set
@@ -106,6 +110,7 @@ func TestDecodeBadDrafts(t *testing.T) {
 		{name: "newline in a name", f: func(m map[string]any) {
 			m["signatory"] = map[string]any{"position": []any{"Директор"}, "name": "А.Н.\nЗубова"}
 		}, path: "signatory.name", msg: "недопустимый управляющий символ U+000A"},
+		{name: "title with a full stop", f: func(m map[string]any) { m["title"] = "О приеме на работу." }, path: "title", msg: "заголовок оканчивается точкой"},
 		{name: "unknown numbering", f: func(m map[string]any) { m["numbering"] = []any{"decimal", "roman"} }, path: "numbering[1]", msg: "неизвестная нумерация «roman»"},
 		{name: "1.1. under 1)", f: func(m map[string]any) { m["numbering"] = []any{"paren", "decimal"} }, path: "numbering[1]", msg: "нумерация «1.1.» продолжает номер пункта выше, а он нумеруется «1)»"},
 		{name: "clause numbering 1.1. under а)", f: func(m map[string]any) {

@@ -25,6 +25,9 @@ const (
 var (
 	keyRe  = regexp.MustCompile(`^[\p{L}0-9][\p{L}0-9_.-]{0,63}$`)
 	dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// initialsRe: a title may end with a person's initials («О приеме на работу Ивановой М.П.»),
+	// whose full stop is not the one ГОСТ forbids.
+	initialsRe = regexp.MustCompile(`\s\p{Lu}\p{Ll}+\s?\p{Lu}\.\s?\p{Lu}\.$`)
 )
 
 // Validate checks a decoded draft and returns every problem at once as Problems.
@@ -171,7 +174,7 @@ func (v *validator) draft(d *Draft) {
 	}
 	v.text("place", d.Place, MaxShortLen, false)
 	v.multiline("title", d.Title, MaxTitleLen, true)
-	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") {
+	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") && !initialsRe.MatchString(t) {
 		v.add("title", "заголовок оканчивается точкой, а в заголовке приказа точку не ставят (ГОСТ Р 7.0.97)")
 	}
 	v.count("preamble", len(d.Preamble), MaxItems)
