@@ -27,6 +27,7 @@ type testCase struct {
 // and checked as soon as it is added) and the test drafts of testdata.
 var cases = append(exampleCases(), []testCase{
 	{name: "rich", file: "testdata/rich.json"},
+	{name: "structures", file: "testdata/structures.json"},
 	{name: "rich-draft-corner", file: "testdata/rich.json", edit: func(d *order.Draft) {
 		d.Letterhead.Layout = "corner"
 		d.Number, d.Date = "", ""
