@@ -336,7 +336,9 @@ func (b *builder) body() {
 			b.clause(&d.Clauses[i], top, 0)
 		}
 	}
-	b.doc.Body[start].SpaceBefore = max(b.doc.Body[start].SpaceBefore, space)
+	if start < len(b.doc.Body) {
+		b.doc.Body[start].SpaceBefore = max(b.doc.Body[start].SpaceBefore, space)
+	}
 	// The last lines of the text travel with the signature so it is never alone on a page.
 	b.doc.Body[len(b.doc.Body)-1].KeepWithNext = true
 	for i, s := range append([]order.Signatory{d.Signatory}, d.Signatories...) {
