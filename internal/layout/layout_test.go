@@ -299,6 +299,11 @@ func TestDateOnlyRegistration(t *testing.T) {
 	if strings.Contains(doc.PlainText(), "№") {
 		t.Errorf("a «№» printed:\n%s", doc.PlainText())
 	}
+	// A journal number the registry gave it stays in the registry: the document prints its date.
+	doc = build(t, draft(func(d *order.Draft) { d.Unnumbered = true }))
+	if doc.Head.Number != "" || strings.Contains(doc.PlainText(), "37-о") {
+		t.Errorf("unnumbered with a number prints it: %+v", doc.Head)
+	}
 	// Without a date it is still a draft.
 	doc = build(t, draft(func(d *order.Draft) { d.Number, d.Date, d.Unnumbered = "", "", true }))
 	if doc.Head.DraftMark != "ПРОЕКТ" || doc.Head.Date != BlankDate || doc.Head.Number != "" {
