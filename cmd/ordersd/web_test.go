@@ -890,3 +890,32 @@ func webMust(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestWebEditorKeepsStructures: a draft started from an example with structures the form does
+// not edit (a council's protocol, secretary and date-only registration; personnel clauses
+// with their basis) keeps them in the editor's model and its preview, instead of losing them.
+func TestWebEditorKeepsStructures(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	for _, c := range []struct{ example, want string }{
+		{"council-decision", `"signatories" "protocol" "unnumbered" "date_place"`},
+		{"personnel-moves", `"action" "person" "basis"`},
+	} {
+		b.run("start from "+c.example,
+			// A fresh form: the previous example's draft is not restored over this one.
+			chromedp.Navigate(w.base+"/orders"),
+			eval(`localStorage.clear()`),
+			chromedp.Navigate(w.base+"/orders/new"),
+			visible(`#start-from`),
+			eval(`(() => { const s = document.querySelector('#start-from'); s.value = '`+c.example+`'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+			visible(`#f-title`))
+		b.waitJS(c.example+" saved in the browser", `Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes('"draft"'))`, 10*time.Second)
+		for _, field := range strings.Fields(c.want) {
+			if !get(b, "stored draft", chromedp.Evaluate[bool](`Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes('`+field+`:'))`)) {
+				b.fail("%s: the editor dropped %s", c.example, field)
+			}
+		}
+		b.waitJS(c.example+" preview", `!!document.getElementById('preview-frame').dataset.bytes && document.getElementById('problems').hidden`, 30*time.Second)
+	}
+}

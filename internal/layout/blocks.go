@@ -104,8 +104,43 @@ type Block struct {
 type ListRef struct {
 	ID    int
 	Level int
-	// Format is the number pattern of the level: "clause" («1.», «1.1.») or "dash" («–»).
-	Format string
+	// Format is how the list numbers its levels: the same definition gives the Label here and
+	// Word's numbering definition in the DOCX, so the two cannot disagree.
+	Format *NumFormat
+}
+
+// NumFormat is a list's numbering: one NumLevel per level, as Word defines a list.
+type NumFormat struct {
+	// Name identifies the format («clause», «paren», «letter», «dash»).
+	Name   string
+	Levels []NumLevel
+}
+
+// NumLevel is one level of a numbering format.
+type NumLevel struct {
+	Style NumStyle
+	// Text is the label pattern in Word's notation: %k stands for the counter of level k
+	// (1-based) in that level's style: «%1.%2.», «%1)», or a bullet «–».
+	Text string
+}
+
+// NumStyle is how a counter is written.
+type NumStyle int
+
+const (
+	Decimal      NumStyle = iota // 1, 2, 3
+	RussianLower                 // а, б, в … as Word's russianLower: no ё, й, ъ, ы, ь
+	Bullet                       // no counter: the Text is printed as is
+)
+
+// Bulleted reports whether the format counts nothing, so all its lists may share one sequence.
+func (f *NumFormat) Bulleted() bool {
+	for _, l := range f.Levels {
+		if l.Style != Bullet {
+			return false
+		}
+	}
+	return true
 }
 
 // Table is a table with a header row that is repeated on every page.

@@ -3,6 +3,7 @@ package layout
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,7 @@ type builder struct {
 	doc *Doc
 	// appendixNo maps an appendix key to its computed number.
 	appendixNo map[string]int
+	lists      int    // the last list ID taken
 	date       string // the order's date as printed («22.09.2022»), or BlankDate
 	number     string // «1355», or BlankNumber
 	numDate    string // «от 22.09.2022 № 1355» for marks
@@ -150,8 +152,22 @@ func (b *builder) dates() error {
 	if d.Number != "" && !d.IsDraft() {
 		b.number = ru.Typeset(d.Number)
 	}
-	b.numDate = "от " + b.date + " №" + ru.NBSP + b.number
+	b.numDate = "от " + b.date
+	if d.Unnumbered {
+		// Registered by its date alone: no number to print, not even a blank.
+		b.number = ""
+	} else {
+		b.numDate += " №" + ru.NBSP + b.number
+	}
 	return nil
+}
+
+// dateNumber is the date and number line: «22.09.2022 № 1355», or the date alone.
+func (b *builder) dateNumber() (date, number string) {
+	if b.d.Unnumbered {
+		return b.date, ""
+	}
+	return b.date, "№" + ru.NBSP + b.number
 }
 
 func (b *builder) appendixNumbers() {
@@ -159,6 +175,33 @@ func (b *builder) appendixNumbers() {
 	for i, a := range b.d.Appendices {
 		b.appendixNo[a.Key] = i + 1
 	}
+	// Sub-lists of clauses take IDs after the appendices' (clauseList+1+i).
+	b.lists = clauseList + len(b.d.Appendices)
+}
+
+// singleAppendix: ГОСТ Р 7.0.97 leaves a single appendix unnumbered, «Приложение» and
+// «(приложение)»; several are numbered.
+func (b *builder) singleAppendix() bool { return len(b.d.Appendices) == 1 }
+
+// noNumberRe is the number's place in a reference pattern, with its «№» and the space before.
+var noNumberRe = regexp.MustCompile(`\s*№?\s*\{n\}`)
+
+// appendixRef is the reference to an appendix in a clause: «(приложение 2)», «(приложение)».
+func (b *builder) appendixRef(key string) string {
+	pattern := b.d.AppendixRef
+	if pattern == "" {
+		pattern = "(приложение {n})"
+	}
+	if b.singleAppendix() {
+		return noNumberRe.ReplaceAllString(pattern, "")
+	}
+	return strings.ReplaceAll(pattern, "{n}", strconv.Itoa(b.appendixNo[key]))
+}
+
+// newList returns a numbering sequence of its own (a «1)» or «а)» list of one clause).
+func (b *builder) newList() int {
+	b.lists++
+	return b.lists
 }
 
 func (b *builder) head() {
@@ -168,9 +211,10 @@ func (b *builder) head() {
 		Name:        ru.Typeset(l.Name),
 		Subordinate: ru.Typeset(l.Subordinate),
 		KindWord:    b.kw.heading,
-		Date:        b.date,
-		Number:      "№" + ru.NBSP + b.number,
 		Place:       ru.Typeset(b.d.Place),
+	}
+	if b.d.DatePlace != "title" {
+		h.Date, h.Number = b.dateNumber()
 	}
 	for _, p := range l.Parents {
 		h.Parents = append(h.Parents, ru.Typeset(p))
@@ -211,7 +255,11 @@ func (b *builder) head() {
 	if m.Draft {
 		m.Title = "Проект: " + kindTitle + " «" + m.Subject + "»"
 	} else {
-		m.Title = kindTitle + " от " + b.date + " № " + b.number + " «" + m.Subject + "»"
+		m.Title = kindTitle + " от " + b.date
+		if !b.d.Unnumbered {
+			m.Title += " № " + b.number
+		}
+		m.Title += " «" + m.Subject + "»"
 		if b.d.Cancelled != nil {
 			m.Title += " (" + strings.ToLower(b.kw.cancelled) + ")"
 		}
@@ -232,36 +280,90 @@ func (b *builder) body() {
 		b.add(b.cancelMark(c))
 	}
 	b.add(Block{Text: ru.Typeset(d.Title), Bold: true, Align: Left, SpaceBefore: 1, KeepWithNext: true})
-	for i, p := range d.Preamble {
-		b.add(Block{Text: ru.Typeset(p), FirstIndent: true, SpaceBefore: boolf(i == 0, 1)})
+	if d.DatePlace == "title" {
+		date, number := b.dateNumber()
+		b.add(Block{Text: strings.TrimSpace(date + " " + number), Align: Left, KeepWithNext: true})
+	}
+	if p := d.Protocol; p != nil {
+		date := p.Date
+		if t, err := time.Parse(time.DateOnly, p.Date); err == nil {
+			date = ru.NumericDate(t)
+		}
+		b.add(Block{Text: "Протокол от " + date + " №" + ru.NBSP + ru.Typeset(p.Number), Align: Left, KeepWithNext: true})
 	}
 	op := b.kw.operative
 	if d.SpacedOperative {
 		op = ru.Spaced(op)
 	}
+	var preamble []string
+	for _, p := range d.Preamble {
+		preamble = append(preamble, paragraphs(p)...)
+	}
+	if d.OperativeAt == "preamble" && len(preamble) > 0 {
+		last := &preamble[len(preamble)-1]
+		*last = strings.TrimRightFunc(*last, unicode.IsSpace) + " " + strings.ToLower(op) + ":"
+	}
+	for i, p := range preamble {
+		b.add(Block{Text: ru.Typeset(p), FirstIndent: true, SpaceBefore: boolf(i == 0, 1)})
+	}
 	// Both reference orders set the operative word apart with a blank line.
-	b.add(Block{Text: op + ":", Align: Left, KeepWithNext: true, SpaceBefore: 1})
+	space := 1.0
+	switch {
+	case d.OperativeAt == "preamble" || d.OperativeAt == "none":
+		if len(preamble) > 0 {
+			space = 0
+			b.doc.Body[len(b.doc.Body)-1].KeepWithNext = true
+		}
+	default:
+		b.add(Block{Text: op + ":", Align: Left, KeepWithNext: true, SpaceBefore: 1})
+		space = 0
+	}
 
-	counters := make([]int, order.MaxDepth)
-	b.clauses(d.Clauses, 0, counters)
-	if d.Control != "" {
-		counters[0]++
-		b.add(b.numbered(ru.Typeset(d.Control), clauseList, 0, counters))
+	style := d.LevelNumbering(0, "")
+	top := listPos{id: clauseList, format: formatOf(style), style: style, counters: make([]int, numLevels)}
+	control := len(d.Clauses)
+	if d.ControlAt > 0 {
+		control = min(d.ControlAt-1, len(d.Clauses))
+	}
+	start := len(b.doc.Body)
+	for i := 0; i <= len(d.Clauses); i++ {
+		if d.Control != "" && i == control {
+			top.next()
+			b.add(b.item(ru.Typeset(d.Control), top))
+		}
+		if i < len(d.Clauses) {
+			top.next()
+			b.clause(&d.Clauses[i], top, 0)
+		}
+	}
+	if start < len(b.doc.Body) {
+		b.doc.Body[start].SpaceBefore = max(b.doc.Body[start].SpaceBefore, space)
 	}
 	// The last lines of the text travel with the signature so it is never alone on a page.
 	b.doc.Body[len(b.doc.Body)-1].KeepWithNext = true
-	pos := make([]string, len(d.Signatory.Position))
-	for i, p := range d.Signatory.Position {
-		pos[i] = ru.Typeset(p)
+	for i, s := range append([]order.Signatory{d.Signatory}, d.Signatories...) {
+		pos := make([]string, len(s.Position))
+		for i, p := range s.Position {
+			pos[i] = ru.Typeset(p)
+		}
+		sig := &Signature{Position: pos, Name: ru.Typeset(s.Name)}
+		if b.opt.Stamp != nil && i == 0 {
+			sig.Stamp = StampLines(b.opt.Stamp)
+		}
+		if i > 0 {
+			// A council's decision is signed by the chair and the secretary together.
+			b.doc.Body[len(b.doc.Body)-1].KeepWithNext = true
+		}
+		b.add(Block{Kind: SignatureBlock, SpaceBefore: boolf(i == 0, 2) + boolf(i > 0, 1), Signature: sig})
 	}
-	sig := &Signature{Position: pos, Name: ru.Typeset(d.Signatory.Name)}
-	if b.opt.Stamp != nil {
-		sig.Stamp = StampLines(b.opt.Stamp)
-	}
-	b.add(Block{Kind: SignatureBlock, SpaceBefore: 2, Signature: sig})
 
 	if ack := d.Acknowledgement; ack != nil && ack.Style != "sheet" {
-		b.add(Block{Text: "С " + b.kw.instrumental + " ознакомлены:", Align: Left, SpaceBefore: 1, KeepWithNext: true})
+		read := "ознакомлены:"
+		if len(ack.People) == 1 {
+			// A personnel order is read by the one person it concerns.
+			read = "ознакомлен(а):"
+		}
+		b.add(Block{Text: "С " + b.kw.instrumental + " " + read, Align: Left, SpaceBefore: 1, KeepWithNext: true})
 		// Each line is drawn like a signature (name at the left, date at the right margin)
 		// so the dates line up in both renderers.
 		for i, p := range ack.People {
@@ -304,48 +406,118 @@ func ackDate(p order.Person) string {
 	return BlankDate
 }
 
-func (b *builder) clauses(cs []order.Clause, level int, counters []int) {
-	for _, c := range cs {
-		counters[level]++
-		for i := level + 1; i < len(counters); i++ {
-			counters[i] = 0
-		}
-		b.add(b.numbered(b.clauseText(c), clauseList, level, counters))
-		b.clauses(c.Children, level+1, counters)
-	}
+// listPos is where the next item of a list stands: its list, format, level and the counters
+// of the levels above (shared with the parent list when «1.1.» continues its number).
+type listPos struct {
+	id       int
+	format   *NumFormat
+	level    int
+	counters []int
+	style    string // the draft's numbering style of the level
 }
 
-func (b *builder) numbered(text string, list, level int, counters []int) Block {
+// next advances the counter of the level and restarts the levels below it.
+func (l *listPos) next() {
+	l.counters[l.level]++
+	clear(l.counters[l.level+1:])
+}
+
+// item is the numbered paragraph at l.
+func (b *builder) item(text string, l listPos) Block {
 	return Block{
 		Text:        text,
-		Label:       label(counters[:level+1]),
-		List:        &ListRef{ID: list, Level: level, Format: "clause"},
+		Label:       l.format.Label(l.level, l.counters),
+		List:        &ListRef{ID: l.id, Level: l.level, Format: l.format},
 		FirstIndent: true,
 	}
 }
 
-// label renders «1.», «1.2.», «1.2.3.».
-func label(counters []int) string {
-	var sb strings.Builder
-	for _, c := range counters {
-		sb.WriteString(strconv.Itoa(c))
-		sb.WriteByte('.')
+// clause lays out one clause at depth (0: top) numbered at l: its numbered first paragraph,
+// the paragraphs after a line break, its content, its basis line, its children.
+func (b *builder) clause(c *order.Clause, l listPos, depth int) {
+	paras := paragraphs(c.Text)
+	if c.Action != "" {
+		head := b.personnel(c)
+		if len(paras) == 0 {
+			paras = []string{head}
+		} else {
+			paras[0] = head + " " + paras[0]
+		}
 	}
-	return sb.String()
+	if len(paras) == 0 {
+		paras = []string{""}
+	}
+	// The appendix reference and the note close the clause's text, before its full stop.
+	paras[len(paras)-1] = b.clauseText(paras[len(paras)-1], c)
+	b.add(b.item(ru.Typeset(paras[0]), l))
+	for _, p := range paras[1:] {
+		b.add(Block{Text: ru.Typeset(p), FirstIndent: true})
+	}
+	if len(c.Content) > 0 {
+		b.blocks(c.Content, b.newList(), 0, nil, false)
+	}
+	if c.Basis != "" {
+		b.add(Block{Text: ru.Typeset("Основание: " + strings.TrimSpace(c.Basis)), FirstIndent: true})
+	}
+	if len(c.Children) == 0 {
+		return
+	}
+	style := b.d.ChildNumbering(c, depth, l.style)
+	child := listPos{id: l.id, format: l.format, level: l.level + 1, counters: l.counters, style: style}
+	if style != order.NumDecimal || l.format != FormatClause || child.level >= len(l.counters) {
+		// «1)», «а)» and dashes count from 1 under every clause: a sequence of their own.
+		child = listPos{id: b.newList(), format: formatOf(style), counters: make([]int, numLevels), style: style}
+	}
+	for i := range c.Children {
+		child.next()
+		b.clause(&c.Children[i], child, depth+1)
+	}
+}
+
+// personnel is the start of a personnel clause: «ПРИНЯТЬ Иванову Марию Петровну на должность
+// учителя с 01.09.2023». A dismissal is dated without «с»: the last day of work.
+func (b *builder) personnel(c *order.Clause) string {
+	parts := []string{strings.ToUpper(strings.TrimSpace(c.Action)), strings.TrimSpace(c.Person)}
+	if c.Position != "" {
+		parts = append(parts, strings.TrimSpace(c.Position))
+	}
+	if t, err := time.Parse(time.DateOnly, c.Date); err == nil && c.Date != "" {
+		date := ru.NumericDate(t)
+		if b.d.DateStyle == "verbal" {
+			date = ru.VerbalDate(t)
+		}
+		if strings.ToLower(strings.TrimSpace(c.Action)) != "уволить" {
+			date = "с " + date
+		}
+		parts = append(parts, date)
+	}
+	head := strings.Join(parts, " ")
+	if strings.TrimSpace(c.Text) == "" && !strings.HasSuffix(head, ".") {
+		head += "."
+	}
+	return head
+}
+
+// paragraphs splits typed text at its line breaks; blank lines make no empty paragraphs.
+func paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, "\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // clauseText adds the appendix reference and the deadline/responsible note before the
 // clause's closing punctuation, so «… площадки.» becomes «… площадки (приложение 1).».
-func (b *builder) clauseText(c order.Clause) string {
-	text := strings.TrimRightFunc(c.Text, unicode.IsSpace)
+// It returns raw text; the caller typesets it.
+func (b *builder) clauseText(text string, c *order.Clause) string {
+	text = strings.TrimRightFunc(text, unicode.IsSpace)
 	base, punct := splitPunct(text)
 	var extra []string
 	if c.Appendix != "" {
-		pattern := b.d.AppendixRef
-		if pattern == "" {
-			pattern = "(приложение {n})"
-		}
-		extra = append(extra, strings.ReplaceAll(pattern, "{n}", strconv.Itoa(b.appendixNo[c.Appendix])))
+		extra = append(extra, b.appendixRef(c.Appendix))
 	}
 	var note []string
 	if c.Deadline != "" {
@@ -358,9 +530,9 @@ func (b *builder) clauseText(c order.Clause) string {
 		extra = append(extra, "("+strings.Join(note, "; ")+")")
 	}
 	if len(extra) == 0 {
-		return ru.Typeset(text)
+		return text
 	}
-	return ru.Typeset(base + " " + strings.Join(extra, " ") + punct)
+	return base + " " + strings.Join(extra, " ") + punct
 }
 
 func splitPunct(s string) (base, punct string) {
@@ -369,7 +541,10 @@ func splitPunct(s string) (base, punct string) {
 }
 
 func (b *builder) mark(no int, approved bool) string {
-	lines := []string{"Приложение " + strconv.Itoa(no)}
+	lines := []string{"Приложение"}
+	if !b.singleAppendix() {
+		lines[0] += " " + strconv.Itoa(no)
+	}
 	org := b.d.Letterhead.ShortName
 	if org == "" {
 		org = orgName(b.d.Letterhead)
@@ -403,22 +578,22 @@ func (b *builder) blocks(bs []order.Block, list, level int, counters []int, firs
 			b.add(Block{Text: ru.Typeset(bl.Paragraph), FirstIndent: true, SpaceBefore: boolf(first, 1)})
 		case bl.List != nil:
 			for _, item := range bl.List {
-				b.add(Block{Text: ru.Typeset(item), Label: "–", FirstIndent: true,
-					List: &ListRef{ID: list, Level: order.MaxBlockDepth, Format: "dash"}})
+				b.add(Block{Text: ru.Typeset(item), Label: FormatDash.Label(0, nil), FirstIndent: true,
+					List: &ListRef{ID: list, Format: FormatDash}})
 			}
 		case bl.Table != nil:
 			b.add(Block{Kind: TableBlock, Table: table(bl.Table), SpaceBefore: boolf(first, 1)})
 		case bl.Section != nil:
 			counters[level]++
 			clear(counters[level+1:])
-			blk := b.numbered(ru.Typeset(bl.Section.Title), list, level, counters)
+			blk := b.item(ru.Typeset(bl.Section.Title), listPos{id: list, format: FormatClause, level: level, counters: counters})
 			blk.Bold, blk.Align, blk.FirstIndent, blk.KeepWithNext, blk.SpaceBefore = true, Center, false, true, 1
 			b.add(blk)
 			b.blocks(bl.Section.Content, list, level+1, counters, false)
 		case bl.Point != nil:
 			counters[level]++
 			clear(counters[level+1:])
-			b.add(b.numbered(ru.Typeset(bl.Point.Text), list, level, counters))
+			b.add(b.item(ru.Typeset(bl.Point.Text), listPos{id: list, format: FormatClause, level: level, counters: counters}))
 			b.blocks(bl.Point.Content, list, level+1, counters, false)
 		}
 		first = false

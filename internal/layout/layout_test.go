@@ -81,14 +81,23 @@ func TestLayout(t *testing.T) {
 		{"custom reference pattern", func(d *order.Draft) {
 			d.AppendixRef = "(Приложение №{n})"
 			d.Clauses = []order.Clause{{Text: "Организовать;", Appendix: "a"}}
-			d.Appendices = []order.Appendix{{Key: "a", Title: "П", Content: []order.Block{{Paragraph: "п"}}}}
+			d.Appendices = []order.Appendix{{Key: "a", Title: "П", Content: []order.Block{{Paragraph: "п"}}}, {Key: "b", Title: "Б", Content: []order.Block{{Paragraph: "п"}}}}
 		}, []string{"1. Организовать (Приложение №1);"}},
+		{"single appendix is unnumbered", func(d *order.Draft) {
+			d.Clauses = []order.Clause{{Text: "Утвердить положение.", Appendix: "a"}}
+			d.Appendices = []order.Appendix{{Key: "a", Title: "Положение", Content: []order.Block{{Paragraph: "п"}}}}
+		}, []string{"1. Утвердить положение (приложение).", "Приложение", "к приказу МБУ «ЦИМС»"}},
+		{"single appendix with a custom pattern", func(d *order.Draft) {
+			d.AppendixRef = "(Приложение № {n})"
+			d.Clauses = []order.Clause{{Text: "Утвердить положение.", Appendix: "a"}}
+			d.Appendices = []order.Appendix{{Key: "a", Approved: true, Title: "Положение", Content: []order.Block{{Paragraph: "п"}}}}
+		}, []string{"1. Утвердить положение (Приложение).", "Приложение", "УТВЕРЖДЕНО"}},
 		{"deadline and responsible", func(d *order.Draft) {
 			d.Clauses = []order.Clause{{Text: "Провести анализ.", Deadline: "до 01.10.2022", Responsible: "Рожкова Т.В."}}
 		}, []string{"1. Провести анализ (срок — до 01.10.2022; ответственный — Рожкова Т.В.)."}},
 		{"appendix mark of a registered order", func(d *order.Draft) {
 			d.Appendices = []order.Appendix{{Key: "a", Title: "Перечень", Content: []order.Block{{Paragraph: "п"}}}}
-		}, []string{"Приложение 1", "к приказу МБУ «ЦИМС»", "от 24.08.2021 № 37-о", "Перечень"}},
+		}, []string{"Приложение", "к приказу МБУ «ЦИМС»", "от 24.08.2021 № 37-о", "Перечень"}},
 		{"approval grif", func(d *order.Draft) {
 			d.Appendices = []order.Appendix{{Key: "a", Approved: true, Title: "Положение", Content: []order.Block{{Paragraph: "п"}}}}
 		}, []string{"УТВЕРЖДЕНО", "приказом МБУ «ЦИМС»", "от 24.08.2021 № 37-о"}},
@@ -100,8 +109,47 @@ func TestLayout(t *testing.T) {
 		{"распоряжение words", func(d *order.Draft) {
 			d.Kind = order.KindRasporyazhenie
 			d.Appendices = []order.Appendix{{Key: "a", Title: "П", Content: []order.Block{{Paragraph: "п"}}}}
-			d.Acknowledgement = &order.Acknowledgement{People: []order.Person{{Name: "А.Б. Иванов"}}}
+			d.Acknowledgement = &order.Acknowledgement{People: []order.Person{{Name: "А.Б. Иванов"}, {Name: "В.Г. Петров"}}}
 		}, []string{"РАСПОРЯЖЕНИЕ", "ОБЯЗЫВАЮ:", "к распоряжению МБУ «ЦИМС»", "С распоряжением ознакомлены:"}},
+		{"one person reads", func(d *order.Draft) {
+			d.Acknowledgement = &order.Acknowledgement{People: []order.Person{{Name: "А.Б. Иванов"}}}
+		}, []string{"С приказом ознакомлен(а):"}},
+		{"1) and а) sub-items", func(d *order.Draft) {
+			d.Numbering = []string{"decimal", "paren"}
+			d.Clauses = []order.Clause{
+				{Text: "Один:", Children: []order.Clause{{Text: "раз;"}, {Text: "два:", Children: []order.Clause{{Text: "x;"}, {Text: "y."}}}}},
+				{Text: "Два:", Children: []order.Clause{{Text: "снова;"}}},
+				{Text: "Три:", Numbering: "decimal", Children: []order.Clause{{Text: "вложенный."}}},
+				{Text: "Четыре:", Numbering: "dash", Children: []order.Clause{{Text: "тире;"}}},
+			}
+		}, []string{"1. Один:", "1) раз;", "2) два:", "а) x;", "б) y.", "2. Два:", "1) снова;", "3. Три:", "3.1. вложенный.", "4. Четыре:", "– тире;"}},
+		{"control clause in the middle", func(d *order.Draft) {
+			d.Clauses = []order.Clause{{Text: "Первый."}, {Text: "Настоящий приказ вступает в силу со дня его подписания."}}
+			d.Control = "Контроль оставляю за собой."
+			d.ControlAt = 2
+		}, []string{"1. Первый.", "2. Контроль оставляю за собой.", "3. Настоящий приказ вступает в силу со дня его подписания."}},
+		{"operative word at the end of the preamble", func(d *order.Draft) {
+			d.Preamble = []string{"На основании устава,", "в целях развития сети площадок"}
+			d.OperativeAt = "preamble"
+		}, []string{"На основании устава,", "в целях развития сети площадок приказываю:", "1. Первый."}},
+		{"personnel clause", func(d *order.Draft) {
+			d.Clauses = []order.Clause{
+				{Action: "принять", Person: "Иванову Марию Петровну", Position: "на должность учителя начальных классов", Date: "2023-09-01",
+					Text: "на основное место работы, постоянно, с окладом согласно штатному расписанию.", Basis: "заявление Ивановой М.П. от 25.08.2023."},
+				{Action: "Уволить", Person: "Сидорова Петра Ивановича, учителя истории,", Date: "2023-08-31"},
+			}
+		}, []string{"1. ПРИНЯТЬ Иванову Марию Петровну на должность учителя начальных классов с 01.09.2023 на основное место работы, постоянно, с окладом согласно штатному расписанию.",
+			"Основание: заявление Ивановой М.П. от 25.08.2023.", "2. УВОЛИТЬ Сидорова Петра Ивановича, учителя истории, 31.08.2023."}},
+		{"council decision", func(d *order.Draft) {
+			d.Kind = order.KindReshenie
+			d.Heading = "РЕШЕНИЕ\nПЕДАГОГИЧЕСКОГО СОВЕТА"
+			d.Number, d.Unnumbered, d.DatePlace = "", true, "title"
+			d.Protocol = &order.Protocol{Number: "1", Date: "2023-08-30"}
+			d.OperativeAt = "none"
+			d.Signatory = order.Signatory{Position: []string{"Председатель педагогического совета"}, Name: "И.Г. Гусева"}
+			d.Signatories = []order.Signatory{{Position: []string{"Секретарь"}, Name: "О.В. Петрова"}}
+		}, []string{"РЕШЕНИЕ", "ПЕДАГОГИЧЕСКОГО СОВЕТА", "О работе", "24.08.2021", "Протокол от 30.08.2023 № 1", "1. Первый.",
+			"Председатель педагогического совета И.Г. Гусева", "Секретарь О.В. Петрова"}},
 		{"решение and overrides", func(d *order.Draft) { d.Kind = order.KindReshenie; d.Operative = "РЕШИЛИ" }, []string{"РЕШЕНИЕ", "РЕШИЛИ:"}},
 		{"spaced operative", func(d *order.Draft) { d.SpacedOperative = true }, []string{"П Р И К А З Ы В А Ю:"}},
 		{"sections and points restart per appendix", func(d *order.Draft) {
@@ -201,5 +249,87 @@ func TestCancelledMark(t *testing.T) {
 	doc := build(t, draft(func(d *order.Draft) { d.Number, d.Date, d.Cancelled = "", "", &order.Cancellation{Reason: "x"} }))
 	if doc.Head.DraftMark != "ПРОЕКТ" || strings.Contains(doc.PlainText(), "отменён") {
 		t.Errorf("draft with a cancellation: mark %q", doc.Head.DraftMark)
+	}
+}
+
+// TestClauseParagraphs: a line break typed in a clause starts a paragraph of the clause, and
+// its content (paragraphs, dash lists) and basis follow it unnumbered, before its children.
+func TestClauseParagraphs(t *testing.T) {
+	doc := build(t, draft(func(d *order.Draft) {
+		d.Clauses = []order.Clause{{
+			Text:     "Назначить кураторами площадок:\nпо направлениям:",
+			Content:  []order.Block{{List: []string{"«Цифровая школа» Петрова А.С.;", "«Точка роста» Сидорову В.В."}}, {Paragraph: "Кураторам отчитываться ежемесячно."}},
+			Basis:    "решение методического совета.",
+			Children: []order.Clause{{Text: "Пункт."}},
+		}}
+	}))
+	var got []string
+	for _, b := range doc.Body {
+		if b.Kind == Paragraph {
+			got = append(got, strings.TrimSpace(b.Label+" "+strings.ReplaceAll(b.Text, "\u00a0", " ")))
+		}
+	}
+	want := []string{"1. Назначить кураторами площадок:", "по направлениям:", "– «Цифровая школа» Петрова А.С.;", "– «Точка роста» Сидорову В.В.",
+		"Кураторам отчитываться ежемесячно.", "Основание: решение методического совета.", "1.1. Пункт."}
+	for i := range got {
+		if got[i] == want[0] {
+			if strings.Join(got[i:i+len(want)], "|") != strings.Join(want, "|") {
+				t.Fatalf("clause blocks:\n%s\nwant:\n%s", strings.Join(got[i:min(i+len(want), len(got))], "\n"), strings.Join(want, "\n"))
+			}
+			return
+		}
+	}
+	t.Fatalf("no clause in %q", got)
+}
+
+// TestDateOnlyRegistration: a document registered by its date alone is no draft, prints no
+// «№», and its marks and properties name the date only.
+func TestDateOnlyRegistration(t *testing.T) {
+	doc := build(t, draft(func(d *order.Draft) {
+		d.Number, d.Unnumbered = "", true
+		d.Appendices = []order.Appendix{{Key: "a", Title: "П", Content: []order.Block{{Paragraph: "п"}}}}
+	}))
+	if doc.Head.DraftMark != "" || doc.Head.Number != "" || doc.Head.Date != "24.08.2021" || doc.Meta.Draft {
+		t.Errorf("head %+v, meta %+v", doc.Head, doc.Meta)
+	}
+	if doc.Meta.Title != "Приказ от 24.08.2021 «О работе»" {
+		t.Errorf("title %q", doc.Meta.Title)
+	}
+	has(t, doc, "24.08.2021", "от 24.08.2021")
+	if strings.Contains(doc.PlainText(), "№") {
+		t.Errorf("a «№» printed:\n%s", doc.PlainText())
+	}
+	// A journal number the registry gave it stays in the registry: the document prints its date.
+	doc = build(t, draft(func(d *order.Draft) { d.Unnumbered = true }))
+	if doc.Head.Number != "" || strings.Contains(doc.PlainText(), "37-о") {
+		t.Errorf("unnumbered with a number prints it: %+v", doc.Head)
+	}
+	// Without a date it is still a draft.
+	doc = build(t, draft(func(d *order.Draft) { d.Number, d.Date, d.Unnumbered = "", "", true }))
+	if doc.Head.DraftMark != "ПРОЕКТ" || doc.Head.Date != BlankDate || doc.Head.Number != "" {
+		t.Errorf("undated: head %+v", doc.Head)
+	}
+}
+
+// TestLabelsFromFormat: labels come from the same formats the DOCX numbering is made of.
+func TestLabelsFromFormat(t *testing.T) {
+	for _, c := range []struct {
+		f     *NumFormat
+		level int
+		cs    []int
+		want  string
+	}{
+		{FormatClause, 0, []int{3}, "3."},
+		{FormatClause, 2, []int{1, 2, 3}, "1.2.3."},
+		{FormatParen, 0, []int{12}, "12)"},
+		{FormatLetter, 0, []int{1}, "а)"},
+		{FormatLetter, 0, []int{10}, "к)"}, // Word skips «й»
+		{FormatLetter, 0, []int{28}, "я)"},
+		{FormatLetter, 0, []int{29}, "аа)"},
+		{FormatDash, 0, []int{5}, "–"},
+	} {
+		if got := c.f.Label(c.level, c.cs); got != c.want {
+			t.Errorf("%s %v: %q, want %q", c.f.Name, c.cs, got, c.want)
+		}
 	}
 }

@@ -232,6 +232,15 @@ func checkShape(v any, t reflect.Type, path string, ps *Problems) {
 		if _, ok := v.(bool); !ok {
 			ps.add(path, "ожидается true или false, а здесь %s", jsonType(v))
 		}
+	case reflect.Int:
+		n, ok := v.(json.Number)
+		if !ok {
+			ps.add(path, "ожидается целое число, а здесь %s", jsonType(v))
+			return
+		}
+		if i, err := n.Int64(); err != nil || i != int64(int32(i)) {
+			ps.add(path, "ожидается целое число, а здесь %s", n)
+		}
 	case reflect.Float64:
 		n, ok := v.(json.Number)
 		if !ok {

@@ -21,11 +21,17 @@ type Draft struct {
 	Letterhead   *Letterhead `json:"letterhead,omitempty"`
 
 	Kind Kind `json:"kind"`
-	// Heading overrides the heading word («ПРИКАЗ»); Operative overrides «ПРИКАЗЫВАЮ».
+	// Heading overrides the heading word («ПРИКАЗ»); a collegial body's heading may take
+	// several lines as typed («РЕШЕНИЕ\nПЕДАГОГИЧЕСКОГО СОВЕТА»). Operative overrides
+	// «ПРИКАЗЫВАЮ» («РЕШИЛИ», «ПОСТАНОВИЛИ»).
 	Heading   string `json:"heading,omitempty"`
 	Operative string `json:"operative,omitempty"`
 	// SpacedOperative prints the operative word letter-spaced: «П Р И К А З Ы В А Ю:».
 	SpacedOperative bool `json:"spaced_operative,omitempty"`
+	// OperativeAt places the operative word: "line" (its own line, default), "preamble" (at
+	// the end of the last preamble paragraph: «… в целях развития сети площадок приказываю:»)
+	// or "none" (a collegial decision whose clauses follow the preamble directly).
+	OperativeAt string `json:"operative_at,omitempty"`
 
 	// Date is YYYY-MM-DD; empty while a draft. DateStyle: "numeric" (22.09.2022, default)
 	// or "verbal" (22 сентября 2022 г.).
@@ -33,19 +39,37 @@ type Draft struct {
 	DateStyle string `json:"date_style,omitempty"`
 	// Number is the registration number («1355», «37-о»); empty while a draft.
 	Number string `json:"number,omitempty"`
-	Place  string `json:"place,omitempty"`
+	// Unnumbered marks a document registered by its date alone (a council's decision): it
+	// prints its date and no «№ ______», and is no longer a draft once it has a date.
+	Unnumbered bool `json:"unnumbered,omitempty"`
+	// DatePlace: "head" (the date and number line under the heading, default) or "title"
+	// (under the title, where protocols and decisions of collegial bodies put it).
+	DatePlace string `json:"date_place,omitempty"`
+	// Protocol is the protocol of the meeting that took a decision («Протокол от 28.08.2020 № 1»).
+	Protocol *Protocol `json:"protocol,omitempty"`
+	Place    string    `json:"place,omitempty"`
 
-	Title    string   `json:"title"`
+	Title string `json:"title"`
+	// Preamble paragraphs; a line break inside one starts another paragraph.
 	Preamble []string `json:"preamble,omitempty"`
-	Clauses  []Clause `json:"clauses"`
-	// Control is the control clause, always numbered last
+	// Numbering is the numbering style of each clause level, top first: "decimal" («1.»,
+	// «1.1.», «1.1.1.», the default), "paren" («1)»), "letter" («а)») or "dash" («–»).
+	// A clause's own Numbering overrides it for its children.
+	Numbering []string `json:"numbering,omitempty"`
+	Clauses   []Clause `json:"clauses"`
+	// Control is the control clause
 	// («Контроль за исполнением настоящего приказа оставляю за собой.»).
 	Control string `json:"control,omitempty"`
+	// ControlAt is the number the control clause takes among the top-level clauses; the
+	// clauses from that place on follow it («Настоящий приказ вступает в силу …»). 0: last.
+	ControlAt int `json:"control_at,omitempty"`
 	// AppendixRef is the pattern of an appendix reference, {n} being its number.
 	// Default «(приложение {n})».
 	AppendixRef string `json:"appendix_ref,omitempty"`
 
-	Signatory       Signatory        `json:"signatory"`
+	Signatory Signatory `json:"signatory"`
+	// Signatories sign below Signatory: the secretary under the chair of a council.
+	Signatories     []Signatory      `json:"signatories,omitempty"`
 	Acknowledgement *Acknowledgement `json:"acknowledgement,omitempty"`
 	Executor        *Executor        `json:"executor,omitempty"`
 	Appendices      []Appendix       `json:"appendices,omitempty"`
@@ -81,15 +105,37 @@ type Letterhead struct {
 	Layout string `json:"layout,omitempty"`
 }
 
+// Protocol names the protocol of a collegial body's meeting.
+type Protocol struct {
+	Number string `json:"number"`
+	Date   string `json:"date"` // YYYY-MM-DD
+}
+
 // Clause is a numbered clause of the operative part; Children nest up to MaxDepth levels.
+// What a clause prints, in order: its text (a line break in it starts a paragraph), its
+// Content, its Basis line, its Children.
 type Clause struct {
-	Text        string `json:"text"`
+	// Text is required unless Action is given.
+	Text string `json:"text,omitempty"`
+	// Action, Person, Position and Date make a personnel clause (приказ по личному составу):
+	// «ПРИНЯТЬ Иванову Марию Петровну на должность учителя с 01.09.2023 <Text>». The action
+	// is printed in capitals; Date (YYYY-MM-DD) follows «с», except for «уволить».
+	Action   string `json:"action,omitempty"`
+	Person   string `json:"person,omitempty"`
+	Position string `json:"position,omitempty"`
+	Date     string `json:"date,omitempty"`
+	// Basis is printed as its own line «Основание: …» after the clause.
+	Basis       string `json:"basis,omitempty"`
 	Responsible string `json:"responsible,omitempty"`
 	Deadline    string `json:"deadline,omitempty"`
 	// Appendix is the key of an appendix this clause refers to; the reference is
 	// rendered with the appendix's computed number.
-	Appendix string   `json:"appendix,omitempty"`
-	Children []Clause `json:"children,omitempty"`
+	Appendix string `json:"appendix,omitempty"`
+	// Content is unnumbered paragraphs, dash lists and tables inside the clause, after its text.
+	Content []Block `json:"content,omitempty"`
+	// Numbering is the style of the children (see Draft.Numbering).
+	Numbering string   `json:"numbering,omitempty"`
+	Children  []Clause `json:"children,omitempty"`
 }
 
 // Signatory signs the order: position lines at the left, the name at the right.
@@ -167,4 +213,38 @@ type Column struct {
 
 // IsDraft reports whether the order has not been registered yet: it has no number
 // or no date, so it prints «ПРОЕКТ» and blanks.
-func (d *Draft) IsDraft() bool { return d.Number == "" || d.Date == "" }
+// An unnumbered document is registered by its date alone.
+func (d *Draft) IsDraft() bool { return (d.Number == "" && !d.Unnumbered) || d.Date == "" }
+
+// Numbering styles of clause levels.
+const (
+	NumDecimal = "decimal"
+	NumParen   = "paren"
+	NumLetter  = "letter"
+	NumDash    = "dash"
+)
+
+// ChildNumbering is the numbering style of the children of c, a clause at depth (0: top)
+// numbered in style: the clause's own choice, else the draft's for the children's level.
+func (d *Draft) ChildNumbering(c *Clause, depth int, style string) string {
+	if c.Numbering != "" {
+		return c.Numbering
+	}
+	return d.LevelNumbering(depth+1, style)
+}
+
+// LevelNumbering is the numbering style of clause level depth (0: top) under a parent level
+// numbered in parent: the draft's choice for the level, else the usual descent
+// «1.» → «1.1.», «1)» → «а)» → «–».
+func (d *Draft) LevelNumbering(depth int, parent string) string {
+	if depth < len(d.Numbering) && d.Numbering[depth] != "" {
+		return d.Numbering[depth]
+	}
+	switch {
+	case depth == 0 || parent == NumDecimal:
+		return NumDecimal
+	case parent == NumParen:
+		return NumLetter
+	}
+	return NumDash
+}

@@ -25,6 +25,9 @@ const (
 var (
 	keyRe  = regexp.MustCompile(`^[\p{L}0-9][\p{L}0-9_.-]{0,63}$`)
 	dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// initialsRe: a title may end with a person's initials («О приеме на работу Ивановой М.П.»),
+	// whose full stop is not the one ГОСТ forbids.
+	initialsRe = regexp.MustCompile(`\s\p{Lu}\p{Ll}+\s?\p{Lu}\.\s?\p{Lu}\.$`)
 )
 
 // Validate checks a decoded draft and returns every problem at once as Problems.
@@ -43,6 +46,17 @@ type validator struct {
 }
 
 func (v *validator) add(path, format string, args ...any) { v.ps.add(path, format, args...) }
+
+// addOnce reports a problem that several clauses may run into only the first time.
+func (v *validator) addOnce(path, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, p := range v.ps {
+		if p.Path == path && p.Message == msg {
+			return
+		}
+	}
+	v.ps.add(path, "%s", msg)
+}
 
 // text checks a string every field shares: no control characters, a length limit, and
 // (when required) something other than spaces.
@@ -77,6 +91,20 @@ func (v *validator) check(path, s string, limit int, required, newlines bool) {
 	}
 }
 
+// operativeWord is the operative word the draft will print, for messages.
+func operativeWord(d *Draft) string {
+	if d.Operative != "" {
+		return d.Operative
+	}
+	switch d.Kind {
+	case KindRasporyazhenie:
+		return "ОБЯЗЫВАЮ"
+	case KindReshenie:
+		return "РЕШИЛ"
+	}
+	return "ПРИКАЗЫВАЮ"
+}
+
 func (v *validator) count(path string, n, limit int) {
 	if n > limit {
 		v.add(path, "слишком много элементов: %d, допустимо не более %d", n, limit)
@@ -108,8 +136,32 @@ func (v *validator) draft(d *Draft) {
 	if d.Letterhead != nil {
 		v.letterhead("letterhead", d.Letterhead)
 	}
-	v.text("heading", d.Heading, 64, false)
+	v.multiline("heading", d.Heading, MaxShortLen, false)
 	v.text("operative", d.Operative, 64, false)
+	switch d.OperativeAt {
+	case "", "line", "none":
+	case "preamble":
+		if len(d.Preamble) == 0 {
+			v.add("operative_at", "слово «%s» ставится в конце преамбулы, а преамбулы нет: добавьте preamble или выберите line", operativeWord(d))
+		}
+		if d.SpacedOperative {
+			v.add("spaced_operative", "в разрядку печатают только слово на отдельной строке, а здесь оно в конце преамбулы (operative_at: preamble)")
+		}
+	default:
+		v.add("operative_at", "неизвестное место слова «%s»: line (отдельной строкой), preamble (в конце преамбулы) или none (без него)", operativeWord(d))
+	}
+	switch d.DatePlace {
+	case "", "head", "title":
+	default:
+		v.add("date_place", "неизвестное место даты «%s»: head (под видом документа) или title (под заголовком)", d.DatePlace)
+	}
+	if p := d.Protocol; p != nil {
+		v.text("protocol.number", p.Number, 32, true)
+		if p.Date == "" {
+			v.add("protocol.date", MsgEmpty)
+		}
+		v.date("protocol.date", p.Date)
+	}
 	v.date("date", d.Date)
 	switch d.DateStyle {
 	case "", "numeric", "verbal":
@@ -122,12 +174,12 @@ func (v *validator) draft(d *Draft) {
 	}
 	v.text("place", d.Place, MaxShortLen, false)
 	v.multiline("title", d.Title, MaxTitleLen, true)
-	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") {
+	if t := strings.TrimSpace(d.Title); strings.HasSuffix(t, ".") && !strings.HasSuffix(t, "..") && !initialsRe.MatchString(t) {
 		v.add("title", "заголовок оканчивается точкой, а в заголовке приказа точку не ставят (ГОСТ Р 7.0.97)")
 	}
 	v.count("preamble", len(d.Preamble), MaxItems)
 	for i, p := range d.Preamble {
-		v.text(fmt.Sprintf("preamble[%d]", i), p, MaxTextLen, true)
+		v.multiline(fmt.Sprintf("preamble[%d]", i), p, MaxTextLen, true)
 	}
 	if d.AppendixRef != "" {
 		v.text("appendix_ref", d.AppendixRef, 64, false)
@@ -154,16 +206,32 @@ func (v *validator) draft(d *Draft) {
 	if len(d.Clauses) == 0 {
 		v.add("clauses", "нужен хотя бы один пункт")
 	}
-	v.clauses("clauses", d.Clauses, 1)
-	v.text("control", d.Control, MaxTextLen, false)
-
-	v.text("signatory.name", d.Signatory.Name, MaxShortLen, true)
-	if len(d.Signatory.Position) == 0 {
-		v.add("signatory.position", "нужна хотя бы одна строка должности")
+	v.count("numbering", len(d.Numbering), MaxDepth)
+	for i, s := range d.Numbering {
+		v.numbering(fmt.Sprintf("numbering[%d]", i), s)
 	}
-	v.count("signatory.position", len(d.Signatory.Position), 5)
-	for i, p := range d.Signatory.Position {
-		v.text(fmt.Sprintf("signatory.position[%d]", i), p, MaxShortLen, true)
+	for i, parent := 1, d.LevelNumbering(0, ""); i < len(d.Numbering); i++ {
+		style := d.LevelNumbering(i, parent)
+		if style == NumDecimal && parent != NumDecimal {
+			v.addOnce(fmt.Sprintf("numbering[%d]", i), msgDecimalUnder, numStyleSample(parent))
+		}
+		parent = style
+	}
+	v.clauses(d, "clauses", d.Clauses, 1, d.LevelNumbering(0, ""))
+	v.text("control", d.Control, MaxTextLen, false)
+	if d.ControlAt != 0 {
+		switch {
+		case d.Control == "":
+			v.add("control_at", "место пункта о контроле указано, а самого пункта (control) нет")
+		case d.ControlAt < 1 || d.ControlAt > len(d.Clauses)+1:
+			v.add("control_at", "пункт о контроле может стать пунктом с 1 по %d, а не %d", len(d.Clauses)+1, d.ControlAt)
+		}
+	}
+
+	v.signatory("signatory", d.Signatory)
+	v.count("signatories", len(d.Signatories), 5)
+	for i, s := range d.Signatories {
+		v.signatory(fmt.Sprintf("signatories[%d]", i), s)
 	}
 
 	if a := d.Acknowledgement; a != nil {
@@ -220,22 +288,88 @@ func (v *validator) letterhead(path string, l *Letterhead) {
 	}
 }
 
-func (v *validator) clauses(path string, cs []Clause, depth int) {
+// msgDecimalUnder: «1.1.» repeats its parent's number, which a «1)» or «а)» item does not have.
+const msgDecimalUnder = "нумерация «1.1.» продолжает номер пункта выше, а он нумеруется «%s»: для вложенных пунктов выберите paren («1)»), letter («а)») или dash («–»)"
+
+func numStyleSample(s string) string {
+	switch s {
+	case NumParen:
+		return "1)"
+	case NumLetter:
+		return "а)"
+	case NumDash:
+		return "–"
+	}
+	return "1."
+}
+
+func (v *validator) numbering(path, s string) {
+	switch s {
+	case NumDecimal, NumParen, NumLetter, NumDash:
+	default:
+		v.add(path, "неизвестная нумерация «%s»: decimal («1.», «1.1.»), paren («1)»), letter («а)») или dash («–»)", s)
+	}
+}
+
+func (v *validator) signatory(path string, s Signatory) {
+	v.text(path+".name", s.Name, MaxShortLen, true)
+	if len(s.Position) == 0 {
+		v.add(path+".position", "нужна хотя бы одна строка должности")
+	}
+	v.count(path+".position", len(s.Position), 5)
+	for i, p := range s.Position {
+		v.text(fmt.Sprintf("%s.position[%d]", path, i), p, MaxShortLen, true)
+	}
+}
+
+// clauses checks clauses at depth (1: top), numbered in style.
+func (v *validator) clauses(d *Draft, path string, cs []Clause, depth int, style string) {
 	v.count(path, len(cs), MaxItems)
-	for i, c := range cs {
+	for i := range cs {
+		c := &cs[i]
 		p := fmt.Sprintf("%s[%d]", path, i)
-		v.text(p+".text", c.Text, MaxTextLen, true)
+		// A line break in a clause is a new paragraph of it.
+		v.multiline(p+".text", c.Text, MaxTextLen, c.Action == "")
 		v.text(p+".responsible", c.Responsible, MaxShortLen, false)
 		v.text(p+".deadline", c.Deadline, MaxShortLen, false)
 		if c.Appendix != "" && !v.appendix[c.Appendix] {
 			v.add(p+".appendix", "нет приложения с ключом «%s»", c.Appendix)
+		}
+		v.text(p+".action", c.Action, 64, false)
+		v.text(p+".person", c.Person, MaxShortLen, c.Action != "")
+		v.text(p+".position", c.Position, MaxShortLen, false)
+		v.date(p+".date", c.Date)
+		if c.Action == "" {
+			for _, f := range []struct{ name, val string }{{"person", c.Person}, {"position", c.Position}, {"date", c.Date}} {
+				if f.val != "" {
+					v.add(p+"."+f.name, "заполняется только в пункте по личному составу: укажите и action (ПРИНЯТЬ, НАЗНАЧИТЬ, ПЕРЕВЕСТИ, УВОЛИТЬ …)")
+				}
+			}
+		}
+		v.text(p+".basis", c.Basis, MaxTextLen, false)
+		for j, b := range c.Content {
+			if b.Section != nil || b.Point != nil {
+				v.add(fmt.Sprintf("%s.content[%d]", p, j), "в пункте приказа бывают абзацы, списки и таблицы; вложенные пункты задаются в children")
+			}
+		}
+		v.blocks(p+".content", c.Content, 1)
+		if c.Numbering != "" {
+			v.numbering(p+".numbering", c.Numbering)
 		}
 		if len(c.Children) > 0 {
 			if depth >= MaxDepth {
 				v.add(p+".children", "вложенность глубже %d уровней", MaxDepth)
 				continue
 			}
-			v.clauses(p+".children", c.Children, depth+1)
+			child := d.ChildNumbering(c, depth-1, style)
+			if child == NumDecimal && style != NumDecimal {
+				at := p + ".numbering"
+				if c.Numbering == "" {
+					at = fmt.Sprintf("numbering[%d]", depth)
+				}
+				v.addOnce(at, msgDecimalUnder, numStyleSample(style))
+			}
+			v.clauses(d, p+".children", c.Children, depth+1, child)
 		}
 	}
 }

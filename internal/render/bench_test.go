@@ -11,8 +11,14 @@ import (
 
 // BenchmarkRenderBalashikha is one order to PDF and DOCX, layout included: what a worker
 // spends per order.
-func BenchmarkRenderBalashikha(b *testing.B) {
-	d := examples(b)["balashikha"]
+func BenchmarkRenderBalashikha(b *testing.B) { benchRender(b, "balashikha") }
+
+// BenchmarkRenderTable300 is an order whose appendix is a 300-row table over 15 pages (the
+// results of an olympiad): the long documents a worker also meets.
+func BenchmarkRenderTable300(b *testing.B) { benchRender(b, "olympiad-results") }
+
+func benchRender(b *testing.B, name string) {
+	d := examples(b)[name]
 	r := New(layout.Options{})
 	b.ReportAllocs()
 	var size int

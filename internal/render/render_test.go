@@ -133,8 +133,8 @@ func TestExamplesText(t *testing.T) {
 			if norm != strings.TrimSpace(string(g)) {
 				t.Errorf("PDF text differs from %s (review, then -update):\n%s", golden, norm)
 			}
-			if got := words(text); !slices.Equal(got, want) {
-				t.Errorf("PDF words differ from the layout: %s", diffWords(got, want))
+			if d := diffBeyondHeaders(words(text), want, headers(doc)); d != "" {
+				t.Errorf("PDF words differ from the layout: %s", d)
 			}
 
 			// Word numbering is not in document.xml, so the labels are left out here; the
@@ -150,6 +150,60 @@ func TestExamplesText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// headers are the header rows of the document's tables, each as sorted words: a table that
+// runs over several pages repeats its header on each.
+func headers(doc *layout.Doc) [][]string {
+	var hs [][]string
+	for _, b := range doc.Body {
+		if b.Kind == layout.TableBlock && b.Table != nil && len(b.Table.Header) > 0 {
+			hs = append(hs, words(strings.Join(b.Table.Header, " ")))
+		}
+	}
+	return hs
+}
+
+// diffBeyondHeaders compares two sorted word lists that may differ only by whole copies of
+// table headers (repeated on continued pages, one renderer breaking a page earlier than the
+// other); it returns "" when they agree so, else the difference.
+func diffBeyondHeaders(a, b []string, hs [][]string) string {
+	count := map[string]int{}
+	for _, w := range a {
+		count[w]++
+	}
+	for _, w := range b {
+		count[w]--
+	}
+	for _, h := range hs {
+		for _, sign := range []int{1, -1} {
+			for covers(count, h, sign) {
+				for _, w := range h {
+					count[w] -= sign
+				}
+			}
+		}
+	}
+	for _, n := range count {
+		if n != 0 {
+			return diffWords(a, b)
+		}
+	}
+	return ""
+}
+
+// covers reports whether count holds one more copy of h on the side of sign.
+func covers(count map[string]int, h []string, sign int) bool {
+	need := map[string]int{}
+	for _, w := range h {
+		need[w]++
+	}
+	for w, n := range need {
+		if count[w]*sign < n {
+			return false
+		}
+	}
+	return len(h) > 0
 }
 
 func without(ws, remove []string) []string {
@@ -217,8 +271,10 @@ func TestLibreOfficeAgrees(t *testing.T) {
 		pages int
 	}
 	ours := map[string]result{}
+	docs := map[string]*layout.Doc{}
 	var files []string
 	for name, d := range examples(t) {
+		docs[name], _ = layout.Build(d, layout.Options{})
 		pdf, docx, err := r.Render(d, fixed)
 		if err != nil {
 			t.Fatal(err)
@@ -248,8 +304,8 @@ func TestLibreOfficeAgrees(t *testing.T) {
 		// pdftotext joins a word that LibreOffice broke after its hyphen («Усть-\nЧебулинская»)
 		// into one without it, so hyphens do not count here.
 		dehyphen := func(s string) string { return strings.ReplaceAll(s, "-", "") }
-		if a, b := words(dehyphen(loText)), words(dehyphen(ourText)); !slices.Equal(a, b) {
-			t.Errorf("%s: LibreOffice's words differ from ours: %s", name, diffWords(a, b))
+		if d := diffBeyondHeaders(words(dehyphen(loText)), words(dehyphen(ourText)), headers(docs[name])); d != "" {
+			t.Errorf("%s: LibreOffice's words differ from ours: %s", name, d)
 		}
 		if d := loPages - res.pages; d < -1 || d > 1 {
 			t.Errorf("%s: LibreOffice makes %d pages, we make %d", name, loPages, res.pages)

@@ -297,12 +297,12 @@ func TestNumbering(t *testing.T) {
 	}
 	instance := map[string]string{} // layout list → numId
 	for i, b := range numbered {
-		key := fmt.Sprint(b.List.ID, b.List.Format)
+		key := fmt.Sprint(b.List.ID, b.List.Format.Name)
 		if prev, ok := instance[key]; ok && prev != ps[i][2] {
 			t.Errorf("list %s uses numId %s and %s", key, prev, ps[i][2])
 		}
 		instance[key] = ps[i][2]
-		if b.List.Format == "clause" && ps[i][1] != fmt.Sprint(b.List.Level) {
+		if b.List.Format == layout.FormatClause && ps[i][1] != fmt.Sprint(b.List.Level) {
 			t.Errorf("%q: ilvl %s, want %d", b.Label, ps[i][1], b.List.Level)
 		}
 	}
@@ -318,6 +318,80 @@ func TestNumbering(t *testing.T) {
 	}
 	if len(instance) < 3 {
 		t.Errorf("want the operative part, an appendix and dashes as separate lists, got %v", instance)
+	}
+}
+
+var (
+	abstractRe = regexp.MustCompile(`<w:abstractNum w:abstractNumId="(\d+)">(.*?)</w:abstractNum>`)
+	lvlRe      = regexp.MustCompile(`<w:lvl w:ilvl="(\d+)"><w:start w:val="1"/><w:numFmt w:val="([a-zA-Z]+)"/><w:suff w:val="space"/><w:lvlText w:val="([^"]*)"/>`)
+	numRe      = regexp.MustCompile(`<w:num w:numId="(\d+)"><w:abstractNumId w:val="(\d+)"/>(.*?)</w:num>`)
+)
+
+// TestNumberingFromLayout: the numbering definitions are generated from the formats the
+// layout used, level by level («%1)» decimal, «%1)» russianLower, the dash), and each «1)»
+// or «а)» list of a clause is a Word list of its own that starts at 1.
+func TestNumberingFromLayout(t *testing.T) {
+	doc := caseByName(t, "structures").layout(t)
+	_, parts := unzip(t, mustRender(t, doc, Options{}))
+	num := string(parts["word/numbering.xml"])
+	abstract := map[string]*layout.NumFormat{} // abstractNumId → the format it was made from
+	for _, m := range abstractRe.FindAllStringSubmatch(num, -1) {
+		lvls := lvlRe.FindAllStringSubmatch(m[2], -1)
+		var f *layout.NumFormat
+		for _, cand := range []*layout.NumFormat{layout.FormatClause, layout.FormatParen, layout.FormatLetter, layout.FormatDash} {
+			if len(lvls) == len(cand.Levels) && lvls[0][3] == cand.Levels[0].Text && lvls[0][2] == numFmt(cand.Levels[0].Style) {
+				f = cand
+			}
+		}
+		if f == nil {
+			t.Fatalf("abstractNum %s matches no layout format: %s", m[1], m[2])
+		}
+		for i, l := range lvls {
+			if l[3] != f.Levels[i].Text || l[2] != numFmt(f.Levels[i].Style) {
+				t.Errorf("%s level %d: %s %q, want %s %q", f.Name, i, l[2], l[3], numFmt(f.Levels[i].Style), f.Levels[i].Text)
+			}
+		}
+		abstract[m[1]] = f
+	}
+	for _, want := range []string{`<w:numFmt w:val="russianLower"/><w:suff w:val="space"/><w:lvlText w:val="%1)"/>`,
+		`<w:numFmt w:val="decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1)"/>`,
+		`<w:numFmt w:val="bullet"/><w:suff w:val="space"/><w:lvlText w:val="–"/>`,
+		`<w:numFmt w:val="decimal"/><w:suff w:val="space"/><w:lvlText w:val="%1.%2."/>`} {
+		if !strings.Contains(num, want) {
+			t.Errorf("numbering.xml lacks %s", want)
+		}
+	}
+	nums := map[string]string{} // numId → abstractNumId
+	restarts := map[string]bool{}
+	for _, m := range numRe.FindAllStringSubmatch(num, -1) {
+		nums[m[1]] = m[2]
+		restarts[m[1]] = strings.Contains(m[3], `<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/>`)
+	}
+	ps := numPrRe.FindAllStringSubmatch(string(parts["word/document.xml"]), -1)
+	var numbered []layout.Block
+	for _, b := range doc.Body {
+		if b.List != nil {
+			numbered = append(numbered, b)
+		}
+	}
+	if len(ps) != len(numbered) {
+		t.Fatalf("%d numbered paragraphs in document.xml, %d in the layout", len(ps), len(numbered))
+	}
+	parenLists := map[string]bool{}
+	for i, b := range numbered {
+		id := ps[i][2]
+		if f := abstract[nums[id]]; f != b.List.Format {
+			t.Errorf("%q: numId %s is made from %v, the layout used %s", b.Label, id, f, b.List.Format.Name)
+		}
+		if !b.List.Format.Bulleted() && !restarts[id] {
+			t.Errorf("%q: numId %s does not restart at 1", b.Label, id)
+		}
+		if b.List.Format == layout.FormatParen {
+			parenLists[id] = true
+		}
+	}
+	if len(parenLists) != 2 {
+		t.Errorf("the «1)» lists of clauses 1 and 2 must be two Word lists, got %v", parenLists)
 	}
 }
 

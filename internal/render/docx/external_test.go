@@ -75,7 +75,7 @@ func TestLibreOffice(t *testing.T) {
 	soffice := tool(t, "ORDERS_SOFFICE", "soffice")
 	pdftotext := tool(t, "ORDERS_PDFTOTEXT", "pdftotext")
 	dir := t.TempDir()
-	names := []string{"rich", "rich-draft-corner"}
+	names := []string{"rich", "rich-draft-corner", "structures"}
 	docs := map[string]*layout.Doc{}
 	args := []string{"-env:UserInstallation=file://" + filepath.Join(dir, "profile"), "--headless", "--convert-to", "pdf", "--outdir", dir}
 	for _, n := range names {

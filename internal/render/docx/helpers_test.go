@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,16 +23,29 @@ type testCase struct {
 	edit func(*order.Draft)
 }
 
-var cases = []testCase{
-	{name: "balashikha", file: "../../../templates/examples/balashikha.json"},
-	{name: "chebula", file: "../../../templates/examples/chebula.json"},
+// cases are every example draft (templates/examples/*.json, so a new example is validated
+// and checked as soon as it is added) and the test drafts of testdata.
+var cases = append(exampleCases(), []testCase{
 	{name: "rich", file: "testdata/rich.json"},
+	{name: "structures", file: "testdata/structures.json"},
 	{name: "rich-draft-corner", file: "testdata/rich.json", edit: func(d *order.Draft) {
 		d.Letterhead.Layout = "corner"
 		d.Number, d.Date = "", ""
 		d.Acknowledgement.Style = "sheet"
 		d.Place = ""
 	}},
+}...)
+
+func exampleCases() []testCase {
+	files, err := filepath.Glob("../../../templates/examples/*.json")
+	if err != nil || len(files) < 2 {
+		panic(fmt.Sprintf("examples: %v %v", files, err))
+	}
+	var cs []testCase
+	for _, f := range files {
+		cs = append(cs, testCase{name: strings.TrimSuffix(filepath.Base(f), ".json"), file: f})
+	}
+	return cs
 }
 
 func caseByName(t testing.TB, name string) testCase {

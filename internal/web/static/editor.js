@@ -55,6 +55,8 @@
   function normClause(c) {
     const out = { text: c.text || '' };
     for (const k of ['responsible', 'deadline', 'appendix']) if (c[k]) out[k] = c[k];
+    // Structures the form does not edit (personnel clauses, content, numbering) travel along.
+    for (const k of ['action', 'person', 'position', 'date', 'basis', 'content', 'numbering']) if (c[k] !== undefined) out[k] = c[k];
     if (c.children && c.children.length) out.children = c.children.map(normClause);
     return out;
   }
@@ -76,7 +78,8 @@
       appendices: (d.appendices || []).map((a) => ({ key: a.key || '', approved: !!a.approved, title: a.title || '', content: a.content || [] })),
     };
     // Fields the form does not edit travel along untouched.
-    for (const k of ['heading', 'operative', 'date_style', 'appendix_ref', 'letterhead', 'organization']) if (d[k] !== undefined) m[k] = d[k];
+    for (const k of ['heading', 'operative', 'date_style', 'appendix_ref', 'letterhead', 'organization',
+      'operative_at', 'numbering', 'control_at', 'unnumbered', 'date_place', 'protocol', 'signatories']) if (d[k] !== undefined) m[k] = d[k];
     if (!m.clauses.length) m.clauses.push({ text: '' });
     if (page.admin && !m.organization && page.orgs && page.orgs.length) m.organization = page.orgs[0].id;
     return m;
