@@ -10,6 +10,8 @@ type Doc struct {
 	Page Page
 	Head Head
 	Body []Block
+	// QR is the QR-code requisite of page 1, nil when the order carries none.
+	QR *QR
 }
 
 // Meta is what goes into document properties (PDF Info/XMP, DOCX core.xml).
@@ -34,6 +36,12 @@ type Page struct {
 }
 
 // Head is the letterhead and the requisites of page 1 above the title.
+//
+// Both formats draw it alike (the DOCX through its built-in letterhead templates, which
+// internal/render/docx/internal/gen writes from HeadGap): the kind word in bold capitals of
+// the text size, not letter-spaced; no rule under the letterhead; the draft mark
+// («ПРОЕКТ», «ОТМЕНЁН») bold at the right margin on the first line of page 1, on a line of
+// its own above a centred letterhead and beside a corner block.
 type Head struct {
 	Corner bool // угловой бланк: the head sits in a 80 mm block at the top left
 	// Parents, Name, Subordinate are the letterhead lines, already in their final case.
@@ -49,6 +57,10 @@ type Head struct {
 	Number    string // «№ 1355», or «№ ______» for a draft
 	Place     string // «пгт. Верх-Чебула»
 }
+
+// HeadGap is the space above parts of the letterhead, in points: above the contact lines,
+// the kind word and the date line. One line of 14 pt text is 16.1 pt.
+var HeadGap = struct{ Contacts, Kind, Date float64 }{Contacts: 6, Kind: 18, Date: 12}
 
 // Align is a paragraph's horizontal alignment.
 type Align int
@@ -93,7 +105,11 @@ type Block struct {
 	KeepWithNext bool
 	// PageBreakBefore starts the block on a new page (appendices, Лист ознакомления).
 	PageBreakBefore bool
-	// AtPageBottom asks to place the block at the foot of its page (the executor mark).
+	// AtPageBottom places the block at the left of the foot of the page its place in the
+	// text falls on (the executor mark: bottom left of the order's last page, ГОСТ Р 7.0.97).
+	// The PDF puts it there in the flow; the DOCX as a frame anchored to the bottom margin.
+	// Both break its lines to the left half of the text width, so on page 1 it stands beside
+	// the QR code, at the same height.
 	AtPageBottom bool
 
 	Table     *Table

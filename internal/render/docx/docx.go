@@ -145,6 +145,7 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 		size:      halfPoints(pg.FontSize),
 		small:     halfPoints(pg.SmallSize),
 		nums:      &r.nums,
+		qr:        doc.QR,
 	}
 	if r.body.textWidth < 1440 {
 		return nil, fmt.Errorf("docx: margins %g+%g mm leave no text width on the template's page", pg.Left, pg.Right)
@@ -159,6 +160,9 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 	zw := zip.NewWriter(&r.out)
 	for i := range p.parts {
 		pt := &p.parts[i]
+		if doc.QR != nil && pt.withQR != nil {
+			pt = pt.withQR
+		}
 		var err error
 		switch {
 		case pt.raw != nil:
@@ -180,6 +184,14 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 		}
 		if err != nil {
 			return nil, fmt.Errorf("docx: %s: %w", pt.name, err)
+		}
+	}
+	if doc.QR != nil {
+		if r.body.qr != nil {
+			return nil, errors.New("docx: the QR code needs a paragraph on page 1 to anchor it")
+		}
+		if err := writeDeflated(zw, &r.scratch, qrPart, qrPNG(doc.QR), mod); err != nil {
+			return nil, fmt.Errorf("docx: %s: %w", qrPart, err)
 		}
 	}
 	if err := zw.Close(); err != nil {

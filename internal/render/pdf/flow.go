@@ -34,6 +34,8 @@ type opKind uint8
 const (
 	opText opKind = iota
 	opLine
+	// opRect fills the rectangle from (x, y) to (x2, y2): the modules of the QR code.
+	opRect
 )
 
 // op is one drawing operation; coordinates are mm from the top-left corner (text: the
@@ -81,7 +83,46 @@ type flow struct {
 	r                        *Renderer
 	page                     layout.Page
 	left, right, top, bottom float64
-	rows                     []row
+	// firstBottom is where the text of page 1 ends: above the QR code when there is one.
+	firstBottom float64
+	rows        []row
+}
+
+// bottomOf is the lowest y the text may reach on page p (0-based).
+func (fl *flow) bottomOf(p int) float64 {
+	if p == 0 {
+		return fl.firstBottom
+	}
+	return fl.bottom
+}
+
+// qr draws the QR code at the bottom right of the text area of page 1: one filled
+// rectangle per run of dark modules in a row, so the code stays vector and sharp.
+func (fl *flow) qr(q *layout.QR) []op {
+	if q == nil || len(q.Modules) == 0 {
+		return nil
+	}
+	n := len(q.Modules) + 2*layout.QRQuiet
+	m := q.Size / float64(n)
+	x0 := fl.right - q.Size + layout.QRQuiet*m
+	y0 := fl.bottom - q.Size + layout.QRQuiet*m
+	var ops []op
+	for r, row := range q.Modules {
+		for c := 0; c < len(row); {
+			if !row[c] {
+				c++
+				continue
+			}
+			e := c
+			for e < len(row) && row[e] {
+				e++
+			}
+			ops = append(ops, op{kind: opRect, x: x0 + float64(c)*m, y: y0 + float64(r)*m,
+				x2: x0 + float64(e)*m, y2: y0 + float64(r+1)*m})
+			c = e
+		}
+	}
+	return ops
 }
 
 func (fl *flow) face(style int) *face { return fl.r.faces[style] }
@@ -252,7 +293,11 @@ func (fl *flow) paragraph(b layout.Block) {
 	if b.FirstIndent {
 		indent = fl.page.FirstIndent
 	}
-	lines := fl.breakLines(style, size, text, fl.right-boxL, indent)
+	boxW := fl.right - boxL
+	if b.AtPageBottom {
+		boxW /= 2 // beside the QR code of page 1 (layout.Block.AtPageBottom)
+	}
+	lines := fl.breakLines(style, size, text, boxW, indent)
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 	n := len(lines)
 	for j, ln := range lines {
@@ -570,7 +615,7 @@ func (fl *flow) head(h layout.Head) ([]op, float64) {
 		w := mm(fl.face(bold).units(mark), size)
 		ops = append(ops, op{kind: opText, style: bold, size: size, x: fl.right - w, y: y + fl.baseline(size), text: mark})
 		if !h.Corner {
-			y += lh * 1.5
+			y += lh
 		}
 	}
 	for _, p := range h.Parents {
@@ -579,17 +624,17 @@ func (fl *flow) head(h layout.Head) ([]op, float64) {
 	put(h.Name, bold, size, layout.Center)
 	put(h.Subordinate, bold, size, layout.Center)
 	if len(h.Contacts) > 0 {
-		y += fl.lineHeight(small) * 0.5
+		y += layout.HeadGap.Contacts * ptToMM
 		for _, c := range h.Contacts {
 			put(c, regular, small, layout.Center)
 		}
 	}
 	if h.KindWord != "" {
-		y += lh
+		y += layout.HeadGap.Kind * ptToMM
 		put(h.KindWord, bold, size, layout.Center)
 	}
 	if h.Date != "" || h.Number != "" {
-		y += lh * 0.5
+		y += layout.HeadGap.Date * ptToMM
 		date := fl.face(regular).normalize(h.Date)
 		num := fl.face(regular).normalize(h.Number)
 		dw, nw := mm(fl.face(regular).units(date), size), mm(fl.face(regular).units(num), size)
@@ -636,7 +681,9 @@ func (fl *flow) paginate(startY float64) []placement {
 			for _, gr := range fl.rows[i : i+r.bottom] {
 				g += gr.h
 			}
-			if y+r.before+g <= fl.bottom+eps {
+			// The foot of the page, also on page 1 with a QR code: the mark stands at the
+			// left of it, and the text above must still end where the page lets it.
+			if y+r.before+g <= fl.bottom+eps && y+r.before <= fl.bottomOf(page)+eps {
 				top := fl.bottom - g
 				for k := i; k < i+r.bottom; k++ {
 					placed = append(placed, placement{row: k, page: page, top: top})
@@ -657,7 +704,7 @@ func (fl *flow) paginate(startY float64) []placement {
 				need += r.header.h
 			}
 		}
-		if fresh || y+before+need <= fl.bottom+eps {
+		if fresh || y+before+need <= fl.bottomOf(page)+eps {
 			placed = append(placed, placement{row: i, page: page, top: y + before, withHeader: withHeader})
 			y += before + need
 			fresh = false
