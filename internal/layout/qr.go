@@ -7,6 +7,7 @@ import (
 	qrcode "github.com/yeqown/go-qrcode/v2"
 
 	"orders/internal/order"
+	"orders/internal/ru"
 )
 
 // QR is the QR-code requisite of ГОСТ Р 7.0.97-2025 (requisite 31): a square at the bottom
@@ -47,7 +48,7 @@ func (b *builder) qr() error {
 	if v == nil || b.d.IsDraft() {
 		return nil
 	}
-	payload := qrPayload(b.kw.nominative, strings.ReplaceAll(b.numDate, "\u00a0", " "), b.shortOrg(), v)
+	payload := qrPayload(b.kw.nominative, strings.ReplaceAll(b.numDate, "\u00a0", " "), ru.Typeset(orgName(b.d.Letterhead)), v)
 	// Level M (15 %) keeps the code small; the square is printed, not exposed to dirt.
 	code, err := qrcode.NewWith(payload, qrcode.WithEncodingMode(qrcode.EncModeByte),
 		qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionMedium))

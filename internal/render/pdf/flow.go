@@ -209,15 +209,23 @@ func (fl *flow) breakLines(style int, size float64, text string, boxW, firstInde
 	return lines
 }
 
-// cutWord splits w so that head fits in maxU units; head has at least one character.
+// cutWord splits w so that head fits in maxU units; head has at least one character. It
+// cuts after the last hyphen that fits, as Word and LibreOffice break
+// «ИНФОРМАЦИОННО-МЕТОДИЧЕСКОГО» in a narrow corner block, else between characters.
 func cutWord(f *face, w string, maxU float64) (head, tail string) {
-	u := 0
+	u, hyphen := 0, 0
 	for i, r := range w {
 		ru := f.units(string(r))
 		if float64(u+ru) > maxU+eps && i > 0 {
+			if hyphen > 0 {
+				return w[:hyphen], w[hyphen:]
+			}
 			return w[:i], w[i:]
 		}
 		u += ru
+		if r == '-' && i+1 < len(w) {
+			hyphen = i + 1
+		}
 	}
 	return w, ""
 }
