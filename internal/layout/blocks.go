@@ -58,6 +58,28 @@ type Head struct {
 	Place     string // «пгт. Верх-Чебула»
 }
 
+// TableCellPad is the inner margin of table cells in mm, at the sides (Word's default
+// 0.19 cm) and above and below the text; both renderers use it.
+var TableCellPad = struct{ X, Y float64 }{X: 1.9, Y: 0.4}
+
+// PageNumberTop is how far below the top edge of the page the page number's line starts, in
+// mm: centred in the top margin, but at least 10 mm from the edge (ГОСТ Р 7.0.97). The DOCX
+// puts its header there.
+func (p Page) PageNumberTop() float64 {
+	size, spacing := p.FontSize, p.LineSpacing
+	if size <= 0 {
+		size = DefaultPage.FontSize
+	}
+	if spacing <= 0 {
+		spacing = 1
+	}
+	return max(10, (p.Top-size*singleLine*spacing*25.4/72)/2)
+}
+
+// singleLine is the height of a single-spaced line of a Times-metric face, in ems (Word's and
+// LibreOffice's: ascent + descent + line gap).
+const singleLine = 1.15
+
 // HeadGap is the space above parts of the letterhead, in points: above the contact lines,
 // the kind word and the date line. One line of 14 pt text is 16.1 pt.
 var HeadGap = struct{ Contacts, Kind, Date float64 }{Contacts: 6, Kind: 18, Date: 12}

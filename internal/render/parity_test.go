@@ -61,9 +61,9 @@ const parityTolerance = 3.0
 // TestParity: one layout, the same page in both formats. Every example (in every variant
 // above) is rendered to PDF and DOCX; LibreOffice converts the DOCX files in one run; then
 // the two PDFs must have the same words, the same number of pages, the same first and last
-// line on every page, «ПРОЕКТ» and the executor mark at the same place, and the QR code at
-// the bottom right of page 1 saying the same thing (read back with zbarimg from exactly the
-// square where layout put it).
+// line on every page, «ПРОЕКТ», the executor mark and the page numbers at the same place
+// (within parityTolerance), and the QR code at the bottom right of page 1 saying the same
+// thing (read back with zbarimg from exactly the square where layout put it).
 func TestParity(t *testing.T) {
 	soffice, pdftotext := tool(t, "soffice"), tool(t, "pdftotext")
 	pdftoppm, zbarimg := tool(t, "pdftoppm"), tool(t, "zbarimg")
@@ -162,6 +162,13 @@ func TestParity(t *testing.T) {
 				if o.page != l.page || math.Abs(o.x-l.x) > parityTolerance || math.Abs(o.y-l.y) > parityTolerance {
 					t.Errorf("mark %q: here on page %d at (%.1f, %.1f) pt, in LibreOffice's on page %d at (%.1f, %.1f) pt",
 						m, o.page, o.x, o.y, l.page, l.x, l.y)
+				}
+			}
+			// Page numbers: the topmost word of pages 2…n.
+			for p := 2; p <= len(ourPages); p++ {
+				o, l := topWord(ourWords, p), topWord(loWords, p)
+				if o.text != strconv.Itoa(p) || l.text != o.text || math.Abs(o.x-l.x) > parityTolerance || math.Abs(o.y-l.y) > parityTolerance {
+					t.Errorf("page %d number: here %q at (%.1f, %.1f) pt, in LibreOffice's %q at (%.1f, %.1f) pt", p, o.text, o.x, o.y, l.text, l.x, l.y)
 				}
 			}
 			if q := d.layout.QR; q != nil {
@@ -293,6 +300,16 @@ func findWord(ws []wordBox, text string) (wordBox, bool) {
 		}
 	}
 	return wordBox{}, false
+}
+
+func topWord(ws []wordBox, page int) wordBox {
+	var top wordBox
+	for _, w := range ws {
+		if w.page == page && (top.text == "" || w.y < top.y) {
+			top = w
+		}
+	}
+	return top
 }
 
 // readQR decodes the QR code found in the square layout reserved for it on page 1 (with

@@ -149,12 +149,17 @@ func (w *body) line() int {
 }
 
 // spaceBefore converts lines of a given size to twips; a line of a Times-metric font is
-// 1.15 of its size at single spacing.
+// 1.15 of its size at single spacing, times the document's line spacing (as in the PDF: a
+// blank line of a 1.5-spaced order is 1.5 single lines).
 func (w *body) spaceBefore(lines float64, size int) int {
 	if lines <= 0 {
 		return 0
 	}
-	return int(math.Round(lines * float64(size) / 2 * 1.15 * 20))
+	ls := w.page.LineSpacing
+	if ls <= 0 {
+		ls = 1
+	}
+	return int(math.Round(lines * float64(size) / 2 * 1.15 * ls * 20))
 }
 
 func (w *body) sizeOf(bl *layout.Block) int {
@@ -262,7 +267,16 @@ func (w *body) table(t *layout.Table) {
 	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
 		w.s(`<w:` + side + ` w:val="single" w:sz="4" w:space="0" w:color="000000"/>`)
 	}
-	w.s(`</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="85" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
+	w.s(`</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="`)
+	padX, padY := twips(layout.TableCellPad.X), twips(layout.TableCellPad.Y)
+	w.i(padY)
+	w.s(`" w:type="dxa"/><w:left w:w="`)
+	w.i(padX)
+	w.s(`" w:type="dxa"/><w:bottom w:w="`)
+	w.i(padY)
+	w.s(`" w:type="dxa"/><w:right w:w="`)
+	w.i(padX)
+	w.s(`" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
 	for _, wd := range widths {
 		w.s(`<w:gridCol w:w="`)
 		w.i(wd)

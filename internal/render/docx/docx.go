@@ -71,7 +71,11 @@ func builtin(name string) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docx: built-in template: %w", err)
 	}
-	return prepare(b)
+	p, err := prepare(b)
+	if p != nil {
+		p.builtin = true
+	}
+	return p, err
 }
 
 func templateFor(doc *layout.Doc, tmpl []byte) (*prepared, error) {
@@ -229,7 +233,12 @@ func (r *renderer) fill(b []byte, p *prepared, segs []segment, pg layout.Page) [
 			b = append(b, `" w:left="`...)
 			b = appendInt(b, twips(pg.Left))
 			b = append(b, `" w:header="`...)
-			b = appendAttr(b, orDefault(p.headerDist, "709"))
+			if p.builtin {
+				// The page number where the PDF puts it; a custom template keeps its own header.
+				b = appendInt(b, twips(pg.PageNumberTop()))
+			} else {
+				b = appendAttr(b, orDefault(p.headerDist, "709"))
+			}
 			b = append(b, `" w:footer="`...)
 			b = appendAttr(b, orDefault(p.footerDist, "709"))
 			b = append(b, `" w:gutter="`...)

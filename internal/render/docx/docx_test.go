@@ -374,7 +374,8 @@ func TestParagraphProperties(t *testing.T) {
 	}
 	_, parts = unzip(t, mustRender(t, doc2, Options{}))
 	d = string(parts["word/document.xml"])
-	for _, want := range []string{`w:line="360" w:lineRule="auto"`, `<w:pgMar w:top="1134" w:right="850" w:bottom="1134" w:left="1134" w:header="709" w:footer="709" w:gutter="0"/>`,
+	// The header (the page number) stands 10 mm from the top edge, as in the PDF.
+	for _, want := range []string{`w:line="360" w:lineRule="auto"`, `<w:pgMar w:top="1134" w:right="850" w:bottom="1134" w:left="1134" w:header="567" w:footer="709" w:gutter="0"/>`,
 		// 210 − 20 − 15 mm: the date line's tab stop and the signature's move with the margins.
 		`<w:tab w:val="right" w:pos="9922"/>`} {
 		if !strings.Contains(d, want) {

@@ -109,6 +109,8 @@ type prepared struct {
 
 	pageWidth                      int // twips
 	headerDist, footerDist, gutter string
+	// builtin: one of templates/letterhead, whose header distance follows the layout.
+	builtin bool
 }
 
 // prepare reads a template, lets go-docx find its placeholders, checks that nothing is

@@ -20,13 +20,8 @@ const (
 
 	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
 	cornerWidth = 80.0
-	// Table cells keep Word's default side margins (0.19 cm) and a hairline of air.
-	cellPadX   = 1.9
-	cellPadY   = 0.4
 	ruleWidth  = 0.2 // table borders, about Word's ½ pt
 	sigNameGap = 10.0
-	// Page numbers stand at least this far from the top edge (ГОСТ Р 7.0.97).
-	pageNumberTop = 10.0
 )
 
 type opKind uint8
@@ -502,12 +497,12 @@ func (fl *flow) table(b layout.Block) {
 			} else if c == 0 && t.NumberColumn {
 				align = layout.Center
 			}
-			inner := max(widths[c]-2*cellPadX, 1)
+			inner := max(widths[c]-2*layout.TableCellPad.X, 1)
 			var ops []op
 			if text != "" {
 				for _, ln := range fl.breakLines(style, size, text, inner, 0) {
 					ln.last = true
-					ops = append(ops, textOp(style, size, ln, x+cellPadX, align, 0))
+					ops = append(ops, textOp(style, size, ln, x+layout.TableCellPad.X, align, 0))
 				}
 			}
 			cellLines = append(cellLines, ops)
@@ -537,9 +532,10 @@ func (fl *flow) table(b layout.Block) {
 				}
 			}
 		}
-		if h := float64(n)*lh + 2*cellPadY; h <= room {
+		padY := layout.TableCellPad.Y
+		if h := float64(n)*lh + 2*padY; h <= room {
 			r := row{h: h, grid: edges}
-			place(&r, 0, n, cellPadY)
+			place(&r, 0, n, padY)
 			return []row{r}
 		}
 		rows := make([]row, n)
@@ -550,11 +546,11 @@ func (fl *flow) table(b layout.Block) {
 			r.keepWithPrev = i == 1 || (i > 0 && i == n-1)
 			top := 0.0
 			if i == 0 {
-				r.h += cellPadY
-				top = cellPadY
+				r.h += padY
+				top = padY
 			}
 			if i == n-1 {
-				r.h += cellPadY
+				r.h += padY
 			}
 			place(r, i, i+1, top)
 		}
@@ -769,7 +765,7 @@ func (fl *flow) pages(headOps []op, placed []placement) [][]op {
 		pages[p] = mergeRules(pages[p])
 	}
 	size := fl.page.FontSize
-	numTop := max(pageNumberTop, (fl.top-fl.lineHeight(size))/2)
+	numTop := fl.page.PageNumberTop()
 	for p := 1; p < n; p++ {
 		s := strconv.Itoa(p + 1)
 		w := mm(fl.face(regular).units(s), size)
