@@ -20,8 +20,8 @@ const (
 
 	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
 	cornerWidth = 80.0
-	ruleWidth  = 0.2 // table borders, about Word's ½ pt
-	sigNameGap = 10.0
+	ruleWidth   = 0.2 // table borders, about Word's ½ pt
+	sigNameGap  = 10.0
 )
 
 type opKind uint8
