@@ -339,11 +339,11 @@ func (w *body) qrAnchor(q *layout.QR) {
 	w.i(size)
 	w.s(`" cy="`)
 	w.i(size)
-	w.s(`"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/><wp:docPr id="1" name="QR-код" descr="`)
+	w.s(`"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/><wp:docPr id="` + qrDocPrID + `" name="QR-код" descr="`)
 	w.b = appendAttr(w.b, q.Payload)
 	w.s(`"/><wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" noChangeAspect="1"/></wp:cNvGraphicFramePr>` +
 		`<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">` +
-		`<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="1" name="` + qrMedia + `"/><pic:cNvPicPr/></pic:nvPicPr>` +
+		`<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="0" name="` + qrMedia + `"/><pic:cNvPicPr/></pic:nvPicPr>` +
 		`<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:embed="` + qrRelID + `"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>` +
 		`<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="`)
 	w.i(size)

@@ -19,6 +19,9 @@ const (
 	relImage   = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 	ctPNG      = "image/png"
 	qrModulePx = 8 // pixels a module: sharp when a reader scales the picture without smoothing
+	// qrDocPrID must be unique among the drawings of the document; a custom letterhead's
+	// logo takes the small numbers.
+	qrDocPrID = "7001"
 )
 
 // qrPNG draws the modules with their quiet zone as a two-colour PNG.
