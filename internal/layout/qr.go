@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	qrcode "github.com/yeqown/go-qrcode/v2"
+	goqr "github.com/piglig/go-qr"
 
 	"orders/internal/order"
 	"orders/internal/ru"
@@ -50,25 +50,18 @@ func (b *builder) qr() error {
 	}
 	payload := qrPayload(b.kw.nominative, strings.ReplaceAll(b.numDate, "\u00a0", " "), ru.Typeset(orgName(b.d.Letterhead)), v)
 	// Level M (15 %) keeps the code small; the square is printed, not exposed to dirt.
-	code, err := qrcode.NewWith(payload, qrcode.WithEncodingMode(qrcode.EncModeByte),
-		qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionMedium))
+	code, err := goqr.EncodeText(payload, goqr.Medium)
 	if err != nil {
 		return fmt.Errorf("layout: QR code: %w", err)
 	}
-	w := &matrixWriter{}
-	if err := code.Save(w); err != nil {
-		return fmt.Errorf("layout: QR code: %w", err)
+	n := code.Size()
+	modules := make([][]bool, n)
+	for y := range modules {
+		modules[y] = make([]bool, n)
+		for x := range n {
+			modules[y][x] = code.Module(x, y)
+		}
 	}
-	b.doc.QR = &QR{Payload: payload, Modules: w.bits, Size: qrSize, Gap: qrGap}
+	b.doc.QR = &QR{Payload: payload, Modules: modules, Size: qrSize, Gap: qrGap}
 	return nil
 }
-
-// matrixWriter takes the finished matrix from the encoder (its Writer interface).
-type matrixWriter struct{ bits [][]bool }
-
-func (m *matrixWriter) Write(mat qrcode.Matrix) error {
-	m.bits = mat.Bitmap()
-	return nil
-}
-
-func (m *matrixWriter) Close() error { return nil }

@@ -4,15 +4,35 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"orders/internal/layout"
+	"orders/internal/order"
 )
 
 // BenchmarkRenderBalashikha is one order to PDF and DOCX, layout included: what a worker
 // spends per order.
 func BenchmarkRenderBalashikha(b *testing.B) {
 	d := examples(b)["balashikha"]
+	r := New(layout.Options{})
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		pdf, docx, err := r.Render(d, fixed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf) + len(docx)
+	}
+	b.ReportMetric(float64(size), "bytes/order")
+}
+
+// BenchmarkRenderBalashikhaQR is the same order registered by an organization that prints
+// the QR code: what encoding the code and drawing it in both formats adds.
+func BenchmarkRenderBalashikhaQR(b *testing.B) {
+	d := examples(b)["balashikha"]
+	d.Verification = &order.Verification{TextSHA256: strings.Repeat("0123456789abcdef", 4)}
 	r := New(layout.Options{})
 	b.ReportAllocs()
 	var size int

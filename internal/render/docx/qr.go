@@ -18,7 +18,7 @@ const (
 	qrRelID    = "rIdOrdersQR"
 	relImage   = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 	ctPNG      = "image/png"
-	qrModulePx = 8 // pixels a module: sharp when a reader scales the picture without smoothing
+	qrModulePx = 4 // pixels a module: 280 dpi at 25 mm, sharp in print and when scaled without smoothing
 	// qrDocPrID must be unique among the drawings of the document; a custom letterhead's
 	// logo takes the small numbers.
 	qrDocPrID = "7001"
@@ -44,6 +44,6 @@ func qrPNG(q *layout.QR) []byte {
 	}
 	var b bytes.Buffer
 	// Encoding an in-memory paletted image cannot fail.
-	_ = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&b, img)
+	_ = (&png.Encoder{CompressionLevel: png.NoCompression}).Encode(&b, img)
 	return b.Bytes()
 }

@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	goqr "github.com/piglig/go-qr"
+
 	"orders/internal/layout"
 )
 
 // TestQRPicture: a document with the QR code carries its picture, the relationship and the
 // content type, and anchors it at the bottom right of the text area with the text above and
-// below; the picture's modules are layout's, quiet zone included. A document without the
-// code carries none of it, so no relationship points at a missing part.
+// below; the picture's modules are layout's, quiet zone included, and read back as its text.
+// A document without the code carries none of it, so no relationship points at a missing part.
 func TestQRPicture(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -51,6 +53,9 @@ func TestQRPicture(t *testing.T) {
 			img, err := png.Decode(bytes.NewReader(pic))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if got, err := goqr.Decode(img); err != nil || got != doc.QR.Payload {
+				t.Errorf("the picture reads %q (%v), want %q", got, err, doc.QR.Payload)
 			}
 			n := len(doc.QR.Modules) + 2*layout.QRQuiet
 			if b := img.Bounds(); b.Dx() != n*qrModulePx || b.Dy() != n*qrModulePx {
