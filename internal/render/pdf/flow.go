@@ -91,8 +91,9 @@ func (fl *flow) bottomOf(p int) float64 {
 	return fl.bottom
 }
 
-// qr draws the QR code at the bottom right of the text area of page 1: one filled
-// rectangle per run of dark modules in a row, so the code stays vector and sharp.
+// qr draws the QR code at the bottom right of the text area of page 1 as filled
+// rectangles, so the code stays vector and sharp: one per run of dark modules in a row,
+// grown downwards while the rows below have the same run (finder patterns, timing).
 func (fl *flow) qr(q *layout.QR) []op {
 	if q == nil || len(q.Modules) == 0 {
 		return nil
@@ -102,7 +103,9 @@ func (fl *flow) qr(q *layout.QR) []op {
 	x0 := fl.right - q.Size + layout.QRQuiet*m
 	y0 := fl.bottom - q.Size + layout.QRQuiet*m
 	var ops []op
+	open := map[[2]int]int{} // run [c, e) of the previous row → its rectangle in ops
 	for r, row := range q.Modules {
+		next := make(map[[2]int]int, len(open))
 		for c := 0; c < len(row); {
 			if !row[c] {
 				c++
@@ -112,10 +115,18 @@ func (fl *flow) qr(q *layout.QR) []op {
 			for e < len(row) && row[e] {
 				e++
 			}
-			ops = append(ops, op{kind: opRect, x: x0 + float64(c)*m, y: y0 + float64(r)*m,
-				x2: x0 + float64(e)*m, y2: y0 + float64(r+1)*m})
+			run := [2]int{c, e}
+			if i, ok := open[run]; ok {
+				ops[i].y2 = y0 + float64(r+1)*m
+				next[run] = i
+			} else {
+				next[run] = len(ops)
+				ops = append(ops, op{kind: opRect, x: x0 + float64(c)*m, y: y0 + float64(r)*m,
+					x2: x0 + float64(e)*m, y2: y0 + float64(r+1)*m})
+			}
 			c = e
 		}
+		open = next
 	}
 	return ops
 }
