@@ -147,17 +147,31 @@ func TestParity(t *testing.T) {
 			if len(ourPages) != len(loPages) {
 				t.Fatalf("we make %d pages, LibreOffice %d", len(ourPages), len(loPages))
 			}
+			ourAt, loAt := pageWordStarts(ourPages), pageWordStarts(loPages)
 			for p := range ourPages {
 				o, l := ourPages[p], loPages[p]
 				if len(o) == 0 || len(l) == 0 {
 					t.Errorf("page %d: %d lines here, %d in LibreOffice's", p+1, len(o), len(l))
 					continue
 				}
-				if !sameLine(o[0], l[0]) {
-					t.Errorf("page %d starts\n  here: %s\n  LibreOffice: %s", p+1, o[0], l[0])
-				}
-				if !sameLine(o[len(o)-1], l[len(l)-1]) {
-					t.Errorf("page %d ends\n  here: %s\n  LibreOffice: %s", p+1, o[len(o)-1], l[len(l)-1])
+				for _, edge := range []struct {
+					what     string
+					ours, lo string
+					last     bool
+					at       int // the page boundary: index of p or p+1 in ourAt/loAt
+				}{{"starts", o[0], l[0], false, p}, {"ends", o[len(o)-1], l[len(l)-1], true, p + 1}} {
+					if sameLine(edge.ours, edge.lo, edge.last) {
+						continue
+					}
+					// Lines broken otherwise (a hyphenation point, a hyphen LibreOffice breaks
+					// after) still pass when the page breaks at the same word of the text, give
+					// or take the one word that a hyphen splits; a page that starts a line
+					// earlier or later moves the boundary by the words of that line.
+					if shift := ourAt[edge.at] - loAt[edge.at]; shift >= -1 && shift <= 1 {
+						t.Logf("page %d %s on another line break, at the same word (%+d):\n  here: %s\n  LibreOffice: %s", p+1, edge.what, shift, edge.ours, edge.lo)
+						continue
+					}
+					t.Errorf("page %d %s\n  here: %s\n  LibreOffice: %s", p+1, edge.what, edge.ours, edge.lo)
 				}
 			}
 			marks := []string{}
@@ -268,15 +282,59 @@ func pageLines(ws []wordBox) [][]string {
 	return pages
 }
 
-// sameLine compares two lines by their words; a hyphen at a line's end (a word broken
-// across lines by one renderer's hyphenation) and the spacing around dashes do not count.
-func sameLine(a, b string) bool {
-	norm := func(s string) string {
-		s = strings.TrimRight(s, "-\u00ad")
-		return strings.Join(strings.Fields(strings.NewReplacer("\u00ad", "", " -", "-", "- ", "-").Replace(s)), " ")
+// sameLine compares two lines by their words; soft hyphens and a hyphen at a line's end do
+// not count. Our PDF breaks lines only at spaces, LibreOffice also after the hyphen inside
+// a word («Верх-|Чебулинская», UAX #14); that one difference is allowed at the edge where
+// it shows: the last line of a page may carry the head of such a word more («… МБОУ «Верх-»),
+// the first line may start with its tail («Чебулинская СОШ» …» for «Верх-Чебулинская …»).
+// A page that starts or ends on another line still fails.
+func sameLine(a, b string, last bool) bool {
+	ta, tb := lineTokens(a), lineTokens(b)
+	if slices.Equal(ta, tb) {
+		return true
 	}
-	return norm(a) == norm(b)
+	if len(ta) > len(tb) {
+		ta, tb = tb, ta
+	}
+	if last {
+		// tb = ta + one word head ending in a hyphen.
+		return len(tb) == len(ta)+1 && slices.Equal(ta, tb[:len(ta)]) && hyphenHead(tb[len(ta)])
+	}
+	// The same words after the first, which is a hyphenated word or its tail.
+	if len(ta) != len(tb) || len(ta) == 0 || !slices.Equal(ta[1:], tb[1:]) {
+		return false
+	}
+	x, y := ta[0], tb[0]
+	return strings.HasSuffix(x, "-"+y) || strings.HasSuffix(y, "-"+x)
 }
+
+// pageWordStarts gives, for every page and one past the last, the index in the text's
+// words at which the page starts. A word cut after a hyphen at a line's end counts as one
+// word, on the page where it starts.
+func pageWordStarts(pages [][]string) []int {
+	starts := []int{0}
+	n, carry := 0, false
+	for _, lines := range pages {
+		for _, l := range lines {
+			tokens := lineTokens(l)
+			if carry && len(tokens) > 0 {
+				tokens = tokens[1:] // the tail of the previous line's last word
+			}
+			n += len(tokens)
+			carry = len(tokens) > 0 && hyphenHead(tokens[len(tokens)-1])
+		}
+		starts = append(starts, n)
+	}
+	return starts
+}
+
+func lineTokens(s string) []string {
+	s = strings.ReplaceAll(s, "\u00ad", "")
+	return strings.Fields(s)
+}
+
+// hyphenHead reports a word cut after its hyphen: «Верх-», ««Усть-».
+func hyphenHead(w string) bool { return len(w) > 1 && strings.HasSuffix(w, "-") }
 
 type wordBox struct {
 	page   int
