@@ -14,6 +14,9 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -127,6 +130,16 @@ func renderFile(r *render.Renderer, file, outDir string) error {
 	}
 	if d.Letterhead == nil {
 		return order.Problems{{Path: "letterhead", Message: "required to render offline (a stored organization needs the server)"}}
+	}
+	if d.Letterhead.QRCode && !d.IsDraft() {
+		// Offline, the file is the registered text: the QR code carries its hash as the
+		// service would carry the registry's hash of the stored draft.
+		norm, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(norm)
+		d.Verification = &order.Verification{TextSHA256: hex.EncodeToString(sum[:])}
 	}
 	pdf, docx, err := r.Render(d, time.Now())
 	if err != nil {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -52,5 +55,54 @@ func TestRenderReportsEveryProblem(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.pdf")); err == nil {
 		t.Error("a bad draft produced a PDF")
+	}
+}
+
+// TestRenderQRCode: offline, a registered file whose letterhead asks for the QR code gets it
+// in both formats, carrying the SHA-256 of the file's draft as the service would carry the
+// registry's; a draft (no number) or a letterhead without qr_code gets none.
+func TestRenderQRCode(t *testing.T) {
+	src, err := os.ReadFile("../../templates/examples/chebula.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(src, &d); err != nil {
+		t.Fatal(err)
+	}
+	d["letterhead"].(map[string]any)["qr_code"] = true
+	on, _ := json.Marshal(d)
+	delete(d, "number")
+	draft, _ := json.Marshal(d)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want bool
+	}{{"on", on, true}, {"draft", draft, false}, {"off", src, false}} {
+		file := filepath.Join(dir, tc.name+".json")
+		if err := os.WriteFile(file, tc.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := renderCmd([]string{"--out", dir, file}); err != nil {
+			t.Fatal(err)
+		}
+		docx, err := os.ReadFile(filepath.Join(dir, tc.name+".docx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(docx), int64(len(docx)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = zr.Open("word/media/orders-qr.png")
+		if got := err == nil; got != tc.want {
+			t.Errorf("%s: QR picture in the DOCX %v, want %v", tc.name, got, tc.want)
+		}
+		pdf, _ := os.ReadFile(filepath.Join(dir, tc.name+".pdf"))
+		// The modules are filled rectangles: the text of an order draws none.
+		if got := bytes.Contains(pdf, []byte(" re f")) || bytes.Contains(pdf, []byte(" re\nf")); got != tc.want {
+			t.Errorf("%s: QR modules in the PDF %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -10,6 +10,8 @@ type Doc struct {
 	Page Page
 	Head Head
 	Body []Block
+	// QR is the QR-code requisite of page 1, nil when the order carries none.
+	QR *QR
 }
 
 // Meta is what goes into document properties (PDF Info/XMP, DOCX core.xml).
@@ -34,6 +36,12 @@ type Page struct {
 }
 
 // Head is the letterhead and the requisites of page 1 above the title.
+//
+// Both formats draw it alike (the DOCX through its built-in letterhead templates, which
+// internal/render/docx/internal/gen writes from HeadGap): the kind word in bold capitals of
+// the text size, not letter-spaced; no rule under the letterhead; the draft mark
+// («ПРОЕКТ», «ОТМЕНЁН») bold at the right margin on the first line of page 1, on a line of
+// its own above a centred letterhead and beside a corner block.
 type Head struct {
 	Corner bool // угловой бланк: the head sits in a 80 mm block at the top left
 	// Parents, Name, Subordinate are the letterhead lines, already in their final case.
@@ -49,6 +57,32 @@ type Head struct {
 	Number    string // «№ 1355», or «№ ______» for a draft
 	Place     string // «пгт. Верх-Чебула»
 }
+
+// TableCellPad is the inner margin of table cells in mm, at the sides (Word's default
+// 0.19 cm) and above and below the text; both renderers use it.
+var TableCellPad = struct{ X, Y float64 }{X: 1.9, Y: 0.4}
+
+// PageNumberTop is how far below the top edge of the page the page number's line starts, in
+// mm: centred in the top margin, but at least 10 mm from the edge (ГОСТ Р 7.0.97). The DOCX
+// puts its header there.
+func (p Page) PageNumberTop() float64 {
+	size, spacing := p.FontSize, p.LineSpacing
+	if size <= 0 {
+		size = DefaultPage.FontSize
+	}
+	if spacing <= 0 {
+		spacing = 1
+	}
+	return max(10, (p.Top-size*singleLine*spacing*25.4/72)/2)
+}
+
+// singleLine is the height of a single-spaced line of a Times-metric face, in ems (Word's and
+// LibreOffice's: ascent + descent + line gap).
+const singleLine = 1.15
+
+// HeadGap is the space above parts of the letterhead, in points: above the contact lines,
+// the kind word and the date line. One line of 14 pt text is 16.1 pt.
+var HeadGap = struct{ Contacts, Kind, Date float64 }{Contacts: 6, Kind: 18, Date: 12}
 
 // Align is a paragraph's horizontal alignment.
 type Align int
@@ -93,7 +127,11 @@ type Block struct {
 	KeepWithNext bool
 	// PageBreakBefore starts the block on a new page (appendices, Лист ознакомления).
 	PageBreakBefore bool
-	// AtPageBottom asks to place the block at the foot of its page (the executor mark).
+	// AtPageBottom places the block at the left of the foot of the page its place in the
+	// text falls on (the executor mark: bottom left of the order's last page, ГОСТ Р 7.0.97).
+	// The PDF puts it there in the flow; the DOCX as a frame anchored to the bottom margin.
+	// Both break its lines to the left half of the text width, so on page 1 it stands beside
+	// the QR code, at the same height.
 	AtPageBottom bool
 
 	Table     *Table

@@ -101,6 +101,9 @@ func Build(d *order.Draft, opt Options) (*Doc, error) {
 	}
 	b.appendixNumbers()
 	b.head()
+	if err := b.qr(); err != nil {
+		return nil, err
+	}
 	b.body()
 	for i, a := range d.Appendices {
 		b.appendix(i, a)
@@ -545,11 +548,7 @@ func (b *builder) mark(no int, approved bool) string {
 	if !b.singleAppendix() {
 		lines[0] += " " + strconv.Itoa(no)
 	}
-	org := b.d.Letterhead.ShortName
-	if org == "" {
-		org = orgName(b.d.Letterhead)
-	}
-	org = ru.Typeset(org)
+	org := b.shortOrg()
 	if approved {
 		lines = append(lines, "", "УТВЕРЖДЕНО", b.kw.instrumental+" "+org)
 	} else {
@@ -557,6 +556,15 @@ func (b *builder) mark(no int, approved bool) string {
 	}
 	lines = append(lines, b.numDate)
 	return strings.Join(lines, "\n")
+}
+
+// shortOrg is the organization as marks name it: its short name, else its full name.
+func (b *builder) shortOrg() string {
+	org := b.d.Letterhead.ShortName
+	if org == "" {
+		org = orgName(b.d.Letterhead)
+	}
+	return ru.Typeset(org)
 }
 
 // markIndent places appendix marks and grifs in the right part of the text area.

@@ -77,6 +77,18 @@ type Draft struct {
 	// Cancelled marks the working copy of a cancelled order. The service sets it from the
 	// registry when it renders (internal/printed); it never comes from JSON.
 	Cancelled *Cancellation `json:"-"`
+	// Verification, when set, prints the QR-code requisite (ГОСТ Р 7.0.97-2025, requisite 31)
+	// on page 1 of a registered order. The service sets it from the registry (internal/printed)
+	// for organizations that turned the requisite on; it never comes from JSON.
+	Verification *Verification `json:"-"`
+}
+
+// Verification is what the QR code of a registered order carries besides its kind, number,
+// date and organization, until the registry has a public check address.
+type Verification struct {
+	// TextSHA256 is the hex SHA-256 of the registered text: the normalized JSON draft with
+	// its number and date, exactly as the registry keeps it (registry.Order.DraftHash).
+	TextSHA256 string
 }
 
 // Cancellation is what the working copy of a cancelled order says about its cancellation.
@@ -103,6 +115,10 @@ type Letterhead struct {
 	Site      string `json:"site,omitempty"`
 	// Layout: "centered" (default) or "corner" (угловой бланк).
 	Layout string `json:"layout,omitempty"`
+	// QRCode turns on the QR-code requisite of registered orders (ГОСТ Р 7.0.97-2025,
+	// requisite 31); off by default. The service reads it from the organization's stored
+	// profile when it renders, never from a draft's own letterhead.
+	QRCode bool `json:"qr_code,omitempty"`
 }
 
 // Protocol names the protocol of a collegial body's meeting.

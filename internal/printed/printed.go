@@ -7,6 +7,7 @@ package printed
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,9 +20,11 @@ import (
 	"orders/internal/ru"
 )
 
-// Acks is the part of the registry this package reads.
+// Acks is the part of the registry this package reads: the acknowledgements of an order and
+// its organization's profile (whether it prints the QR-code requisite).
 type Acks interface {
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
+	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
 }
 
 // ErrNoDraft: the order has no draft to render (it was imported as a finished document).
@@ -32,7 +35,11 @@ var ErrNoDraft = errors.New("printed: the order has no draft to render")
 //     is dropped, since only registration gives them;
 //   - a registered, signed or cancelled order prints the dates of the acknowledgements
 //     recorded for it;
-//   - a cancelled order's working copy carries the cancellation mark (date, reason, who).
+//   - a cancelled order's working copy carries the cancellation mark (date, reason, who);
+//   - a registered order of an organization whose profile turns the QR-code requisite on
+//     (letterhead "qr_code", read from the registry now, not from the draft's copy of the
+//     letterhead) carries the SHA-256 of its registered text: the registry's DraftHash of
+//     the normalized draft with its number and date, fixed at registration.
 //
 // Whatever changes one of these facts in the registry also queues a render (see
 // registry.Order.RenderKey), so a document that was rendered and accepted shows them all.
@@ -65,6 +72,16 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 			}
 		}
 	}
+	d.Verification = nil
+	if o.State != registry.StateDraft {
+		on, err := qrTurnedOn(ctx, acks, o.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		if on {
+			d.Verification = &order.Verification{TextSHA256: o.DraftHash}
+		}
+	}
 	if o.State == registry.StateCancelled {
 		c := &order.Cancellation{Reason: o.CancelReason, By: o.CancelledBy}
 		if o.CancelledAt != nil {
@@ -73,4 +90,23 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 		d.Cancelled = c
 	}
 	return d, nil
+}
+
+// qrTurnedOn reads the organization's switch of the QR-code requisite. An organization that
+// is gone or whose profile does not say so prints none: the requisite is off by default.
+func qrTurnedOn(ctx context.Context, reg Acks, orgID string) (bool, error) {
+	org, err := reg.GetOrganization(ctx, orgID)
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("organization: %w", err)
+	}
+	var p struct {
+		QRCode bool `json:"qr_code"`
+	}
+	if json.Unmarshal(org.Profile, &p) != nil {
+		return false, nil
+	}
+	return p.QRCode, nil
 }

@@ -16,6 +16,61 @@ import (
 type fakeAcks []registry.Ack
 
 func (f fakeAcks) ListAcks(context.Context, string, uuid.UUID) ([]registry.Ack, error) { return f, nil }
+func (f fakeAcks) GetOrganization(context.Context, string) (*registry.Organization, error) {
+	return nil, registry.ErrNotFound
+}
+
+// fakeOrg is an organization with a stored profile and no acknowledgements.
+type fakeOrg string
+
+func (fakeOrg) ListAcks(context.Context, string, uuid.UUID) ([]registry.Ack, error) { return nil, nil }
+func (f fakeOrg) GetOrganization(_ context.Context, id string) (*registry.Organization, error) {
+	return &registry.Organization{ID: id, Profile: []byte(f)}, nil
+}
+
+// TestDraftQR: the QR-code requisite is printed only on a registered order of an
+// organization whose stored profile turns it on, whatever the draft's own letterhead says,
+// and carries the registry's hash of the registered draft.
+func TestDraftQR(t *testing.T) {
+	raw, err := os.ReadFile("../../templates/examples/balashikha.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := order.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Letterhead.QRCode = true // a draft cannot turn the requisite on for itself
+	raw, _ = json.Marshal(src)
+	const hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	for _, tc := range []struct {
+		name    string
+		state   registry.State
+		profile string
+		want    bool
+	}{
+		{"off by default", registry.StateRegistered, `{"name":"УО"}`, false},
+		{"turned off", registry.StateRegistered, `{"name":"УО","qr_code":false}`, false},
+		{"turned on, registered", registry.StateRegistered, `{"name":"УО","qr_code":true}`, true},
+		{"turned on, signed", registry.StateSigned, `{"name":"УО","qr_code":true}`, true},
+		{"turned on, cancelled", registry.StateCancelled, `{"name":"УО","qr_code":true}`, true},
+		{"turned on, but a draft", registry.StateDraft, `{"name":"УО","qr_code":true}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := registry.Order{OrgID: "uo", State: tc.state, Draft: raw, DraftHash: hash}
+			d, err := Draft(t.Context(), fakeOrg(tc.profile), &o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Verification != nil; got != tc.want {
+				t.Fatalf("QR printed %v, want %v", got, tc.want)
+			}
+			if tc.want && d.Verification.TextSHA256 != hash {
+				t.Errorf("QR carries %q, want the registry's DraftHash", d.Verification.TextSHA256)
+			}
+		})
+	}
+}
 
 func TestDraft(t *testing.T) {
 	raw, err := os.ReadFile("../../templates/examples/balashikha.json")

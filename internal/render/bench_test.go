@@ -4,9 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"orders/internal/layout"
+	"orders/internal/order"
 )
 
 // BenchmarkRenderBalashikha is one order to PDF and DOCX, layout included: what a worker
@@ -19,6 +21,24 @@ func BenchmarkRenderTable300(b *testing.B) { benchRender(b, "olympiad-results") 
 
 func benchRender(b *testing.B, name string) {
 	d := examples(b)[name]
+	r := New(layout.Options{})
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		pdf, docx, err := r.Render(d, fixed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf) + len(docx)
+	}
+	b.ReportMetric(float64(size), "bytes/order")
+}
+
+// BenchmarkRenderBalashikhaQR is the same order registered by an organization that prints
+// the QR code: what encoding the code and drawing it in both formats adds.
+func BenchmarkRenderBalashikhaQR(b *testing.B) {
+	d := examples(b)["balashikha"]
+	d.Verification = &order.Verification{TextSHA256: strings.Repeat("0123456789abcdef", 4)}
 	r := New(layout.Options{})
 	b.ReportAllocs()
 	var size int

@@ -260,59 +260,6 @@ func docxText(t testing.TB, docx []byte) string {
 	return sb.String()
 }
 
-// TestLibreOfficeAgrees converts our DOCX with LibreOffice: its PDF must have the same
-// words as ours, numbering included, and the same page count ±1.
-func TestLibreOfficeAgrees(t *testing.T) {
-	soffice := tool(t, "soffice")
-	dir := t.TempDir()
-	r := New(layout.Options{})
-	type result struct {
-		pdf   []byte
-		pages int
-	}
-	ours := map[string]result{}
-	docs := map[string]*layout.Doc{}
-	var files []string
-	for name, d := range examples(t) {
-		docs[name], _ = layout.Build(d, layout.Options{})
-		pdf, docx, err := r.Render(d, fixed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, pages := pdfText(t, pdf)
-		ours[name] = result{pdf, pages}
-		f := filepath.Join(dir, name+".docx")
-		if err := os.WriteFile(f, docx, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, f)
-	}
-	start := time.Now()
-	args := append([]string{"--headless", "-env:UserInstallation=file://" + filepath.Join(dir, "profile"),
-		"--convert-to", "pdf", "--outdir", filepath.Join(dir, "out")}, files...)
-	if out, err := exec.Command(soffice, args...).CombinedOutput(); err != nil {
-		t.Fatalf("soffice: %v\n%s", err, out)
-	}
-	t.Logf("LibreOffice converted %d documents in %v", len(files), time.Since(start))
-	for name, res := range ours {
-		lo, err := os.ReadFile(filepath.Join(dir, "out", name+".pdf"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		loText, loPages := pdfText(t, lo)
-		ourText, _ := pdfText(t, res.pdf)
-		// pdftotext joins a word that LibreOffice broke after its hyphen («Усть-\nЧебулинская»)
-		// into one without it, so hyphens do not count here.
-		dehyphen := func(s string) string { return strings.ReplaceAll(s, "-", "") }
-		if d := diffBeyondHeaders(words(dehyphen(loText)), words(dehyphen(ourText)), headers(docs[name])); d != "" {
-			t.Errorf("%s: LibreOffice's words differ from ours: %s", name, d)
-		}
-		if d := loPages - res.pages; d < -1 || d > 1 {
-			t.Errorf("%s: LibreOffice makes %d pages, we make %d", name, loPages, res.pages)
-		}
-	}
-}
-
 func TestDeterministic(t *testing.T) {
 	r := New(layout.Options{})
 	for name, d := range examples(t) {

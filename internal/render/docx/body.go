@@ -14,6 +14,9 @@ type body struct {
 	size      int // half-points of the text
 	small     int // half-points of tables and small blocks
 	nums      *numbering
+	// qr, when set, is the anchored QR-code picture still to be written: it goes into the
+	// first paragraph of the body, which is always on page 1.
+	qr *layout.QR
 }
 
 func halfPoints(pt float64) int { return int(math.Round(pt * 2)) }
@@ -25,12 +28,6 @@ func (w *body) blocks(bs []layout.Block) {
 	prevTable := false
 	for i := range bs {
 		bl := &bs[i]
-		if i+1 < len(bs) && bs[i+1].AtPageBottom && !bl.KeepWithNext {
-			// The executor mark never starts a page on its own.
-			cp := *bl
-			cp.KeepWithNext = true
-			bl = &cp
-		}
 		switch bl.Kind {
 		case layout.TableBlock:
 			if bl.Table == nil {
@@ -48,10 +45,13 @@ func (w *body) blocks(bs []layout.Block) {
 		case layout.SignatureBlock:
 			w.signature(bl)
 		default:
-			// AtPageBottom (the executor mark) stays in the flow after the signature:
-			// a frame anchored to the bottom margin pushed the text before it to the next
-			// page in LibreOffice, and a clerk edits a plain paragraph more easily.
 			w.paragraph(bl)
+			if bl.AtPageBottom {
+				// A framed paragraph is anchored to the next paragraph of the text: this
+				// empty one keeps the frame on the page where the text ends, never on the
+				// page of an appendix that follows.
+				w.spacer(0, false, false)
+			}
 		}
 		prevTable = false
 	}
@@ -73,6 +73,13 @@ func (w *body) pPr(bl *layout.Block, tabs bool, size int) {
 	}
 	if bl.PageBreakBefore {
 		w.s(`<w:pageBreakBefore/>`)
+	}
+	if bl.AtPageBottom {
+		// Bottom left of the text area, half its width (layout.Block.AtPageBottom); Word and
+		// LibreOffice both place such a frame on the page of its anchor paragraph.
+		w.s(`<w:framePr w:w="`)
+		w.i(w.textWidth / 2)
+		w.s(`" w:wrap="notBeside" w:vAnchor="margin" w:hAnchor="margin" w:xAlign="left" w:yAlign="bottom"/>`)
 	}
 	if bl.List != nil {
 		id, lvl := w.nums.numID(bl.List)
@@ -142,12 +149,17 @@ func (w *body) line() int {
 }
 
 // spaceBefore converts lines of a given size to twips; a line of a Times-metric font is
-// 1.15 of its size at single spacing.
+// 1.15 of its size at single spacing, times the document's line spacing (as in the PDF: a
+// blank line of a 1.5-spaced order is 1.5 single lines).
 func (w *body) spaceBefore(lines float64, size int) int {
 	if lines <= 0 {
 		return 0
 	}
-	return int(math.Round(lines * float64(size) / 2 * 1.15 * 20))
+	ls := w.page.LineSpacing
+	if ls <= 0 {
+		ls = 1
+	}
+	return int(math.Round(lines * float64(size) / 2 * 1.15 * ls * 20))
 }
 
 func (w *body) sizeOf(bl *layout.Block) int {
@@ -161,6 +173,10 @@ func (w *body) paragraph(bl *layout.Block) {
 	size := w.sizeOf(bl)
 	w.s(`<w:p>`)
 	w.pPr(bl, false, size)
+	if w.qr != nil && !bl.AtPageBottom {
+		w.qrAnchor(w.qr)
+		w.qr = nil
+	}
 	text := bl.Text
 	if bl.List == nil && bl.Label != "" {
 		// Without a list the label is typed, like the number of a typed paragraph.
@@ -251,7 +267,16 @@ func (w *body) table(t *layout.Table) {
 	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
 		w.s(`<w:` + side + ` w:val="single" w:sz="4" w:space="0" w:color="000000"/>`)
 	}
-	w.s(`</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="85" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
+	w.s(`</w:tblBorders><w:tblLayout w:type="fixed"/><w:tblCellMar><w:top w:w="`)
+	padX, padY := twips(layout.TableCellPad.X), twips(layout.TableCellPad.Y)
+	w.i(padY)
+	w.s(`" w:type="dxa"/><w:left w:w="`)
+	w.i(padX)
+	w.s(`" w:type="dxa"/><w:bottom w:w="`)
+	w.i(padY)
+	w.s(`" w:type="dxa"/><w:right w:w="`)
+	w.i(padX)
+	w.s(`" w:type="dxa"/></w:tblCellMar></w:tblPr><w:tblGrid>`)
 	for _, wd := range widths {
 		w.s(`<w:gridCol w:w="`)
 		w.i(wd)
@@ -297,4 +322,32 @@ func (w *body) row(cells []string, widths []int, header, numberColumn bool) {
 		w.s(`</w:p></w:tc>`)
 	}
 	w.s("</w:tr>\n")
+}
+
+// EMU per millimetre (DrawingML lengths).
+const emuPerMM = 36000
+
+// qrAnchor writes the QR-code picture anchored at the bottom right of the text area with the
+// text wrapped above and below it, as the PDF keeps the text of page 1 above the code.
+func (w *body) qrAnchor(q *layout.QR) {
+	size := int(math.Round(q.Size * emuPerMM))
+	w.s(`<w:r><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" distT="`)
+	w.i(int(math.Round(q.Gap * emuPerMM)))
+	w.s(`" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="2" behindDoc="0" locked="1" layoutInCell="1" allowOverlap="0">` +
+		`<wp:simplePos x="0" y="0"/><wp:positionH relativeFrom="margin"><wp:align>right</wp:align></wp:positionH>` +
+		`<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV><wp:extent cx="`)
+	w.i(size)
+	w.s(`" cy="`)
+	w.i(size)
+	w.s(`"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/><wp:docPr id="` + qrDocPrID + `" name="QR-код" descr="`)
+	w.b = appendAttr(w.b, q.Payload)
+	w.s(`"/><wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" noChangeAspect="1"/></wp:cNvGraphicFramePr>` +
+		`<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">` +
+		`<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:nvPicPr><pic:cNvPr id="0" name="` + qrMedia + `"/><pic:cNvPicPr/></pic:nvPicPr>` +
+		`<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:embed="` + qrRelID + `"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>` +
+		`<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="`)
+	w.i(size)
+	w.s(`" cy="`)
+	w.i(size)
+	w.s(`"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>`)
 }

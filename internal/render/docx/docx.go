@@ -71,7 +71,11 @@ func builtin(name string) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docx: built-in template: %w", err)
 	}
-	return prepare(b)
+	p, err := prepare(b)
+	if p != nil {
+		p.builtin = true
+	}
+	return p, err
 }
 
 func templateFor(doc *layout.Doc, tmpl []byte) (*prepared, error) {
@@ -145,6 +149,7 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 		size:      halfPoints(pg.FontSize),
 		small:     halfPoints(pg.SmallSize),
 		nums:      &r.nums,
+		qr:        doc.QR,
 	}
 	if r.body.textWidth < 1440 {
 		return nil, fmt.Errorf("docx: margins %g+%g mm leave no text width on the template's page", pg.Left, pg.Right)
@@ -159,6 +164,9 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 	zw := zip.NewWriter(&r.out)
 	for i := range p.parts {
 		pt := &p.parts[i]
+		if doc.QR != nil && pt.withQR != nil {
+			pt = pt.withQR
+		}
 		var err error
 		switch {
 		case pt.raw != nil:
@@ -180,6 +188,14 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 		}
 		if err != nil {
 			return nil, fmt.Errorf("docx: %s: %w", pt.name, err)
+		}
+	}
+	if doc.QR != nil {
+		if r.body.qr != nil {
+			return nil, errors.New("docx: the QR code needs a paragraph on page 1 to anchor it")
+		}
+		if err := writeDeflated(zw, &r.scratch, qrPart, qrPNG(doc.QR), mod); err != nil {
+			return nil, fmt.Errorf("docx: %s: %w", qrPart, err)
 		}
 	}
 	if err := zw.Close(); err != nil {
@@ -217,7 +233,12 @@ func (r *renderer) fill(b []byte, p *prepared, segs []segment, pg layout.Page) [
 			b = append(b, `" w:left="`...)
 			b = appendInt(b, twips(pg.Left))
 			b = append(b, `" w:header="`...)
-			b = appendAttr(b, orDefault(p.headerDist, "709"))
+			if p.builtin {
+				// The page number where the PDF puts it; a custom template keeps its own header.
+				b = appendInt(b, twips(pg.PageNumberTop()))
+			} else {
+				b = appendAttr(b, orDefault(p.headerDist, "709"))
+			}
 			b = append(b, `" w:footer="`...)
 			b = appendAttr(b, orDefault(p.footerDist, "709"))
 			b = append(b, `" w:gutter="`...)

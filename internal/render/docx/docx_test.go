@@ -30,6 +30,9 @@ func TestPartsWellFormed(t *testing.T) {
 				t.Errorf("first entry %s, want [Content_Types].xml", names[0])
 			}
 			for _, n := range names {
+				if strings.HasPrefix(n, "word/media/") {
+					continue // pictures
+				}
 				dec := xml.NewDecoder(bytes.NewReader(parts[n]))
 				for {
 					_, err := dec.Token()
@@ -149,7 +152,9 @@ func TestAppendTextDropsInvalidXML(t *testing.T) {
 	}
 }
 
-// Optional fields that are empty leave no paragraph behind, in both templates.
+// Optional fields that are empty leave no paragraph behind, in both templates; only the
+// corner's second cell keeps the empty paragraph of the draft mark, which a cell must have
+// and which stands beside the block, taking no line of its own.
 func TestEmptyOptionalFields(t *testing.T) {
 	for _, corner := range []bool{false, true} {
 		doc := caseByName(t, "balashikha").layout(t)
@@ -162,7 +167,11 @@ func TestEmptyOptionalFields(t *testing.T) {
 		_, parts := unzip(t, out)
 		got := text(t, parts["word/document.xml"])
 		head, _, _ := strings.Cut(got, "Об организации")
-		if want := "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ\nПРИКАЗ\n22.09.2022\t№\u00a01355\n"; head != want {
+		want := "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ\nПРИКАЗ\n22.09.2022\t№\u00a01355\n"
+		if corner {
+			want += "\n"
+		}
+		if head != want {
 			t.Errorf("corner=%v: head is %q, want %q", corner, head, want)
 		}
 	}
@@ -439,7 +448,8 @@ func TestParagraphProperties(t *testing.T) {
 	}
 	_, parts = unzip(t, mustRender(t, doc2, Options{}))
 	d = string(parts["word/document.xml"])
-	for _, want := range []string{`w:line="360" w:lineRule="auto"`, `<w:pgMar w:top="1134" w:right="850" w:bottom="1134" w:left="1134" w:header="709" w:footer="709" w:gutter="0"/>`,
+	// The header (the page number) stands 10 mm from the top edge, as in the PDF.
+	for _, want := range []string{`w:line="360" w:lineRule="auto"`, `<w:pgMar w:top="1134" w:right="850" w:bottom="1134" w:left="1134" w:header="567" w:footer="709" w:gutter="0"/>`,
 		// 210 − 20 − 15 mm: the date line's tab stop and the signature's move with the margins.
 		`<w:tab w:val="right" w:pos="9922"/>`} {
 		if !strings.Contains(d, want) {

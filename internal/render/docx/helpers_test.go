@@ -34,6 +34,11 @@ var cases = append(exampleCases(), []testCase{
 		d.Acknowledgement.Style = "sheet"
 		d.Place = ""
 	}},
+	// The QR code anchored on page 1 and the executor mark framed at the page foot.
+	{name: "rich-qr", file: "testdata/rich.json", edit: func(d *order.Draft) {
+		d.Verification = &order.Verification{TextSHA256: strings.Repeat("ab", 32)}
+		d.Executor = &order.Executor{Name: "Иванова И.П.", Phone: "8 (495) 521-95-16"}
+	}},
 }...)
 
 func exampleCases() []testCase {

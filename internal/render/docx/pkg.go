@@ -56,6 +56,16 @@ func ensureRel(rels []byte, base, typ, target, id string) (string, []byte, error
 	return partName(base, target), out, nil
 }
 
+// addRel adds a relationship with a fixed id to a .rels part.
+func addRel(rels []byte, id, typ, target string) ([]byte, error) {
+	i := bytes.LastIndex(rels, []byte("</Relationships>"))
+	if i < 0 {
+		return nil, errors.New("no </Relationships>")
+	}
+	add := `<Relationship Id="` + id + `" Type="` + typ + `" Target="` + target + `"/>`
+	return append(append(append([]byte{}, rels[:i]...), add...), rels[i:]...), nil
+}
+
 // partName resolves a relationship target to a zip entry name.
 func partName(base, target string) string {
 	if strings.HasPrefix(target, "/") {

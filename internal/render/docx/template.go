@@ -94,6 +94,9 @@ type part struct {
 	segs      []segment // a part filled per document
 	numbering bool      // numbering.xml, generated per document
 	core      bool      // docProps/core.xml, generated per document
+	// withQR is the part as a document with the QR-code picture needs it (the document's
+	// relationships, the content types), nil if it is the same.
+	withQR *part
 }
 
 // prepared is a letterhead template analysed once and reused for every document.
@@ -106,6 +109,8 @@ type prepared struct {
 
 	pageWidth                      int // twips
 	headerDist, footerDist, gutter string
+	// builtin: one of templates/letterhead, whose header distance follows the layout.
+	builtin bool
 }
 
 // prepare reads a template, lets go-docx find its placeholders, checks that nothing is
@@ -164,6 +169,17 @@ func prepare(tmpl []byte) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
 	}
+	if _, ok := byName[qrPart]; ok || bytes.Contains(docRelsOut, []byte(`"`+qrRelID+`"`)) {
+		return nil, fmt.Errorf("%w: %s or the relationship %s is reserved for the QR code", ErrTemplate, qrPart, qrRelID)
+	}
+	docRelsQR, err := addRel(docRelsOut, qrRelID, relImage, "media/"+qrMedia)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, docRels, err)
+	}
+	ctQR, err := ensureOverrides(ctOut, map[string]string{qrPart: ctPNG})
+	if err != nil {
+		return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
+	}
 	if err := p.splitNumbering(byName[numName]); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, numName, err)
 	}
@@ -185,11 +201,12 @@ func prepare(tmpl []byte) (*prepared, error) {
 	for _, name := range order {
 		pt := part{name: name}
 		var static []byte
+		var staticQR []byte
 		switch {
 		case name == "[Content_Types].xml":
-			static = ctOut
+			static, staticQR = ctOut, ctQR
 		case name == docRels:
-			static = docRelsOut
+			static, staticQR = docRelsOut, docRelsQR
 		case name == "_rels/.rels":
 			static = pkgRelsOut
 		case name == numName:
@@ -212,6 +229,11 @@ func prepare(tmpl []byte) (*prepared, error) {
 		}
 		if static != nil {
 			pt.raw, pt.crc, pt.size = deflateStatic(static)
+		}
+		if staticQR != nil {
+			q := part{name: name}
+			q.raw, q.crc, q.size = deflateStatic(staticQR)
+			pt.withQR = &q
 		}
 		p.parts = append(p.parts, pt)
 	}

@@ -20,13 +20,8 @@ const (
 
 	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
 	cornerWidth = 80.0
-	// Table cells keep Word's default side margins (0.19 cm) and a hairline of air.
-	cellPadX   = 1.9
-	cellPadY   = 0.4
-	ruleWidth  = 0.2 // table borders, about Word's ½ pt
-	sigNameGap = 10.0
-	// Page numbers stand at least this far from the top edge (ГОСТ Р 7.0.97).
-	pageNumberTop = 10.0
+	ruleWidth   = 0.2 // table borders, about Word's ½ pt
+	sigNameGap  = 10.0
 )
 
 type opKind uint8
@@ -34,6 +29,8 @@ type opKind uint8
 const (
 	opText opKind = iota
 	opLine
+	// opRect fills the rectangle from (x, y) to (x2, y2): the modules of the QR code.
+	opRect
 )
 
 // op is one drawing operation; coordinates are mm from the top-left corner (text: the
@@ -81,7 +78,57 @@ type flow struct {
 	r                        *Renderer
 	page                     layout.Page
 	left, right, top, bottom float64
-	rows                     []row
+	// firstBottom is where the text of page 1 ends: above the QR code when there is one.
+	firstBottom float64
+	rows        []row
+}
+
+// bottomOf is the lowest y the text may reach on page p (0-based).
+func (fl *flow) bottomOf(p int) float64 {
+	if p == 0 {
+		return fl.firstBottom
+	}
+	return fl.bottom
+}
+
+// qr draws the QR code at the bottom right of the text area of page 1 as filled
+// rectangles, so the code stays vector and sharp: one per run of dark modules in a row,
+// grown downwards while the rows below have the same run (finder patterns, timing).
+func (fl *flow) qr(q *layout.QR) []op {
+	if q == nil || len(q.Modules) == 0 {
+		return nil
+	}
+	n := len(q.Modules) + 2*layout.QRQuiet
+	m := q.Size / float64(n)
+	x0 := fl.right - q.Size + layout.QRQuiet*m
+	y0 := fl.bottom - q.Size + layout.QRQuiet*m
+	var ops []op
+	open := map[[2]int]int{} // run [c, e) of the previous row → its rectangle in ops
+	for r, row := range q.Modules {
+		next := make(map[[2]int]int, len(open))
+		for c := 0; c < len(row); {
+			if !row[c] {
+				c++
+				continue
+			}
+			e := c
+			for e < len(row) && row[e] {
+				e++
+			}
+			run := [2]int{c, e}
+			if i, ok := open[run]; ok {
+				ops[i].y2 = y0 + float64(r+1)*m
+				next[run] = i
+			} else {
+				next[run] = len(ops)
+				ops = append(ops, op{kind: opRect, x: x0 + float64(c)*m, y: y0 + float64(r)*m,
+					x2: x0 + float64(e)*m, y2: y0 + float64(r+1)*m})
+			}
+			c = e
+		}
+		open = next
+	}
+	return ops
 }
 
 func (fl *flow) face(style int) *face { return fl.r.faces[style] }
@@ -168,15 +215,23 @@ func (fl *flow) breakLines(style int, size float64, text string, boxW, firstInde
 	return lines
 }
 
-// cutWord splits w so that head fits in maxU units; head has at least one character.
+// cutWord splits w so that head fits in maxU units; head has at least one character. It
+// cuts after the last hyphen that fits, as Word and LibreOffice break
+// «ИНФОРМАЦИОННО-МЕТОДИЧЕСКОГО» in a narrow corner block, else between characters.
 func cutWord(f *face, w string, maxU float64) (head, tail string) {
-	u := 0
+	u, hyphen := 0, 0
 	for i, r := range w {
 		ru := f.units(string(r))
 		if float64(u+ru) > maxU+eps && i > 0 {
+			if hyphen > 0 {
+				return w[:hyphen], w[hyphen:]
+			}
 			return w[:i], w[i:]
 		}
 		u += ru
+		if r == '-' && i+1 < len(w) {
+			hyphen = i + 1
+		}
 	}
 	return w, ""
 }
@@ -252,7 +307,11 @@ func (fl *flow) paragraph(b layout.Block) {
 	if b.FirstIndent {
 		indent = fl.page.FirstIndent
 	}
-	lines := fl.breakLines(style, size, text, fl.right-boxL, indent)
+	boxW := fl.right - boxL
+	if b.AtPageBottom {
+		boxW /= 2 // beside the QR code of page 1 (layout.Block.AtPageBottom)
+	}
+	lines := fl.breakLines(style, size, text, boxW, indent)
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 	n := len(lines)
 	for j, ln := range lines {
@@ -449,12 +508,12 @@ func (fl *flow) table(b layout.Block) {
 			} else if c == 0 && t.NumberColumn {
 				align = layout.Center
 			}
-			inner := max(widths[c]-2*cellPadX, 1)
+			inner := max(widths[c]-2*layout.TableCellPad.X, 1)
 			var ops []op
 			if text != "" {
 				for _, ln := range fl.breakLines(style, size, text, inner, 0) {
 					ln.last = true
-					ops = append(ops, textOp(style, size, ln, x+cellPadX, align, 0))
+					ops = append(ops, textOp(style, size, ln, x+layout.TableCellPad.X, align, 0))
 				}
 			}
 			cellLines = append(cellLines, ops)
@@ -484,9 +543,10 @@ func (fl *flow) table(b layout.Block) {
 				}
 			}
 		}
-		if h := float64(n)*lh + 2*cellPadY; h <= room {
+		padY := layout.TableCellPad.Y
+		if h := float64(n)*lh + 2*padY; h <= room {
 			r := row{h: h, grid: edges}
-			place(&r, 0, n, cellPadY)
+			place(&r, 0, n, padY)
 			return []row{r}
 		}
 		rows := make([]row, n)
@@ -497,11 +557,11 @@ func (fl *flow) table(b layout.Block) {
 			r.keepWithPrev = i == 1 || (i > 0 && i == n-1)
 			top := 0.0
 			if i == 0 {
-				r.h += cellPadY
-				top = cellPadY
+				r.h += padY
+				top = padY
 			}
 			if i == n-1 {
-				r.h += cellPadY
+				r.h += padY
 			}
 			place(r, i, i+1, top)
 		}
@@ -570,7 +630,7 @@ func (fl *flow) head(h layout.Head) ([]op, float64) {
 		w := mm(fl.face(bold).units(mark), size)
 		ops = append(ops, op{kind: opText, style: bold, size: size, x: fl.right - w, y: y + fl.baseline(size), text: mark})
 		if !h.Corner {
-			y += lh * 1.5
+			y += lh
 		}
 	}
 	for _, p := range h.Parents {
@@ -579,17 +639,17 @@ func (fl *flow) head(h layout.Head) ([]op, float64) {
 	put(h.Name, bold, size, layout.Center)
 	put(h.Subordinate, bold, size, layout.Center)
 	if len(h.Contacts) > 0 {
-		y += fl.lineHeight(small) * 0.5
+		y += layout.HeadGap.Contacts * ptToMM
 		for _, c := range h.Contacts {
 			put(c, regular, small, layout.Center)
 		}
 	}
 	if h.KindWord != "" {
-		y += lh
+		y += layout.HeadGap.Kind * ptToMM
 		put(h.KindWord, bold, size, layout.Center)
 	}
 	if h.Date != "" || h.Number != "" {
-		y += lh * 0.5
+		y += layout.HeadGap.Date * ptToMM
 		date := fl.face(regular).normalize(h.Date)
 		num := fl.face(regular).normalize(h.Number)
 		dw, nw := mm(fl.face(regular).units(date), size), mm(fl.face(regular).units(num), size)
@@ -636,7 +696,9 @@ func (fl *flow) paginate(startY float64) []placement {
 			for _, gr := range fl.rows[i : i+r.bottom] {
 				g += gr.h
 			}
-			if y+r.before+g <= fl.bottom+eps {
+			// The foot of the page, also on page 1 with a QR code: the mark stands at the
+			// left of it, and the text above must still end where the page lets it.
+			if y+r.before+g <= fl.bottom+eps && y+r.before <= fl.bottomOf(page)+eps {
 				top := fl.bottom - g
 				for k := i; k < i+r.bottom; k++ {
 					placed = append(placed, placement{row: k, page: page, top: top})
@@ -657,7 +719,7 @@ func (fl *flow) paginate(startY float64) []placement {
 				need += r.header.h
 			}
 		}
-		if fresh || y+before+need <= fl.bottom+eps {
+		if fresh || y+before+need <= fl.bottomOf(page)+eps {
 			placed = append(placed, placement{row: i, page: page, top: y + before, withHeader: withHeader})
 			y += before + need
 			fresh = false
@@ -714,7 +776,7 @@ func (fl *flow) pages(headOps []op, placed []placement) [][]op {
 		pages[p] = mergeRules(pages[p])
 	}
 	size := fl.page.FontSize
-	numTop := max(pageNumberTop, (fl.top-fl.lineHeight(size))/2)
+	numTop := fl.page.PageNumberTop()
 	for p := 1; p < n; p++ {
 		s := strconv.Itoa(p + 1)
 		w := mm(fl.face(regular).units(s), size)

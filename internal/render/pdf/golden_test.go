@@ -3,6 +3,7 @@ package pdf
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,8 +55,13 @@ func dumpPages(pages [][]op) string {
 	var b strings.Builder
 	for p, ops := range pages {
 		fmt.Fprintf(&b, "== page %d\n", p+1)
+		// The modules of a QR code are summed up: their count and the box they fill.
+		rects, x0, y0, x1, y1 := 0, math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 		for _, o := range ops {
 			switch o.kind {
+			case opRect:
+				rects++
+				x0, y0, x1, y1 = min(x0, o.x), min(y0, o.y), max(x1, o.x2), max(y1, o.y2)
 			case opText:
 				fmt.Fprintf(&b, "%s%g x=%.2f y=%.2f", styleNames[o.style], o.size, o.x, o.y)
 				if o.tw != 0 {
@@ -65,6 +71,9 @@ func dumpPages(pages [][]op) string {
 			case opLine:
 				fmt.Fprintf(&b, "line %.2f,%.2f %.2f,%.2f\n", o.x, o.y, o.x2, o.y2)
 			}
+		}
+		if rects > 0 {
+			fmt.Fprintf(&b, "rects %d in %.2f,%.2f %.2f,%.2f\n", rects, x0, y0, x1, y1)
 		}
 	}
 	return b.String()

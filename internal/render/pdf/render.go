@@ -153,7 +153,12 @@ func (r *Renderer) compose(doc *layout.Doc) ([][]op, error) {
 		return nil, err
 	}
 	fl := &flow{r: r, page: page, left: page.Left, right: pageW - page.Right, top: page.Top, bottom: pageH - page.Bottom}
+	fl.firstBottom = fl.bottom
+	if q := doc.QR; q != nil {
+		fl.firstBottom -= q.Size + q.Gap
+	}
 	headOps, y := fl.head(doc.Head)
+	headOps = append(headOps, fl.qr(doc.QR)...)
 	fl.blocks(doc.Body)
 	return fl.pages(headOps, fl.paginate(y)), nil
 }
@@ -188,8 +193,12 @@ type drawer struct {
 }
 
 func (d *drawer) draw(o *op) {
-	if o.kind == opLine {
+	switch o.kind {
+	case opLine:
 		d.pdf.Line(o.x, o.y, o.x2, o.y2)
+		return
+	case opRect:
+		d.pdf.Rect(o.x, o.y, o.x2-o.x, o.y2-o.y, "F")
 		return
 	}
 	if o.text == "" {

@@ -33,7 +33,11 @@ func docs(t testing.TB) map[string]*layout.Doc {
 		{Name: "Л.Е. Мартынова", Position: "заместитель начальника управления"},
 		{Name: "Т.В. Рожкова", Position: "директор МБУ ДПО «Учебно-методический центр»", Date: "2022-09-23"},
 	}}
+	qr := draft()
+	qr.Verification = &order.Verification{TextSHA256: strings.Repeat("0f", 32)}
+	qr.Executor = &order.Executor{Name: "Петрова Анна Сергеевна", Phone: "8 (495) 521-95-17"}
 	return map[string]*layout.Doc{
+		"qr":         build(t, qr),
 		"balashikha": build(t, loadDraft(t, "testdata/balashikha.json")),
 		"chebula":    build(t, loadDraft(t, "testdata/chebula.json")),
 		"corner":     build(t, corner),
@@ -696,4 +700,54 @@ func withoutRepeatedHeaders(got, want []string, doc *layout.Doc) []string {
 		out = append(out, w)
 	}
 	return out
+}
+
+// TestQRCode: the QR code's modules fill the square at the bottom right of page 1 that layout
+// gives it, nothing else is drawn there, the text of page 1 ends above it (with its gap) and
+// the executor mark stands at the page foot to the left of it.
+func TestQRCode(t *testing.T) {
+	r, err := defaultRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := docs(t)["qr"]
+	q := doc.QR
+	if q == nil {
+		t.Fatal("no QR code laid out")
+	}
+	pages, err := r.compose(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right, bottom := pageW-doc.Page.Right, pageH-doc.Page.Bottom
+	x0, y0 := right-q.Size, bottom-q.Size
+	dark := 0.0
+	for p, ops := range pages {
+		for _, o := range ops {
+			switch {
+			case o.kind == opRect:
+				if p != 0 || o.x < x0-eps || o.x2 > right+eps || o.y < y0-eps || o.y2 > bottom+eps {
+					t.Errorf("module on page %d at (%.2f, %.2f), outside the square (%.2f, %.2f)–(%.2f, %.2f) of page 1", p+1, o.x, o.y, x0, y0, right, bottom)
+				}
+				dark += (o.x2 - o.x) * (o.y2 - o.y)
+			case p == 0 && o.kind == opText && o.y > y0-q.Gap && o.x+mm(r.faces[o.style].units(o.text), o.size) > x0:
+				t.Errorf("text %q at (%.2f, %.2f) runs into the QR code", o.text, o.x, o.y)
+			case p == 0 && o.kind == opText && o.y > y0-q.Gap && !strings.HasPrefix(o.text, "Исп.") && !strings.HasPrefix(o.text, "тел."):
+				t.Errorf("text %q at y=%.2f below the top of the QR code's place (%.2f)", o.text, o.y, y0-q.Gap)
+			}
+		}
+	}
+	n := len(q.Modules) + 2*layout.QRQuiet
+	module := q.Size / float64(n)
+	want := 0
+	for _, row := range q.Modules {
+		for _, m := range row {
+			if m {
+				want++
+			}
+		}
+	}
+	if got := dark / (module * module); math.Abs(got-float64(want)) > 0.01 {
+		t.Errorf("%.2f modules drawn dark, want %d", got, want)
+	}
 }

@@ -7,8 +7,11 @@ package gen
 import (
 	"archive/zip"
 	"bytes"
+	"math"
 	"strings"
 	"time"
+
+	"orders/internal/layout"
 )
 
 // Page geometry of the templates in twips: A4, margins 30/10/20/20 mm (ГОСТ Р 7.0.97 for
@@ -38,16 +41,14 @@ type para struct {
 	size   int // half-points; 0 = the default 14 pt
 	before int // twips
 	tab    int // right tab stop, 0 = none
-	border bool
-	caps   bool
 }
+
+// pt is a length in points of layout.HeadGap in twips.
+func pt(v float64) int { return int(math.Round(v * 20)) }
 
 func (p para) xml() string {
 	var b strings.Builder
 	b.WriteString(`<w:p><w:pPr>`)
-	if p.border {
-		b.WriteString(`<w:pBdr><w:bottom w:val="single" w:sz="8" w:space="4" w:color="000000"/></w:pBdr>`)
-	}
 	if p.tab > 0 {
 		b.WriteString(`<w:tabs><w:tab w:val="right" w:pos="` + itoa(p.tab) + `"/></w:tabs>`)
 	}
@@ -71,15 +72,12 @@ func (p para) xml() string {
 }
 
 func (p para) rPr() string {
-	if !p.bold && p.size == 0 && !p.caps {
+	if !p.bold && p.size == 0 {
 		return ""
 	}
 	s := `<w:rPr>`
 	if p.bold {
 		s += `<w:b/><w:bCs/>`
-	}
-	if p.caps {
-		s += `<w:spacing w:val="20"/>`
 	}
 	if p.size > 0 {
 		s += `<w:sz w:val="` + itoa(p.size) + `"/><w:szCs w:val="` + itoa(p.size) + `"/>`
@@ -98,20 +96,22 @@ func itoa(n int) string {
 	return string(d)
 }
 
-// letterhead is the head of page 1, top to bottom (gost.md, «Requisites of page 1»).
+// letterhead is the head of page 1, top to bottom (gost.md, «Requisites of page 1»), drawn as
+// the PDF draws it (layout.Head): the kind word in the text size, no rule, the gaps of
+// layout.HeadGap.
 func letterhead(tab int) []para {
 	return []para{
 		{text: "{parents}", jc: "center"},
 		{text: "{organization}", jc: "center", bold: true},
-		{text: "{subordinate}", jc: "center", bold: true, before: 60},
-		{text: "{contacts}", jc: "center", size: 24, before: 120, border: true},
-		{text: "{kind}", jc: "center", bold: true, size: 32, before: 360, caps: true},
-		{text: "{date}\t{number}", tab: tab, before: 240},
+		{text: "{subordinate}", jc: "center", bold: true},
+		{text: "{contacts}", jc: "center", size: 24, before: pt(layout.HeadGap.Contacts)},
+		{text: "{kind}", jc: "center", bold: true, before: pt(layout.HeadGap.Kind)},
+		{text: "{date}\t{number}", tab: tab, before: pt(layout.HeadGap.Date)},
 		{text: "{place}", jc: "center"},
 	}
 }
 
-var draftMark = para{text: "{draft_mark}", jc: "right", bold: true, caps: true}
+var draftMark = para{text: "{draft_mark}", jc: "right", bold: true}
 
 const sectPr = `<w:sectPr><w:headerReference w:type="default" r:id="rId4"/><w:headerReference w:type="first" r:id="rId5"/>` +
 	`<w:pgSz w:w="11906" w:h="16838"/>` +
@@ -120,39 +120,42 @@ const sectPr = `<w:sectPr><w:headerReference w:type="default" r:id="rId4"/><w:he
 
 func document(head string) string {
 	return header + `<w:document ` + nsDecl + `><w:body>` + "\n" +
-		draftMark.xml() + head +
+		head +
 		para{text: "{body}"}.xml() +
 		sectPr + `</w:body></w:document>`
 }
 
+// centeredDocument: the draft mark on its own first line at the right, then the letterhead.
 func centeredDocument() string {
 	var b strings.Builder
+	b.WriteString(draftMark.xml())
 	for _, p := range letterhead(TextWidth) {
 		b.WriteString(p.xml())
 	}
 	return document(b.String())
 }
 
-// cornerDocument puts the head in a borderless one-cell table 8 cm wide: the block keeps
-// its width whatever the margins, and a clerk edits it like any table.
+// cornerDocument puts the head in the first cell, 8 cm wide, of a borderless table across
+// the text width, and the draft mark in the second cell at the right, on the level of the
+// first line of the block: the block keeps its width whatever the margins, and a clerk edits
+// it like any table.
 func cornerDocument() string {
 	var b strings.Builder
-	w := itoa(CornerWidth)
-	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + w + `" w:type="dxa"/><w:tblInd w:w="0" w:type="dxa"/><w:tblLayout w:type="fixed"/>` +
+	w, rest := itoa(CornerWidth), itoa(TextWidth-CornerWidth)
+	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + itoa(TextWidth) + `" w:type="dxa"/><w:tblInd w:w="0" w:type="dxa"/><w:tblLayout w:type="fixed"/>` +
 		`<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar></w:tblPr>` +
-		`<w:tblGrid><w:gridCol w:w="` + w + `"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w="` + w + `" w:type="dxa"/></w:tcPr>` + "\n")
+		`<w:tblGrid><w:gridCol w:w="` + w + `"/><w:gridCol w:w="` + rest + `"/></w:tblGrid><w:tr><w:tc><w:tcPr><w:tcW w:w="` + w + `" w:type="dxa"/></w:tcPr>` + "\n")
 	for _, p := range letterhead(CornerWidth) {
-		if p.size == 32 {
-			p.before = 240
-		}
 		b.WriteString(p.xml())
 	}
+	b.WriteString(`</w:tc><w:tc><w:tcPr><w:tcW w:w="` + rest + `" w:type="dxa"/></w:tcPr>` + "\n")
+	b.WriteString(draftMark.xml())
 	b.WriteString(`</w:tc></w:tr></w:tbl>` + "\n")
 	return document(b.String())
 }
 
 const contentTypes = header + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-	`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+	`<Default Extension="png" ContentType="image/png"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
 	`<Default Extension="xml" ContentType="application/xml"/>` +
 	`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>` +
 	`<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/>` +
