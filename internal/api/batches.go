@@ -29,6 +29,7 @@ import (
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
+	"orders/internal/auth"
 	"orders/internal/batch"
 	"orders/internal/csvsafe"
 	"orders/internal/order"
@@ -52,14 +53,14 @@ func init() {
 	pdfapi.DisableConfigDir()
 }
 
-func (s *Server) batchRoutes(auth *gin.RouterGroup) {
-	auth.POST("/batches", s.allow(roleClerk, roleHead, roleAdmin), s.createBatch)
-	auth.GET("/batches", s.listBatches)
-	auth.GET("/batches/:id", s.getBatch)
-	auth.GET("/batches/:id/events", s.batchEvents)
-	auth.POST("/batches/:id/cancel", s.allow(roleClerk, roleHead, roleAdmin), s.cancelBatch)
-	auth.GET("/batches/:id/result.zip", s.batchZip)
-	auth.GET("/batches/:id/merged.pdf", s.batchMergedPDF)
+func (s *Server) batchRoutes(g *gin.RouterGroup) {
+	g.POST("/batches", s.allow(auth.ActBatch), s.createBatch)
+	g.GET("/batches", s.listBatches)
+	g.GET("/batches/:id", s.getBatch)
+	g.GET("/batches/:id/events", s.batchEvents)
+	g.POST("/batches/:id/cancel", s.allow(auth.ActBatch), s.cancelBatch)
+	g.GET("/batches/:id/result.zip", s.batchZip)
+	g.GET("/batches/:id/merged.pdf", s.batchMergedPDF)
 }
 
 // batchNamespace roots the derived ids: batch id = SHA-1 UUID of (organization, batch key)
@@ -354,8 +355,8 @@ func (s *Server) createBatch(c *gin.Context) {
 		return
 	}
 	cl := who(c)
-	if in.journal != "" && cl.role != roleHead && cl.role != roleAdmin {
-		problem(c, http.StatusForbidden, "роль «"+word(roleWords, cl.role)+"» не регистрирует приказы: уберите journal, зарегистрирует руководитель")
+	if in.journal != "" && !auth.Can(cl.role, auth.ActRegister) {
+		problem(c, http.StatusForbidden, "роль «"+auth.RoleName(cl.role)+"» не регистрирует приказы: уберите journal, зарегистрирует руководитель")
 		return
 	}
 	t, err := batch.ReadRowsWith(in.dataFile, in.data, batch.ReadOptions{Sheet: in.sheet})

@@ -17,7 +17,7 @@ import (
 	"orders/internal/sign"
 )
 
-// The words a person reads for the registry's states, statuses, actions and roles. A value
+// The words a person reads for the registry's states, statuses and actions (roles: auth.RoleName). A value
 // missing here (a state added later) is shown as it is rather than hidden.
 var (
 	stateWords = map[registry.State]string{
@@ -50,12 +50,6 @@ var (
 		"cancel":   "отменить можно зарегистрированный или подписанный приказ",
 		"edit":     "изменять можно только проект; зарегистрированный приказ — документ, его не правят",
 		"delete":   "удалить можно только проект; зарегистрированный приказ остаётся в реестре",
-	}
-	roleWords = map[string]string{
-		roleClerk:     "делопроизводитель",
-		roleHead:      "руководитель",
-		roleArchivist: "архивариус",
-		roleAdmin:     "администратор",
 	}
 )
 

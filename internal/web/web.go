@@ -81,7 +81,7 @@ func New(cfg Config) *Server {
 	s.version = hex.EncodeToString(h.Sum(nil))[:12]
 	funcs := template.FuncMap{
 		"asset":     func(name string) string { return "/static/" + name + "?v=" + s.version },
-		"roleName":  roleName,
+		"roleName":  auth.RoleName,
 		"stateName": stateName,
 		"statusName": func(st registry.Status) string {
 			return statusNames[st]
@@ -122,21 +122,19 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.POST("/logout", s.page(s.logout))
 	e.GET("/", s.page(func(c *gin.Context, _ auth.Caller) { c.Redirect(http.StatusSeeOther, "/orders") }))
 	e.GET("/orders", s.page(s.ordersPage))
-	e.GET("/orders/new", s.page(s.editorPage, auth.RoleClerk, auth.RoleHead, auth.RoleAdmin))
+	e.GET("/orders/new", s.page(s.editorPage, auth.ActEditDraft))
 	e.GET("/orders/:id", s.page(s.orderPage))
-	e.GET("/orders/:id/edit", s.page(s.editorPage, auth.RoleClerk, auth.RoleHead, auth.RoleAdmin))
-	e.GET("/archive", s.page(s.archivePage))
-	e.GET("/batches", s.page(s.batchPage, batchRoles...))
-	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+	e.GET("/orders/:id/edit", s.page(s.editorPage, auth.ActEditDraft))
+	e.GET("/archive", s.page(s.archivePage, auth.ActReadArchive))
+	e.GET("/batches", s.page(s.batchPage, auth.ActBatch))
+	e.GET("/batches/:id", s.page(s.batchPage, auth.ActBatch))
 }
 
-// batchRoles may issue batches: the people who prepare orders.
-var batchRoles = []string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}
-
 // page wraps a handler that needs a logged-in user: without a session the browser goes to
-// /login and comes back afterwards; a role not listed gets a 403 page. Unsafe methods need
+// /login and comes back afterwards; a role that may not do the page's action (auth.Can)
+// gets a 403 page. Unsafe methods need
 // the session's CSRF token.
-func (s *Server) page(h func(*gin.Context, auth.Caller), roles ...string) gin.HandlerFunc {
+func (s *Server) page(h func(*gin.Context, auth.Caller), acts ...auth.Action) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		securityHeaders(c)
 		cl, err := auth.FromSession(c.Request.Context(), s.cfg.Store, c.Request)
@@ -160,9 +158,11 @@ func (s *Server) page(h func(*gin.Context, auth.Caller), roles ...string) gin.Ha
 			s.errorPage(c, cl, http.StatusForbidden, "Запрос отклонён", "Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите.")
 			return
 		}
-		if len(roles) > 0 && !slices.Contains(roles, cl.Role) {
-			s.errorPage(c, cl, http.StatusForbidden, "Нет доступа", "Эта страница недоступна для роли «"+roleName(cl.Role)+"».")
-			return
+		for _, act := range acts {
+			if !auth.Can(cl.Role, act) {
+				s.errorPage(c, cl, http.StatusForbidden, "Нет доступа", "Эта страница недоступна для роли «"+auth.RoleName(cl.Role)+"».")
+				return
+			}
 		}
 		h(c, cl)
 	}
@@ -261,11 +261,6 @@ func toJSON(v any) template.JS {
 	return template.JS(b)
 }
 
-var roleNames = map[string]string{
-	auth.RoleClerk: "делопроизводитель", auth.RoleHead: "руководитель",
-	auth.RoleArchivist: "архивариус", auth.RoleAdmin: "администратор",
-}
-
 // capital writes the first letter in upper case: «приказ» → «Приказ».
 func capital(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
@@ -273,13 +268,6 @@ func capital(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
-}
-
-func roleName(r string) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return r
 }
 
 var stateNames = map[registry.State]string{
@@ -324,13 +312,15 @@ type menuItem struct{ Key, Href, Label string }
 func (v view) Menu() []menuItem {
 	r := v.Caller.Role
 	items := []menuItem{{"orders", "/orders", "Приказы"}}
-	if r == auth.RoleClerk || r == auth.RoleHead || r == auth.RoleAdmin {
+	if auth.Can(r, auth.ActEditDraft) {
 		items = append(items, menuItem{"new", "/orders/new", "Новый приказ"})
 	}
-	if slices.Contains(batchRoles, r) {
+	if auth.Can(r, auth.ActBatch) {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
-	items = append(items, menuItem{"archive", "/archive", "Архив"})
+	if auth.Can(r, auth.ActReadArchive) {
+		items = append(items, menuItem{"archive", "/archive", "Архив"})
+	}
 	return items
 }
 
