@@ -614,7 +614,7 @@ func (s *Server) createRegisteredBatch(ctx context.Context, c *gin.Context, b *r
 func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date string) (string,
 	func(*registry.Order, string, int) (registry.Registered, error), func(journal string) func(*registry.Order) *registry.AuditEntry) {
 	if date == "" {
-		date = time.Now().In(ru.Moscow).Format(time.DateOnly)
+		date = ru.Today()
 	}
 	actor := who(c).actor
 	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
@@ -1089,10 +1089,7 @@ func (s *Server) batchZip(c *gin.Context) {
 	used := map[string]bool{}
 	for _, o := range orders {
 		label := opts.Labels[o.BatchRow]
-		date := o.Date
-		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
-			date = t.Format("02.01.2006")
-		}
+		date := ru.NumericDay(o.Date)
 		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, label, string(o.Status), "", "", "", ""}
 		if o.Status == registry.StatusRendered && o.PDFKey != "" {
 			base := batchFileBase(o, label)

@@ -112,7 +112,7 @@ func (s *Server) importOrder(c *gin.Context) {
 		if err := strictjson.Decode([]byte(raw), &meta); err != nil {
 			ps = append(ps, order.Problem{Path: "meta", Message: "не JSON-объект со сведениями о приказе: " + err.Error()})
 		} else {
-			ps = append(ps, meta.check(cl, time.Now().In(ru.Moscow).Format(time.DateOnly))...)
+			ps = append(ps, meta.check(cl, ru.Today())...)
 		}
 	}
 	data, pdfProblem := readImportPDF(c)

@@ -65,7 +65,7 @@ func (s *Server) register(c *gin.Context) {
 	}
 	dateGiven := req.Date != ""
 	if req.Date == "" {
-		req.Date = time.Now().In(ru.Moscow).Format(time.DateOnly)
+		req.Date = ru.Today()
 	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
 		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
 		return

@@ -17,6 +17,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/ru"
 	"orders/internal/worker"
 )
 
@@ -448,7 +449,7 @@ func fileName(o *registry.Order, ext string) string {
 		name = "Проект " + strings.ToLower(name)
 	}
 	if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
-		name += " от " + t.Format("02.01.2006")
+		name += " от " + ru.NumericDate(t)
 	}
 	name = strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {

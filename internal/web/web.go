@@ -303,7 +303,7 @@ func ruDateTime(v any) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ru.Moscow).Format("02.01.2006 15:04")
+	return ru.DateTime(t)
 }
 
 type menuItem struct{ Key, Href, Label string }
