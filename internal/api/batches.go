@@ -37,7 +37,6 @@ import (
 	"orders/internal/registry"
 	"orders/internal/ru"
 	"orders/internal/strictjson"
-	"orders/internal/worker"
 	"orders/templates"
 )
 
@@ -702,7 +701,7 @@ func (s *Server) publishOrders(ctx context.Context, orders []*registry.Order, re
 		wg.Go(func() {
 			for i := int(next.Add(1)) - 1; i < len(orders); i = int(next.Add(1)) - 1 {
 				o := orders[i]
-				job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
+				job, id := queue.Job{OrderID: o.ID, Reason: reason}, queue.JobID(o)
 				if _, err := s.cfg.Queue.Publish(ctx, job, id); err != nil {
 					if failed.Add(1) == 1 {
 						s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)

@@ -14,11 +14,11 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/blob"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/ru"
-	"orders/internal/worker"
 )
 
 // editable are the statuses in which an order is still a draft the clerk may change or
@@ -202,7 +202,7 @@ func kindOf(d *order.Draft) order.Kind {
 // intake latency's tail (JetStream acks of 20-35 ms while workers ack their jobs on the same
 // stream).
 func (s *Server) publish(c *gin.Context, o *registry.Order, reason string) {
-	job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
+	job, id := queue.Job{OrderID: o.ID, Reason: reason}, queue.JobID(o)
 	if err := s.cfg.Queue.Enqueue(job, id); err != nil {
 		s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)
 		s.republish.Retry(job, id)
@@ -413,7 +413,7 @@ func (s *Server) download(format string) gin.HandlerFunc {
 			return
 		}
 		if format == "docx" {
-			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, worker.DOCXType
+			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, blob.DOCXType
 		}
 		if o.Status != registry.StatusRendered || key == "" {
 			writeProblem(c, Problem{Status: http.StatusConflict, Current: o.Status,

@@ -23,6 +23,9 @@ import (
 	"strings"
 )
 
+// DOCXType is the media type of a .docx file.
+const DOCXType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 // Store keeps documents by content address. Implementations are safe for
 // concurrent use.
 type Store interface {
