@@ -25,6 +25,7 @@ import (
 	"orders/internal/registry"
 	"orders/internal/render"
 	"orders/internal/sign"
+	"orders/internal/signing"
 )
 
 // Publisher puts render jobs on the queue.
@@ -82,6 +83,8 @@ type Server struct {
 	republish *queue.Republisher
 	// checkpoints checks and writes the audit chain's checkpoints; nil without a secret key.
 	checkpoints *audit.Checkpointer
+	// signing signs orders and takes signatures made elsewhere.
+	signing *signing.Service
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -124,6 +127,8 @@ func New(cfg Config) *Server {
 		cfg.Renderer = render.New(layout.Options{})
 		s.cfg.Renderer = cfg.Renderer
 	}
+	s.signing = &signing.Service{Store: cfg.Store, Blobs: cfg.Blobs, Renderer: cfg.Renderer, Verifier: cfg.Verifier,
+		SecretKey: cfg.SecretKey}
 	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())
 
 	e := gin.New()

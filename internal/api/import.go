@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"orders/internal/order"
 	"orders/internal/registry"
 	"orders/internal/ru"
-	"orders/internal/sign"
 	"orders/internal/strictjson"
 )
 
@@ -144,7 +142,7 @@ func (s *Server) importOrder(c *gin.Context) {
 		problem(c, http.StatusInternalServerError, "не удалось сохранить файл; попробуйте ещё раз")
 		return
 	}
-	sig, signed := s.importedSignature(c.Request.Context(), data, key, sum)
+	sig, signed := s.signing.Imported(c.Request.Context(), data, key, sum)
 	// What is known of the paper original, in the draft's terms; it is never rendered.
 	draft, _ := json.Marshal(map[string]any{"organization": orgID, "kind": meta.Kind, "date": meta.Date,
 		"number": meta.Number, "title": meta.Title, "signatory": map[string]string{"name": meta.Signatory}})
@@ -190,27 +188,6 @@ func readImportPDF(c *gin.Context) ([]byte, string) {
 		return nil, "это не PDF: файл должен начинаться с «%PDF-»"
 	}
 	return data, ""
-}
-
-// importedSignature verifies the electronic signatures of an imported PDF. A file without
-// one is a scan of paper: no signature, not signed. Otherwise what was found is recorded as
-// it verified, and only a valid signature makes the order signed.
-func (s *Server) importedSignature(ctx context.Context, data []byte, key, sum string) (sig *registry.Signature, signed bool) {
-	res, err := s.cfg.Verifier.VerifyPDF(ctx, data)
-	if errors.Is(err, sign.ErrNoSignature) {
-		return nil, false
-	}
-	verified, trust := signatureVerdict(res)
-	if err != nil {
-		verified, trust = "not verified: "+err.Error(), ""
-	}
-	sig = &registry.Signature{Kind: registry.SignatureExternalPDF, Key: key, SHA256: sum,
-		Signer: res.Signer.Owner, Serial: res.Signer.Serial, Verified: verified, Trust: trust}
-	if !res.Signer.ValidFrom.IsZero() {
-		from, to := res.Signer.ValidFrom, res.Signer.ValidTo
-		sig.ValidFrom, sig.ValidTo = &from, &to
-	}
-	return sig, verified == "valid"
 }
 
 // duplicateProblem refuses a repeated import, naming the order already imported: the caller

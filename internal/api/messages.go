@@ -14,7 +14,6 @@ import (
 	"orders/internal/order"
 	"orders/internal/registry"
 	"orders/internal/ru"
-	"orders/internal/sign"
 )
 
 // The words a person reads for the registry's states, statuses and actions (roles: auth.RoleName). A value
@@ -131,31 +130,6 @@ func (s *Server) ackError(c *gin.Context, orderID uuid.UUID, person string, err 
 		}
 	}
 	problem(c, http.StatusConflict, detail+"; повторно его не записывают")
-}
-
-// signError says in words why a certificate container or a signature was not taken.
-func signError(err error) string {
-	for _, m := range []struct {
-		err  error
-		text string
-	}{
-		{sign.ErrWrongPassword, "неверный пароль сертификата или повреждённый файл"},
-		{sign.ErrNoPrivateKey, "в файле нет закрытого ключа: нужен контейнер с сертификатом и ключом"},
-		{sign.ErrNoCertificate, "в файле нет сертификата"},
-		{sign.ErrKeyMismatch, "закрытый ключ в файле не подходит ни к одному сертификату в нём"},
-		{sign.ErrUnsupportedKey, "ключ этого типа сервер не поддерживает: нужен ключ RSA или ECDSA (ключом ГОСТ подписывают в КриптоПРО и загружают подписанный PDF)"},
-		{sign.ErrExpired, "срок действия сертификата истёк"},
-		{sign.ErrNotYetValid, "срок действия сертификата ещё не начался"},
-		{sign.ErrUnrecognizedData, "файл не является контейнером PKCS#12 (.p12, .pfx) или PEM"},
-		{sign.ErrNoSignature, "в PDF нет электронной подписи"},
-		{sign.ErrMalformedSignature, "файл не электронная подпись CMS/PKCS#7 (.sig, .p7s)"},
-		{sign.ErrSignatureBroken, "подписанный PDF не прошёл проверку собственной подписи"},
-	} {
-		if errors.Is(err, m.err) {
-			return m.text
-		}
-	}
-	return "файл не удалось прочитать как подпись или ключ (" + err.Error() + ")"
 }
 
 // problemsDetail sums up a list of problems: the one problem itself, or how many there are

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -283,4 +284,14 @@ type Acknowledgements interface {
 	RecordAck(ctx context.Context, orgID string, a *Ack, audit *AuditEntry) (*Order, error)
 	// ListAcks returns the records of an order ordered by person.
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]Ack, error)
+}
+
+// NewAuditEntry is the entry of an action by actor, with details as JSON (nil: none); the
+// registry fills the organization, order, time and chain when it appends it.
+func NewAuditEntry(actor, action string, details any) *AuditEntry {
+	e := &AuditEntry{Actor: actor, Action: action}
+	if details != nil {
+		e.Details, _ = json.Marshal(details)
+	}
+	return e
 }
