@@ -21,6 +21,7 @@ import (
 	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/layout"
+	"orders/internal/lifecycle"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/render"
@@ -85,6 +86,8 @@ type Server struct {
 	checkpoints *audit.Checkpointer
 	// signing signs orders and takes signatures made elsewhere.
 	signing *signing.Service
+	// life runs the lifecycle steps: register, cancel, acknowledge, rerender, delete, import.
+	life *lifecycle.Service
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -129,6 +132,8 @@ func New(cfg Config) *Server {
 	}
 	s.signing = &signing.Service{Store: cfg.Store, Blobs: cfg.Blobs, Renderer: cfg.Renderer, Verifier: cfg.Verifier,
 		SecretKey: cfg.SecretKey}
+	s.life = &lifecycle.Service{Store: cfg.Store, Blobs: cfg.Blobs, Queue: cfg.Queue, Republish: s.republish,
+		Signatures: s.signing, Log: cfg.Log}
 	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())
 
 	e := gin.New()
@@ -367,17 +372,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	display := cl.Name
-	if display == "" {
-		display = cl.Login
-	}
-	if display == "" {
-		display = cl.TokenName
-	}
-	if display == "" {
-		display = cl.Actor
-	}
-	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID, display: display})
+	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID, display: cl.Display()})
 	c.Next()
 }
 

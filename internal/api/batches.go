@@ -32,6 +32,7 @@ import (
 	"orders/internal/auth"
 	"orders/internal/batch"
 	"orders/internal/csvsafe"
+	"orders/internal/lifecycle"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
@@ -556,7 +557,7 @@ func (s *Server) resolveBatchDrafts(c *gin.Context, cl caller, in *batchInput, i
 			failed.Store(err)
 			return
 		}
-		out[i].normalized, out[i].search = js, searchText(out[i].draft)
+		out[i].normalized, out[i].search = js, lifecycle.SearchText(out[i].draft)
 	})
 	if err, _ := failed.Load().(error); err != nil {
 		problem(c, http.StatusInternalServerError, msgInternal)
@@ -577,21 +578,6 @@ func parallel(n int, f func(i int)) {
 		})
 	}
 	wg.Wait()
-}
-
-// registeredDraft is a draft with its registration number and date, as the registry's
-// build function returns it.
-func registeredDraft(o *registry.Order, number, date string) (registry.Registered, error) {
-	d, err := order.Decode(o.Draft)
-	if err != nil {
-		return registry.Registered{}, fmt.Errorf("stored draft: %w", err)
-	}
-	d.Number, d.Date = number, date
-	data, err := json.Marshal(d)
-	if err != nil {
-		return registry.Registered{}, err
-	}
-	return registry.Registered{Draft: data, SearchText: searchText(d)}, nil
 }
 
 // registerBatch numbers the batch's orders in row order in one transaction.
@@ -617,7 +603,7 @@ func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date strin
 	}
 	actor := who(c).actor
 	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-		return registeredDraft(o, number, date)
+		return lifecycle.RegisteredDraft(o, number, date)
 	}
 	audit := func(journal string) func(*registry.Order) *registry.AuditEntry {
 		return func(o *registry.Order) *registry.AuditEntry {

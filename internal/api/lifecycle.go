@@ -15,11 +15,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
-	"orders/internal/layout"
+	"orders/internal/lifecycle"
 	"orders/internal/order"
+	"orders/internal/refusal"
 	"orders/internal/registry"
-	"orders/internal/ru"
 	"orders/internal/sign"
 	"orders/internal/signing"
 	"orders/internal/strictjson"
@@ -33,23 +34,12 @@ func auditEntry(c *gin.Context, action string, details any) *registry.AuditEntry
 	return e
 }
 
-// searchText is the plain text of a draft as the archive searches it.
-func searchText(d *order.Draft) string {
-	doc, err := layout.Build(d, layout.Options{})
-	if err != nil {
-		return d.Title
-	}
-	return layout.NormalizeText(doc.PlainText())
-}
-
 type registerRequest struct {
 	Journal string `json:"journal"`
 	Date    string `json:"date"`
 }
 
-// register gives a draft the next number of a journal, freezes it and renders the final
-// documents. The number is taken in the same transaction as the state change, so it is
-// never lost or reused, also when the render afterwards fails.
+// register gives a draft the next number of a journal (lifecycle.Service.Register).
 func (s *Server) register(c *gin.Context) {
 	id, ok := s.orderID(c)
 	if !ok {
@@ -59,60 +49,20 @@ func (s *Server) register(c *gin.Context) {
 	if !s.readJSON(c, &req) {
 		return
 	}
-	if req.Journal == "" {
-		draftProblem(c, order.Problems{{Path: "journal", Message: "не указан журнал, в котором регистрировать приказ"}})
-		return
-	}
-	dateGiven := req.Date != ""
-	if req.Date == "" {
-		req.Date = ru.Today()
-	} else if _, err := time.Parse(time.DateOnly, req.Date); err != nil {
-		draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
-		return
-	}
-	// With an Idempotency-Key, a retry whose first answer was lost gets the number it was
-	// given instead of «already registered».
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > registry.MaxRegisterKey {
 		problem(c, http.StatusBadRequest, fmt.Sprintf("Idempotency-Key: длиннее %d знаков", registry.MaxRegisterKey))
 		return
 	}
-	var replayed bool
-	audit := auditEntry(c, "register", nil)
-	o, err := s.cfg.Store.RegisterOrder(c.Request.Context(), who(c).orgID, id, registry.RegisterRequest{
-		Journal: req.Journal, Date: req.Date, Audit: audit, Key: key, Replayed: &replayed,
-		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": req.Date, "journal": req.Journal, "seq": seq})
-			return registeredDraft(o, number, req.Date)
-		},
-	})
-	if errors.Is(err, registry.ErrInvalid) {
-		draftProblem(c, order.Problems{{Path: "journal", Message: fmt.Sprintf("журнала «%s» нет у этой организации", req.Journal)}})
-		return
-	}
+	o, replayed, err := s.life.Register(c.Request.Context(), serviceCaller(c), id,
+		lifecycle.Registration{Journal: req.Journal, Date: req.Date, Key: key})
 	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	if replayed && (o.Journal != req.Journal || dateGiven && o.Date != req.Date) {
-		// The key names one request: the same key with another journal or date is not a
-		// repeat of it, and its answer must not look like that request succeeded.
-		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: fmt.Sprintf(
-			"Idempotency-Key: с этим ключом приказ уже зарегистрирован в журнале «%s» датой %s под № %s; запрос с другими журналом или датой — не повтор того запроса",
-			o.Journal, o.Date, o.Number)})
+		s.serviceError(c, err)
 		return
 	}
 	if replayed {
 		c.Header("Idempotent-Replayed", "true")
-		// As for POST /orders: if the first attempt died before its publish, this closes
-		// the gap sooner than the sweeper; the job id makes a duplicate harmless.
-		if o.Status == registry.StatusQueued {
-			s.publish(c, o, "register")
-		}
-		c.JSON(http.StatusOK, view(o))
-		return
 	}
-	s.publish(c, o, "register")
 	c.JSON(http.StatusOK, view(o))
 }
 
@@ -152,19 +102,11 @@ func (s *Server) cancel(c *gin.Context) {
 	if !s.readJSON(c, &req) {
 		return
 	}
-	if strings.TrimSpace(req.Reason) == "" {
-		draftProblem(c, order.Problems{{Path: "reason", Message: "не указана причина отмены: напишите, почему приказ отменяется"}})
-		return
-	}
-	o, err := s.cfg.Store.Cancel(c.Request.Context(), who(c).orgID, id, registry.CancelRequest{
-		Reason: req.Reason, By: who(c).display,
-		Audit: auditEntry(c, "cancel", map[string]string{"reason": req.Reason})})
+	o, err := s.life.Cancel(c.Request.Context(), serviceCaller(c), id, req.Reason)
 	if err != nil {
-		s.storeError(c, err)
+		s.serviceError(c, err)
 		return
 	}
-	// The working copy is rendered again with the cancellation mark; signed.pdf stays as signed.
-	s.publish(c, o, "cancel")
 	c.JSON(http.StatusOK, view(o))
 }
 
@@ -193,9 +135,11 @@ func certView(ci sign.CertInfo) gin.H {
 		"valid_from": ci.ValidFrom, "valid_to": ci.ValidTo}
 }
 
-// signingCaller is the caller as the services see it.
-func signingCaller(c *gin.Context) signing.Caller {
-	return signing.Caller{OrgID: who(c).orgID, Actor: who(c).actor}
+// serviceCaller is the caller as the services see it: the organization the request is
+// scoped to, the actor of the audit trail and the name a person reads.
+func serviceCaller(c *gin.Context) auth.Caller {
+	cl := who(c)
+	return auth.Caller{Role: cl.role, OrgID: cl.orgID, Actor: cl.actor, UserID: cl.user, Name: cl.display}
 }
 
 // signOrder signs a registered order with its organization's key (signing.Service.Sign).
@@ -204,7 +148,7 @@ func (s *Server) signOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	o, err := s.signing.Sign(c.Request.Context(), signingCaller(c), id)
+	o, err := s.signing.Sign(c.Request.Context(), serviceCaller(c), id)
 	if err != nil {
 		s.serviceError(c, err)
 		return
@@ -240,7 +184,7 @@ func (s *Server) addSignature(c *gin.Context) {
 		problem(c, http.StatusBadRequest, "файл не прочитан: "+err.Error())
 		return
 	}
-	a, err := s.signing.AddSignature(c.Request.Context(), signingCaller(c), id, ext)
+	a, err := s.signing.AddSignature(c.Request.Context(), serviceCaller(c), id, ext)
 	if err != nil {
 		s.serviceError(c, err)
 		return
@@ -249,12 +193,6 @@ func (s *Server) addSignature(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": sig.ID, "kind": sig.Kind, "status": res.Status, "reason": res.Reason,
 		"trust": res.Trust, "trust_reason": res.TrustReason, "verdict": res.Verdict(),
 		"signer": certView(res.Signer), "verified": sig.Verified, "sha256": sig.SHA256, "order_state": a.State})
-}
-
-// isLifecycle says err is a refusal because of the order's lifecycle state.
-func isLifecycle(err error) bool {
-	var le *registry.LifecycleError
-	return errors.As(err, &le)
 }
 
 // loadOrder reads the order named in the path, as the caller may see it; it has answered
@@ -326,7 +264,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if o.SignedKey == "" {
-		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "приказ не подписан: подписанного документа нет, приказ " + word(stateWords, o.State)})
+		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "приказ не подписан: подписанного документа нет, приказ " + refusal.StateWord(o.State)})
 		return
 	}
 	data, err := s.readVerified(ctx, o.SignedKey, o.SignedSHA256)
@@ -356,66 +294,22 @@ type ackRequest struct {
 	Date   string `json:"date"`
 }
 
-// recordAck records that a person of the acknowledgement list has read the order, then
-// renders it again so the Лист ознакомления shows the date.
+// recordAck records that a person of the acknowledgement list has read the order
+// (lifecycle.Service.Acknowledge) and answers the list as it is now.
 func (s *Server) recordAck(c *gin.Context) {
-	o, ok := s.loadOrder(c)
+	id, ok := s.orderID(c)
 	if !ok {
 		return
 	}
-	id := o.ID
 	var req ackRequest
 	if !s.readJSON(c, &req) {
 		return
 	}
-	ctx := c.Request.Context()
-	people := ackPeople(o)
-	if !containsPerson(people, req.Person) {
-		draftProblem(c, order.Problems{{Path: "person", Message: fmt.Sprintf("«%s» нет в списке ознакомления этого приказа", req.Person)}})
+	if _, err := s.life.Acknowledge(c.Request.Context(), serviceCaller(c), id, req.Person, req.Date); err != nil {
+		s.serviceError(c, err)
 		return
-	}
-	readAt := time.Now().In(ru.Moscow)
-	if req.Date != "" {
-		var err error
-		if readAt, err = time.Parse(time.DateOnly, req.Date); err != nil {
-			draftProblem(c, order.Problems{{Path: "date", Message: fmt.Sprintf("не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", req.Date)}})
-			return
-		}
-	}
-	// The record, its audit entry and the new render of the Лист ознакомления are one
-	// transaction; a render already under way is refused when it finishes (RenderKey).
-	o, err := s.cfg.Store.RecordAck(ctx, who(c).orgID, &registry.Ack{OrderID: id, Person: req.Person,
-		ReadAt: time.Date(readAt.Year(), readAt.Month(), readAt.Day(), 0, 0, 0, 0, time.UTC), RecordedBy: who(c).actor},
-		auditEntry(c, "acknowledge", map[string]string{"person": req.Person, "date": readAt.Format(time.DateOnly)}))
-	if err != nil {
-		s.ackError(c, id, req.Person, err)
-		return
-	}
-	if o.Status == registry.StatusQueued {
-		s.publish(c, o, "acknowledgement")
 	}
 	s.listAcks(c)
-}
-
-func ackPeople(o *registry.Order) []string {
-	var d order.Draft
-	if json.Unmarshal(o.Draft, &d) != nil || d.Acknowledgement == nil {
-		return nil
-	}
-	names := make([]string, len(d.Acknowledgement.People))
-	for i, p := range d.Acknowledgement.People {
-		names[i] = p.Name
-	}
-	return names
-}
-
-func containsPerson(people []string, name string) bool {
-	for _, p := range people {
-		if strings.TrimSpace(p) == strings.TrimSpace(name) && name != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // listAcks says who has read the order and who has not yet.
@@ -436,7 +330,7 @@ func (s *Server) listAcks(c *gin.Context) {
 		read[a.Person] = a
 	}
 	readOut, pending := []gin.H{}, []string{}
-	for _, p := range ackPeople(o) {
+	for _, p := range lifecycle.AckPeople(o) {
 		if a, ok := read[p]; ok {
 			readOut = append(readOut, gin.H{"person": p, "date": a.ReadAt.Format(time.DateOnly), "recorded_by": a.RecordedBy, "recorded_at": a.RecordedAt})
 		} else {

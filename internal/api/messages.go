@@ -1,30 +1,20 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"orders/internal/order"
+	"orders/internal/refusal"
 	"orders/internal/registry"
-	"orders/internal/ru"
 )
 
-// The words a person reads for the registry's states, statuses and actions (roles: auth.RoleName). A value
+// The words a person reads for the registry's statuses and actions (states:
+// refusal.StateWord, roles: auth.RoleName). A value
 // missing here (a state added later) is shown as it is rather than hidden.
 var (
-	stateWords = map[registry.State]string{
-		registry.StateDraft:      "проект",
-		registry.StateRegistered: "зарегистрирован",
-		registry.StateSigned:     "подписан",
-		registry.StateCancelled:  "отменён",
-	}
 	statusWords = map[registry.Status]string{
 		registry.StatusDraft:     "не отправлен на формирование",
 		registry.StatusQueued:    "ждёт формирования в очереди",
@@ -61,7 +51,7 @@ func word[K comparable](m map[K]string, k K) string {
 
 // lifecycleDetail answers an action the order's legal state does not allow.
 func lifecycleDetail(le *registry.LifecycleError) string {
-	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), word(stateWords, le.Current))
+	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), refusal.StateWord(le.Current))
 	if rule, ok := actionRule[le.Action]; ok {
 		d += "; " + rule
 	}
@@ -113,25 +103,6 @@ func conflictDetail(c *gin.Context) string {
 	return "такая запись уже есть в реестре"
 }
 
-// ackError answers a failed RecordAck; a repeated acknowledgement says when it was recorded.
-func (s *Server) ackError(c *gin.Context, orderID uuid.UUID, person string, err error) {
-	if !errors.Is(err, registry.ErrConflict) {
-		s.storeError(c, err)
-		return
-	}
-	detail := fmt.Sprintf("ознакомление уже записано: %s", person)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-	defer cancel()
-	if acks, lerr := s.cfg.Store.ListAcks(ctx, who(c).orgID, orderID); lerr == nil {
-		for _, a := range acks {
-			if strings.TrimSpace(a.Person) == strings.TrimSpace(person) {
-				detail += ", " + ru.NumericDate(a.ReadAt)
-			}
-		}
-	}
-	problem(c, http.StatusConflict, detail+"; повторно его не записывают")
-}
-
 // problemsDetail sums up a list of problems: the one problem itself, or how many there are
 // and the first, so the answer says what is wrong even to a reader of Detail alone.
 func problemsDetail(ps order.Problems) string {
@@ -172,7 +143,7 @@ func statusList() string {
 func stateList() string {
 	parts := make([]string, len(registry.States))
 	for i, st := range registry.States {
-		parts[i] = fmt.Sprintf("%s (%s)", st, word(stateWords, st))
+		parts[i] = fmt.Sprintf("%s (%s)", st, refusal.StateWord(st))
 	}
 	return strings.Join(parts, ", ")
 }

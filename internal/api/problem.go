@@ -79,12 +79,16 @@ func (s *Server) storeError(c *gin.Context, err error) {
 	}
 }
 
-// serviceError answers an error of a service (signing, lifecycle): its refusal in the
-// service's own words, a stored document that does not check out as an integrity failure,
+// serviceError answers an error of a service (signing, lifecycle): problems of request
+// fields with their paths, its refusal in the service's own words, a stored document that does not check out as an integrity failure,
 // anything else as a registry error.
 func (s *Server) serviceError(c *gin.Context, err error) {
 	var r *refusal.Error
 	var d *refusal.DocumentError
+	if _, ok := order.AsProblems(err); ok {
+		draftProblem(c, err)
+		return
+	}
 	switch {
 	case errors.As(err, &d):
 		s.integrityError(c, d.Order, d.Err)

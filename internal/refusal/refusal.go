@@ -39,7 +39,9 @@ func (e *Error) Unwrap() error { return e.Err }
 func Conflictf(msg string) *Error { return &Error{Kind: Conflict, Msg: msg} }
 
 // InState refuses because of the order's lifecycle state.
-func InState(st registry.State, msg string) *Error { return &Error{Kind: Conflict, State: st, Msg: msg} }
+func InState(st registry.State, msg string) *Error {
+	return &Error{Kind: Conflict, State: st, Msg: msg}
+}
 
 // InStatus refuses because of the order's render status.
 func InStatus(st registry.Status, msg string) *Error {
@@ -59,7 +61,9 @@ type DocumentError struct {
 	Err   error
 }
 
-func (e *DocumentError) Error() string { return "document of order " + e.Order.String() + ": " + e.Err.Error() }
+func (e *DocumentError) Error() string {
+	return "document of order " + e.Order.String() + ": " + e.Err.Error()
+}
 func (e *DocumentError) Unwrap() error { return e.Err }
 
 var stateWords = map[registry.State]string{

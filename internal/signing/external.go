@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/refusal"
 	"orders/internal/registry"
@@ -35,7 +36,7 @@ type Added struct {
 // signature, or one over other bytes, is refused (refusal.Invalid on ext.Field); a signature
 // that could not be verified is kept as such, and only a valid one moves a registered order
 // to signed. The signature and its audit entry are written in one transaction.
-func (s *Service) AddSignature(ctx context.Context, cl Caller, id uuid.UUID, ext External) (*Added, error) {
+func (s *Service) AddSignature(ctx context.Context, cl auth.Caller, id uuid.UUID, ext External) (*Added, error) {
 	o, err := s.Store.GetOrder(ctx, cl.OrgID, id)
 	if err != nil {
 		return nil, err

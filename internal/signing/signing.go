@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/layout"
 	"orders/internal/printed"
@@ -45,13 +46,6 @@ type Service struct {
 	SecretKey []byte
 	// Now is the signing time; default time.Now.
 	Now func() time.Time
-}
-
-// Caller is who asks: the organization the request is scoped to ("" for an admin: every
-// organization) and the actor named in the audit trail.
-type Caller struct {
-	OrgID string
-	Actor string
 }
 
 func (s *Service) verifier() *sign.Verifier {
@@ -117,7 +111,7 @@ func (s *Service) signer(ctx context.Context, orgID string) (*sign.Signer, error
 // Sign draws the visible signature mark into the order's final PDF, signs it with the
 // organization's key and records the signed document, its signature and the audit entry in
 // one transaction.
-func (s *Service) Sign(ctx context.Context, cl Caller, id uuid.UUID) (*registry.Order, error) {
+func (s *Service) Sign(ctx context.Context, cl auth.Caller, id uuid.UUID) (*registry.Order, error) {
 	o, err := s.Store.GetOrder(ctx, cl.OrgID, id)
 	if err != nil {
 		return nil, err

@@ -141,7 +141,6 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 	return nil
 }
 
-
 // OnDead marks an order failed when its job is dead-lettered; the reason is what a clerk
 // sees in the order's status.
 func (w *Worker) OnDead(job queue.Job, reason string) {
