@@ -39,7 +39,8 @@ type Publisher interface {
 
 // Config wires the server to its dependencies.
 type Config struct {
-	Store registry.Store
+	// Store is the registry; each handler group and service uses its own narrow part of it.
+	Store Store
 	Blobs blob.Store
 	Queue Publisher
 	// Accepted, if set, is called for every order taken in by POST /orders (the all-in-one
@@ -88,6 +89,13 @@ type Server struct {
 	signing *signing.Service
 	// life runs the lifecycle steps: register, cancel, acknowledge, rerender, delete, import.
 	life *lifecycle.Service
+
+	// The registry as each handler group sees it (stores.go).
+	orders   orderStore
+	records  recordStore
+	journals journalStore
+	orgs     organizationStore
+	health   healthStore
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -109,7 +117,8 @@ func New(cfg Config) *Server {
 	if cfg.Verifier == nil {
 		cfg.Verifier = &sign.Verifier{}
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store)}
+	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store),
+		orders: cfg.Store, records: cfg.Store, journals: cfg.Store, orgs: cfg.Store, health: cfg.Store}
 	if _, key, err := audit.Keys(cfg.SecretKey); err == nil && len(cfg.SecretKey) == 32 {
 		s.checkpoints = &audit.Checkpointer{Chain: cfg.Store, Blobs: cfg.Blobs, Key: key, Log: cfg.Log.With("component", "audit")}
 	}
@@ -266,7 +275,7 @@ func (sc statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sc.desc }
 func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts, err := sc.s.cfg.Store.CountByStatus(ctx)
+	counts, err := sc.s.health.CountByStatus(ctx)
 	if err != nil {
 		return
 	}
@@ -284,7 +293,7 @@ var readyTimeout = 3 * time.Second
 // the driver's) go to the log only.
 func (s *Server) ready(c *gin.Context) {
 	checks := map[string]func(context.Context) error{
-		"database": s.cfg.Store.Ping,
+		"database": s.health.Ping,
 		"store":    s.cfg.Blobs.Ping,
 		"queue":    func(ctx context.Context) error { _, err := s.cfg.Queue.Depth(ctx); return err },
 	}

@@ -84,7 +84,7 @@ func (s *Server) archive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
+	list, next, err := s.records.ListOrders(c.Request.Context(), f)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -159,7 +159,7 @@ func (s *Server) export(c *gin.Context) {
 		}
 		entry := auditEntry(c, "export", details)
 		entry.OrgID = org
-		if err := s.cfg.Store.AppendAudit(ctx, entry); err != nil {
+		if err := s.records.AppendAudit(ctx, entry); err != nil {
 			s.log.Error("export refused: the audit entry was not appended", "organization", org, "err", err)
 			problem(c, http.StatusInternalServerError, "выгрузка не выполнена: не удалось записать её в журнал аудита; повторите позже")
 			return
@@ -249,7 +249,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 	f.Cursor = ""
 	taken := map[string]bool{} // file names in the ZIP: two orders may share number and date
 	for {
-		page, next, err := s.cfg.Store.ListOrders(ctx, f)
+		page, next, err := s.records.ListOrders(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -264,7 +264,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 			}
 			taken[o.OrgID+"/"+name] = true
 			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize}}
-			sigs, err := s.cfg.Store.ListSignatures(ctx, o.OrgID, o.ID)
+			sigs, err := s.records.ListSignatures(ctx, o.OrgID, o.ID)
 			if err != nil {
 				return err
 			}
@@ -483,7 +483,7 @@ func (s *Server) listAudit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := s.cfg.Store.ListAudit(c.Request.Context(), org, nil, registry.MaxLimit)
+	list, err := s.records.ListAudit(c.Request.Context(), org, nil, registry.MaxLimit)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -497,7 +497,7 @@ func (s *Server) orderAudit(c *gin.Context) {
 		return
 	}
 	id := o.ID
-	list, err := s.cfg.Store.ListAudit(c.Request.Context(), o.OrgID, &id, registry.MaxLimit)
+	list, err := s.records.ListAudit(c.Request.Context(), o.OrgID, &id, registry.MaxLimit)
 	if err != nil {
 		s.storeError(c, err)
 		return

@@ -202,7 +202,7 @@ func (s *Server) loadOrder(c *gin.Context) (*registry.Order, bool) {
 	if !ok {
 		return nil, false
 	}
-	o, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+	o, err := s.records.GetOrder(c.Request.Context(), who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
 		return nil, false
@@ -222,7 +222,7 @@ func (s *Server) listSignatures(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := s.cfg.Store.ListSignatures(c.Request.Context(), who(c).orgID, id)
+	list, err := s.records.ListSignatures(c.Request.Context(), who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -274,7 +274,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 	}
 	// The bytes are chosen and about to go out: a client that hangs up now may still have
 	// them, so its going away must not cancel the record of the download.
-	if err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
+	if err := s.records.AppendAudit(context.WithoutCancel(ctx), withOrder(auditEntry(c, "download-signed", map[string]string{"sha256": o.SignedSHA256}), o)); err != nil {
 		s.storeError(c, err)
 		return
 	}
@@ -320,7 +320,7 @@ func (s *Server) listAcks(c *gin.Context) {
 	}
 	id := o.ID
 	ctx := c.Request.Context()
-	acks, err := s.cfg.Store.ListAcks(ctx, who(c).orgID, id)
+	acks, err := s.records.ListAcks(ctx, who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -394,7 +394,7 @@ func (s *Server) putJournal(c *gin.Context) {
 	// format and every other year as they were (issue 12: a 409 that kept the new format).
 	j := &registry.Journal{OrgID: org, ID: id, Name: body.Name, Format: body.Format}
 	var se *registry.JournalStartError
-	if err := s.cfg.Store.PutJournalWithStarts(ctx, j, starts); errors.As(err, &se) {
+	if err := s.journals.PutJournalWithStarts(ctx, j, starts); errors.As(err, &se) {
 		problem(c, http.StatusConflict, fmt.Sprintf("starts.%d: в %d году уже выдан номер %d; начать нумерацию с %d нельзя, нужен номер больше %d. Журнал не изменён",
 			se.Year, se.Year, se.Last, se.Next, se.Last))
 		return
@@ -402,7 +402,7 @@ func (s *Server) putJournal(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	j, err := s.cfg.Store.GetJournal(ctx, org, id)
+	j, err := s.journals.GetJournal(ctx, org, id)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -415,7 +415,7 @@ func (s *Server) listJournals(c *gin.Context) {
 	if org == "" {
 		org = c.Query("organization")
 	}
-	list, err := s.cfg.Store.ListJournals(c.Request.Context(), org)
+	list, err := s.journals.ListJournals(c.Request.Context(), org)
 	if err != nil {
 		s.storeError(c, err)
 		return

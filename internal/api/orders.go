@@ -111,7 +111,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 			d.Letterhead = lh
 			return orgID, nil
 		}
-		org, err := s.cfg.Store.GetOrganization(ctx, orgID)
+		org, err := s.orders.GetOrganization(ctx, orgID)
 		if errors.Is(err, registry.ErrNotFound) {
 			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике; добавьте её или передайте бланк (letterhead) в черновике", orgID)}}
 		}
@@ -127,7 +127,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 	} else if cl.orgID == "" {
 		// An admin naming an organization that does not exist would create an order nobody
 		// of that organization can see.
-		if _, err := s.cfg.Store.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
+		if _, err := s.orders.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
 			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике", orgID)}}
 		} else if err != nil {
 			return "", err
@@ -150,7 +150,7 @@ func (s *Server) createOrder(c *gin.Context) {
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: lifecycle.SearchText(d),
 	}
-	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
+	created, err := s.orders.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
 		problem(c, http.StatusConflict, "Idempotency-Key уже использован для другого черновика: новый черновик отправляйте с новым ключом")
 		return
@@ -288,7 +288,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cur, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
+	cur, err := s.orders.GetOrder(c.Request.Context(), who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -297,7 +297,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 		draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("приказ организации «%s» нельзя перенести в другую организацию", cur.OrgID)}})
 		return
 	}
-	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
+	o, err := s.orders.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, SearchText: lifecycle.SearchText(d),
 	}, lifecycle.Editable())
