@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -24,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"orders/internal/auth"
 	"orders/internal/registry"
@@ -36,9 +38,22 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// Store is the part of the registry the pages read, and their logins and sessions write.
+type Store interface {
+	auth.Store
+	UserByLogin(ctx context.Context, login string) (*registry.User, error)
+	CreateSession(ctx context.Context, s *registry.Session) error
+	TryLogin(ctx context.Context, login, addr string, at time.Time, policy registry.LoginPolicy) (wait time.Duration, failures int, err error)
+	ClearLoginFailures(ctx context.Context, login, addr string) error
+	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error)
+	ListOrders(ctx context.Context, f registry.Filter) (orders []registry.Order, nextCursor string, err error)
+	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
+	ListOrganizations(ctx context.Context) ([]registry.Organization, error)
+}
+
 // Config wires the pages to the registry.
 type Config struct {
-	Store registry.Store
+	Store Store
 	Log   *slog.Logger
 	// LoginPolicy slows down repeated wrong passwords of one login from one address;
 	// registry.DefaultLoginPolicy when zero.
