@@ -68,6 +68,8 @@ type Config struct {
 
 	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
 	MaxImport int64
+	// ReadyTimeout bounds each readiness check; default DefaultReadyTimeout.
+	ReadyTimeout time.Duration
 }
 
 // Server is the HTTP API.
@@ -116,6 +118,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Verifier == nil {
 		cfg.Verifier = &sign.Verifier{}
+	}
+	if cfg.ReadyTimeout == 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store),
 		orders: cfg.Store, records: cfg.Store, journals: cfg.Store, orgs: cfg.Store, health: cfg.Store}
@@ -284,8 +289,8 @@ func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// readyTimeout bounds each readiness check; a variable so tests need not wait for it.
-var readyTimeout = 3 * time.Second
+// DefaultReadyTimeout bounds each readiness check unless Config.ReadyTimeout says otherwise.
+const DefaultReadyTimeout = 3 * time.Second
 
 // ready checks the parts the API needs, each in its own goroutine under its own deadline, so
 // a slow part cannot use up the others' time and mark them down. The answer is public: it
@@ -307,7 +312,7 @@ func (s *Server) ready(c *gin.Context) {
 	results := make(chan outcome, len(checks))
 	for name, check := range checks {
 		go func() {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+			ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)
 			defer cancel()
 			done := make(chan error, 1)
 			go func() { done <- check(ctx) }()
@@ -316,7 +321,7 @@ func (s *Server) ready(c *gin.Context) {
 				results <- outcome{name, err}
 			case <-ctx.Done():
 				// A check that ignores its context is left behind, not waited for.
-				results <- outcome{name, fmt.Errorf("no answer within %s", readyTimeout)}
+				results <- outcome{name, fmt.Errorf("no answer within %s", s.cfg.ReadyTimeout)}
 			}
 		}()
 	}
