@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,11 +26,7 @@ import (
 )
 
 func auditEntry(c *gin.Context, action string, details any) *registry.AuditEntry {
-	e := &registry.AuditEntry{Actor: who(c).actor, Action: action}
-	if details != nil {
-		e.Details, _ = json.Marshal(details)
-	}
-	return e
+	return registry.NewAuditEntry(who(c).actor, action, details)
 }
 
 type registerRequest struct {
@@ -41,12 +36,9 @@ type registerRequest struct {
 
 // register gives a draft the next number of a journal (lifecycle.Service.Register).
 func (s *Server) register(c *gin.Context) {
-	id, ok := s.orderID(c)
-	if !ok {
-		return
-	}
 	var req registerRequest
-	if !s.readJSON(c, &req) {
+	id, ok := s.orderRequest(c, &req)
+	if !ok {
 		return
 	}
 	key := c.GetHeader("Idempotency-Key")
@@ -64,6 +56,15 @@ func (s *Server) register(c *gin.Context) {
 		c.Header("Idempotent-Replayed", "true")
 	}
 	c.JSON(http.StatusOK, view(o))
+}
+
+// orderRequest reads the order id of the path and the JSON body into v; it has answered
+// when ok is false.
+func (s *Server) orderRequest(c *gin.Context, v any) (id uuid.UUID, ok bool) {
+	if id, ok = s.orderID(c); ok {
+		ok = s.readJSON(c, v)
+	}
+	return id, ok
 }
 
 // readJSON decodes a small request object as strictly as a draft (strictjson: no unknown or
@@ -94,12 +95,9 @@ type cancelRequest struct {
 }
 
 func (s *Server) cancel(c *gin.Context) {
-	id, ok := s.orderID(c)
-	if !ok {
-		return
-	}
 	var req cancelRequest
-	if !s.readJSON(c, &req) {
+	id, ok := s.orderRequest(c, &req)
+	if !ok {
 		return
 	}
 	o, err := s.life.Cancel(c.Request.Context(), serviceCaller(c), id, req.Reason)
@@ -297,12 +295,9 @@ type ackRequest struct {
 // recordAck records that a person of the acknowledgement list has read the order
 // (lifecycle.Service.Acknowledge) and answers the list as it is now.
 func (s *Server) recordAck(c *gin.Context) {
-	id, ok := s.orderID(c)
-	if !ok {
-		return
-	}
 	var req ackRequest
-	if !s.readJSON(c, &req) {
+	id, ok := s.orderRequest(c, &req)
+	if !ok {
 		return
 	}
 	if _, err := s.life.Acknowledge(c.Request.Context(), serviceCaller(c), id, req.Person, req.Date); err != nil {
