@@ -150,7 +150,7 @@ func (s *Server) createOrder(c *gin.Context) {
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: lifecycle.SearchText(d),
 	}
-	created, err := s.orders.CreateOrder(c.Request.Context(), o)
+	created, err := s.life.Submit(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
 		problem(c, http.StatusConflict, "Idempotency-Key уже использован для другого черновика: новый черновик отправляйте с новым ключом")
 		return
@@ -158,11 +158,6 @@ func (s *Server) createOrder(c *gin.Context) {
 	if err != nil {
 		s.storeError(c, err)
 		return
-	}
-	// A replay re-publishes too: if the first attempt died between the insert and the
-	// publish, this closes the gap sooner than the sweeper; the dedup id makes it harmless.
-	if o.Status == registry.StatusQueued {
-		s.publish(c, o, "submit")
 	}
 	if s.cfg.Accepted != nil {
 		s.cfg.Accepted()
@@ -185,12 +180,6 @@ func kindOf(d *order.Draft) order.Kind {
 		return order.KindPrikaz
 	}
 	return d.Kind
-}
-
-// publish hands the order to the workers (lifecycle.Service.Publish: a failure is retried
-// in the background, never returned).
-func (s *Server) publish(_ *gin.Context, o *registry.Order, reason string) {
-	s.life.Publish(o, reason)
 }
 
 func (s *Server) orderID(c *gin.Context) (uuid.UUID, bool) {
@@ -288,25 +277,14 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cur, err := s.orders.GetOrder(c.Request.Context(), who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	if cur.OrgID != orgID {
-		draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("приказ организации «%s» нельзя перенести в другую организацию", cur.OrgID)}})
-		return
-	}
-	o, err := s.orders.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
+	o, err := s.life.EditDraft(c.Request.Context(), serviceCaller(c), id, orgID, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, SearchText: lifecycle.SearchText(d),
-	}, lifecycle.Editable())
+		SearchText: lifecycle.SearchText(d),
+	})
 	if err != nil {
-		s.storeError(c, err)
+		s.serviceError(c, err)
 		return
 	}
-	s.publish(c, o, "update")
-	s.life.FreeReplaced(c.Request.Context(), cur, o)
 	answer := view(o)
 	answer.Notes = notes
 	c.JSON(http.StatusAccepted, answer)

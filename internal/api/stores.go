@@ -16,11 +16,9 @@ import (
 // handler can change is plain from its group's interface; the services (signing,
 // lifecycle), authentication and the audit checkpoints declare theirs where they live.
 
-// orderStore is what intake, drafts and downloads use (orders.go, preview.go).
+// orderStore is what intake reads itself (orders.go, preview.go): the letterheads of
+// organizations. Recording and editing drafts is the lifecycle service's.
 type orderStore interface {
-	CreateOrder(ctx context.Context, o *registry.Order) (created bool, err error)
-	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error)
-	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error)
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
 }
 

@@ -111,3 +111,39 @@ func (s *Service) Import(ctx context.Context, cl auth.Caller, im Import) (*regis
 		Signed:   signed, Signature: sig, Audit: registry.NewAuditEntry(cl.Actor, "import", details),
 	})
 }
+
+// Submit records a new draft, queued, and hands it to the workers. A replay of an
+// Idempotency-Key (created false) publishes again too: if the first attempt died between the
+// insert and the publish, this closes the gap sooner than the sweeper; the job id makes a
+// duplicate harmless.
+func (s *Service) Submit(ctx context.Context, o *registry.Order) (created bool, err error) {
+	o.Status = registry.StatusQueued
+	if created, err = s.Store.CreateOrder(ctx, o); err != nil {
+		return false, err
+	}
+	if o.Status == registry.StatusQueued {
+		s.Publish(o, "submit")
+	}
+	return created, nil
+}
+
+// EditDraft replaces the draft of an order that is still a draft, queues its render and
+// frees the documents the edit made obsolete. u.Status is set here: an edited draft is
+// rendered again. The order stays in its organization.
+func (s *Service) EditDraft(ctx context.Context, cl auth.Caller, id uuid.UUID, orgID string, u registry.DraftUpdate) (*registry.Order, error) {
+	cur, err := s.Store.GetOrder(ctx, cl.OrgID, id)
+	if err != nil {
+		return nil, err
+	}
+	if cur.OrgID != orgID {
+		return nil, order.Problems{{Path: "organization", Message: "приказ организации «" + cur.OrgID + "» нельзя перенести в другую организацию"}}
+	}
+	u.Status = registry.StatusQueued
+	o, err := s.Store.UpdateDraft(ctx, cl.OrgID, id, u, Editable())
+	if err != nil {
+		return nil, err
+	}
+	s.Publish(o, "update")
+	s.FreeReplaced(ctx, cur, o)
+	return o, nil
+}

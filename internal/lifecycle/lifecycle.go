@@ -34,6 +34,8 @@ type Store interface {
 	DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, editable []registry.Status) ([]string, error)
 	DocumentReferenced(ctx context.Context, key string) (bool, error)
 	ImportOrder(ctx context.Context, r registry.ImportRequest) (*registry.Order, error)
+	CreateOrder(ctx context.Context, o *registry.Order) (created bool, err error)
+	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error)
 }
 
 // Publisher puts render jobs on the queue without waiting for the acknowledgement.

@@ -330,3 +330,27 @@ func TestPublishFailureIsRetried(t *testing.T) {
 		t.Errorf("retried: %+v", j)
 	}
 }
+
+func TestSubmitAndEditDraft(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	o := &registry.Order{OrgID: "org-a", Kind: "приказ", Title: "Проект", Draft: []byte(`{"title":"Проект"}`), IdempotencyKey: "k"}
+	if created, err := e.svc.Submit(ctx, o); err != nil || !created || o.Status != registry.StatusQueued {
+		t.Fatalf("submit: %v %v %+v", created, err, o)
+	}
+	again := &registry.Order{OrgID: "org-a", Kind: "приказ", Title: "Проект", Draft: []byte(`{"title":"Проект"}`), IdempotencyKey: "k"}
+	if created, err := e.svc.Submit(ctx, again); err != nil || created || again.ID != o.ID {
+		t.Fatalf("replay: %v %v %+v", created, err, again)
+	}
+	u := registry.DraftUpdate{Draft: []byte(`{"title":"Другой"}`), Kind: "приказ", Title: "Другой"}
+	if _, err := e.svc.EditDraft(ctx, e.head, o.ID, "org-b", u); !problemAt(err, "organization") {
+		t.Errorf("moved to another organization: %v", err)
+	}
+	got, err := e.svc.EditDraft(ctx, e.head, o.ID, "org-a", u)
+	if err != nil || got.Title != "Другой" || got.Status != registry.StatusQueued {
+		t.Fatalf("edit: %+v %v", got, err)
+	}
+	if r := strings.Join(e.pub.reasons(), ","); r != "submit,submit,update" {
+		t.Errorf("jobs: %s", r)
+	}
+}
