@@ -18,7 +18,6 @@ import (
 	"orders/internal/blob"
 	"orders/internal/lifecycle"
 	"orders/internal/order"
-	"orders/internal/refusal"
 	"orders/internal/registry"
 	"orders/internal/sign"
 	"orders/internal/signing"
@@ -262,7 +261,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if o.SignedKey == "" {
-		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "приказ не подписан: подписанного документа нет, приказ " + refusal.StateWord(o.State)})
+		writeProblem(c, Problem{Status: http.StatusConflict, State: o.State, Detail: "приказ не подписан: подписанного документа нет, приказ " + o.State.Word()})
 		return
 	}
 	data, err := s.readVerified(ctx, o.SignedKey, o.SignedSHA256)

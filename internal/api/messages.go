@@ -7,12 +7,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orders/internal/order"
-	"orders/internal/refusal"
 	"orders/internal/registry"
 )
 
 // The words a person reads for the registry's statuses and actions (states:
-// refusal.StateWord, roles: auth.RoleName). A value
+// registry.State.Word, roles: auth.RoleName). A value
 // missing here (a state added later) is shown as it is rather than hidden.
 var (
 	statusWords = map[registry.Status]string{
@@ -51,7 +50,7 @@ func word[K comparable](m map[K]string, k K) string {
 
 // lifecycleDetail answers an action the order's legal state does not allow.
 func lifecycleDetail(le *registry.LifecycleError) string {
-	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), refusal.StateWord(le.Current))
+	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), le.Current.Word())
 	if rule, ok := actionRule[le.Action]; ok {
 		d += "; " + rule
 	}
@@ -143,7 +142,7 @@ func statusList() string {
 func stateList() string {
 	parts := make([]string, len(registry.States))
 	for i, st := range registry.States {
-		parts[i] = fmt.Sprintf("%s (%s)", st, refusal.StateWord(st))
+		parts[i] = fmt.Sprintf("%s (%s)", st, st.Word())
 	}
 	return strings.Join(parts, ", ")
 }

@@ -141,7 +141,7 @@ func (s *Service) alreadyAcknowledged(ctx context.Context, cl auth.Caller, id uu
 	var le *registry.LifecycleError
 	if errors.As(cause, &le) {
 		// The order's state refused it, not an earlier record.
-		return refusal.InState(le.Current, "ознакомление отмечают с зарегистрированным или подписанным приказом, а этот "+refusal.StateWord(le.Current))
+		return refusal.InState(le.Current, "ознакомление отмечают с зарегистрированным или подписанным приказом, а этот "+le.Current.Word())
 	}
 	msg := "ознакомление уже записано: " + person
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -65,19 +65,3 @@ func (e *DocumentError) Error() string {
 	return "document of order " + e.Order.String() + ": " + e.Err.Error()
 }
 func (e *DocumentError) Unwrap() error { return e.Err }
-
-var stateWords = map[registry.State]string{
-	registry.StateDraft:      "проект",
-	registry.StateRegistered: "зарегистрирован",
-	registry.StateSigned:     "подписан",
-	registry.StateCancelled:  "отменён",
-}
-
-// StateWord is an order's state as a person reads it («зарегистрирован»); a state added
-// later is shown as it is rather than hidden.
-func StateWord(st registry.State) string {
-	if w, ok := stateWords[st]; ok {
-		return w
-	}
-	return string(st)
-}

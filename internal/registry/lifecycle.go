@@ -30,6 +30,22 @@ var States = []State{StateDraft, StateRegistered, StateSigned, StateCancelled}
 // Valid reports whether s is a known state.
 func (s State) Valid() bool { return slices.Contains(States, s) }
 
+// Word is the state as a person reads it («зарегистрирован»), in the API's answers and on
+// the pages alike; a state added later is shown as it is rather than hidden.
+func (s State) Word() string {
+	switch s {
+	case StateDraft:
+		return "проект"
+	case StateRegistered:
+		return "зарегистрирован"
+	case StateSigned:
+		return "подписан"
+	case StateCancelled:
+		return "отменён"
+	}
+	return string(s)
+}
+
 // LifecycleError says an operation was refused because of the order's lifecycle state.
 // errors.Is(err, ErrConflict) holds for it; use errors.As to read Current.
 type LifecycleError struct {

@@ -42,7 +42,7 @@ func (s *Service) AddSignature(ctx context.Context, cl auth.Caller, id uuid.UUID
 		return nil, err
 	}
 	if o.State != registry.StateRegistered && o.State != registry.StateSigned {
-		return nil, refusal.InState(o.State, "подписи принимаются для зарегистрированных и подписанных приказов, а этот "+refusal.StateWord(o.State))
+		return nil, refusal.InState(o.State, "подписи принимаются для зарегистрированных и подписанных приказов, а этот "+o.State.Word())
 	}
 	// The document a signature must be over: as stored, the signed PDF once there is one.
 	docKey, docSum := o.PDFKey, o.PDFSHA256

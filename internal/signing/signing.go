@@ -117,7 +117,7 @@ func (s *Service) Sign(ctx context.Context, cl auth.Caller, id uuid.UUID) (*regi
 		return nil, err
 	}
 	if o.State != registry.StateRegistered {
-		return nil, refusal.InState(o.State, "подписать можно только зарегистрированный приказ, а этот "+refusal.StateWord(o.State))
+		return nil, refusal.InState(o.State, "подписать можно только зарегистрированный приказ, а этот "+o.State.Word())
 	}
 	if o.Imported {
 		// Signing here stamps and signs a new render; an imported order's document is its upload.

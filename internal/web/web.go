@@ -285,17 +285,7 @@ func capital(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-var stateNames = map[registry.State]string{
-	registry.StateDraft: "проект", registry.StateRegistered: "зарегистрирован",
-	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
-}
-
-func stateName(st registry.State) string {
-	if n, ok := stateNames[st]; ok {
-		return n
-	}
-	return string(st)
-}
+func stateName(st registry.State) string { return st.Word() }
 
 var statusNames = map[registry.Status]string{
 	registry.StatusDraft: "не отправлен", registry.StatusQueued: "в очереди", registry.StatusRendering: "формируется",
