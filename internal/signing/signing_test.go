@@ -67,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(0x01D8A3F2C4),
 		Subject:   pkix.Name{CommonName: "Зубова Анна Николаевна", Organization: []string{"Школа № 17"}},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0),
-		KeyUsage:  x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, BasicConstraintsValid: true}
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, BasicConstraintsValid: true}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
