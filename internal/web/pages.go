@@ -93,15 +93,15 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 	s.render(c, http.StatusOK, "order", view{Title: titleOf(o), Nav: "orders", Caller: cl,
 		Page: orderPageView{Order: o, Draft: &d, Org: orgName},
 		Data: map[string]any{
-			"id": o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
-			"canEdit":    auth.Can(cl.Role, auth.ActEditDraft),
-			"canAct":     auth.Can(cl.Role, auth.ActRegister),
-			"canSign":    auth.Can(cl.Role, auth.ActSign),
-			"canCancel":  auth.Can(cl.Role, auth.ActCancel),
-			"canAck":     auth.Can(cl.Role, auth.ActAcknowledge),
-			"orgID":      o.OrgID,
-			"adminCall":  cl.OrgID == "",
-			"statusName": statusNames,
+			"id": o.ID, "state": o.State, "status": o.Status, "people": people,
+			"canEdit":     auth.Can(cl.Role, auth.ActEditDraft),
+			"canRegister": auth.Can(cl.Role, auth.ActRegister),
+			"canSign":     auth.Can(cl.Role, auth.ActSign),
+			"canCancel":   auth.Can(cl.Role, auth.ActCancel),
+			"canAck":      auth.Can(cl.Role, auth.ActAcknowledge),
+			"orgID":       o.OrgID,
+			"adminCall":   cl.OrgID == "",
+			"statusName":  statusNames,
 		}})
 }
 
@@ -253,7 +253,7 @@ func (s *Server) batchPage(c *gin.Context, cl auth.Caller) {
 		}
 	}
 	s.render(c, http.StatusOK, "batch", view{Title: "Пакетный выпуск", Nav: "batch", Caller: cl, Data: map[string]any{
-		"templates": tpls, "batch": c.Param("id"), "orgs": orgs, "role": cl.Role,
+		"templates": tpls, "batch": c.Param("id"), "orgs": orgs,
 		"canRegister": auth.Can(cl.Role, auth.ActRegister),
 	}})
 }

@@ -185,7 +185,7 @@
     if (!first) loadAcks(); // who may record acknowledgements depends on the state
     // Each block only for a role the API allows it (auth.Can, sent by the page).
     const blocks = [];
-    if (page.canAct && order.state === 'draft') blocks.push(await registerBlock());
+    if (page.canRegister && order.state === 'draft') blocks.push(await registerBlock());
     // The service signs what it rendered; an imported order's document is its upload.
     if (page.canSign && order.state === 'registered' && !order.imported) blocks.push(signBlock());
     if (page.canCancel && (order.state === 'registered' || order.state === 'signed')) blocks.push(cancelBlock());
