@@ -23,11 +23,13 @@ import (
 	"orders/internal/blob"
 	"orders/internal/issue"
 	"orders/internal/layout"
+	"orders/internal/lifecycle"
 	"orders/internal/orgtemplate"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/render"
 	"orders/internal/sign"
+	"orders/internal/signing"
 )
 
 // Publisher puts render jobs on the queue.
@@ -40,7 +42,8 @@ type Publisher interface {
 
 // Config wires the server to its dependencies.
 type Config struct {
-	Store registry.Store
+	// Store is the registry; each handler group and service uses its own narrow part of it.
+	Store Store
 	Blobs blob.Store
 	Queue Publisher
 	// Accepted, if set, is called for every order taken in by POST /orders (the all-in-one
@@ -68,6 +71,8 @@ type Config struct {
 
 	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
 	MaxImport int64
+	// ReadyTimeout bounds each readiness check; default DefaultReadyTimeout.
+	ReadyTimeout time.Duration
 
 	// Batches is the registry as batch issuing needs it; default Store.
 	Batches issue.Store
@@ -95,6 +100,17 @@ type Server struct {
 	// shutdowns holds, per *http.Server, a channel closed when it shuts down (see
 	// shutdownSignal).
 	shutdowns sync.Map
+	// signing signs orders and takes signatures made elsewhere.
+	signing *signing.Service
+	// life runs the lifecycle steps: register, cancel, acknowledge, rerender, delete, import.
+	life *lifecycle.Service
+
+	// The registry as each handler group sees it (stores.go).
+	orders   orderStore
+	records  recordStore
+	journals journalStore
+	orgs     organizationStore
+	health   healthStore
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -116,7 +132,11 @@ func New(cfg Config) *Server {
 	if cfg.Verifier == nil {
 		cfg.Verifier = &sign.Verifier{}
 	}
+	if cfg.ReadyTimeout == 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
 	s := &Server{cfg: cfg, log: cfg.Log, metrics: cfg.Metrics, auth: auth.WithTokenCache(cfg.Store),
+		orders: cfg.Store, records: cfg.Store, journals: cfg.Store, orgs: cfg.Store, health: cfg.Store,
 		templates: orgtemplate.New(cfg.Store)}
 	if _, key, err := audit.Keys(cfg.SecretKey); err == nil && len(cfg.SecretKey) == 32 {
 		s.checkpoints = &audit.Checkpointer{Chain: cfg.Store, Blobs: cfg.Blobs, Key: key, Log: cfg.Log.With("component", "audit")}
@@ -143,6 +163,10 @@ func New(cfg Config) *Server {
 		cfg.Renderer = render.New(layout.Options{})
 		s.cfg.Renderer = cfg.Renderer
 	}
+	s.signing = &signing.Service{Store: cfg.Store, Blobs: cfg.Blobs, Renderer: cfg.Renderer, Verifier: cfg.Verifier,
+		SecretKey: cfg.SecretKey}
+	s.life = &lifecycle.Service{Store: cfg.Store, Blobs: cfg.Blobs, Queue: cfg.Queue, Republish: s.republish,
+		Signatures: s.signing, Log: cfg.Log}
 	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())
 
 	e := gin.New()
@@ -161,41 +185,41 @@ func New(cfg Config) *Server {
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", s.openAPI)
-	auth := v1.Group("", s.authenticate)
-	auth.POST("/orders", s.allow(roleClerk, roleHead, roleAdmin), s.createOrder)
-	auth.POST("/orders/import", s.allow(roleArchivist, roleAdmin), s.importOrder)
-	auth.GET("/orders", s.listOrders)
-	auth.GET("/orders/:id", s.getOrder)
-	auth.PUT("/orders/:id", s.allow(roleClerk, roleHead, roleAdmin), s.updateOrder)
-	auth.DELETE("/orders/:id", s.allow(roleClerk, roleHead, roleAdmin), s.deleteOrder)
-	auth.POST("/orders/:id/rerender", s.allow(roleClerk, roleHead, roleAdmin), s.rerender)
-	auth.GET("/orders/:id/document.pdf", s.download("pdf"))
-	auth.GET("/orders/:id/document.docx", s.download("docx"))
-	auth.POST("/orders/:id/register", s.allow(roleHead, roleAdmin), s.register)
-	auth.POST("/orders/:id/sign", s.allow(roleHead, roleAdmin), s.signOrder)
-	auth.POST("/orders/:id/cancel", s.allow(roleHead, roleAdmin), s.cancel)
-	auth.GET("/orders/:id/signed.pdf", s.signedPDF)
-	auth.GET("/orders/:id/signatures", s.listSignatures)
-	auth.POST("/orders/:id/signatures", s.allow(roleHead, roleAdmin), s.addSignature)
-	auth.GET("/orders/:id/acknowledgements", s.listAcks)
-	auth.POST("/orders/:id/acknowledgements", s.allow(roleClerk, roleHead, roleAdmin), s.recordAck)
-	auth.GET("/orders/:id/audit", s.orderAudit)
-	auth.GET("/journals", s.listJournals)
-	auth.PUT("/journals/:journal", s.allow(roleHead, roleAdmin), s.putJournal)
-	auth.GET("/archive", s.allow(roleArchivist, roleHead, roleAdmin, roleClerk), s.archive)
-	auth.GET("/archive/export", s.allow(roleArchivist, roleHead, roleAdmin), s.export)
-	auth.GET("/audit", s.allow(roleArchivist, roleHead, roleAdmin), s.listAudit)
-	auth.GET("/audit/verify", s.allow(roleArchivist, roleHead, roleAdmin), s.verifyAudit)
-	auth.POST("/audit/checkpoint", s.allow(roleAdmin), s.writeCheckpoint)
-	auth.PUT("/organizations/:id/signing", s.allow(roleAdmin), s.putSigning)
-	auth.GET("/organizations", s.listOrganizations)
-	auth.GET("/organizations/:id", s.getOrganization)
-	auth.PUT("/organizations/:id", s.allow(roleAdmin), s.putOrganization)
-	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
-	s.previewRoutes(auth)
-	s.batchRoutes(auth)
-	s.templateRoutes(auth)
-	auth.GET("/decline", s.declineText)
+	g := v1.Group("", s.authenticate)
+	g.POST("/orders", s.allow(auth.ActEditDraft), s.createOrder)
+	g.POST("/orders/import", s.allow(auth.ActImport), s.importOrder)
+	g.GET("/orders", s.listOrders)
+	g.GET("/orders/:id", s.getOrder)
+	g.PUT("/orders/:id", s.allow(auth.ActEditDraft), s.updateOrder)
+	g.DELETE("/orders/:id", s.allow(auth.ActEditDraft), s.deleteOrder)
+	g.POST("/orders/:id/rerender", s.allow(auth.ActEditDraft), s.rerender)
+	g.GET("/orders/:id/document.pdf", s.download("pdf"))
+	g.GET("/orders/:id/document.docx", s.download("docx"))
+	g.POST("/orders/:id/register", s.allow(auth.ActRegister), s.register)
+	g.POST("/orders/:id/sign", s.allow(auth.ActSign), s.signOrder)
+	g.POST("/orders/:id/cancel", s.allow(auth.ActCancel), s.cancel)
+	g.GET("/orders/:id/signed.pdf", s.signedPDF)
+	g.GET("/orders/:id/signatures", s.listSignatures)
+	g.POST("/orders/:id/signatures", s.allow(auth.ActSign), s.addSignature)
+	g.GET("/orders/:id/acknowledgements", s.listAcks)
+	g.POST("/orders/:id/acknowledgements", s.allow(auth.ActAcknowledge), s.recordAck)
+	g.GET("/orders/:id/audit", s.orderAudit)
+	g.GET("/journals", s.listJournals)
+	g.PUT("/journals/:journal", s.allow(auth.ActManageJournals), s.putJournal)
+	g.GET("/archive", s.allow(auth.ActReadArchive), s.archive)
+	g.GET("/archive/export", s.allow(auth.ActExport), s.export)
+	g.GET("/audit", s.allow(auth.ActAudit), s.listAudit)
+	g.GET("/audit/verify", s.allow(auth.ActAudit), s.verifyAudit)
+	g.POST("/audit/checkpoint", s.allow(auth.ActCheckpoint), s.writeCheckpoint)
+	g.PUT("/organizations/:id/signing", s.allow(auth.ActManageOrganizations), s.putSigning)
+	g.GET("/organizations", s.listOrganizations)
+	g.GET("/organizations/:id", s.getOrganization)
+	g.PUT("/organizations/:id", s.allow(auth.ActManageOrganizations), s.putOrganization)
+	g.DELETE("/organizations/:id", s.allow(auth.ActManageOrganizations), s.deleteOrganization)
+	s.previewRoutes(g)
+	s.batchRoutes(g)
+	s.templateRoutes(g)
+	g.GET("/decline", s.declineText)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}
@@ -277,7 +301,7 @@ func (sc statusCollector) Describe(ch chan<- *prometheus.Desc) { ch <- sc.desc }
 func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	counts, err := sc.s.cfg.Store.CountByStatus(ctx)
+	counts, err := sc.s.health.CountByStatus(ctx)
 	if err != nil {
 		return
 	}
@@ -286,8 +310,8 @@ func (sc statusCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// readyTimeout bounds each readiness check; a variable so tests need not wait for it.
-var readyTimeout = 3 * time.Second
+// DefaultReadyTimeout bounds each readiness check unless Config.ReadyTimeout says otherwise.
+const DefaultReadyTimeout = 3 * time.Second
 
 // ready checks the parts the API needs, each in its own goroutine under its own deadline, so
 // a slow part cannot use up the others' time and mark them down. The answer is public: it
@@ -295,7 +319,7 @@ var readyTimeout = 3 * time.Second
 // the driver's) go to the log only.
 func (s *Server) ready(c *gin.Context) {
 	checks := map[string]func(context.Context) error{
-		"database": s.cfg.Store.Ping,
+		"database": s.health.Ping,
 		"store":    s.cfg.Blobs.Ping,
 		"queue":    func(ctx context.Context) error { _, err := s.cfg.Queue.Depth(ctx); return err },
 	}
@@ -309,7 +333,7 @@ func (s *Server) ready(c *gin.Context) {
 	results := make(chan outcome, len(checks))
 	for name, check := range checks {
 		go func() {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+			ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadyTimeout)
 			defer cancel()
 			done := make(chan error, 1)
 			go func() { done <- check(ctx) }()
@@ -318,7 +342,7 @@ func (s *Server) ready(c *gin.Context) {
 				results <- outcome{name, err}
 			case <-ctx.Done():
 				// A check that ignores its context is left behind, not waited for.
-				results <- outcome{name, fmt.Errorf("no answer within %s", readyTimeout)}
+				results <- outcome{name, fmt.Errorf("no answer within %s", s.cfg.ReadyTimeout)}
 			}
 		}()
 	}
@@ -383,17 +407,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	display := cl.Name
-	if display == "" {
-		display = cl.Login
-	}
-	if display == "" {
-		display = cl.TokenName
-	}
-	if display == "" {
-		display = cl.Actor
-	}
-	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID, display: display})
+	c.Set("caller", caller{role: cl.Role, orgID: cl.OrgID, actor: cl.Actor, user: cl.UserID, display: cl.Display()})
 	c.Next()
 }
 
@@ -403,15 +417,15 @@ func who(c *gin.Context) caller {
 	return cl
 }
 
-func (s *Server) allow(roles ...string) gin.HandlerFunc {
+// allow lets the request through when the caller's role may do act (auth.Can, the one
+// table the web pages ask too).
+func (s *Server) allow(act auth.Action) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r := who(c).role
-		for _, ok := range roles {
-			if r == ok {
-				c.Next()
-				return
-			}
+		if auth.Can(r, act) {
+			c.Next()
+			return
 		}
-		problem(c, http.StatusForbidden, "роли «"+word(roleWords, r)+"» это действие недоступно")
+		problem(c, http.StatusForbidden, "роли «"+auth.RoleName(r)+"» это действие недоступно")
 	}
 }

@@ -84,7 +84,7 @@ func (s *Server) archive(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
+	list, next, err := s.records.ListOrders(c.Request.Context(), f)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -141,6 +141,16 @@ func (s *Server) export(c *gin.Context) {
 	if org := who(c).orgID; org != "" {
 		manifestOf(planned, org, false) // an empty export of one's own organization is recorded too
 	}
+	if !s.auditExport(c, f, planned) {
+		return
+	}
+	s.writeExport(c, f, cutoff, planned)
+}
+
+// auditExport records the export in each organization's audit trail before its first byte,
+// with the SHA-256 of the SHA256SUMS it will carry; it has answered when it returns false.
+func (s *Server) auditExport(c *gin.Context, f registry.Filter, planned map[string]*exportManifest) bool {
+	ctx := c.Request.Context()
 	// Any other search parameter narrowed the export: the trail says which.
 	narrowed := map[string]string{}
 	for k, v := range c.Request.URL.Query() {
@@ -159,13 +169,21 @@ func (s *Server) export(c *gin.Context) {
 		}
 		entry := auditEntry(c, "export", details)
 		entry.OrgID = org
-		if err := s.cfg.Store.AppendAudit(ctx, entry); err != nil {
+		if err := s.records.AppendAudit(ctx, entry); err != nil {
 			s.log.Error("export refused: the audit entry was not appended", "organization", org, "err", err)
 			problem(c, http.StatusInternalServerError, "выгрузка не выполнена: не удалось записать её в журнал аудита; повторите позже")
-			return
+			return false
 		}
 	}
 
+	return true
+}
+
+// writeExport streams the ZIP: each document through its SHA-256 check, then the
+// organizations' SHA256SUMS and реестр.csv; it cuts the archive when the registry no longer
+// matches what was audited.
+func (s *Server) writeExport(c *gin.Context, f registry.Filter, cutoff time.Time, planned map[string]*exportManifest) {
+	ctx := c.Request.Context()
 	name := fmt.Sprintf("архив %s — %s.zip", f.DateFrom, f.DateTo)
 	c.Header("Content-Type", "application/zip")
 	c.Header("Content-Disposition", contentDisposition(name))
@@ -179,7 +197,7 @@ func (s *Server) export(c *gin.Context) {
 	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})
 	streamed := map[string]*exportManifest{}
 	buf := make([]byte, 64<<10)
-	err = s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
+	err := s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
 		for _, file := range append([]exportFile{it.pdf}, it.sigs...) {
 			if err := s.copyVerified(ctx, zw, safe(it.o.OrgID)+"/"+file.name, file, buf); err != nil {
 				return fmt.Errorf("order %s: %w", it.o.ID, err)
@@ -249,7 +267,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 	f.Cursor = ""
 	taken := map[string]bool{} // file names in the ZIP: two orders may share number and date
 	for {
-		page, next, err := s.cfg.Store.ListOrders(ctx, f)
+		page, next, err := s.records.ListOrders(ctx, f)
 		if err != nil {
 			return err
 		}
@@ -264,7 +282,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 			}
 			taken[o.OrgID+"/"+name] = true
 			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize}}
-			sigs, err := s.cfg.Store.ListSignatures(ctx, o.OrgID, o.ID)
+			sigs, err := s.records.ListSignatures(ctx, o.OrgID, o.ID)
 			if err != nil {
 				return err
 			}
@@ -483,7 +501,7 @@ func (s *Server) listAudit(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := s.cfg.Store.ListAudit(c.Request.Context(), org, nil, registry.MaxLimit)
+	list, err := s.records.ListAudit(c.Request.Context(), org, nil, registry.MaxLimit)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -497,7 +515,7 @@ func (s *Server) orderAudit(c *gin.Context) {
 		return
 	}
 	id := o.ID
-	list, err := s.cfg.Store.ListAudit(c.Request.Context(), o.OrgID, &id, registry.MaxLimit)
+	list, err := s.records.ListAudit(c.Request.Context(), o.OrgID, &id, registry.MaxLimit)
 	if err != nil {
 		s.storeError(c, err)
 		return

@@ -46,7 +46,7 @@ func viewOf(v audit.Verdict) verifyView {
 	}
 	switch v.State {
 	case audit.CheckpointValid:
-		out.Checkpoint.Detail = fmt.Sprintf("контрольная точка от %s удостоверяет записи по № %d; её подпись верна", inMoscow(v.Checkpoint.At), v.Checkpoint.Seq)
+		out.Checkpoint.Detail = fmt.Sprintf("контрольная точка от %s удостоверяет записи по № %d; её подпись верна", ru.DateTimeZone(v.Checkpoint.At), v.Checkpoint.Seq)
 	case audit.CheckpointAbsent:
 		out.Checkpoint.Detail = "контрольной точки ещё нет: цепочка проверена только по базе данных, а удаление последних записей так не видно"
 	case audit.CheckpointTampered:
@@ -80,20 +80,15 @@ func brokenDetail(r registry.AuditReport, cp *audit.Checkpoint) string {
 		return fmt.Sprintf("запись № %d пересчитана без ключа журнала: так пишутся только записи, сделанные до введения ключа", n)
 	case registry.AuditCut:
 		if cp != nil {
-			return fmt.Sprintf("журнал обрывается перед записью № %d, а контрольная точка от %s удостоверяет записи по № %d: записи с № %d удалены", n, inMoscow(cp.At), cp.Seq, n)
+			return fmt.Sprintf("журнал обрывается перед записью № %d, а контрольная точка от %s удостоверяет записи по № %d: записи с № %d удалены", n, ru.DateTimeZone(cp.At), cp.Seq, n)
 		}
 		return fmt.Sprintf("записи с № %d удалены", n)
 	case registry.AuditAnchorHash:
 		if cp != nil {
-			return fmt.Sprintf("запись № %d не та, что удостоверена контрольной точкой от %s: журнал переписан на ней или до неё", n, inMoscow(cp.At))
+			return fmt.Sprintf("запись № %d не та, что удостоверена контрольной точкой от %s: журнал переписан на ней или до неё", n, ru.DateTimeZone(cp.At))
 		}
 	}
 	return fmt.Sprintf("запись № %d изменена после того, как была сделана: её хеш или связь с предыдущей записью не сходится", n)
-}
-
-// inMoscow is the time of a checkpoint as the people of the service read times.
-func inMoscow(t time.Time) string {
-	return t.In(ru.Moscow).Format("02.01.2006 15:04 MST")
 }
 
 // verifyAudit says whether the organization's audit trail is intact, checked entry by entry
@@ -150,7 +145,7 @@ func (s *Server) writeCheckpoint(c *gin.Context) {
 	at := cp.At
 	c.JSON(status, gin.H{"organization": org, "written": written, "checkpoint": checkpointView{
 		State: audit.CheckpointValid, Seq: cp.Seq, Hash: cp.Hash, LegacyThrough: cp.LegacyThrough, At: &at,
-		Detail: fmt.Sprintf("контрольная точка от %s удостоверяет записи по № %d", inMoscow(cp.At), cp.Seq),
+		Detail: fmt.Sprintf("контрольная точка от %s удостоверяет записи по № %d", ru.DateTimeZone(cp.At), cp.Seq),
 	}})
 }
 

@@ -17,25 +17,26 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/batch"
 	"orders/internal/issue"
+	"orders/internal/lifecycle"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/strictjson"
-	"orders/internal/worker"
 )
 
 // Batch issuing over HTTP: the handlers parse the request, call internal/issue and answer.
 
-func (s *Server) batchRoutes(auth *gin.RouterGroup) {
-	auth.POST("/batches", s.allow(roleClerk, roleHead, roleAdmin), s.createBatch)
-	auth.GET("/batches", s.listBatches)
-	auth.GET("/batches/:id", s.getBatch)
-	auth.GET("/batches/:id/events", s.batchEvents)
-	auth.POST("/batches/:id/cancel", s.allow(roleClerk, roleHead, roleAdmin), s.cancelBatch)
-	auth.GET("/batches/:id/result.zip", s.batchZip)
-	auth.GET("/batches/:id/merged.pdf", s.batchMergedPDF)
+func (s *Server) batchRoutes(g *gin.RouterGroup) {
+	g.POST("/batches", s.allow(auth.ActBatch), s.createBatch)
+	g.GET("/batches", s.listBatches)
+	g.GET("/batches/:id", s.getBatch)
+	g.GET("/batches/:id/events", s.batchEvents)
+	g.POST("/batches/:id/cancel", s.allow(auth.ActBatch), s.cancelBatch)
+	g.GET("/batches/:id/result.zip", s.batchZip)
+	g.GET("/batches/:id/merged.pdf", s.batchMergedPDF)
 }
 
 // renderJobs hands the batch service's orders to the workers: the queue, the workers' job
@@ -43,12 +44,12 @@ func (s *Server) batchRoutes(auth *gin.RouterGroup) {
 type renderJobs struct{ s *Server }
 
 func (j renderJobs) Publish(ctx context.Context, o *registry.Order, reason string) error {
-	_, err := j.s.cfg.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o))
+	_, err := j.s.cfg.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: reason}, queue.JobID(o))
 	return err
 }
 
 func (j renderJobs) Retry(o *registry.Order, reason string) {
-	j.s.republish.Retry(queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o))
+	j.s.republish.Retry(queue.Job{OrderID: o.ID, Reason: reason}, queue.JobID(o))
 }
 
 // batchIntake gives the batch service the rules of POST /orders, so a batch's orders are
@@ -59,10 +60,10 @@ func (i batchIntake) Organization(ctx context.Context, callerOrg string, d *orde
 	return i.s.resolveOrganization(ctx, caller{orgID: callerOrg}, d, letterheads)
 }
 
-func (batchIntake) SearchText(d *order.Draft) string { return searchText(d) }
+func (batchIntake) SearchText(d *order.Draft) string { return lifecycle.SearchText(d) }
 
 func (batchIntake) Registered(o *registry.Order, number, date string) (registry.Registered, error) {
-	return registeredDraft(o, number, date)
+	return lifecycle.RegisteredDraft(o, number, date)
 }
 
 // batchJSON is the JSON form of the request: the rows inline.
@@ -361,8 +362,8 @@ func (s *Server) createBatch(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if cl := who(c); req.Journal != "" && cl.role != roleHead && cl.role != roleAdmin {
-		problem(c, http.StatusForbidden, "роль «"+word(roleWords, cl.role)+"» не регистрирует приказы: уберите journal, зарегистрирует руководитель")
+	if cl := who(c); req.Journal != "" && !auth.Can(cl.role, auth.ActRegister) {
+		problem(c, http.StatusForbidden, "роль «"+auth.RoleName(cl.role)+"» не регистрирует приказы: уберите journal, зарегистрирует руководитель")
 		return
 	}
 	res, err := s.batches.Create(c.Request.Context(), *req)
@@ -381,21 +382,6 @@ func (s *Server) createBatch(c *gin.Context) {
 	c.JSON(code, batchAccepted{ID: b.ID, Key: b.Key, Total: b.Total, State: string(b.State), Location: loc,
 		Events: loc + "/events", Replayed: res.Replayed, Skipped: rowProblemViews(opts.Skipped),
 		SkippedRows: opts.SkippedRows(), Warnings: opts.Warnings})
-}
-
-// registeredDraft is a draft with its registration number and date, as the registry's
-// build function returns it.
-func registeredDraft(o *registry.Order, number, date string) (registry.Registered, error) {
-	d, err := order.Decode(o.Draft)
-	if err != nil {
-		return registry.Registered{}, fmt.Errorf("stored draft: %w", err)
-	}
-	d.Number, d.Date = number, date
-	data, err := json.Marshal(d)
-	if err != nil {
-		return registry.Registered{}, err
-	}
-	return registry.Registered{Draft: data, SearchText: searchText(d)}, nil
 }
 
 type batchView struct {

@@ -387,8 +387,7 @@ func (leakyStore) Ping(context.Context) error {
 // does not use up the others' time (they stay "ok"), and the public answer does not carry a
 // database's user, host or name.
 func TestReadyzConcurrentAndDiscreet(t *testing.T) {
-	defer func(d time.Duration) { readyTimeout = d }(readyTimeout)
-	readyTimeout = 300 * time.Millisecond
+	const readyTimeout = 300 * time.Millisecond
 	dir := t.TempDir()
 	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "registry.db"))
 	if err != nil {
@@ -404,7 +403,7 @@ func TestReadyzConcurrentAndDiscreet(t *testing.T) {
 	for _, name := range []string{"a", "b", "c", "d", "e"} {
 		checks[name] = func(ctx context.Context) error { return ctx.Err() }
 	}
-	s := New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: make([]byte, 32), Checks: checks,
+	s := New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, SecretKey: make([]byte, 32), Checks: checks, ReadyTimeout: readyTimeout,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for range 3 { // the parts' order is random: three rounds catch a sequential check
 		start := time.Now()

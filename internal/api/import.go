@@ -2,8 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +12,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"orders/internal/lifecycle"
 	"orders/internal/order"
 	"orders/internal/registry"
 	"orders/internal/ru"
-	"orders/internal/sign"
 	"orders/internal/strictjson"
 )
 
@@ -112,7 +110,7 @@ func (s *Server) importOrder(c *gin.Context) {
 		if err := strictjson.Decode([]byte(raw), &meta); err != nil {
 			ps = append(ps, order.Problem{Path: "meta", Message: "не JSON-объект со сведениями о приказе: " + err.Error()})
 		} else {
-			ps = append(ps, meta.check(cl, time.Now().In(ru.Moscow).Format(time.DateOnly))...)
+			ps = append(ps, meta.check(cl, ru.Today())...)
 		}
 	}
 	data, pdfProblem := readImportPDF(c)
@@ -124,48 +122,16 @@ func (s *Server) importOrder(c *gin.Context) {
 			Detail: "приказ не импортирован: " + strings.ReplaceAll(ps.Error(), "\n", "; ")})
 		return
 	}
-	ctx := c.Request.Context()
-	orgID := cl.orgID
-	if orgID == "" {
-		orgID = meta.Organization
-		if _, err := s.cfg.Store.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
-			writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "приказ не импортирован",
-				Errors: order.Problems{{Path: "meta.organization", Message: fmt.Sprintf("нет организации %q", orgID)}}})
-			return
-		} else if err != nil {
-			s.storeError(c, err)
-			return
-		}
-	}
-
-	key, sum, err := s.cfg.Blobs.Put(ctx, data, "application/pdf")
-	if err != nil {
-		s.log.Error("store imported pdf", "err", err)
-		problem(c, http.StatusInternalServerError, "не удалось сохранить файл; попробуйте ещё раз")
-		return
-	}
-	sig, signed := s.importedSignature(c.Request.Context(), data, key, sum)
-	// What is known of the paper original, in the draft's terms; it is never rendered.
-	draft, _ := json.Marshal(map[string]any{"organization": orgID, "kind": meta.Kind, "date": meta.Date,
-		"number": meta.Number, "title": meta.Title, "signatory": map[string]string{"name": meta.Signatory}})
-	details := map[string]any{"number": meta.Number, "date": meta.Date, "kind": meta.Kind,
-		"sha256": sum, "size": len(data), "signed": signed}
-	if sig != nil {
-		details["signature"] = sig.Verified
-	}
-	o, err := s.cfg.Store.ImportOrder(ctx, registry.ImportRequest{
-		OrgID: orgID, Kind: meta.Kind, Title: meta.Title, Number: meta.Number, Date: meta.Date,
-		Signatory: meta.Signatory, SearchText: meta.Text, Draft: draft,
-		Document: registry.SignedDocument{Key: key, SHA256: sum, Size: int64(len(data))},
-		Signed:   signed, Signature: sig, Audit: auditEntry(c, "import", details),
-	})
+	o, err := s.life.Import(c.Request.Context(), serviceCaller(c), lifecycle.Import{Organization: meta.Organization,
+		Kind: meta.Kind, Title: meta.Title, Number: meta.Number, Date: meta.Date, Signatory: meta.Signatory,
+		Text: meta.Text, PDF: data})
 	var dup *registry.DuplicateError
 	if errors.As(err, &dup) {
 		duplicateProblem(c, dup, meta)
 		return
 	}
 	if err != nil {
-		s.storeError(c, err)
+		s.serviceError(c, err)
 		return
 	}
 	loc := "/api/v1/orders/" + o.ID.String()
@@ -190,27 +156,6 @@ func readImportPDF(c *gin.Context) ([]byte, string) {
 		return nil, "это не PDF: файл должен начинаться с «%PDF-»"
 	}
 	return data, ""
-}
-
-// importedSignature verifies the electronic signatures of an imported PDF. A file without
-// one is a scan of paper: no signature, not signed. Otherwise what was found is recorded as
-// it verified, and only a valid signature makes the order signed.
-func (s *Server) importedSignature(ctx context.Context, data []byte, key, sum string) (sig *registry.Signature, signed bool) {
-	res, err := s.cfg.Verifier.VerifyPDF(ctx, data)
-	if errors.Is(err, sign.ErrNoSignature) {
-		return nil, false
-	}
-	verified, trust := signatureVerdict(res)
-	if err != nil {
-		verified, trust = "not verified: "+err.Error(), ""
-	}
-	sig = &registry.Signature{Kind: registry.SignatureExternalPDF, Key: key, SHA256: sum,
-		Signer: res.Signer.Owner, Serial: res.Signer.Serial, Verified: verified, Trust: trust}
-	if !res.Signer.ValidFrom.IsZero() {
-		from, to := res.Signer.ValidFrom, res.Signer.ValidTo
-		sig.ValidFrom, sig.ValidTo = &from, &to
-	}
-	return sig, verified == "valid"
 }
 
 // duplicateProblem refuses a repeated import, naming the order already imported: the caller

@@ -1,31 +1,19 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"orders/internal/order"
 	"orders/internal/registry"
-	"orders/internal/ru"
-	"orders/internal/sign"
 )
 
-// The words a person reads for the registry's states, statuses, actions and roles. A value
+// The words a person reads for the registry's statuses and actions (states:
+// registry.State.Word, roles: auth.RoleName). A value
 // missing here (a state added later) is shown as it is rather than hidden.
 var (
-	stateWords = map[registry.State]string{
-		registry.StateDraft:      "проект",
-		registry.StateRegistered: "зарегистрирован",
-		registry.StateSigned:     "подписан",
-		registry.StateCancelled:  "отменён",
-	}
 	statusWords = map[registry.Status]string{
 		registry.StatusDraft:     "не отправлен на формирование",
 		registry.StatusQueued:    "ждёт формирования в очереди",
@@ -51,12 +39,6 @@ var (
 		"edit":     "изменять можно только проект; зарегистрированный приказ — документ, его не правят",
 		"delete":   "удалить можно только проект; зарегистрированный приказ остаётся в реестре",
 	}
-	roleWords = map[string]string{
-		roleClerk:     "делопроизводитель",
-		roleHead:      "руководитель",
-		roleArchivist: "архивариус",
-		roleAdmin:     "администратор",
-	}
 )
 
 func word[K comparable](m map[K]string, k K) string {
@@ -68,7 +50,7 @@ func word[K comparable](m map[K]string, k K) string {
 
 // lifecycleDetail answers an action the order's legal state does not allow.
 func lifecycleDetail(le *registry.LifecycleError) string {
-	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), word(stateWords, le.Current))
+	d := fmt.Sprintf("нельзя %s приказ: он %s", word(actionWords, le.Action), le.Current.Word())
 	if rule, ok := actionRule[le.Action]; ok {
 		d += "; " + rule
 	}
@@ -120,50 +102,6 @@ func conflictDetail(c *gin.Context) string {
 	return "такая запись уже есть в реестре"
 }
 
-// ackError answers a failed RecordAck; a repeated acknowledgement says when it was recorded.
-func (s *Server) ackError(c *gin.Context, orderID uuid.UUID, person string, err error) {
-	if !errors.Is(err, registry.ErrConflict) {
-		s.storeError(c, err)
-		return
-	}
-	detail := fmt.Sprintf("ознакомление уже записано: %s", person)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
-	defer cancel()
-	if acks, lerr := s.cfg.Store.ListAcks(ctx, who(c).orgID, orderID); lerr == nil {
-		for _, a := range acks {
-			if strings.TrimSpace(a.Person) == strings.TrimSpace(person) {
-				detail += ", " + ru.NumericDate(a.ReadAt)
-			}
-		}
-	}
-	problem(c, http.StatusConflict, detail+"; повторно его не записывают")
-}
-
-// signError says in words why a certificate container or a signature was not taken.
-func signError(err error) string {
-	for _, m := range []struct {
-		err  error
-		text string
-	}{
-		{sign.ErrWrongPassword, "неверный пароль сертификата или повреждённый файл"},
-		{sign.ErrNoPrivateKey, "в файле нет закрытого ключа: нужен контейнер с сертификатом и ключом"},
-		{sign.ErrNoCertificate, "в файле нет сертификата"},
-		{sign.ErrKeyMismatch, "закрытый ключ в файле не подходит ни к одному сертификату в нём"},
-		{sign.ErrUnsupportedKey, "ключ этого типа сервер не поддерживает: нужен ключ RSA или ECDSA (ключом ГОСТ подписывают в КриптоПРО и загружают подписанный PDF)"},
-		{sign.ErrExpired, "срок действия сертификата истёк"},
-		{sign.ErrNotYetValid, "срок действия сертификата ещё не начался"},
-		{sign.ErrUnrecognizedData, "файл не является контейнером PKCS#12 (.p12, .pfx) или PEM"},
-		{sign.ErrNoSignature, "в PDF нет электронной подписи"},
-		{sign.ErrMalformedSignature, "файл не электронная подпись CMS/PKCS#7 (.sig, .p7s)"},
-		{sign.ErrSignatureBroken, "подписанный PDF не прошёл проверку собственной подписи"},
-	} {
-		if errors.Is(err, m.err) {
-			return m.text
-		}
-	}
-	return "файл не удалось прочитать как подпись или ключ (" + err.Error() + ")"
-}
-
 // problemsDetail sums up a list of problems: the one problem itself, or how many there are
 // and the first, so the answer says what is wrong even to a reader of Detail alone.
 func problemsDetail(ps order.Problems) string {
@@ -204,7 +142,7 @@ func statusList() string {
 func stateList() string {
 	parts := make([]string, len(registry.States))
 	for i, st := range registry.States {
-		parts[i] = fmt.Sprintf("%s (%s)", st, word(stateWords, st))
+		parts[i] = fmt.Sprintf("%s (%s)", st, st.Word())
 	}
 	return strings.Join(parts, ", ")
 }

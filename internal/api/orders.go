@@ -14,18 +14,12 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/blob"
+	"orders/internal/lifecycle"
 	"orders/internal/order"
-	"orders/internal/queue"
 	"orders/internal/registry"
-	"orders/internal/worker"
+	"orders/internal/ru"
 )
-
-// editable are the statuses in which an order is still a draft the clerk may change or
-// delete; registered, signed and cancelled orders are records.
-var editable = []registry.Status{
-	registry.StatusDraft, registry.StatusQueued, registry.StatusRendering,
-	registry.StatusRendered, registry.StatusFailed,
-}
 
 // readBody enforces the content type and the size limit; it has answered when ok is false.
 func (s *Server) readBody(c *gin.Context) (data []byte, ok bool) {
@@ -117,7 +111,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 			d.Letterhead = lh
 			return orgID, nil
 		}
-		org, err := s.cfg.Store.GetOrganization(ctx, orgID)
+		org, err := s.orders.GetOrganization(ctx, orgID)
 		if errors.Is(err, registry.ErrNotFound) {
 			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике; добавьте её или передайте бланк (letterhead) в черновике", orgID)}}
 		}
@@ -133,7 +127,7 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 	} else if cl.orgID == "" {
 		// An admin naming an organization that does not exist would create an order nobody
 		// of that organization can see.
-		if _, err := s.cfg.Store.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
+		if _, err := s.orders.GetOrganization(ctx, orgID); errors.Is(err, registry.ErrNotFound) {
 			return "", order.Problems{{Path: "organization", Message: fmt.Sprintf("организации «%s» нет в справочнике", orgID)}}
 		} else if err != nil {
 			return "", err
@@ -154,9 +148,9 @@ func (s *Server) createOrder(c *gin.Context) {
 	}
 	o := &registry.Order{
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: searchText(d),
+		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: lifecycle.SearchText(d),
 	}
-	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
+	created, err := s.life.Submit(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
 		problem(c, http.StatusConflict, "Idempotency-Key уже использован для другого черновика: новый черновик отправляйте с новым ключом")
 		return
@@ -164,11 +158,6 @@ func (s *Server) createOrder(c *gin.Context) {
 	if err != nil {
 		s.storeError(c, err)
 		return
-	}
-	// A replay re-publishes too: if the first attempt died between the insert and the
-	// publish, this closes the gap sooner than the sweeper; the dedup id makes it harmless.
-	if o.Status == registry.StatusQueued {
-		s.publish(c, o, "submit")
 	}
 	if s.cfg.Accepted != nil {
 		s.cfg.Accepted()
@@ -191,21 +180,6 @@ func kindOf(d *order.Draft) order.Kind {
 		return order.KindPrikaz
 	}
 	return d.Kind
-}
-
-// publish hands the order to the workers. A failure is not returned: the order is recorded
-// as queued, the job is published again in the background with growing delays (a leader
-// election is over in seconds), and the sweeper republishes whatever stays queued after
-// that. For the same reason the answer does not wait for the queue's acknowledgement:
-// waiting added nothing to what the registry already guarantees, and it was half of the
-// intake latency's tail (JetStream acks of 20-35 ms while workers ack their jobs on the same
-// stream).
-func (s *Server) publish(c *gin.Context, o *registry.Order, reason string) {
-	job, id := queue.Job{OrderID: o.ID, Reason: reason}, worker.JobID(o)
-	if err := s.cfg.Queue.Enqueue(job, id); err != nil {
-		s.log.Warn("publish failed; republishing", "order", o.ID, "err", err)
-		s.republish.Retry(job, id)
-	}
 }
 
 func (s *Server) orderID(c *gin.Context) (uuid.UUID, bool) {
@@ -303,25 +277,14 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cur, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
-	if err != nil {
-		s.storeError(c, err)
-		return
-	}
-	if cur.OrgID != orgID {
-		draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("приказ организации «%s» нельзя перенести в другую организацию", cur.OrgID)}})
-		return
-	}
-	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
+	o, err := s.life.EditDraft(c.Request.Context(), serviceCaller(c), id, orgID, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, SearchText: searchText(d),
-	}, editable)
+		SearchText: lifecycle.SearchText(d),
+	})
 	if err != nil {
-		s.storeError(c, err)
+		s.serviceError(c, err)
 		return
 	}
-	s.publish(c, o, "update")
-	s.freeReplaced(c.Request.Context(), cur, o)
 	answer := view(o)
 	answer.Notes = notes
 	c.JSON(http.StatusAccepted, answer)
@@ -332,57 +295,11 @@ func (s *Server) deleteOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	freed, err := s.cfg.Store.DeleteOrder(c.Request.Context(), who(c).orgID, id, editable)
-	if err != nil {
-		s.storeError(c, err)
+	if err := s.life.DeleteDraft(c.Request.Context(), serviceCaller(c), id); err != nil {
+		s.serviceError(c, err)
 		return
 	}
-	s.deleteDocuments(c.Request.Context(), id, freed)
 	c.Status(http.StatusNoContent)
-}
-
-// deleteDocuments removes from the document store what a deleted or edited draft no longer
-// needs: its working copies may hold personal data, and nothing else refers to them (the
-// registry decided, see registry.Orders.DeleteOrder). A client that hangs up must not leave
-// them behind, hence WithoutCancel. A failure is logged with the keys, for an operator to
-// remove them; the draft itself is gone either way.
-//
-// A race remains, and is accepted: a render of another order that produced the very same
-// bytes (a render is a function of the draft and the order's creation time, so: two identical
-// rows of one batch) may have found them stored just before this delete and record the key
-// just after. Its document is then missing: a download answers that it cannot
-// be read, and rendering again (POST /orders/{id}/rerender) stores the bytes again. A render
-// that stores after the delete writes the bytes anew, so it loses nothing.
-func (s *Server) deleteDocuments(ctx context.Context, id uuid.UUID, keys []string) {
-	ctx = context.WithoutCancel(ctx)
-	for _, key := range keys {
-		if err := s.cfg.Blobs.Delete(ctx, key); err != nil {
-			s.log.Error("deleting a document no record refers to any more; remove it by hand", "order", id, "key", key, "err", err)
-		}
-	}
-}
-
-// freeReplaced deletes the documents of a draft's previous render that its edit made
-// obsolete, unless another record refers to them. An edit of a draft that was rendering may
-// leave that render's documents behind (the worker's write is refused, its bytes stay): only
-// what the order referred to when it was read is known here.
-func (s *Server) freeReplaced(ctx context.Context, before, after *registry.Order) {
-	ctx = context.WithoutCancel(ctx)
-	var free []string
-	for _, key := range []string{before.PDFKey, before.DOCXKey} {
-		if key == "" || key == after.PDFKey || key == after.DOCXKey {
-			continue
-		}
-		ref, err := s.cfg.Store.DocumentReferenced(ctx, key)
-		if err != nil {
-			s.log.Error("checking a replaced document", "order", before.ID, "key", key, "err", err)
-			continue
-		}
-		if !ref {
-			free = append(free, key)
-		}
-	}
-	s.deleteDocuments(ctx, before.ID, free)
 }
 
 func (s *Server) rerender(c *gin.Context) {
@@ -390,13 +307,11 @@ func (s *Server) rerender(c *gin.Context) {
 	if !ok {
 		return
 	}
-	o, err := s.cfg.Store.SetStatus(c.Request.Context(), who(c).orgID, id,
-		[]registry.Status{registry.StatusRendered, registry.StatusFailed}, registry.StatusQueued)
+	o, err := s.life.Rerender(c.Request.Context(), serviceCaller(c), id)
 	if err != nil {
-		s.storeError(c, err)
+		s.serviceError(c, err)
 		return
 	}
-	s.publish(c, o, "rerender")
 	c.JSON(http.StatusAccepted, gin.H{"id": o.ID, "status": o.Status})
 }
 
@@ -412,7 +327,7 @@ func (s *Server) download(format string) gin.HandlerFunc {
 			return
 		}
 		if format == "docx" {
-			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, worker.DOCXType
+			key, sum, ctype = o.DOCXKey, o.DOCXSHA256, blob.DOCXType
 		}
 		if o.Status != registry.StatusRendered || key == "" {
 			writeProblem(c, Problem{Status: http.StatusConflict, Current: o.Status,
@@ -448,7 +363,7 @@ func fileName(o *registry.Order, ext string) string {
 		name = "Проект " + strings.ToLower(name)
 	}
 	if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
-		name += " от " + t.Format("02.01.2006")
+		name += " от " + ru.NumericDate(t)
 	}
 	name = strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {

@@ -31,7 +31,7 @@ func visible(c *gin.Context, id string) bool {
 }
 
 func (s *Server) listOrganizations(c *gin.Context) {
-	list, err := s.cfg.Store.ListOrganizations(c.Request.Context())
+	list, err := s.orgs.ListOrganizations(c.Request.Context())
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -51,7 +51,7 @@ func (s *Server) getOrganization(c *gin.Context) {
 		problem(c, http.StatusNotFound, notFoundDetail(c))
 		return
 	}
-	o, err := s.cfg.Store.GetOrganization(c.Request.Context(), id)
+	o, err := s.orgs.GetOrganization(c.Request.Context(), id)
 	if err != nil {
 		s.storeError(c, err)
 		return
@@ -77,7 +77,7 @@ func (s *Server) putOrganization(c *gin.Context) {
 	}
 	profile, _ := json.Marshal(l)
 	o := &registry.Organization{ID: id, Name: l.Name, Profile: profile}
-	if err := s.cfg.Store.PutOrganization(c.Request.Context(), o); err != nil {
+	if err := s.orgs.PutOrganization(c.Request.Context(), o); err != nil {
 		s.storeError(c, err)
 		return
 	}
@@ -85,7 +85,7 @@ func (s *Server) putOrganization(c *gin.Context) {
 }
 
 func (s *Server) deleteOrganization(c *gin.Context) {
-	if err := s.cfg.Store.DeleteOrganization(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.orgs.DeleteOrganization(c.Request.Context(), c.Param("id")); err != nil {
 		s.storeError(c, err)
 		return
 	}

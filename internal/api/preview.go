@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"orders/internal/auth"
 )
 
 // previewSlots bounds concurrent previews per process: a preview is rendered in the request,
@@ -15,7 +17,7 @@ const previewSlots = 4
 // preview beside the order form. Nothing is recorded or queued.
 func (s *Server) previewRoutes(g *gin.RouterGroup) {
 	slots := make(chan struct{}, previewSlots)
-	g.POST("/preview", s.allow(roleClerk, roleHead, roleAdmin), func(c *gin.Context) {
+	g.POST("/preview", s.allow(auth.ActEditDraft), func(c *gin.Context) {
 		// readDraft is the intake's own decoding, validation and letterhead resolution, so a
 		// draft that previews is a draft that POST /orders accepts.
 		d, _, _, _, ok := s.readDraft(c)

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orders/internal/order"
+	"orders/internal/refusal"
 	"orders/internal/registry"
 )
 
@@ -75,6 +76,41 @@ func (s *Server) storeError(c *gin.Context, err error) {
 	default:
 		s.log.Error("registry", "err", err, "path", c.FullPath())
 		problem(c, http.StatusInternalServerError, msgInternal)
+	}
+}
+
+// serviceError answers an error of a service (signing, lifecycle): problems of request
+// fields with their paths, its refusal in the service's own words, a stored document that does not check out as an integrity failure,
+// anything else as a registry error.
+func (s *Server) serviceError(c *gin.Context, err error) {
+	var r *refusal.Error
+	var d *refusal.DocumentError
+	if _, ok := order.AsProblems(err); ok {
+		draftProblem(c, err)
+		return
+	}
+	switch {
+	case errors.As(err, &d):
+		s.integrityError(c, d.Order, d.Err)
+	case errors.As(err, &r):
+		p := Problem{Status: http.StatusConflict, Detail: r.Msg, State: r.State, Current: r.Status}
+		switch r.Kind {
+		case refusal.Invalid:
+			p.Status = http.StatusUnprocessableEntity
+		case refusal.Failed:
+			p.Status = http.StatusInternalServerError
+			s.log.Error("service failed", "err", r.Err, "path", c.FullPath())
+		default:
+			if r.Err != nil {
+				s.log.Warn("service refused", "err", r.Err, "path", c.FullPath())
+			}
+		}
+		if r.Field != "" {
+			p.Errors = []order.Problem{{Path: r.Field, Message: r.Msg}}
+		}
+		writeProblem(c, p)
+	default:
+		s.storeError(c, err)
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
+	"orders/internal/lifecycle"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
@@ -150,7 +151,7 @@ func (e *sigEnv) registeredOrder(title string) (*registry.Order, []byte) {
 	}
 	if _, err := e.store.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2022-09-22",
 		Build: func(o *registry.Order, number string, _ int) (registry.Registered, error) {
-			return registeredDraft(o, number, "2022-09-22")
+			return lifecycle.RegisteredDraft(o, number, "2022-09-22")
 		}}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/batch"
 	"orders/internal/order"
 	"orders/internal/orgtemplate"
@@ -20,7 +21,7 @@ import (
 // Order templates an organization keeps (internal/orgtemplate): handlers parse, call the
 // service and answer.
 func (s *Server) templateRoutes(g *gin.RouterGroup) {
-	write := s.allow(roleClerk, roleHead, roleAdmin)
+	write := s.allow(auth.ActManageTemplates)
 	g.GET("/templates", s.listTemplates)
 	g.POST("/templates", write, s.createTemplate)
 	g.GET("/templates/:name", s.getTemplate)

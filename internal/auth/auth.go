@@ -69,6 +69,17 @@ type Caller struct {
 	CSRF      string
 }
 
+// Display is who the caller is as a person reads it on a document: the user's name or
+// login, a token's name, else the actor.
+func (c Caller) Display() string {
+	for _, s := range []string{c.Name, c.Login, c.TokenName} {
+		if s != "" {
+			return s
+		}
+	}
+	return c.Actor
+}
+
 // Session reports whether the caller came with the session cookie, not a token.
 func (c Caller) Session() bool { return c.SessionID != "" }
 

@@ -23,6 +23,9 @@ import (
 	"strings"
 )
 
+// DOCXType is the media type of a .docx file.
+const DOCXType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 // Store keeps documents by content address. Implementations are safe for
 // concurrent use.
 type Store interface {
@@ -173,3 +176,16 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 }
 
 func (v *verifyingReader) Close() error { return v.rc.Close() }
+
+// GetVerified reads a stored document and checks it against the SHA-256 the registry
+// recorded for it, besides the store's own check against the key: ErrCorrupt on mismatch.
+func GetVerified(ctx context.Context, st Store, key, sum string) ([]byte, error) {
+	data, err := st.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := Verify(data, sum); err != nil {
+		return nil, err
+	}
+	return data, nil
+}

@@ -85,7 +85,7 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 	if o.State == registry.StateCancelled {
 		c := &order.Cancellation{Reason: o.CancelReason, By: o.CancelledBy}
 		if o.CancelledAt != nil {
-			c.Date = o.CancelledAt.In(ru.Moscow).Format(time.DateOnly)
+			c.Date = ru.Day(*o.CancelledAt)
 		}
 		d.Cancelled = c
 	}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"orders/internal/ru"
 )
 
 func TestAuditHash(t *testing.T) {
@@ -24,7 +26,7 @@ func TestAuditHash(t *testing.T) {
 	}
 	// The same instant in another zone hashes the same; anything else changes the hash.
 	same := base
-	same.At = base.At.In(time.FixedZone("MSK", 3*3600))
+	same.At = base.At.In(ru.Moscow)
 	same.Hash = ""
 	if AuditHash(&same) != got {
 		t.Error("the zone of At changed the hash")

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -28,6 +29,22 @@ var States = []State{StateDraft, StateRegistered, StateSigned, StateCancelled}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool { return slices.Contains(States, s) }
+
+// Word is the state as a person reads it («зарегистрирован»), in the API's answers and on
+// the pages alike; a state added later is shown as it is rather than hidden.
+func (s State) Word() string {
+	switch s {
+	case StateDraft:
+		return "проект"
+	case StateRegistered:
+		return "зарегистрирован"
+	case StateSigned:
+		return "подписан"
+	case StateCancelled:
+		return "отменён"
+	}
+	return string(s)
+}
 
 // LifecycleError says an operation was refused because of the order's lifecycle state.
 // errors.Is(err, ErrConflict) holds for it; use errors.As to read Current.
@@ -283,4 +300,14 @@ type Acknowledgements interface {
 	RecordAck(ctx context.Context, orgID string, a *Ack, audit *AuditEntry) (*Order, error)
 	// ListAcks returns the records of an order ordered by person.
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]Ack, error)
+}
+
+// NewAuditEntry is the entry of an action by actor, with details as JSON (nil: none); the
+// registry fills the organization, order, time and chain when it appends it.
+func NewAuditEntry(actor, action string, details any) *AuditEntry {
+	e := &AuditEntry{Actor: actor, Action: action}
+	if details != nil {
+		e.Details, _ = json.Marshal(details)
+	}
+	return e
 }

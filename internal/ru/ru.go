@@ -25,6 +25,19 @@ var Moscow = time.FixedZone("MSK", 3*60*60)
 // NumericDate gives the ГОСТ digital form: 22.09.2022.
 func NumericDate(t time.Time) string { return t.Format("02.01.2006") }
 
+// DateTime gives a moment as people of the service read it: Moscow time, «05.12.2026 14:07».
+func DateTime(t time.Time) string { return t.In(Moscow).Format("02.01.2006 15:04") }
+
+// DateTimeZone is DateTime naming the zone, for texts read outside the service: «05.12.2026 14:07 MSK».
+func DateTimeZone(t time.Time) string { return t.In(Moscow).Format("02.01.2006 15:04 MST") }
+
+// Day is the calendar day of a moment in Moscow as stored: 2026-12-05.
+func Day(t time.Time) string { return t.In(Moscow).Format(time.DateOnly) }
+
+// Today is the current day in Moscow as stored: the default date of a registration or an
+// acknowledgement.
+func Today() string { return Day(time.Now()) }
+
 // NumericDay turns a stored YYYY-MM-DD date into its ГОСТ digital form; anything else is
 // returned as it is.
 func NumericDay(d string) string {

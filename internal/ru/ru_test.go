@@ -73,3 +73,22 @@ func TestNumericDay(t *testing.T) {
 		}
 	}
 }
+
+// TestMoscowFormats: every moment is printed in Moscow time, whatever zone it comes in;
+// 21:30 UTC is already the next day in Moscow.
+func TestMoscowFormats(t *testing.T) {
+	at := time.Date(2026, 12, 4, 21, 30, 0, 0, time.UTC)
+	for _, tc := range []struct{ name, got, want string }{
+		{"DateTime", DateTime(at), "05.12.2026 00:30"},
+		{"DateTimeZone", DateTimeZone(at), "05.12.2026 00:30 MSK"},
+		{"Day", Day(at), "2026-12-05"},
+		{"NumericDate", NumericDate(at.In(Moscow)), "05.12.2026"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+	if Today() != Day(time.Now()) {
+		t.Error("Today is not the Moscow day of now")
+	}
+}

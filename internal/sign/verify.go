@@ -1053,6 +1053,6 @@ func outsideValidity(signedAt *time.Time, cert *x509.Certificate) string {
 		return ""
 	}
 	return fmt.Sprintf("подпись создана %s, вне срока действия сертификата (с %s по %s).",
-		signedAt.In(ru.Moscow).Format("02.01.2006 15:04"), ru.NumericDate(cert.NotBefore.In(ru.Moscow)),
+		ru.DateTime(*signedAt), ru.NumericDate(cert.NotBefore.In(ru.Moscow)),
 		ru.NumericDate(cert.NotAfter.In(ru.Moscow)))
 }

@@ -60,7 +60,7 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	}
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
 		Orders: list, State: string(st), Q: f.Text, Next: next, First: f.Cursor == "",
-		CanCreate: slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
+		CanCreate: auth.Can(cl.Role, auth.ActEditDraft),
 		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "",
 	}})
 }
@@ -93,13 +93,15 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 	s.render(c, http.StatusOK, "order", view{Title: titleOf(o), Nav: "orders", Caller: cl,
 		Page: orderPageView{Order: o, Draft: &d, Org: orgName},
 		Data: map[string]any{
-			"id": o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
-			"canEdit":    slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
-			"canAct":     cl.Role == auth.RoleHead || cl.Role == auth.RoleAdmin,
-			"canAck":     slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
-			"orgID":      o.OrgID,
-			"adminCall":  cl.OrgID == "",
-			"statusName": statusNames,
+			"id": o.ID, "state": o.State, "status": o.Status, "people": people,
+			"canEdit":     auth.Can(cl.Role, auth.ActEditDraft),
+			"canRegister": auth.Can(cl.Role, auth.ActRegister),
+			"canSign":     auth.Can(cl.Role, auth.ActSign),
+			"canCancel":   auth.Can(cl.Role, auth.ActCancel),
+			"canAck":      auth.Can(cl.Role, auth.ActAcknowledge),
+			"orgID":       o.OrgID,
+			"adminCall":   cl.OrgID == "",
+			"statusName":  statusNames,
 		}})
 }
 
@@ -231,7 +233,7 @@ func (s *Server) archivePage(c *gin.Context, cl auth.Caller) {
 	}
 	s.render(c, http.StatusOK, "archive", view{Title: "Архив", Nav: "archive", Caller: cl, Data: map[string]any{
 		"orgs": orgs, "states": sts, "fixedOrg": cl.OrgID,
-		"canExport": slices.Contains([]string{auth.RoleArchivist, auth.RoleHead, auth.RoleAdmin}, cl.Role),
+		"canExport": auth.Can(cl.Role, auth.ActExport),
 	}})
 }
 
@@ -251,6 +253,7 @@ func (s *Server) batchPage(c *gin.Context, cl auth.Caller) {
 		}
 	}
 	s.render(c, http.StatusOK, "batch", view{Title: "Пакетный выпуск", Nav: "batch", Caller: cl, Data: map[string]any{
-		"templates": tpls, "batch": c.Param("id"), "orgs": orgs, "role": cl.Role,
+		"templates": tpls, "batch": c.Param("id"), "orgs": orgs,
+		"canRegister": auth.Can(cl.Role, auth.ActRegister),
 	}})
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -24,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"orders/internal/auth"
 	"orders/internal/registry"
@@ -36,9 +38,22 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// Store is the part of the registry the pages read, and their logins and sessions write.
+type Store interface {
+	auth.Store
+	UserByLogin(ctx context.Context, login string) (*registry.User, error)
+	CreateSession(ctx context.Context, s *registry.Session) error
+	TryLogin(ctx context.Context, login, addr string, at time.Time, policy registry.LoginPolicy) (wait time.Duration, failures int, err error)
+	ClearLoginFailures(ctx context.Context, login, addr string) error
+	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error)
+	ListOrders(ctx context.Context, f registry.Filter) (orders []registry.Order, nextCursor string, err error)
+	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
+	ListOrganizations(ctx context.Context) ([]registry.Organization, error)
+}
+
 // Config wires the pages to the registry.
 type Config struct {
-	Store registry.Store
+	Store Store
 	Log   *slog.Logger
 	// LoginPolicy slows down repeated wrong passwords of one login from one address;
 	// registry.DefaultLoginPolicy when zero.
@@ -81,7 +96,7 @@ func New(cfg Config) *Server {
 	s.version = hex.EncodeToString(h.Sum(nil))[:12]
 	funcs := template.FuncMap{
 		"asset":     func(name string) string { return "/static/" + name + "?v=" + s.version },
-		"roleName":  roleName,
+		"roleName":  auth.RoleName,
 		"stateName": stateName,
 		"statusName": func(st registry.Status) string {
 			return statusNames[st]
@@ -122,21 +137,19 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.POST("/logout", s.page(s.logout))
 	e.GET("/", s.page(func(c *gin.Context, _ auth.Caller) { c.Redirect(http.StatusSeeOther, "/orders") }))
 	e.GET("/orders", s.page(s.ordersPage))
-	e.GET("/orders/new", s.page(s.editorPage, auth.RoleClerk, auth.RoleHead, auth.RoleAdmin))
+	e.GET("/orders/new", s.page(s.editorPage, auth.ActEditDraft))
 	e.GET("/orders/:id", s.page(s.orderPage))
-	e.GET("/orders/:id/edit", s.page(s.editorPage, auth.RoleClerk, auth.RoleHead, auth.RoleAdmin))
-	e.GET("/archive", s.page(s.archivePage))
-	e.GET("/batches", s.page(s.batchPage, batchRoles...))
-	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+	e.GET("/orders/:id/edit", s.page(s.editorPage, auth.ActEditDraft))
+	e.GET("/archive", s.page(s.archivePage, auth.ActReadArchive))
+	e.GET("/batches", s.page(s.batchPage, auth.ActBatch))
+	e.GET("/batches/:id", s.page(s.batchPage, auth.ActBatch))
 }
 
-// batchRoles may issue batches: the people who prepare orders.
-var batchRoles = []string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}
-
 // page wraps a handler that needs a logged-in user: without a session the browser goes to
-// /login and comes back afterwards; a role not listed gets a 403 page. Unsafe methods need
+// /login and comes back afterwards; a role that may not do the page's action (auth.Can)
+// gets a 403 page. Unsafe methods need
 // the session's CSRF token.
-func (s *Server) page(h func(*gin.Context, auth.Caller), roles ...string) gin.HandlerFunc {
+func (s *Server) page(h func(*gin.Context, auth.Caller), acts ...auth.Action) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		securityHeaders(c)
 		cl, err := auth.FromSession(c.Request.Context(), s.cfg.Store, c.Request)
@@ -160,9 +173,11 @@ func (s *Server) page(h func(*gin.Context, auth.Caller), roles ...string) gin.Ha
 			s.errorPage(c, cl, http.StatusForbidden, "Запрос отклонён", "Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите.")
 			return
 		}
-		if len(roles) > 0 && !slices.Contains(roles, cl.Role) {
-			s.errorPage(c, cl, http.StatusForbidden, "Нет доступа", "Эта страница недоступна для роли «"+roleName(cl.Role)+"».")
-			return
+		for _, act := range acts {
+			if !auth.Can(cl.Role, act) {
+				s.errorPage(c, cl, http.StatusForbidden, "Нет доступа", "Эта страница недоступна для роли «"+auth.RoleName(cl.Role)+"».")
+				return
+			}
 		}
 		h(c, cl)
 	}
@@ -261,11 +276,6 @@ func toJSON(v any) template.JS {
 	return template.JS(b)
 }
 
-var roleNames = map[string]string{
-	auth.RoleClerk: "делопроизводитель", auth.RoleHead: "руководитель",
-	auth.RoleArchivist: "архивариус", auth.RoleAdmin: "администратор",
-}
-
 // capital writes the first letter in upper case: «приказ» → «Приказ».
 func capital(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
@@ -275,24 +285,7 @@ func capital(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-func roleName(r string) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return r
-}
-
-var stateNames = map[registry.State]string{
-	registry.StateDraft: "проект", registry.StateRegistered: "зарегистрирован",
-	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
-}
-
-func stateName(st registry.State) string {
-	if n, ok := stateNames[st]; ok {
-		return n
-	}
-	return string(st)
-}
+func stateName(st registry.State) string { return st.Word() }
 
 var statusNames = map[registry.Status]string{
 	registry.StatusDraft: "не отправлен", registry.StatusQueued: "в очереди", registry.StatusRendering: "формируется",
@@ -315,7 +308,7 @@ func ruDateTime(v any) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ru.Moscow).Format("02.01.2006 15:04")
+	return ru.DateTime(t)
 }
 
 type menuItem struct{ Key, Href, Label string }
@@ -324,13 +317,15 @@ type menuItem struct{ Key, Href, Label string }
 func (v view) Menu() []menuItem {
 	r := v.Caller.Role
 	items := []menuItem{{"orders", "/orders", "Приказы"}}
-	if r == auth.RoleClerk || r == auth.RoleHead || r == auth.RoleAdmin {
+	if auth.Can(r, auth.ActEditDraft) {
 		items = append(items, menuItem{"new", "/orders/new", "Новый приказ"})
 	}
-	if slices.Contains(batchRoles, r) {
+	if auth.Can(r, auth.ActBatch) {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
-	items = append(items, menuItem{"archive", "/archive", "Архив"})
+	if auth.Can(r, auth.ActReadArchive) {
+		items = append(items, menuItem{"archive", "/archive", "Архив"})
+	}
 	return items
 }
 

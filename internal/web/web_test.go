@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"strings"
 	"testing"
+
+	"orders/internal/auth"
 )
 
 // The pages themselves are tested in a browser by cmd/ordersd/web_test.go; these are the
@@ -97,6 +99,22 @@ func TestStartingPoints(t *testing.T) {
 	for _, want := range []string{"platforms-yearly", "balashikha", "chebula"} {
 		if !ids[want] {
 			t.Errorf("no starting point %q in %v", want, ids)
+		}
+	}
+}
+
+// TestMenuFollowsCan: the navigation offers a page exactly when auth.Can allows its action,
+// the same table the API's routes ask.
+func TestMenuFollowsCan(t *testing.T) {
+	for _, role := range auth.Roles {
+		items := map[string]bool{}
+		for _, it := range (view{Caller: auth.Caller{Role: role}}).Menu() {
+			items[it.Key] = true
+		}
+		for key, act := range map[string]auth.Action{"new": auth.ActEditDraft, "batch": auth.ActBatch, "archive": auth.ActReadArchive} {
+			if items[key] != auth.Can(role, act) {
+				t.Errorf("role %s: menu item %q shown = %v, auth.Can(%s) = %v", role, key, items[key], act, auth.Can(role, act))
+			}
 		}
 	}
 }

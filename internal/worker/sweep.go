@@ -3,22 +3,11 @@ package worker
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"orders/internal/queue"
 	"orders/internal/registry"
 )
-
-// JobID is the Nats-Msg-Id of an order's render job. A freshly submitted order uses its id;
-// after an edit or a rerender the id carries the time of that change, so the new job is not
-// swallowed by the duplicate window while every republish of the same version still is.
-func JobID(o *registry.Order) string {
-	if o.UpdatedAt.Equal(o.CreatedAt) {
-		return o.ID.String()
-	}
-	return o.ID.String() + ":" + strconv.FormatInt(o.UpdatedAt.UnixNano(), 36)
-}
 
 // Publisher puts render jobs on the queue.
 type Publisher interface {
@@ -70,7 +59,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	for i := range stale {
 		o := &stale[i]
-		if _, err := s.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: "sweep"}, JobID(o)); err != nil {
+		if _, err := s.Queue.Publish(ctx, queue.Job{OrderID: o.ID, Reason: "sweep"}, queue.JobID(o)); err != nil {
 			return n, err
 		}
 		n++

@@ -121,7 +121,7 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		w.fail("store")
 		return fmt.Errorf("store pdf: %w", err)
 	}
-	if out.DOCXKey, out.DOCXSHA256, err = w.Blobs.Put(ctx, docx, DOCXType); err != nil {
+	if out.DOCXKey, out.DOCXSHA256, err = w.Blobs.Put(ctx, docx, blob.DOCXType); err != nil {
 		w.fail("store")
 		return fmt.Errorf("store docx: %w", err)
 	}
@@ -141,9 +141,6 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 	log.Debug("rendered", "pdf_bytes", len(pdf), "docx_bytes", len(docx))
 	return nil
 }
-
-// DOCXType is the media type of a .docx file.
-const DOCXType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 // OnDead marks an order failed when its job is dead-lettered; the reason is what a clerk
 // sees in the order's status.

@@ -121,7 +121,7 @@ func TestSweeperRepublishesStale(t *testing.T) {
 	pub := &recPub{}
 	s := &Sweeper{Store: store, Queue: pub, After: -time.Second}
 	n, err := s.Sweep(context.Background())
-	if err != nil || n != 1 || pub.ids[0] != JobID(o) {
+	if err != nil || n != 1 || pub.ids[0] != queue.JobID(o) {
 		t.Fatalf("sweep: n=%d err=%v ids=%v", n, err, pub.ids)
 	}
 }

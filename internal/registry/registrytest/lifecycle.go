@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 // wantLifecycle checks that err is a *registry.LifecycleError naming current, and is
@@ -665,7 +666,7 @@ func testSignaturesAndAcks(t *testing.T, db Opener) {
 	mustJournal(t, s, "org-a", "main", "{seq}")
 	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Подписи"})
 	register(t, s, "org-a", o.ID, "main", "2026-02-02")
-	from := time.Date(2025, 3, 1, 10, 0, 0, 123456789, time.FixedZone("MSK", 3*3600))
+	from := time.Date(2025, 3, 1, 10, 0, 0, 123456789, ru.Moscow)
 	to := from.AddDate(1, 0, 0)
 	a := &registry.Signature{OrderID: o.ID, Kind: registry.SignatureExternalPDF, Key: "sig/a", SHA256: hashA,
 		Signer: "Иванова Мария Петровна", Serial: "7C00", ValidFrom: &from, ValidTo: &to, Verified: "valid",
@@ -711,7 +712,7 @@ func testSignaturesAndAcks(t *testing.T, db Opener) {
 	_, err = s.ListSignatures(ctx, "org-b", o.ID)
 	wantErr(t, "ListSignatures(other org)", err, registry.ErrNotFound)
 
-	read := time.Date(2026, 2, 5, 23, 30, 0, 0, time.FixedZone("MSK", 3*3600))
+	read := time.Date(2026, 2, 5, 23, 30, 0, 0, ru.Moscow)
 	acks := []*registry.Ack{
 		{OrderID: o.ID, Person: " Сидоров С. С. ", ReadAt: read, RecordedBy: "clerk"},
 		{OrderID: o.ID, Person: "Алексеева А. А.", ReadAt: read.AddDate(0, 0, 1), RecordedBy: "clerk"},

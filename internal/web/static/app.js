@@ -111,14 +111,16 @@ window.Orders = (() => {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
     return m ? `${m[3]}.${m[2]}.${m[1]}` : iso;
   }
+  // MOSCOW is the one zone every date of the service is read in (Go: ru.Moscow).
+  const MOSCOW = 'Europe/Moscow';
   function ruDateTime(iso) {
     if (!iso) return '';
     const d = new Date(iso);
     if (isNaN(d)) return iso;
-    return d.toLocaleString('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleString('ru-RU', { timeZone: MOSCOW, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
   }
   function todayMoscow() {
-    const p = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const p = new Intl.DateTimeFormat('en-CA', { timeZone: MOSCOW, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
     return p; // YYYY-MM-DD
   }
 

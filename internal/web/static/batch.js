@@ -21,7 +21,7 @@
     $('b-org-field').hidden = false;
     $('b-org').append(...page.orgs.map((o) => el('option', { value: o.id }, o.name || o.id)));
   }
-  if (page.role === 'head' || page.role === 'admin') {
+  if (page.canRegister) {
     $('register').hidden = false;
     $('b-date').value = todayMoscow();
     const q = page.orgs && page.orgs.length ? '?organization=' + encodeURIComponent(page.orgs[0].id) : '';

@@ -183,12 +183,12 @@
     const first = drawnFor === '';
     drawnFor = order.state;
     if (!first) loadAcks(); // who may record acknowledgements depends on the state
-    if (!page.canAct) return;
+    // Each block only for a role the API allows it (auth.Can, sent by the page).
     const blocks = [];
-    if (order.state === 'draft') blocks.push(await registerBlock());
+    if (page.canRegister && order.state === 'draft') blocks.push(await registerBlock());
     // The service signs what it rendered; an imported order's document is its upload.
-    if (order.state === 'registered' && !order.imported) blocks.push(signBlock());
-    if (order.state === 'registered' || order.state === 'signed') blocks.push(cancelBlock());
+    if (page.canSign && order.state === 'registered' && !order.imported) blocks.push(signBlock());
+    if (page.canCancel && (order.state === 'registered' || order.state === 'signed')) blocks.push(cancelBlock());
     $('actions').hidden = !blocks.length;
     $('actions-body').replaceChildren(...blocks);
   }

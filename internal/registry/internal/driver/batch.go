@@ -5,10 +5,8 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 
@@ -101,54 +99,4 @@ func ParallelStems(n int, doc func(i int) (title, text string)) []string {
 	}
 	wg.Wait()
 	return out
-}
-
-// LoginKey is how logins are compared: trimmed and lower-cased in Go, since SQLite's lower()
-// folds ASCII only and the two databases must agree.
-func LoginKey(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
-
-// PrepareUser checks u and fills its ID and time.
-func PrepareUser(u *registry.User, now time.Time) error {
-	u.Login = strings.TrimSpace(u.Login)
-	if u.Login == "" || len(u.Login) > 128 || strings.IndexFunc(u.Login, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r)
-	}) >= 0 {
-		return fmt.Errorf("%w: login %q: 1 to 128 bytes without spaces", registry.ErrInvalid, u.Login)
-	}
-	if u.PasswordHash == "" || u.Role == "" {
-		return fmt.Errorf("%w: user needs a password hash and a role", registry.ErrInvalid)
-	}
-	if u.ID == uuid.Nil {
-		u.ID = uuid.New()
-	}
-	u.CreatedAt = now
-	return nil
-}
-
-// HashSession is what is stored of a session ID: its SHA-256, hex.
-func HashSession(id string) string { return HashDraft([]byte(id)) }
-
-// PrepareSession checks s and fills its times.
-func PrepareSession(s *registry.Session, now time.Time) error {
-	if len(s.ID) < 16 {
-		return fmt.Errorf("%w: session id shorter than 16 bytes", registry.ErrInvalid)
-	}
-	if s.UserID == uuid.Nil || s.ExpiresAt.IsZero() {
-		return fmt.Errorf("%w: session needs a user and an expiry", registry.ErrInvalid)
-	}
-	if s.CreatedAt.IsZero() {
-		s.CreatedAt = now
-	}
-	if s.LastSeen.IsZero() {
-		s.LastSeen = s.CreatedAt
-	}
-	for _, t := range []*time.Time{&s.CreatedAt, &s.ExpiresAt, &s.LastSeen} {
-		*t = t.UTC().Truncate(time.Microsecond)
-	}
-	return nil
-}
-
-// UnknownUser is the error of CreateSession for a user that does not exist.
-func UnknownUser(id uuid.UUID) error {
-	return fmt.Errorf("%w: unknown user %s", registry.ErrInvalid, id)
 }
