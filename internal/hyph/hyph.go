@@ -1,10 +1,10 @@
 // Package hyph finds where a Russian word may be hyphenated: Knuth–Liang patterns
 // (ruhyphal, as Debian's hyphen-ru and LibreOffice ship them; see NOTICE) plus the rules
 // of an official document that patterns do not know. It decides only what is a word:
-// tokens carrying digits, Latin letters, «@», «/», «:» or a no-break space (e-mail
-// addresses, URLs, «№ 37-о», «24 августа 2021 г.», «И.В. Петров», numbers with units),
-// abbreviations in capitals («МБОУ») and compound parts shorter than four letters are
-// never hyphenated.
+// tokens carrying digits, Latin letters, «@», «/» or «:» (e-mail addresses, URLs,
+// «37-о»), no-break joins beyond their first word and joins with initials («И.В. Петров»,
+// «№ 37-о», «24 августа 2021 г.», «5 000 рублей»), abbreviations in capitals («МБОУ»)
+// and compound parts shorter than four letters are never hyphenated.
 package hyph
 
 import (
@@ -210,6 +210,16 @@ var (
 )
 
 func points(token string, dst []int) []int {
+	if head, rest, joined := strings.Cut(token, "\u00a0"); joined {
+		// A no-break join: only its first word may be hyphenated, and only when the join
+		// binds a word to what follows it («(приложение 2)»). Names with initials
+		// («Данильченко В.В.», «А.Н. Зубова»), «№ 37-о», dates and numbers with units begin
+		// with something that is not a word or carry initials, and stay whole.
+		if hasInitial(rest) {
+			return dst
+		}
+		token = head
+	}
 	start, end := 0, len(token)
 	for start < end {
 		r, size := utf8.DecodeRuneInString(token[start:])
@@ -276,6 +286,18 @@ func points(token string, dst []int) []int {
 		off += len(part) + 1
 	}
 	return dst
+}
+
+// hasInitial reports whether s holds an initial: a capital letter and a full stop.
+func hasInitial(s string) bool {
+	prevUpper := false
+	for _, r := range s {
+		if r == '.' && prevUpper {
+			return true
+		}
+		prevUpper = unicode.IsUpper(r)
+	}
+	return false
 }
 
 func leadingPunct(r rune) bool {

@@ -36,6 +36,10 @@ func TestHyphenate(t *testing.T) {
 		{"Морозову\u00a0И.А.,", "Морозову\u00a0И.А.,"},
 		{"24\u00a0августа\u00a02021\u00a0г.", "24\u00a0августа\u00a02021\u00a0г."},
 		{"5\u00a0000\u00a0рублей", "5\u00a0000\u00a0рублей"},
+		{"Данильченко\u00a0В.В.),", "Данильченко\u00a0В.В.),"},
+		{"А.Н.\u00a0Зубова", "А.Н.\u00a0Зубова"},
+		// A word bound to its number may break; the number stays with its end.
+		{"(приложение\u00a02).", "(при-ло-же-ние\u00a02)."},
 		{"blsh_obraz@mosreg.ru", "blsh_obraz@mosreg.ru"},
 		{"http://obrazovanie-balashiha.edumsko.ru/", "http://obrazovanie-balashiha.edumsko.ru/"},
 		{"образование.рф", "образование.рф"},

@@ -113,7 +113,10 @@ func (fl *flow) baseline(size float64) float64 {
 // a word when ending the line before it would leave more than hyphenZone empty; other
 // text (headings, the letterhead, the signature) only a word wider than its line.
 const (
+	// minSpace is a quarter less than a normal space; TeX lets Computer Modern shrink by a
+	// third.
 	minSpace      = 0.75
+	maxSpaceSoft  = math.MaxFloat64
 	hyphenPenalty = 0.35
 	hyphenZone    = 6.35 // mm, Word's default hyphenation zone (0.25 in)
 )
@@ -150,7 +153,7 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 			indent = 0
 		}
 		if mode == hyphenJustify {
-			if ls, ok := fitParagraph(f, scale, seg, boxW, indent); ok {
+			if ls, ok := fitParagraph(f, scale, seg, boxW, indent, maxSpaceSoft); ok {
 				lines = append(lines, ls...)
 				continue
 			}
@@ -298,7 +301,10 @@ type brk struct{ w, p int }
 // beyond 2× a thousand more. A greedy breaker cannot see that hyphenating a word two
 // lines up is what keeps an unbreakable «(Коротеева Т.Н.)» from leaving a line of rivers.
 // It reports false when no line can hold some token, and the greedy breaker cuts it.
-func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent float64) ([]tline, bool) {
+//
+// maxSpace is how far a line's spaces may stretch: maxSpaceSoft lets any line stretch (at a
+// cost), a finite value forbids more; tests use it to ask whether rivers were avoidable.
+func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent, maxSpace float64) ([]tline, bool) {
 	// Only U+0020 separates words (strings.Fields would split at no-break spaces too); a
 	// run of spaces counts as one.
 	words := strings.FieldsFunc(seg, func(r rune) bool { return r == ' ' })
@@ -360,10 +366,18 @@ func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent float64)
 				bad = 100 * (2 * (1 - r)) * (2 * (1 - r))
 			case last:
 			case spaces == 0:
-				bad = 10000 // a lone word cannot be justified: «2.» alone on a line
+				// A lone word cannot be justified: «2.» alone on a line is a worse hole
+				// than any river.
+				if maxSpace < maxSpaceSoft {
+					continue
+				}
+				bad = 10000
 			default:
 				r := 1 + (availU-float64(units))/float64(spaces*spaceU)
 				bad = 100 * (r - 1) * (r - 1)
+				if r > maxSpace {
+					continue
+				}
 				if r > 2 {
 					bad += 1000
 				}
@@ -411,8 +425,10 @@ func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent float64)
 		if a == 0 {
 			indent = firstIndent
 		}
+		// A last line that takes its words with squeezed spaces is justified like the rest.
+		last := k == 0 && float64(units)*scale <= boxW-indent+eps
 		lines = append(lines, tline{text: sb.String(), indent: indent, width: float64(units) * scale,
-			avail: boxW - indent, spaces: spaces, last: k == 0})
+			avail: boxW - indent, spaces: spaces, last: last})
 		a = c
 	}
 	return lines, true
