@@ -26,6 +26,8 @@
 //     space, so the Tw operator justifies lines and a no-break space is never stretched.
 //     A document with more than 223 distinct characters in one face gets a second
 //     encoding of the same subset.
+//   - gives every font a /ToUnicode CMap of its codes (finishPDFA adds it to fpdf's font
+//     dictionaries), so copying, search and screen readers do not depend on glyph names.
 //
 // BenchmarkRenderBalashikha (2 pages, one core): ~1.1 ms, ~430 KB and ~1950 allocations
 // per document, 28 KB of PDF.
@@ -37,7 +39,8 @@
 //
 // fpdf writes the XMP packet we give it (linked from the catalog) and the Info
 // dictionary; finishPDFA then edits only the tail of the file (see there): output intent
-// with the sRGB profile, /ID, Info dates with a zone, version 1.7. fpdf's AddOutputIntent
+// with the sRGB profile, /ID, Info dates with a zone, version 1.7, and the ToUnicode
+// references of the fonts (the only edit before the tail: the xref is written anew). fpdf's AddOutputIntent
 // is not used: it deflates the profile per document and, with one intent, v0.12.0 points
 // the trailer's /Info at the profile stream.
 //

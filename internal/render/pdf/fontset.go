@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf16"
 
 	"codeberg.org/go-pdf/fpdf"
 )
@@ -34,6 +35,8 @@ type plane struct {
 	family string
 	cw     []int
 	diff   strings.Builder
+	// uni is what each code stands for, 0 where the code is unused.
+	uni [256]rune
 }
 
 // styleFont is one face as used by one document: its subset and planes.
@@ -135,6 +138,73 @@ func (r *Renderer) newDocFonts(pdf *fpdf.Fpdf, used *[numStyles]map[rune]struct{
 	return df, nil
 }
 
+// toUnicode gives, for each encoding of the document's fonts (the /Differences string fpdf
+// writes, "" for plain WinAnsi), the ToUnicode CMap of the codes it uses. Planes with the
+// same /Differences share one fpdf encoding object; their other codes are ASCII, which
+// keeps its own code in every plane, so one CMap serves them all.
+func (df *docFonts) toUnicode() map[string][]byte {
+	var union = map[string]*[256]rune{}
+	for _, sf := range df.styles {
+		if sf == nil {
+			continue
+		}
+		for _, p := range sf.planes {
+			key := p.diff.String()
+			u := union[key]
+			if u == nil {
+				u = new([256]rune)
+				union[key] = u
+			}
+			for c, r := range p.uni {
+				if r != 0 {
+					u[c] = r
+				}
+			}
+		}
+	}
+	out := make(map[string][]byte, len(union))
+	for key, u := range union {
+		out[key] = cmapStream(u)
+	}
+	return out
+}
+
+// cmapStream writes a ToUnicode CMap (Adobe's 5099 technical note) for one-byte codes.
+// The no-break space maps to U+0020, as its glyph name always made readers extract it: a
+// search for «А.Н. Зубова» typed with an ordinary space finds it.
+func cmapStream(u *[256]rune) []byte {
+	var b bytes.Buffer
+	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
+		"1 begincodespacerange\n<00> <FF>\nendcodespacerange\n")
+	var codes []int
+	for c, r := range u {
+		if r != 0 {
+			codes = append(codes, c)
+		}
+	}
+	for len(codes) > 0 {
+		n := min(len(codes), 100) // at most 100 entries per block
+		fmt.Fprintf(&b, "%d beginbfchar\n", n)
+		for _, c := range codes[:n] {
+			r := u[c]
+			if r == '\u00a0' {
+				r = ' '
+			}
+			fmt.Fprintf(&b, "<%02X> <", c)
+			for _, v := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, "%04X", v)
+			}
+			b.WriteString(">\n")
+		}
+		b.WriteString("endbfchar\n")
+		codes = codes[n:]
+	}
+	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	return b.Bytes()
+}
+
 // fontDef mirrors the JSON font definition fpdf reads in AddFontFromBytes.
 type fontDef struct {
 	Tp           string
@@ -167,6 +237,7 @@ func (sf *styleFont) assign(runes []rune) {
 			}
 		}
 		p.cw[32] = sf.face.width1000[sf.face.cmap[' ']]
+		p.uni[32] = ' '
 	}
 	newPlane(true)
 	type diffEntry struct {
@@ -183,6 +254,7 @@ func (sf *styleFont) assign(runes []rune) {
 		if len(sf.planes) == 1 && ru >= 33 && ru <= 126 {
 			sf.where[ru] = planeCode{0, byte(ru)}
 			p.cw[ru] = sf.face.width1000[g]
+			p.uni[ru] = ru
 			continue
 		}
 		if len(free) == 0 {
@@ -194,6 +266,7 @@ func (sf *styleFont) assign(runes []rune) {
 		pi := len(sf.planes) - 1
 		sf.where[ru] = planeCode{pi, code}
 		p.cw[code] = sf.face.width1000[g]
+		p.uni[code] = ru
 		diffs[pi] = append(diffs[pi], diffEntry{code, ru})
 	}
 	for pi, d := range diffs {
