@@ -83,6 +83,7 @@ type flow struct {
 	page                     layout.Page
 	left, right, top, bottom float64
 	rows                     []row
+	fit                      fitScratch
 }
 
 func (fl *flow) face(style int) *face { return fl.r.faces[style] }
@@ -153,7 +154,12 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 			indent = 0
 		}
 		if mode == hyphenJustify {
-			if ls, ok := fitParagraph(f, scale, seg, boxW, indent, maxSpaceSoft); ok {
+			// Within 2× if any breaking allows, else the least bad.
+			ls, ok := fitParagraph(&fl.fit, f, scale, seg, boxW, indent, 2)
+			if !ok {
+				ls, ok = fitParagraph(&fl.fit, f, scale, seg, boxW, indent, maxSpaceSoft)
+			}
+			if ok {
 				lines = append(lines, ls...)
 				continue
 			}
@@ -291,8 +297,19 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 }
 
 // brk is a place a line may end: before word w (p == 0), or inside it after byte p with
-// a hyphen.
-type brk struct{ w, p int }
+// a hyphen; head is the width of w[:p] in 1/1000 em.
+type brk struct{ w, p, head int }
+
+// fitScratch keeps fitParagraph's slices from one paragraph to the next of a document.
+type fitScratch struct {
+	words  []string
+	prefix []int
+	cands  []brk
+	cost   []float64
+	from   []int
+	chain  []int
+	pts    []int
+}
 
 // fitParagraph breaks one justified paragraph (a segment without forced breaks) the way
 // TeX does, choosing all its breaks at once so that the sum of the lines' badness is
@@ -304,49 +321,77 @@ type brk struct{ w, p int }
 //
 // maxSpace is how far a line's spaces may stretch: maxSpaceSoft lets any line stretch (at a
 // cost), a finite value forbids more; tests use it to ask whether rivers were avoidable.
-func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent, maxSpace float64) ([]tline, bool) {
+func fitParagraph(sc *fitScratch, f *face, scale float64, seg string, boxW, firstIndent, maxSpace float64) ([]tline, bool) {
 	// Only U+0020 separates words (strings.Fields would split at no-break spaces too); a
 	// run of spaces counts as one.
-	words := strings.FieldsFunc(seg, func(r rune) bool { return r == ' ' })
+	words := sc.words[:0]
+	for w := range strings.SplitSeq(seg, " ") {
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	sc.words = words
 	if len(words) == 0 {
 		return []tline{{indent: firstIndent, avail: boxW - firstIndent, last: true}}, true
 	}
 	spaceU, hyphenU := f.units(" "), f.units("-")
-	prefix := make([]int, len(words)+1) // prefix[k]: units of words[:k]
-	var cands []brk
-	var pts []int
-	cands = append(cands, brk{0, 0})
+	prefix := append(sc.prefix[:0], 0) // prefix[k]: units of words[:k]
+	cands := append(sc.cands[:0], brk{})
 	for i, w := range words {
-		prefix[i+1] = prefix[i] + f.units(w)
+		prefix = append(prefix, prefix[i]+f.units(w))
 		if i > 0 {
-			cands = append(cands, brk{i, 0})
+			cands = append(cands, brk{w: i})
 		}
-		pts = hyph.Points(w, pts[:0])
-		for _, p := range pts {
-			cands = append(cands, brk{i, p})
+		sc.pts = hyph.Points(w, sc.pts[:0])
+		head, prev := 0, 0
+		for _, p := range sc.pts {
+			head += f.units(w[prev:p])
+			prev = p
+			cands = append(cands, brk{i, p, head})
 		}
 	}
-	cands = append(cands, brk{len(words), 0})
+	cands = append(cands, brk{w: len(words)})
+	sc.prefix, sc.cands = prefix, cands
 	// measure gives the natural width and the number of spaces of the line from a to b.
 	measure := func(a, b brk) (units, spaces int) {
 		if a.w == b.w { // the middle of one word
-			return f.units(words[a.w][a.p:b.p]) + hyphenU, 0
+			return b.head - a.head + hyphenU, 0
 		}
-		units = prefix[b.w] - prefix[a.w] - f.units(words[a.w][:a.p])
+		units = prefix[b.w] - prefix[a.w] - a.head
 		spaces = b.w - a.w - 1
 		if b.p > 0 {
-			units += f.units(words[b.w][:b.p]) + hyphenU
+			units += b.head + hyphenU
 			spaces++
 		}
 		return units + spaces*spaceU, spaces
 	}
 	const unreachable = math.MaxFloat64
-	cost := make([]float64, len(cands))
-	from := make([]int, len(cands))
+	cost := slices.Grow(sc.cost[:0], len(cands))[:len(cands)]
+	from := slices.Grow(sc.from[:0], len(cands))[:len(cands)]
+	sc.cost, sc.from = cost, from
+	cost[0], from[0] = 0, 0
+	// With a bound on the stretch, lines starting after hi are too short for c: hi only
+	// grows with c, so the search skips them instead of walking over them.
+	strict, hi := maxSpace < maxSpaceSoft, 0
+	longEnough := func(a, c int) bool {
+		avail := boxW
+		if a == 0 {
+			avail -= firstIndent
+		}
+		units, spaces := measure(cands[a], cands[c])
+		return spaces > 0 && float64(units)+float64(spaces*spaceU)*(maxSpace-1) >= avail/scale
+	}
 	for c := 1; c < len(cands); c++ {
 		cost[c], from[c] = unreachable, -1
 		last := c == len(cands)-1
-		for a := c - 1; a >= 0; a-- {
+		start := c - 1
+		if strict && !last {
+			for hi+1 < c && longEnough(hi+1, c) {
+				hi++
+			}
+			start = hi
+		}
+		for a := start; a >= 0; a-- {
 			if cost[a] == unreachable {
 				continue
 			}
@@ -394,16 +439,19 @@ func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent, maxSpac
 	if from[end] < 0 {
 		return nil, false
 	}
-	var chain []int
+	chain := sc.chain[:0]
 	for c := end; c > 0; c = from[c] {
 		chain = append(chain, c)
 	}
+	sc.chain = chain
 	lines := make([]tline, 0, len(chain))
 	a := 0
 	for k := len(chain) - 1; k >= 0; k-- {
 		c := chain[k]
 		from, to := cands[a], cands[c]
+		units, spaces := measure(from, to)
 		var sb strings.Builder
+		sb.Grow(3 * units / 500) // about two bytes a letter of Cyrillic, half an em wide
 		if from.w == to.w {
 			sb.WriteString(words[from.w][from.p:to.p])
 		} else {
@@ -420,7 +468,6 @@ func fitParagraph(f *face, scale float64, seg string, boxW, firstIndent, maxSpac
 		if to.p > 0 {
 			sb.WriteByte('-')
 		}
-		units, spaces := measure(from, to)
 		indent := 0.0
 		if a == 0 {
 			indent = firstIndent

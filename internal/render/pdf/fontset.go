@@ -174,6 +174,7 @@ func (df *docFonts) toUnicode() map[string][]byte {
 // search for «А.Н. Зубова» typed with an ordinary space finds it.
 func cmapStream(u *[256]rune) []byte {
 	var b bytes.Buffer
+	b.Grow(512 + 16*len(u))
 	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
 		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
 		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
@@ -184,17 +185,19 @@ func cmapStream(u *[256]rune) []byte {
 			codes = append(codes, c)
 		}
 	}
+	const hexDigits = "0123456789ABCDEF"
 	for len(codes) > 0 {
 		n := min(len(codes), 100) // at most 100 entries per block
-		fmt.Fprintf(&b, "%d beginbfchar\n", n)
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(" beginbfchar\n")
 		for _, c := range codes[:n] {
 			r := u[c]
 			if r == '\u00a0' {
 				r = ' '
 			}
-			fmt.Fprintf(&b, "<%02X> <", c)
+			b.Write([]byte{'<', hexDigits[c>>4], hexDigits[c&15], '>', ' ', '<'})
 			for _, v := range utf16.Encode([]rune{r}) {
-				fmt.Fprintf(&b, "%04X", v)
+				b.Write([]byte{hexDigits[v>>12], hexDigits[v>>8&15], hexDigits[v>>4&15], hexDigits[v&15]})
 			}
 			b.WriteString(">\n")
 		}

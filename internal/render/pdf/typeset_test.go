@@ -95,7 +95,7 @@ func TestRivers(t *testing.T) {
 				if i > 0 {
 					indent = 0
 				}
-				lines, ok := fitParagraph(f, scale, seg, fl.right-fl.left-b.LeftIndent, indent, maxSpaceSoft)
+				lines, ok := fitParagraph(&fl.fit, f, scale, seg, fl.right-fl.left-b.LeftIndent, indent, maxSpaceSoft)
 				if !ok {
 					continue
 				}
@@ -108,7 +108,7 @@ func TestRivers(t *testing.T) {
 				if len(rivers) == 0 {
 					continue
 				}
-				if _, ok := fitParagraph(f, scale, seg, fl.right-fl.left-b.LeftIndent, indent, 2); ok {
+				if _, ok := fitParagraph(&fl.fit, f, scale, seg, fl.right-fl.left-b.LeftIndent, indent, 2); ok {
 					t.Errorf("%s: %q stretched beyond 2× although the paragraph can be broken without", name, rivers)
 				}
 				unavoidable = append(unavoidable, rivers...)
