@@ -170,42 +170,73 @@ func (df *docFonts) toUnicode() map[string][]byte {
 }
 
 // cmapStream writes a ToUnicode CMap (Adobe's 5099 technical note) for one-byte codes.
-// The no-break space maps to U+0020, as its glyph name always made readers extract it: a
-// search for «А.Н. Зубова» typed with an ordinary space finds it.
+// Codes were given in the order of their runes, so most of the alphabet is a few ranges of
+// consecutive codes for consecutive characters: a few hundred bytes, cheaper to store than
+// to deflate. The no-break space maps to U+0020, as its glyph name always made readers
+// extract it: a search for «А.Н. Зубова» typed with an ordinary space finds it.
 func cmapStream(u *[256]rune) []byte {
-	var b bytes.Buffer
-	b.Grow(512 + 16*len(u))
-	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
-		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n" +
-		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
-		"1 begincodespacerange\n<00> <FF>\nendcodespacerange\n")
-	var codes []int
-	for c, r := range u {
-		if r != 0 {
-			codes = append(codes, c)
-		}
-	}
 	const hexDigits = "0123456789ABCDEF"
-	for len(codes) > 0 {
-		n := min(len(codes), 100) // at most 100 entries per block
-		b.WriteString(strconv.Itoa(n))
-		b.WriteString(" beginbfchar\n")
-		for _, c := range codes[:n] {
-			r := u[c]
-			if r == '\u00a0' {
-				r = ' '
-			}
-			b.Write([]byte{'<', hexDigits[c>>4], hexDigits[c&15], '>', ' ', '<'})
-			for _, v := range utf16.Encode([]rune{r}) {
-				b.Write([]byte{hexDigits[v>>12], hexDigits[v>>8&15], hexDigits[v>>4&15], hexDigits[v&15]})
-			}
-			b.WriteString(">\n")
+	b := make([]byte, 0, 1024)
+	b = append(b, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"+
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"+
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"+
+		"1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"...)
+	uni := func(c int) rune {
+		if u[c] == '\u00a0' {
+			return ' '
 		}
-		b.WriteString("endbfchar\n")
-		codes = codes[n:]
+		return u[c]
 	}
-	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-	return b.Bytes()
+	code := func(b []byte, c int) []byte { return append(b, '<', hexDigits[c>>4], hexDigits[c&15], '>') }
+	char := func(b []byte, r rune) []byte {
+		b = append(b, '<')
+		for _, v := range utf16.Encode([]rune{r}) {
+			b = append(b, hexDigits[v>>12], hexDigits[v>>8&15], hexDigits[v>>4&15], hexDigits[v&15])
+		}
+		return append(b, '>')
+	}
+	// Runs of codes c…c+n-1 standing for r…r+n-1, in the Basic Multilingual Plane and
+	// within one 256-character block: bfrange counts up only the last byte.
+	type run struct{ from, to int }
+	var ranges, singles []run
+	for c := 0; c < 256; c++ {
+		if u[c] == 0 {
+			continue
+		}
+		end := c
+		for end+1 < 256 && u[end+1] != 0 && uni(end+1) == uni(end)+1 && uni(end+1) <= 0xFFFF && uni(end+1)&0xFF != 0 {
+			end++
+		}
+		if end > c {
+			ranges = append(ranges, run{c, end})
+		} else {
+			singles = append(singles, run{c, c})
+		}
+		c = end
+	}
+	for _, part := range []struct {
+		runs       []run
+		begin, end string
+	}{{ranges, " beginbfrange\n", "endbfrange\n"}, {singles, " beginbfchar\n", "endbfchar\n"}} {
+		for rs := part.runs; len(rs) > 0; {
+			n := min(len(rs), 100) // at most 100 entries per block
+			b = strconv.AppendInt(b, int64(n), 10)
+			b = append(b, part.begin...)
+			for _, r := range rs[:n] {
+				b = code(b, r.from)
+				b = append(b, ' ')
+				if r.to > r.from {
+					b = code(b, r.to)
+					b = append(b, ' ')
+				}
+				b = char(b, uni(r.from))
+				b = append(b, '\n')
+			}
+			b = append(b, part.end...)
+			rs = rs[n:]
+		}
+	}
+	return append(b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"...)
 }
 
 // fontDef mirrors the JSON font definition fpdf reads in AddFontFromBytes.

@@ -141,9 +141,8 @@ func finishPDFA(data []byte, id string, toUnicode map[string][]byte) ([]byte, er
 	out = append(out, icc...)
 	for i, cm := range cmaps {
 		extra = append(extra, len(out))
-		z := deflate(cm)
-		out = fmt.Appendf(out, "%d 0 obj\n<</Length %d /Filter /FlateDecode>>\nstream\n", n+1+i, len(z))
-		out = append(out, z...)
+		out = fmt.Appendf(out, "%d 0 obj\n<</Length %d>>\nstream\n", n+1+i, len(cm))
+		out = append(out, cm...)
 		out = append(out, "\nendstream\nendobj\n"...)
 	}
 	size := n + len(extra)

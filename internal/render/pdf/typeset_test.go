@@ -2,10 +2,14 @@ package pdf
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"orders/internal/layout"
 )
@@ -124,5 +128,66 @@ func TestRivers(t *testing.T) {
 		if narrowest.ratio < minSpace-eps {
 			t.Errorf("%s: spaces squeezed to %.2f× the normal width at %s", name, narrowest.ratio, narrowest.where)
 		}
+	}
+}
+
+// TestCMap reads a ToUnicode CMap back: every code maps to its character, runs become
+// ranges without crossing a 256-character block, the no-break space reads as a space.
+func TestCMap(t *testing.T) {
+	var u [256]rune
+	want := map[int]rune{}
+	put := func(c int, r rune) {
+		u[c] = r
+		want[c] = r
+	}
+	put(32, ' ')
+	for c := '0'; c <= '9'; c++ {
+		put(int(c), c)
+	}
+	for i, r := range []rune("АБВГДЕЖЗИЙ") {
+		put(0x80+i, r)
+	}
+	put(0x90, '\u04fe')
+	put(0x91, '\u04ff')
+	put(0x92, '\u0500') // the next block: a new range
+	put(0x93, '\u0501')
+	put(0x94, '\u00a0')
+	want[0x94] = ' '
+	put(0x95, '😀') // outside the BMP: a surrogate pair
+	cm := string(cmapStream(&u))
+	got := map[int]rune{}
+	block := regexp.MustCompile(`(?s)(\d+) begin(bfrange|bfchar)\n(.*?)end(?:bfrange|bfchar)`)
+	hexes := regexp.MustCompile(`<([0-9A-F]+)>`)
+	for _, m := range block.FindAllStringSubmatch(cm, -1) {
+		lines := strings.Split(strings.TrimSpace(m[3]), "\n")
+		if n, _ := strconv.Atoi(m[1]); n != len(lines) {
+			t.Errorf("block says %s entries, has %d", m[1], len(lines))
+		}
+		for _, l := range lines {
+			var v []uint64
+			for _, h := range hexes.FindAllStringSubmatch(l, -1) {
+				x, _ := strconv.ParseUint(h[1], 16, 64)
+				v = append(v, x)
+				if len(h[1]) == 8 { // a surrogate pair
+					v[len(v)-1] = uint64(utf16.DecodeRune(rune(x>>16), rune(x&0xffff)))
+				}
+			}
+			if m[2] == "bfchar" {
+				got[int(v[0])] = rune(v[1])
+				continue
+			}
+			if (v[2]&0xff)+(v[1]-v[0]) > 0xff {
+				t.Errorf("range %q crosses a block", l)
+			}
+			for c := v[0]; c <= v[1]; c++ {
+				got[int(c)] = rune(v[2] + c - v[0])
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("CMap maps %v, want %v\n%s", got, want, cm)
+	}
+	if !strings.Contains(cm, "beginbfrange") {
+		t.Error("no ranges: consecutive codes were not joined")
 	}
 }
