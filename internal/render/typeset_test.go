@@ -1,8 +1,10 @@
 package render
 
 import (
+	"archive/zip"
 	"bytes"
 	"html"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 
 	"orders/internal/layout"
 	"orders/internal/order"
+	"orders/internal/render/pdf"
 )
 
 var bboxWord = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
@@ -221,4 +224,71 @@ func TestNoWordCutWithoutHyphen(t *testing.T) {
 			}
 		})
 	}
+}
+
+var gridCol = regexp.MustCompile(`<w:gridCol w:w="(\d+)"/>`)
+
+// TestTableColumnsFromContent: the DOCX grid has the columns the PDF sized from their
+// content, not the draft's weights, which leave «Руководитель» no room.
+func TestTableColumnsFromContent(t *testing.T) {
+	d := typesetDrafts(t)["narrow-table"]
+	_, docx, err := New(layout.Options{}).Render(d, fixed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := layout.Build(d, layout.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table *layout.Table
+	for _, b := range doc.Body {
+		if b.Table != nil {
+			table = b.Table
+		}
+	}
+	weights := slices.Clone(table.Widths)
+	if err := pdf.FitTables(doc); err != nil {
+		t.Fatal(err)
+	}
+	var grid []float64
+	total := 0.0
+	for _, m := range gridCol.FindAllStringSubmatch(docxXML(t, docx), -1) {
+		w, _ := strconv.ParseFloat(m[1], 64)
+		grid = append(grid, w)
+		total += w
+	}
+	if len(grid) != len(table.Widths) {
+		t.Fatalf("DOCX grid has %d columns, the table %d", len(grid), len(table.Widths))
+	}
+	grew := false
+	for i, w := range grid {
+		if math.Abs(w-table.Widths[i]*total) > 1.5 {
+			t.Errorf("column %d: DOCX %.0f twips, PDF %.0f", i, w, table.Widths[i]*total)
+		}
+		if table.Widths[i] > weights[i]+0.01 {
+			grew = true
+		}
+	}
+	if !grew {
+		t.Errorf("no column grew beyond its weight %v: %v", weights, table.Widths)
+	}
+}
+
+// docxXML is word/document.xml of a DOCX.
+func docxXML(t *testing.T, docx []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(docx), int64(len(docx)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
