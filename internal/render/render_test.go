@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,7 +208,8 @@ func docxText(t testing.TB, docx []byte) string {
 }
 
 // TestLibreOfficeAgrees converts our DOCX with LibreOffice: its PDF must have the same
-// words as ours, numbering included, and the same page count ±1.
+// words as ours, numbering included, and the same page count ±1; and LibreOffice
+// hyphenates, as the DOCX asks.
 func TestLibreOfficeAgrees(t *testing.T) {
 	soffice := tool(t, "soffice")
 	dir := t.TempDir()
@@ -238,6 +240,7 @@ func TestLibreOfficeAgrees(t *testing.T) {
 		t.Fatalf("soffice: %v\n%s", err, out)
 	}
 	t.Logf("LibreOffice converted %d documents in %v", len(files), time.Since(start))
+	hyphenated := 0
 	for name, res := range ours {
 		lo, err := os.ReadFile(filepath.Join(dir, "out", name+".pdf"))
 		if err != nil {
@@ -254,7 +257,50 @@ func TestLibreOfficeAgrees(t *testing.T) {
 		if d := loPages - res.pages; d < -1 || d > 1 {
 			t.Errorf("%s: LibreOffice makes %d pages, we make %d", name, loPages, res.pages)
 		}
+		doc, _ := layout.Build(examples(t)[name], layout.Options{})
+		hyphenated += softHyphens(layoutText(t, lo), doc.PlainText())
 	}
+	// The DOCX asks for automatic hyphenation; LibreOffice does it with Debian's hyphen-ru.
+	if hyphenated == 0 {
+		t.Error("LibreOffice hyphenated no line of the examples: is hyphen-ru installed, does settings.xml ask for it?")
+	}
+}
+
+// hyphenatedLine is a line that ends inside a Russian word.
+var hyphenatedLine = regexp.MustCompile(`\p{Cyrillic}{2}-$`)
+
+// softHyphens counts the lines of a PDF's text (pdftotext -layout) that end with a hyphen
+// the text does not have: «Чебу-» above «линская» where the text says «Чебулинская», not
+// «Верх-» above «Чебулинская».
+func softHyphens(pdfText, text string) int {
+	text = strings.ReplaceAll(text, "\u00a0", " ")
+	lines := strings.Split(pdfText, "\n")
+	n := 0
+	for i := 0; i+1 < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		next := strings.Fields(lines[i+1])
+		if !hyphenatedLine.MatchString(l) || len(next) == 0 {
+			continue
+		}
+		last := l[strings.LastIndex(l, " ")+1:]
+		if strings.Contains(text, strings.TrimSuffix(last, "-")+next[0]) && !strings.Contains(text, last+next[0]) {
+			n++
+		}
+	}
+	return n
+}
+
+// layoutText is the text of a PDF line by line, as pdftotext -layout reads it: hyphens at
+// line ends stay.
+func layoutText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	cmd := exec.Command(tool(t, "pdftotext"), "-layout", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func TestDeterministic(t *testing.T) {
