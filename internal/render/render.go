@@ -27,6 +27,10 @@ func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []b
 	if err != nil {
 		return nil, nil, err
 	}
+	// Both documents draw the tables with the columns the PDF sized from their content.
+	if err = pdf.FitTables(doc); err != nil {
+		return nil, nil, fmt.Errorf("pdf: %w", err)
+	}
 	if pdfBytes, err = pdf.Render(doc, pdf.Options{CreationDate: at}); err != nil {
 		return nil, nil, fmt.Errorf("pdf: %w", err)
 	}

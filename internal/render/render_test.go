@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,6 +259,43 @@ func docxText(t testing.TB, docx []byte) string {
 		}
 	}
 	return sb.String()
+}
+
+// hyphenatedLine is a line that ends inside a Russian word.
+var hyphenatedLine = regexp.MustCompile(`\p{Cyrillic}{2}-$`)
+
+// softHyphens counts the lines of a PDF's text (pdftotext -layout) that end with a hyphen
+// the text does not have: «Чебу-» above «линская» where the text says «Чебулинская», not
+// «Верх-» above «Чебулинская».
+func softHyphens(pdfText, text string) int {
+	text = strings.ReplaceAll(text, "\u00a0", " ")
+	lines := strings.Split(pdfText, "\n")
+	n := 0
+	for i := 0; i+1 < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		next := strings.Fields(lines[i+1])
+		if !hyphenatedLine.MatchString(l) || len(next) == 0 {
+			continue
+		}
+		last := l[strings.LastIndex(l, " ")+1:]
+		if strings.Contains(text, strings.TrimSuffix(last, "-")+next[0]) && !strings.Contains(text, last+next[0]) {
+			n++
+		}
+	}
+	return n
+}
+
+// layoutText is the text of a PDF line by line, as pdftotext -layout reads it: hyphens at
+// line ends stay.
+func layoutText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	cmd := exec.Command(tool(t, "pdftotext"), "-layout", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func TestDeterministic(t *testing.T) {

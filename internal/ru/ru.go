@@ -1,6 +1,6 @@
 // Package ru owns the rules of Russian typography that an order needs: dates with
 // genitive months, non-breaking joins (initials and surname, «№» and its number, verbal
-// dates) and «ёлочки» quotes. Renderers never apply these themselves; the layout step does.
+// dates, numbers with their units and digit groups) and «ёлочки» quotes. Renderers never apply these themselves; the layout step does.
 package ru
 
 import (
@@ -75,6 +75,14 @@ var (
 	// «Мартынову Л.Е.», «Коротеева Т.Н.» — a surname before initials.
 	initialsAfter = regexp.MustCompile(`(\p{Lu}\p{Ll}+)[ ]+(\p{Lu}\.)[ ]?(\p{Lu}\.)?`)
 	numberSign    = regexp.MustCompile(`№[ ]+`)
+	// «5 000 руб.», «20 %», «10 дней», «2021 г.»: a number and its unit. A unit without a
+	// full stop must end there («3 минуты» is no «3 мин»); the character after it is part
+	// of the match, so joinNumber replaces only the spaces after the digit.
+	numberUnit = regexp.MustCompile(`\d[ ]+(?:[%‰]|(?:г|гг|ч|мин|мес|руб|коп|тыс|чел|шт|ед)\.|` +
+		`(?:млн|млрд|км|см|мм|кг|га|мин|год|года|году|лет|дней|дня|день|час|часа|часов|минут|` +
+		`месяц|месяца|месяцев|рублей|рубля|рубль|человек|балл|балла|баллов|м)(?:[^\p{L}]|$))`)
+	// «5 000 000»: groups of three digits after one to three.
+	digitGroup = regexp.MustCompile(`(?:^|[^\d.,])\d{1,3}(?:[ ]\d{3})+(?:[^\d]|$)`)
 	// «24 августа 2021 г.» written with ordinary spaces.
 	verbalDate = regexp.MustCompile(`(\d{1,2})[ ]+(января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)[ ]+(\d{4})(?:[ ]+(г\.))?`)
 )
@@ -91,6 +99,10 @@ func Typeset(s string) string {
 	// every order, at intake (the search text) and in every render.
 	if strings.Contains(s, "№") {
 		s = numberSign.ReplaceAllString(s, "№"+NBSP)
+	}
+	if strings.ContainsAny(s, "0123456789") {
+		s = digitGroup.ReplaceAllStringFunc(s, joinDigitGroups)
+		s = numberUnit.ReplaceAllStringFunc(s, joinUnit)
 	}
 	if hasMonth(s) {
 		s = verbalDate.ReplaceAllStringFunc(s, func(m string) string {
@@ -126,6 +138,31 @@ func hasInitial(s string) bool {
 	}
 	return false
 }
+
+// joinUnit turns the spaces between a number and its unit into no-break ones, not the
+// space the match may end with.
+func joinUnit(m string) string {
+	i := 1 // past the digit
+	j := i
+	for j < len(m) && m[j] == ' ' {
+		j++
+	}
+	return m[:i] + strings.Repeat(NBSP, j-i) + m[j:]
+}
+
+// joinDigitGroups turns the spaces between digits into no-break ones; the match also
+// holds the characters around the number, which keep theirs.
+func joinDigitGroups(m string) string {
+	b := []byte(m)
+	for i := 1; i+1 < len(b); i++ {
+		if b[i] == ' ' && isDigit(b[i-1]) && isDigit(b[i+1]) {
+			return m[:i] + NBSP + joinDigitGroups(m[i+1:])
+		}
+	}
+	return m
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // joinInitials binds initials to the surname but keeps «А.Н.» as written (with or
 // without a space between the letters), turning only the spaces into no-break ones.

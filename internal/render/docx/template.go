@@ -165,7 +165,15 @@ func prepare(tmpl []byte) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: _rels/.rels: %v", ErrTemplate, err)
 	}
-	ctOut, err := ensureOverrides(byName["[Content_Types].xml"], map[string]string{numName: ctNumbering, coreName: ctCore})
+	settingsName, docRelsOut, err := ensureRel(docRelsOut, "word", relSettings, "settings.xml", "rIdOrdersSettings")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, docRels, err)
+	}
+	settingsOut, err := hyphenateSettings(byName[settingsName])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, settingsName, err)
+	}
+	ctOut, err := ensureOverrides(byName["[Content_Types].xml"], map[string]string{numName: ctNumbering, coreName: ctCore, settingsName: ctSettings})
 	if err != nil {
 		return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
 	}
@@ -191,7 +199,7 @@ func prepare(tmpl []byte) (*prepared, error) {
 			order = append(order, e.name)
 		}
 	}
-	for _, n := range []string{docRels, "_rels/.rels", numName, coreName} {
+	for _, n := range []string{docRels, "_rels/.rels", numName, coreName, settingsName} {
 		if !slices.Contains(order, n) {
 			order = append(order, n)
 		}
@@ -209,6 +217,8 @@ func prepare(tmpl []byte) (*prepared, error) {
 			static, staticQR = docRelsOut, docRelsQR
 		case name == "_rels/.rels":
 			static = pkgRelsOut
+		case name == settingsName:
+			static = settingsOut
 		case name == numName:
 			pt.numbering = true
 		case name == coreName:

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"orders/internal/hyph"
 	"orders/internal/layout"
 )
 
@@ -81,6 +82,7 @@ type flow struct {
 	// firstBottom is where the text of page 1 ends: above the QR code when there is one.
 	firstBottom float64
 	rows        []row
+	fit         fitScratch
 }
 
 // bottomOf is the lowest y the text may reach on page p (0-based).
@@ -151,20 +153,63 @@ func (fl *flow) baseline(size float64) float64 {
 	return fl.lineHeight(size) - single + float64(f.ascent)/1000*size*ptToMM
 }
 
+// Line breaking with hyphenation. Justified text chooses, where a word does not fit,
+// between ending the line before it (spaces stretch), taking it whole with spaces
+// squeezed to no less than minSpace, and hyphenating it (internal/hyph), whichever keeps
+// the spaces nearest their normal width; a hyphen costs as much as hyphenPenalty of
+// stretch, so a comfortable line is not hyphenated. Ragged text (table cells) hyphenates
+// a word when ending the line before it would leave more than hyphenZone empty; other
+// text (headings, the letterhead, the signature) only a word wider than its line.
+const (
+	// minSpace is a quarter less than a normal space; TeX lets Computer Modern shrink by a
+	// third.
+	minSpace      = 0.75
+	maxSpaceSoft  = math.MaxFloat64
+	hyphenPenalty = 0.35
+	hyphenZone    = 6.35 // mm, Word's default hyphenation zone (0.25 in)
+)
+
+type hyphenMode uint8
+
+const (
+	hyphenNeeded hyphenMode = iota
+	hyphenRagged
+	hyphenJustify
+)
+
 // breakLines breaks text into lines of at most boxW mm, the first one indented by
-// firstIndent. Only U+0020 is a break opportunity: the no-break spaces of «А.Н. Зубова»
-// and «№ 37-о» hold. "\n" forces a break. A word wider than a line is cut between
-// characters rather than overflow the margin.
+// firstIndent, hyphenating only words wider than a line. Only U+0020 is a break
+// opportunity besides hyphenation points: the no-break spaces of «А.Н. Зубова» and
+// «№ 37-о» hold, and tokens that are not words (numbers, e-mails, URLs, joins) are never
+// hyphenated. "\n" forces a break. A token wider than a line with no hyphenation point
+// is cut between characters rather than overflow the margin.
 func (fl *flow) breakLines(style int, size float64, text string, boxW, firstIndent float64) []tline {
+	return fl.breakText(style, size, text, boxW, firstIndent, hyphenNeeded)
+}
+
+func (fl *flow) breakText(style int, size float64, text string, boxW, firstIndent float64, mode hyphenMode) []tline {
 	f := fl.face(style)
 	text = f.normalize(text)
 	scale := size / 1000 * ptToMM
 	spaceU := f.units(" ")
+	hyphenU := f.units("-")
 	var lines []tline
+	var pts []int
 	indent := firstIndent
 	for si, seg := range strings.Split(text, "\n") {
 		if si > 0 {
 			indent = 0
+		}
+		if mode == hyphenJustify {
+			// Within 2× if any breaking allows, else the least bad.
+			ls, ok := fitParagraph(&fl.fit, f, scale, seg, boxW, indent, 2)
+			if !ok {
+				ls, ok = fitParagraph(&fl.fit, f, scale, seg, boxW, indent, maxSpaceSoft)
+			}
+			if ok {
+				lines = append(lines, ls...)
+				continue
+			}
 		}
 		words := strings.Split(seg, " ")
 		var cur []string
@@ -183,16 +228,43 @@ func (fl *flow) breakLines(style int, size float64, text string, boxW, firstInde
 			})
 			indent, cur, curU = 0, cur[:0], 0
 		}
+		// hyphenate puts the head of words[i] with a hyphen on the line and leaves its tail
+		// for the next one.
+		hyphenate := func(i, p int) {
+			w := words[i]
+			head := w[:p] + "-"
+			cur, curU = append(cur, head), curU+f.units(w[:p])+hyphenU
+			if len(cur) > 1 {
+				curU += spaceU
+			}
+			emit(false)
+			words[i] = w[p:]
+		}
 		for i := 0; i < len(words); {
 			w := words[i]
 			wu := f.units(w)
 			avail := boxW - indent
+			availU := int(math.Floor(avail/scale + eps))
 			if len(cur) == 0 {
 				if w == "" && len(lines) > 0 && !lines[len(lines)-1].last {
 					i++ // spaces that ended up at the start of a wrapped line
 					continue
 				}
-				if float64(wu)*scale > avail+eps {
+				if wu > availU {
+					pts = pts[:0]
+					if mode != hyphenNeeded {
+						pts = hyph.Points(w, pts)
+					}
+					best := -1
+					for _, p := range pts {
+						if f.units(w[:p])+hyphenU <= availU {
+							best = p
+						}
+					}
+					if best > 0 {
+						hyphenate(i, best)
+						continue
+					}
 					head, tail := cutWord(f, w, avail/scale)
 					cur, curU = append(cur, head), f.units(head)
 					emit(false)
@@ -203,16 +275,257 @@ func (fl *flow) breakLines(style int, size float64, text string, boxW, firstInde
 				i++
 				continue
 			}
-			if float64(curU+spaceU+wu)*scale > avail+eps {
-				emit(false)
+			if curU+spaceU+wu <= availU {
+				cur, curU = append(cur, w), curU+spaceU+wu
+				i++
 				continue
 			}
-			cur, curU = append(cur, w), curU+spaceU+wu
-			i++
+			// w does not fit: end the line before it, or squeeze it in, or hyphenate it.
+			gaps := len(cur) - 1
+			switch mode {
+			case hyphenJustify:
+				ratio := func(lineU, spaces int) float64 {
+					if spaces == 0 {
+						return math.Inf(1)
+					}
+					return 1 + float64(availU-lineU)/float64(spaces*spaceU)
+				}
+				cost := math.Abs(ratio(curU, gaps) - 1)
+				if gaps == 0 {
+					cost = 10 // a lone word cannot be justified: the line stays short
+				}
+				choice, at := 0, 0
+				if i < len(words)-1 || si < strings.Count(text, "\n") {
+					if r := ratio(curU+spaceU+wu, gaps+1); r >= minSpace && 1-r < cost {
+						choice, cost = 1, 1-r
+					}
+				}
+				pts = hyph.Points(w, pts[:0])
+				for _, p := range pts {
+					r := ratio(curU+spaceU+f.units(w[:p])+hyphenU, gaps+1)
+					if r < minSpace {
+						break
+					}
+					if c := math.Abs(r-1) + hyphenPenalty; c < cost {
+						choice, cost, at = 2, c, p
+					}
+				}
+				switch choice {
+				case 1:
+					cur, curU = append(cur, w), curU+spaceU+wu
+					i++
+					emit(false)
+				case 2:
+					hyphenate(i, at)
+				default:
+					emit(false)
+				}
+				continue
+			case hyphenRagged:
+				if float64(availU-curU)*scale > hyphenZone {
+					pts = hyph.Points(w, pts[:0])
+					best := -1
+					for _, p := range pts {
+						if curU+spaceU+f.units(w[:p])+hyphenU <= availU {
+							best = p
+						}
+					}
+					if best > 0 {
+						hyphenate(i, best)
+						continue
+					}
+				}
+			}
+			emit(false)
 		}
 		emit(true)
 	}
 	return lines
+}
+
+// brk is a place a line may end: before word w (p == 0), or inside it after byte p with
+// a hyphen; head is the width of w[:p] in 1/1000 em.
+type brk struct{ w, p, head int }
+
+// fitScratch keeps fitParagraph's slices from one paragraph to the next of a document.
+type fitScratch struct {
+	words  []string
+	prefix []int
+	cands  []brk
+	cost   []float64
+	from   []int
+	chain  []int
+	pts    []int
+}
+
+// fitParagraph breaks one justified paragraph (a segment without forced breaks) the way
+// TeX does, choosing all its breaks at once so that the sum of the lines' badness is
+// least: a line whose spaces stretch to r× normal costs 100(r-1)², one squeezed to r ≥
+// minSpace as much as a stretch of 1+2(1-r), a hyphen hyphenPenalty more, a stretch
+// beyond 2× a thousand more. A greedy breaker cannot see that hyphenating a word two
+// lines up is what keeps an unbreakable «(Коротеева Т.Н.)» from leaving a line of rivers.
+// It reports false when no line can hold some token, and the greedy breaker cuts it.
+//
+// maxSpace is how far a line's spaces may stretch: maxSpaceSoft lets any line stretch (at a
+// cost), a finite value forbids more; tests use it to ask whether rivers were avoidable.
+func fitParagraph(sc *fitScratch, f *face, scale float64, seg string, boxW, firstIndent, maxSpace float64) ([]tline, bool) {
+	// Only U+0020 separates words (strings.Fields would split at no-break spaces too); a
+	// run of spaces counts as one.
+	words := sc.words[:0]
+	for w := range strings.SplitSeq(seg, " ") {
+		if w != "" {
+			words = append(words, w)
+		}
+	}
+	sc.words = words
+	if len(words) == 0 {
+		return []tline{{indent: firstIndent, avail: boxW - firstIndent, last: true}}, true
+	}
+	spaceU, hyphenU := f.units(" "), f.units("-")
+	prefix := append(sc.prefix[:0], 0) // prefix[k]: units of words[:k]
+	cands := append(sc.cands[:0], brk{})
+	for i, w := range words {
+		prefix = append(prefix, prefix[i]+f.units(w))
+		if i > 0 {
+			cands = append(cands, brk{w: i})
+		}
+		sc.pts = hyph.Points(w, sc.pts[:0])
+		head, prev := 0, 0
+		for _, p := range sc.pts {
+			head += f.units(w[prev:p])
+			prev = p
+			cands = append(cands, brk{i, p, head})
+		}
+	}
+	cands = append(cands, brk{w: len(words)})
+	sc.prefix, sc.cands = prefix, cands
+	// measure gives the natural width and the number of spaces of the line from a to b.
+	measure := func(a, b brk) (units, spaces int) {
+		if a.w == b.w { // the middle of one word
+			return b.head - a.head + hyphenU, 0
+		}
+		units = prefix[b.w] - prefix[a.w] - a.head
+		spaces = b.w - a.w - 1
+		if b.p > 0 {
+			units += b.head + hyphenU
+			spaces++
+		}
+		return units + spaces*spaceU, spaces
+	}
+	const unreachable = math.MaxFloat64
+	cost := slices.Grow(sc.cost[:0], len(cands))[:len(cands)]
+	from := slices.Grow(sc.from[:0], len(cands))[:len(cands)]
+	sc.cost, sc.from = cost, from
+	cost[0], from[0] = 0, 0
+	// With a bound on the stretch, lines starting after hi are too short for c: hi only
+	// grows with c, so the search skips them instead of walking over them.
+	strict, hi := maxSpace < maxSpaceSoft, 0
+	longEnough := func(a, c int) bool {
+		avail := boxW
+		if a == 0 {
+			avail -= firstIndent
+		}
+		units, spaces := measure(cands[a], cands[c])
+		return spaces > 0 && float64(units)+float64(spaces*spaceU)*(maxSpace-1) >= avail/scale
+	}
+	for c := 1; c < len(cands); c++ {
+		cost[c], from[c] = unreachable, -1
+		last := c == len(cands)-1
+		start := c - 1
+		if strict && !last {
+			for hi+1 < c && longEnough(hi+1, c) {
+				hi++
+			}
+			start = hi
+		}
+		for a := start; a >= 0; a-- {
+			if cost[a] == unreachable {
+				continue
+			}
+			avail := boxW
+			if a == 0 {
+				avail -= firstIndent
+			}
+			availU := avail/scale + eps
+			units, spaces := measure(cands[a], cands[c])
+			if float64(units-spaces*spaceU)+float64(spaces*spaceU)*minSpace > availU {
+				break // and wider still further back
+			}
+			bad := 0.0
+			switch {
+			case float64(units) > availU: // squeezed
+				r := 1 - (float64(units)-availU)/float64(spaces*spaceU)
+				bad = 100 * (2 * (1 - r)) * (2 * (1 - r))
+			case last:
+			case spaces == 0:
+				// A lone word cannot be justified: «2.» alone on a line is a worse hole
+				// than any river.
+				if maxSpace < maxSpaceSoft {
+					continue
+				}
+				bad = 10000
+			default:
+				r := 1 + (availU-float64(units))/float64(spaces*spaceU)
+				bad = 100 * (r - 1) * (r - 1)
+				if r > maxSpace {
+					continue
+				}
+				if r > 2 {
+					bad += 1000
+				}
+			}
+			if cands[c].p > 0 {
+				bad += 100 * hyphenPenalty * hyphenPenalty
+			}
+			if cost[a]+bad < cost[c] {
+				cost[c], from[c] = cost[a]+bad, a
+			}
+		}
+	}
+	end := len(cands) - 1
+	if from[end] < 0 {
+		return nil, false
+	}
+	chain := sc.chain[:0]
+	for c := end; c > 0; c = from[c] {
+		chain = append(chain, c)
+	}
+	sc.chain = chain
+	lines := make([]tline, 0, len(chain))
+	a := 0
+	for k := len(chain) - 1; k >= 0; k-- {
+		c := chain[k]
+		from, to := cands[a], cands[c]
+		units, spaces := measure(from, to)
+		var sb strings.Builder
+		sb.Grow(3 * units / 500) // about two bytes a letter of Cyrillic, half an em wide
+		if from.w == to.w {
+			sb.WriteString(words[from.w][from.p:to.p])
+		} else {
+			sb.WriteString(words[from.w][from.p:])
+			for _, w := range words[from.w+1 : to.w] {
+				sb.WriteByte(' ')
+				sb.WriteString(w)
+			}
+			if to.p > 0 {
+				sb.WriteByte(' ')
+				sb.WriteString(words[to.w][:to.p])
+			}
+		}
+		if to.p > 0 {
+			sb.WriteByte('-')
+		}
+		indent := 0.0
+		if a == 0 {
+			indent = firstIndent
+		}
+		// A last line that takes its words with squeezed spaces is justified like the rest.
+		last := k == 0 && float64(units)*scale <= boxW-indent+eps
+		lines = append(lines, tline{text: sb.String(), indent: indent, width: float64(units) * scale,
+			avail: boxW - indent, spaces: spaces, last: last})
+		a = c
+	}
+	return lines, true
 }
 
 // cutWord splits w so that head fits in maxU units; head has at least one character. It
@@ -255,7 +568,8 @@ func textOp(style int, size float64, ln tline, boxL float64, align layout.Align,
 	o := op{kind: opText, style: uint8(style), size: size, x: boxL + ln.indent, y: y, text: ln.text}
 	switch align {
 	case layout.Justify:
-		if !ln.last && ln.spaces > 0 && ln.avail > ln.width {
+		// A line may be wider than its box when its spaces were squeezed (minSpace).
+		if !ln.last && ln.spaces > 0 && math.Abs(ln.avail-ln.width) > eps {
 			o.tw = (ln.avail - ln.width) / float64(ln.spaces)
 		}
 	case layout.Center:
@@ -311,7 +625,11 @@ func (fl *flow) paragraph(b layout.Block) {
 	if b.AtPageBottom {
 		boxW /= 2 // beside the QR code of page 1 (layout.Block.AtPageBottom)
 	}
-	lines := fl.breakLines(style, size, text, boxW, indent)
+	mode := hyphenNeeded
+	if b.Align == layout.Justify {
+		mode = hyphenJustify
+	}
+	lines := fl.breakText(style, size, text, boxW, indent, mode)
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 	n := len(lines)
 	for j, ln := range lines {
@@ -369,8 +687,10 @@ func (fl *flow) signature(b layout.Block) {
 		r.ops = append(r.ops, frame.ops(fl, frame.x)...)
 		r.h = max(r.h, frame.h)
 		if nameBelow {
-			nameY = r.h + base
-			r.h += lh
+			// A hair below the frame: touching it, the name's box overlapped the frame by
+			// float noise once the page above moved (pdftotext -bbox, TestStampInsideFrame).
+			nameY = r.h + stampPad + base
+			r.h += lh + stampPad
 		}
 	}
 	if name != "" {
@@ -476,20 +796,7 @@ func (fl *flow) table(b layout.Block) {
 	}
 	boxL := fl.left + b.LeftIndent
 	tableW := fl.right - boxL
-	widths := make([]float64, cols)
-	total := 0.0
-	if len(t.Widths) == cols {
-		for _, w := range t.Widths {
-			total += max(w, 0)
-		}
-	}
-	for i := range widths {
-		if total > 0 {
-			widths[i] = max(t.Widths[i], 0) / total * tableW
-		} else {
-			widths[i] = tableW / float64(cols)
-		}
-	}
+	widths := fl.columnWidths(t, cols, tableW)
 	size := fl.page.SmallSize
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 
@@ -511,7 +818,7 @@ func (fl *flow) table(b layout.Block) {
 			inner := max(widths[c]-2*layout.TableCellPad.X, 1)
 			var ops []op
 			if text != "" {
-				for _, ln := range fl.breakLines(style, size, text, inner, 0) {
+				for _, ln := range fl.breakText(style, size, text, inner, 0, hyphenRagged) {
 					ln.last = true
 					ops = append(ops, textOp(style, size, ln, x+layout.TableCellPad.X, align, 0))
 				}
@@ -584,6 +891,136 @@ func (fl *flow) table(b layout.Block) {
 			fl.rows = append(fl.rows, r)
 		}
 	}
+}
+
+// columnWidths sizes the columns of t from their content: the draft's weights are a
+// preference, but no column is narrower than the longest piece of its text that cannot be
+// broken (a word's longest hyphenation fragment with its hyphen, a no-break join, a
+// number), plus the cell's padding. Columns that need more take it from the others in
+// proportion to their weights. Only when the pieces cannot fit side by side at all does
+// a column fall below its need, and the line breaker then cuts.
+func (fl *flow) columnWidths(t *layout.Table, cols int, tableW float64) []float64 {
+	weights := make([]float64, cols)
+	total := 0.0
+	if len(t.Widths) == cols {
+		for i, w := range t.Widths {
+			weights[i] = max(w, 0)
+			total += weights[i]
+		}
+	}
+	if total <= 0 {
+		for i := range weights {
+			weights[i] = 1
+		}
+	}
+	size := fl.page.SmallSize
+	need := make([]float64, cols)
+	var pts []int
+	measure := func(style, c int, text string) {
+		f := fl.face(style)
+		for _, token := range strings.FieldsFunc(f.normalize(text), func(r rune) bool { return r == ' ' || r == '\n' }) {
+			widest, prev := 0, 0
+			pts = hyph.Points(token, pts[:0])
+			for _, p := range pts {
+				widest = max(widest, f.units(token[prev:p])+f.units("-"))
+				prev = p
+			}
+			widest = max(widest, f.units(token[prev:]))
+			need[c] = max(need[c], mm(widest, size)+2*layout.TableCellPad.X+eps)
+		}
+	}
+	for c, h := range t.Header {
+		measure(bold, c, h)
+	}
+	for _, r := range t.Rows {
+		for c, cell := range r {
+			if c < cols {
+				measure(regular, c, cell)
+			}
+		}
+	}
+	return fitColumns(weights, need, tableW)
+}
+
+// fitColumns shares width among columns in proportion to weights, giving each at least its
+// need; when the needs alone exceed width, in proportion to the needs.
+func fitColumns(weights, need []float64, width float64) []float64 {
+	out := make([]float64, len(weights))
+	sumNeed := 0.0
+	for _, n := range need {
+		sumNeed += n
+	}
+	if sumNeed >= width {
+		for i, n := range need {
+			out[i] = n / sumNeed * width
+		}
+		return out
+	}
+	fixed := make([]bool, len(weights))
+	for {
+		room, free := width, 0.0
+		for i := range weights {
+			if fixed[i] {
+				room -= need[i]
+			} else {
+				free += weights[i]
+			}
+		}
+		grown := false
+		for i, w := range weights {
+			if fixed[i] {
+				out[i] = need[i]
+				continue
+			}
+			if free > 0 {
+				out[i] = w / free * room
+			} else {
+				out[i] = room / float64(len(weights))
+			}
+			if out[i] < need[i] {
+				fixed[i], grown = true, true
+			}
+		}
+		if !grown {
+			return out
+		}
+	}
+}
+
+// FitTables replaces the draft's column weights of every table in doc with the widths
+// the PDF gives the columns (as fractions of the table), so that the DOCX draws the same
+// grid. Rendering the PDF afterwards gives the same widths again.
+func FitTables(doc *layout.Doc) error {
+	r, err := defaultRenderer()
+	if err != nil {
+		return err
+	}
+	page, err := pageOf(doc.Page)
+	if err != nil {
+		return err
+	}
+	fl := &flow{r: r, page: page, left: page.Left, right: pageW - page.Right}
+	for i := range doc.Body {
+		b := &doc.Body[i]
+		if b.Kind != layout.TableBlock || b.Table == nil {
+			continue
+		}
+		t := b.Table
+		cols := max(len(t.Header), len(t.Widths))
+		for _, r := range t.Rows {
+			cols = max(cols, len(r))
+		}
+		if cols == 0 {
+			continue
+		}
+		tableW := fl.right - fl.left - b.LeftIndent
+		widths := fl.columnWidths(t, cols, tableW)
+		for c := range widths {
+			widths[c] /= tableW
+		}
+		t.Widths = widths
+	}
+	return nil
 }
 
 // rules draws the borders of a table row placed at top: verticals at every column

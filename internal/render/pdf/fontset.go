@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf16"
 
 	"codeberg.org/go-pdf/fpdf"
 )
@@ -34,6 +35,8 @@ type plane struct {
 	family string
 	cw     []int
 	diff   strings.Builder
+	// uni is what each code stands for, 0 where the code is unused.
+	uni [256]rune
 }
 
 // styleFont is one face as used by one document: its subset and planes.
@@ -135,6 +138,107 @@ func (r *Renderer) newDocFonts(pdf *fpdf.Fpdf, used *[numStyles]map[rune]struct{
 	return df, nil
 }
 
+// toUnicode gives, for each encoding of the document's fonts (the /Differences string fpdf
+// writes, "" for plain WinAnsi), the ToUnicode CMap of the codes it uses. Planes with the
+// same /Differences share one fpdf encoding object; their other codes are ASCII, which
+// keeps its own code in every plane, so one CMap serves them all.
+func (df *docFonts) toUnicode() map[string][]byte {
+	var union = map[string]*[256]rune{}
+	for _, sf := range df.styles {
+		if sf == nil {
+			continue
+		}
+		for _, p := range sf.planes {
+			key := p.diff.String()
+			u := union[key]
+			if u == nil {
+				u = new([256]rune)
+				union[key] = u
+			}
+			for c, r := range p.uni {
+				if r != 0 {
+					u[c] = r
+				}
+			}
+		}
+	}
+	out := make(map[string][]byte, len(union))
+	for key, u := range union {
+		out[key] = cmapStream(u)
+	}
+	return out
+}
+
+// cmapStream writes a ToUnicode CMap (Adobe's 5099 technical note) for one-byte codes.
+// Codes were given in the order of their runes, so most of the alphabet is a few ranges of
+// consecutive codes for consecutive characters: a few hundred bytes, cheaper to store than
+// to deflate. The no-break space maps to U+0020, as its glyph name always made readers
+// extract it: a search for «А.Н. Зубова» typed with an ordinary space finds it.
+func cmapStream(u *[256]rune) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	b := make([]byte, 0, 1024)
+	b = append(b, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"+
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"+
+		"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"+
+		"1 begincodespacerange\n<00> <FF>\nendcodespacerange\n"...)
+	uni := func(c int) rune {
+		if u[c] == '\u00a0' {
+			return ' '
+		}
+		return u[c]
+	}
+	code := func(b []byte, c int) []byte { return append(b, '<', hexDigits[c>>4], hexDigits[c&15], '>') }
+	char := func(b []byte, r rune) []byte {
+		b = append(b, '<')
+		for _, v := range utf16.Encode([]rune{r}) {
+			b = append(b, hexDigits[v>>12], hexDigits[v>>8&15], hexDigits[v>>4&15], hexDigits[v&15])
+		}
+		return append(b, '>')
+	}
+	// Runs of codes c…c+n-1 standing for r…r+n-1, in the Basic Multilingual Plane and
+	// within one 256-character block: bfrange counts up only the last byte.
+	type run struct{ from, to int }
+	var ranges, singles []run
+	for c := 0; c < 256; c++ {
+		if u[c] == 0 {
+			continue
+		}
+		end := c
+		for end+1 < 256 && u[end+1] != 0 && uni(end+1) == uni(end)+1 && uni(end+1) <= 0xFFFF && uni(end+1)&0xFF != 0 {
+			end++
+		}
+		if end > c {
+			ranges = append(ranges, run{c, end})
+		} else {
+			singles = append(singles, run{c, c})
+		}
+		c = end
+	}
+	for _, part := range []struct {
+		runs       []run
+		begin, end string
+	}{{ranges, " beginbfrange\n", "endbfrange\n"}, {singles, " beginbfchar\n", "endbfchar\n"}} {
+		for rs := part.runs; len(rs) > 0; {
+			n := min(len(rs), 100) // at most 100 entries per block
+			b = strconv.AppendInt(b, int64(n), 10)
+			b = append(b, part.begin...)
+			for _, r := range rs[:n] {
+				b = code(b, r.from)
+				b = append(b, ' ')
+				if r.to > r.from {
+					b = code(b, r.to)
+					b = append(b, ' ')
+				}
+				b = char(b, uni(r.from))
+				b = append(b, '\n')
+			}
+			b = append(b, part.end...)
+			rs = rs[n:]
+		}
+	}
+	return append(b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"...)
+}
+
 // fontDef mirrors the JSON font definition fpdf reads in AddFontFromBytes.
 type fontDef struct {
 	Tp           string
@@ -167,6 +271,7 @@ func (sf *styleFont) assign(runes []rune) {
 			}
 		}
 		p.cw[32] = sf.face.width1000[sf.face.cmap[' ']]
+		p.uni[32] = ' '
 	}
 	newPlane(true)
 	type diffEntry struct {
@@ -183,6 +288,7 @@ func (sf *styleFont) assign(runes []rune) {
 		if len(sf.planes) == 1 && ru >= 33 && ru <= 126 {
 			sf.where[ru] = planeCode{0, byte(ru)}
 			p.cw[ru] = sf.face.width1000[g]
+			p.uni[ru] = ru
 			continue
 		}
 		if len(free) == 0 {
@@ -194,6 +300,7 @@ func (sf *styleFont) assign(runes []rune) {
 		pi := len(sf.planes) - 1
 		sf.where[ru] = planeCode{pi, code}
 		p.cw[code] = sf.face.width1000[g]
+		p.uni[code] = ru
 		diffs[pi] = append(diffs[pi], diffEntry{code, ru})
 	}
 	for pi, d := range diffs {

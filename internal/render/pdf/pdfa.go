@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,18 +44,22 @@ var (
 )
 
 // finishPDFA completes fpdf's file as PDF/A-2b. fpdf ends the file with the Info
-// dictionary, the catalog, the xref table and the trailer, so the edit is confined to
-// that tail and every earlier object keeps its offset:
+// dictionary, the catalog, the xref table and the trailer, so most of the edit is confined
+// to that tail:
 //   - the header says %PDF-1.7 instead of 1.3 (same length, in place);
+//   - each simple TrueType font dictionary gains /ToUnicode, the CMap toUnicode holds for
+//     its encoding's /Differences (fpdf writes none for simple fonts); the objects after a
+//     font move by the bytes added, and the xref table is written anew;
 //   - the Info dates gain the UTC zone the XMP dates carry;
-//   - the catalog gains /OutputIntents with the sRGB profile, appended as a new object;
-//   - the xref table gains that object, and the trailer gains /ID.
+//   - the catalog gains /OutputIntents with the sRGB profile, appended as a new object,
+//     and the CMaps follow it;
+//   - the trailer gains /ID.
 //
 // fpdf's own AddOutputIntent is not used: it deflates the profile with a new zlib writer
 // in every document (~1.2 MB and ~0.9 ms, over the whole budget of a render), and with
 // one intent v0.12.0's trailer /Info names the profile stream instead of the Info
 // dictionary. fpdf writes no /ID unless it encrypts, and PDF/A requires one.
-func finishPDFA(data []byte, id string) ([]byte, error) {
+func finishPDFA(data []byte, id string, toUnicode map[string][]byte) ([]byte, error) {
 	if !bytes.HasPrefix(data, []byte("%PDF-1.")) {
 		return nil, errLayout
 	}
@@ -79,42 +84,84 @@ func finishPDFA(data []byte, id string) ([]byte, error) {
 	entriesAt := bytes.IndexByte(xref, '\n') + 1
 	entriesAt += bytes.IndexByte(xref[entriesAt:], '\n') + 1
 	const entryLen = 20
+	if len(xref) < entriesAt+n*entryLen {
+		return nil, errLayout
+	}
 	entries := xref[entriesAt : entriesAt+n*entryLen]
 	trailer := string(xref[entriesAt+n*entryLen:])
 	root, okR := trailerRef(trailer, "/Root ")
 	info, okI := trailerRef(trailer, "/Info ")
-	if !okR || !okI || root != n-1 {
+	if !okR || !okI || root != n-1 || info != root-1 {
 		return nil, errLayout
 	}
-	catOff, ok := atoiLine(entries[root*entryLen : root*entryLen+10])
+	offsets := make([]int, n)
+	for i := 1; i < n; i++ {
+		if offsets[i], ok = atoiLine(entries[i*entryLen : i*entryLen+10]); !ok || offsets[i] >= xrefOff {
+			return nil, errLayout
+		}
+	}
+	catOff, infoOff := offsets[root], offsets[info]
 	catHead := strconv.Itoa(root) + " 0 obj\n<<\n/Type /Catalog\n"
-	if !ok || catOff >= xrefOff || !bytes.HasPrefix(data[catOff:], []byte(catHead)) {
-		return nil, errLayout
-	}
-
-	infoOff, ok := atoiLine(entries[info*entryLen : info*entryLen+10])
 	infoHead := strconv.Itoa(info) + " 0 obj\n<<\n"
-	if !ok || info != root-1 || infoOff >= catOff || !bytes.HasPrefix(data[infoOff:], []byte(infoHead)) {
+	if !bytes.HasPrefix(data[catOff:], []byte(catHead)) || infoOff >= catOff || !bytes.HasPrefix(data[infoOff:], []byte(infoHead)) {
 		return nil, errLayout
 	}
 
+	// Objects from n on: the ICC profile, then one CMap per encoding.
+	inserts, cmaps, err := toUnicodeRefs(data, offsets, n+1, toUnicode)
+	if err != nil {
+		return nil, err
+	}
 	icc := iccObject()
-	out := make([]byte, 0, len(data)+len(icc)+512)
-	out = append(out, data[:infoOff]...)
+	out := make([]byte, 0, len(data)+len(icc)+4096)
+	prev := 0
+	shift := func(off int) int { // where a byte of data lands in out
+		for _, in := range inserts {
+			if in.at <= off {
+				off += len(in.text)
+			}
+		}
+		return off
+	}
+	for _, in := range inserts {
+		out = append(out, data[prev:in.at]...)
+		out = append(out, in.text...)
+		prev = in.at
+	}
+	out = append(out, data[prev:infoOff]...)
 	// fpdf writes Info dates without a zone; the XMP copy says UTC, so say it here too.
+	newInfoOff := shift(infoOff)
 	out = append(out, infoDate.ReplaceAll(data[infoOff:catOff], []byte("${1}Z00'00')"))...)
 	newCatOff := len(out)
 	out = append(out, catHead...)
 	out = fmt.Appendf(out, outputIntent, n)
 	out = append(out, data[catOff+len(catHead):xrefOff]...)
-	iccOff := len(out)
+	extra := []int{len(out)}
 	out = fmt.Appendf(out, "%d 0 obj\n", n)
 	out = append(out, icc...)
+	for i, cm := range cmaps {
+		extra = append(extra, len(out))
+		out = fmt.Appendf(out, "%d 0 obj\n<</Length %d>>\nstream\n", n+1+i, len(cm))
+		out = append(out, cm...)
+		out = append(out, "\nendstream\nendobj\n"...)
+	}
+	size := n + len(extra)
 	newXref := len(out)
-	out = fmt.Appendf(out, "xref\n0 %d\n", n+1)
-	out = append(out, entries[:root*entryLen]...)
-	out = fmt.Appendf(out, "%010d 00000 n \n", newCatOff)
-	out = fmt.Appendf(out, "%010d 00000 n \n", iccOff)
+	out = fmt.Appendf(out, "xref\n0 %d\n", size)
+	out = append(out, entries[:entryLen]...)
+	for i := 1; i < n; i++ {
+		switch i {
+		case root:
+			out = fmt.Appendf(out, "%010d 00000 n \n", newCatOff)
+		case info:
+			out = fmt.Appendf(out, "%010d 00000 n \n", newInfoOff)
+		default:
+			out = fmt.Appendf(out, "%010d 00000 n \n", shift(offsets[i]))
+		}
+	}
+	for _, off := range extra {
+		out = fmt.Appendf(out, "%010d 00000 n \n", off)
+	}
 
 	var idHex string
 	if id == "" {
@@ -124,8 +171,80 @@ func finishPDFA(data []byte, id string) ([]byte, error) {
 		idHex = hex.EncodeToString([]byte(id))
 	}
 	out = fmt.Appendf(out, "trailer\n<<\n/Size %d\n/Root %d 0 R\n/Info %d 0 R\n/ID [<%s><%s>]\n>>\nstartxref\n%d\n%%%%EOF\n",
-		n+1, root, info, idHex, idHex, newXref)
+		size, root, info, idHex, idHex, newXref)
 	return out, nil
+}
+
+// insertion is text put into fpdf's output before byte at.
+type insertion struct {
+	at   int
+	text string
+}
+
+var (
+	fontDictHead = []byte("<</Type /Font\n/BaseFont /")
+	fontDictEnd  = []byte("\n>>\nendobj")
+	encodingRef  = regexp.MustCompile(`\n/Encoding (?:(\d+) 0 R|/WinAnsiEncoding)(?:\n|$)`)
+	diffHead     = []byte("<</Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [")
+)
+
+// toUnicodeRefs finds fpdf's simple TrueType font dictionaries and plans a /ToUnicode
+// reference into each, to the CMap of its encoding; the CMaps become objects first,
+// first+1, … in the order returned. Insertions come in file order.
+func toUnicodeRefs(data []byte, offsets []int, first int, toUnicode map[string][]byte) ([]insertion, [][]byte, error) {
+	var inserts []insertion
+	var cmaps [][]byte
+	numbers := map[string]int{}
+	for i := 1; i < len(offsets); i++ {
+		head := strconv.Itoa(i) + " 0 obj\n"
+		obj := data[offsets[i]:]
+		if !bytes.HasPrefix(obj, []byte(head)) || !bytes.HasPrefix(obj[len(head):], fontDictHead) {
+			continue
+		}
+		end := bytes.Index(obj, fontDictEnd)
+		if end < 0 {
+			return nil, nil, errLayout
+		}
+		dict := obj[:end]
+		if !bytes.Contains(dict, []byte("\n/Subtype /TrueType\n")) {
+			continue
+		}
+		m := encodingRef.FindSubmatch(dict)
+		if m == nil {
+			return nil, nil, errLayout
+		}
+		key := ""
+		if len(m[1]) > 0 {
+			enc, _ := strconv.Atoi(string(m[1]))
+			if enc <= 0 || enc >= len(offsets) {
+				return nil, nil, errLayout
+			}
+			e := data[offsets[enc]:]
+			at := bytes.Index(e[:min(len(e), 32+len(diffHead))], diffHead)
+			if at < 0 {
+				return nil, nil, errLayout
+			}
+			e = e[at+len(diffHead):]
+			close := bytes.Index(e, []byte("]>>"))
+			if close < 0 {
+				return nil, nil, errLayout
+			}
+			key = string(e[:close])
+		}
+		cm, ok := toUnicode[key]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: no ToUnicode map for font object %d", errLayout, i)
+		}
+		num, seen := numbers[key]
+		if !seen {
+			num = first + len(cmaps)
+			numbers[key] = num
+			cmaps = append(cmaps, cm)
+		}
+		inserts = append(inserts, insertion{offsets[i] + end + 1, fmt.Sprintf("/ToUnicode %d 0 R\n", num)})
+	}
+	slices.SortFunc(inserts, func(a, b insertion) int { return a.at - b.at })
+	return inserts, cmaps, nil
 }
 
 func atoiLine(b []byte) (int, bool) {

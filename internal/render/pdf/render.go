@@ -129,7 +129,7 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
-	return finishPDFA(buf.Bytes(), opt.DocumentID)
+	return finishPDFA(buf.Bytes(), opt.DocumentID, df.toUnicode())
 }
 
 func newFpdf() *fpdf.Fpdf {

@@ -467,7 +467,8 @@ func TestHeadForms(t *testing.T) {
 	}
 }
 
-// TestValidPDF: qpdf finds no errors, every font is embedded, the file says PDF/A-2b.
+// TestValidPDF: qpdf finds no errors, every font is embedded with a ToUnicode map, the
+// file says PDF/A-2b.
 func TestValidPDF(t *testing.T) {
 	qpdf, pdffonts, pdfinfo := tool(t, "qpdf"), tool(t, "pdffonts"), tool(t, "pdfinfo")
 	for name, doc := range docs(t) {
@@ -491,6 +492,10 @@ func TestValidPDF(t *testing.T) {
 				// name type encoding emb sub uni object ID
 				if len(f) < 7 || f[len(f)-5] != "yes" || !strings.Contains(f[0], "+LiberationSerif") {
 					t.Errorf("font not embedded as a subset: %s", l)
+				}
+				// A ToUnicode map, so copying, search and screen readers need no glyph names.
+				if len(f) >= 7 && f[len(f)-3] != "yes" {
+					t.Errorf("font without a ToUnicode map (pdffonts «uni no»): %s", l)
 				}
 			}
 			if pdfcpu := optionalTool("pdfcpu"); pdfcpu != "" {
@@ -573,7 +578,7 @@ func TestPDFAStructure(t *testing.T) {
 	if !bytes.Contains(custom, []byte("/ID [<6f726465722d31333535><6f726465722d31333535>]")) {
 		t.Errorf("DocumentID not used as /ID")
 	}
-	if _, err := finishPDFA([]byte("%PDF-1.3\nnot what fpdf writes"), ""); err == nil {
+	if _, err := finishPDFA([]byte("%PDF-1.3\nnot what fpdf writes"), "", nil); err == nil {
 		t.Error("finishPDFA accepted a file it does not understand")
 	}
 }
