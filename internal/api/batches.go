@@ -34,6 +34,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/render"
 	"orders/internal/ru"
 	"orders/internal/strictjson"
 	"orders/internal/worker"
@@ -556,9 +557,15 @@ func (s *Server) resolveBatchDrafts(c *gin.Context, cl caller, in *batchInput, i
 			failed.Store(err)
 			return
 		}
-		out[i].normalized, out[i].search = js, searchText(out[i].draft)
+		search, err := searchText(s.cfg.Renderer, out[i].draft)
+		if err != nil {
+			failed.Store(err)
+			return
+		}
+		out[i].normalized, out[i].search = js, search
 	})
 	if err, _ := failed.Load().(error); err != nil {
+		s.log.Error("batch drafts not encoded or laid out", "err", err)
 		problem(c, http.StatusInternalServerError, msgInternal)
 		return "", nil, false
 	}
@@ -581,7 +588,7 @@ func parallel(n int, f func(i int)) {
 
 // registeredDraft is a draft with its registration number and date, as the registry's
 // build function returns it.
-func registeredDraft(o *registry.Order, number, date string) (registry.Registered, error) {
+func registeredDraft(r *render.Renderer, o *registry.Order, number, date string) (registry.Registered, error) {
 	d, err := order.Decode(o.Draft)
 	if err != nil {
 		return registry.Registered{}, fmt.Errorf("stored draft: %w", err)
@@ -591,7 +598,11 @@ func registeredDraft(o *registry.Order, number, date string) (registry.Registere
 	if err != nil {
 		return registry.Registered{}, err
 	}
-	return registry.Registered{Draft: data, SearchText: searchText(d)}, nil
+	search, err := searchText(r, d)
+	if err != nil {
+		return registry.Registered{}, fmt.Errorf("layout of the registered draft: %w", err)
+	}
+	return registry.Registered{Draft: data, SearchText: search}, nil
 }
 
 // registerBatch numbers the batch's orders in row order in one transaction.
@@ -617,7 +628,7 @@ func (s *Server) batchRegistration(c *gin.Context, b *registry.Batch, date strin
 	}
 	actor := who(c).actor
 	build := func(o *registry.Order, number string, seq int) (registry.Registered, error) {
-		return registeredDraft(o, number, date)
+		return registeredDraft(s.cfg.Renderer, o, number, date)
 	}
 	audit := func(journal string) func(*registry.Order) *registry.AuditEntry {
 		return func(o *registry.Order) *registry.AuditEntry {

@@ -20,6 +20,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/printed"
 	"orders/internal/registry"
+	"orders/internal/render"
 	"orders/internal/ru"
 	"orders/internal/sign"
 	"orders/internal/strictjson"
@@ -33,13 +34,15 @@ func auditEntry(c *gin.Context, action string, details any) *registry.AuditEntry
 	return e
 }
 
-// searchText is the plain text of a draft as the archive searches it.
-func searchText(d *order.Draft) string {
-	doc, err := layout.Build(d, layout.Options{})
+// searchText is the plain text of a draft as the archive searches it, from the layout the
+// worker will draw (the same page options). A draft that cannot be laid out is an error, not
+// an order found by its title only that every render then fails.
+func searchText(r *render.Renderer, d *order.Draft) (string, error) {
+	doc, err := r.Layout(d)
 	if err != nil {
-		return d.Title
+		return "", err
 	}
-	return layout.NormalizeText(doc.PlainText())
+	return layout.NormalizeText(doc.PlainText()), nil
 }
 
 type registerRequest struct {
@@ -83,7 +86,7 @@ func (s *Server) register(c *gin.Context) {
 		Journal: req.Journal, Date: req.Date, Audit: audit, Key: key, Replayed: &replayed,
 		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
 			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": req.Date, "journal": req.Journal, "seq": seq})
-			return registeredDraft(o, number, req.Date)
+			return registeredDraft(s.cfg.Renderer, o, number, req.Date)
 		},
 	})
 	if errors.Is(err, registry.ErrInvalid) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/layout"
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
@@ -58,42 +59,61 @@ func draftProblem(c *gin.Context, err error) {
 	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: problemsDetail(ps), Errors: ps})
 }
 
+// intake is a draft as readDraft takes it in: decoded and laid out once, and everything a
+// handler needs from those two steps.
+type intake struct {
+	draft      *order.Draft
+	orgID      string
+	normalized []byte         // the draft as stored
+	notes      order.Problems // what the service changed in it (a number or date dropped)
+	doc        *layout.Doc    // the layout the worker will draw
+	search     string         // the archive's text of the order, from doc
+}
+
 // readDraft decodes the body and resolves its organization, so what is stored is complete:
 // a later change of the organization's profile never alters an accepted order. A number and
 // a date in the body are dropped (notes says so): in the service only registration gives
 // them, so a draft always prints «ПРОЕКТ» and blanks. A template field left unfilled is a
-// problem like any other.
-func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normalized []byte, notes order.Problems, ok bool) {
+// problem like any other. The draft is laid out here, once, with the worker's page options:
+// a draft that the workers could not lay out is not accepted.
+func (s *Server) readDraft(c *gin.Context) (in intake, ok bool) {
 	data, ok := s.readBody(c)
 	if !ok {
-		return nil, "", nil, nil, false
+		return in, false
 	}
 	d, err := order.Decode(data)
 	if err != nil {
 		draftProblem(c, err)
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	notes = d.Unregistered()
-	orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
+	in.draft, in.notes = d, d.Unregistered()
+	in.orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
 	if err != nil {
 		if ps, isProblems := order.AsProblems(err); isProblems {
 			draftProblem(c, ps)
 		} else {
 			s.storeError(c, err)
 		}
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	normalized, err = json.Marshal(d)
+	in.normalized, err = json.Marshal(d)
 	if err != nil {
 		problem(c, http.StatusInternalServerError, msgInternal)
-		return nil, "", nil, nil, false
+		return in, false
 	}
 	// The normalized draft, not the body: a client may escape the letters of «{подписант}».
-	if ps := order.Unfilled(normalized); len(ps) > 0 {
+	if ps := order.Unfilled(in.normalized); len(ps) > 0 {
 		draftProblem(c, ps)
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	return d, orgID, normalized, notes, true
+	if in.doc, err = s.cfg.Renderer.Layout(d); err != nil {
+		// The draft has passed validation, so what is left is this server's page settings.
+		s.log.Error("valid draft not laid out", "org", in.orgID, "err", err)
+		problem(c, http.StatusInternalServerError, msgNoLayout)
+		return in, false
+	}
+	in.search = layout.NormalizeText(in.doc.PlainText())
+	return in, true
 }
 
 // resolveOrganization decides which organization issues a draft for the caller and, when
@@ -143,18 +163,19 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 }
 
 func (s *Server) createOrder(c *gin.Context) {
-	d, orgID, normalized, notes, ok := s.readDraft(c)
+	in, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
+	d := in.draft
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > 200 {
 		problem(c, http.StatusBadRequest, "Idempotency-Key: длиннее 200 знаков")
 		return
 	}
 	o := &registry.Order{
-		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: searchText(d),
+		OrgID: in.orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		Status: registry.StatusQueued, Draft: in.normalized, IdempotencyKey: key, SearchText: in.search,
 	}
 	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -180,8 +201,8 @@ func (s *Server) createOrder(c *gin.Context) {
 	loc := "/api/v1/orders/" + o.ID.String()
 	c.Header("Location", loc)
 	answer := gin.H{"id": o.ID, "status": o.Status, "location": loc}
-	if len(notes) > 0 {
-		answer["notes"] = notes
+	if len(in.notes) > 0 {
+		answer["notes"] = in.notes
 	}
 	c.JSON(code, answer)
 }
@@ -299,22 +320,23 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, orgID, normalized, notes, ok := s.readDraft(c)
+	in, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
+	d := in.draft
 	cur, err := s.cfg.Store.GetOrder(c.Request.Context(), who(c).orgID, id)
 	if err != nil {
 		s.storeError(c, err)
 		return
 	}
-	if cur.OrgID != orgID {
+	if cur.OrgID != in.orgID {
 		draftProblem(c, order.Problems{{Path: "organization", Message: fmt.Sprintf("приказ организации «%s» нельзя перенести в другую организацию", cur.OrgID)}})
 		return
 	}
 	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
-		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, SearchText: searchText(d),
+		Draft: in.normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		Status: registry.StatusQueued, SearchText: in.search,
 	}, editable)
 	if err != nil {
 		s.storeError(c, err)
@@ -323,7 +345,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	s.publish(c, o, "update")
 	s.freeReplaced(c.Request.Context(), cur, o)
 	answer := view(o)
-	answer.Notes = notes
+	answer.Notes = in.notes
 	c.JSON(http.StatusAccepted, answer)
 }
 

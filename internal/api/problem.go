@@ -29,6 +29,10 @@ const problemType = "application/problem+json"
 // msgInternal answers an error whose details belong in the server log, not to the caller.
 const msgInternal = "внутренняя ошибка сервера; подробности записаны в журнал сервера"
 
+// msgNoLayout answers a valid draft that this server cannot lay out: its page settings
+// (margins, line spacing) leave no room, which only the administrator can fix.
+const msgNoLayout = "черновик верен, но сервер не может его свёрстать: настройки страницы сервера (поля, межстрочный интервал) не оставляют места для текста; сообщите администратору, подробности записаны в журнал сервера"
+
 func problem(c *gin.Context, status int, detail string) {
 	writeProblem(c, Problem{Status: status, Detail: detail})
 }

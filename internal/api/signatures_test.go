@@ -29,9 +29,11 @@ import (
 
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
+	"orders/internal/layout"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
+	"orders/internal/render"
 	"orders/internal/sign"
 	"orders/internal/sign/signtest"
 )
@@ -150,7 +152,7 @@ func (e *sigEnv) registeredOrder(title string) (*registry.Order, []byte) {
 	}
 	if _, err := e.store.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2022-09-22",
 		Build: func(o *registry.Order, number string, _ int) (registry.Registered, error) {
-			return registeredDraft(o, number, "2022-09-22")
+			return registeredDraft(render.New(layout.Options{}), o, number, "2022-09-22")
 		}}); err != nil {
 		t.Fatal(err)
 	}
