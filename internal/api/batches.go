@@ -304,7 +304,7 @@ type batchProblem struct {
 }
 
 func writeBatchProblem(c *gin.Context, p batchProblem) {
-	p.Type, p.Title = "about:blank", http.StatusText(p.Status)
+	p.Type, p.Title = "about:blank", statusTitle(p.Status)
 	c.Header("Content-Type", problemType)
 	c.AbortWithStatusJSON(p.Status, p)
 	c.Writer.Header().Set("Content-Type", problemType)

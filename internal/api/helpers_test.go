@@ -275,3 +275,19 @@ func (h *harness) countOrders(org string) int {
 	}
 	return len(list)
 }
+
+// newRequest is a request for the router; body may be nil.
+func newRequest(t *testing.T, method, path string, body *bytes.Reader) *http.Request {
+	t.Helper()
+	if body == nil {
+		return httptest.NewRequestWithContext(t.Context(), method, path, nil)
+	}
+	return httptest.NewRequestWithContext(t.Context(), method, path, body)
+}
+
+// serve answers req in process.
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

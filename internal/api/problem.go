@@ -37,12 +37,40 @@ func problem(c *gin.Context, status int, detail string) {
 	writeProblem(c, Problem{Status: status, Detail: detail})
 }
 
+// statusTitles are the problems' titles: a person reads them, so they are Russian, not
+// net/http's English status texts.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "Неверный запрос",
+	http.StatusUnauthorized:          "Нужен вход",
+	http.StatusForbidden:             "Доступ запрещён",
+	http.StatusNotFound:              "Не найдено",
+	http.StatusMethodNotAllowed:      "Метод не поддерживается",
+	http.StatusConflict:              "Конфликт с состоянием приказа",
+	http.StatusRequestEntityTooLarge: "Запрос слишком велик",
+	http.StatusUnsupportedMediaType:  "Неподдерживаемый тип данных",
+	http.StatusUnprocessableEntity:   "Данные не прошли проверку",
+	http.StatusTooManyRequests:       "Слишком много запросов",
+	http.StatusInternalServerError:   "Внутренняя ошибка сервера",
+	http.StatusServiceUnavailable:    "Сервис временно недоступен",
+}
+
+// statusTitle is the Russian title of a problem with status code.
+func statusTitle(code int) string {
+	if t, ok := statusTitles[code]; ok {
+		return t
+	}
+	if code >= 500 {
+		return "Ошибка сервера"
+	}
+	return "Запрос не выполнен"
+}
+
 func writeProblem(c *gin.Context, p Problem) {
 	if p.Type == "" {
 		p.Type = "about:blank"
 	}
 	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
+		p.Title = statusTitle(p.Status)
 	}
 	c.Header("Content-Type", problemType)
 	c.AbortWithStatusJSON(p.Status, p)
