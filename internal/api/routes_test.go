@@ -22,7 +22,7 @@ type step struct {
 	body         any               // as harness.call sends it
 	header       map[string]string // extra request headers
 	code         int
-	detail       string                                // a problem's detail contains this
+	detail       string                                 // a problem's detail contains this
 	check        func(t *testing.T, rec *http.Response) // more checks of a success
 	// codes: the detail lists the API's English code words (status names), which the
 	// English check would take for a sentence.
