@@ -2,12 +2,16 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"orders/internal/blob"
+	"orders/internal/blob/fsstore"
 	"orders/internal/registry"
 )
 
@@ -392,4 +396,66 @@ func TestRoutesService(t *testing.T) {
 			}
 		}},
 	})
+}
+
+// damagedBlobs serves documents as a damaged disk would: the bytes of keys in flipped
+// come back changed, reading keys in lost fails.
+type damagedBlobs struct {
+	blob.Store
+	flipped, lost map[string]bool
+}
+
+func (d damagedBlobs) Get(ctx context.Context, key string) ([]byte, error) {
+	if d.lost[key] {
+		return nil, errors.New("read error")
+	}
+	data, err := d.Store.Get(ctx, key)
+	if err == nil && d.flipped[key] {
+		data = append([]byte{}, data...)
+		data[0] ^= 1
+	}
+	return data, err
+}
+
+// TestRoutesDocuments: the documents of an order are served only intact and the signed
+// PDF's download is audited.
+func TestRoutesDocuments(t *testing.T) {
+	damage := damagedBlobs{flipped: map[string]bool{}, lost: map[string]bool{}}
+	h := newHarness(t, harnessOptions{blobs: func(s *fsstore.Store) blob.Store { damage.Store = s; return damage }})
+	admin, clerk := h.token("", roleAdmin), h.token("balashikha", roleClerk)
+	if rec := h.call("PUT", "/api/v1/organizations/balashikha", admin, balashikha(t)["letterhead"], nil); rec.Code != http.StatusOK {
+		t.Fatalf("organization: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	signedBytes := []byte("%PDF-1.7 signed order")
+	signed := signedOrder(t, h.store, h.blobs, "balashikha", "О подписанном", "2022-09-22", signedBytes)
+	flipped := h.renderedDraft("balashikha", []byte("%PDF-1.7 flipped"), []byte("PK flipped"))
+	lost := h.renderedDraft("balashikha", []byte("%PDF-1.7 lost"), []byte("PK lost"))
+	damage.flipped[flipped.PDFKey], damage.lost[lost.DOCXKey] = true, true
+	noKind := balashikha(t)
+	delete(noKind, "kind")
+	base := "/api/v1/orders/"
+	h.walk(t, []step{
+		{name: "signed pdf", token: clerk, method: "GET", path: base + signed.ID.String() + "/signed.pdf", code: 200,
+			check: func(t *testing.T, r *http.Response) {
+				var buf bytes.Buffer
+				buf.ReadFrom(r.Body)
+				if !bytes.Equal(buf.Bytes(), signedBytes) || r.Header.Get("ETag") != `"`+signed.SignedSHA256+`"` {
+					t.Errorf("signed.pdf %q, ETag %s", buf.Bytes(), r.Header.Get("ETag"))
+				}
+			}},
+		{name: "damaged pdf", token: clerk, method: "GET", path: base + flipped.ID.String() + "/document.pdf", code: 500,
+			detail: "не совпадает со своей записанной SHA-256"},
+		{name: "unreadable docx", token: clerk, method: "GET", path: base + lost.ID.String() + "/document.docx", code: 500,
+			detail: "сохранённый документ не удалось прочитать"},
+		{name: "audit of a missing order", token: h.token("balashikha", roleHead), method: "GET", path: base + "00000000-0000-0000-0000-000000000009/audit",
+			code: 404, detail: "такого приказа нет"},
+		{name: "a draft without kind is a приказ", token: clerk, method: "POST", path: "/api/v1/orders", body: noKind, code: 202},
+		{name: "missing organization", token: admin, method: "DELETE", path: "/api/v1/organizations/nowhere", code: 404, detail: "нет в справочнике"},
+	})
+	if n := h.integrityFailures(); n != 1 {
+		t.Errorf("%v integrity failures counted; want the damaged PDF's 1", n)
+	}
+	if got := auditOf(t, h.store, "balashikha", &signed.ID, "download-signed"); len(got) != 1 {
+		t.Errorf("%d audit entries of the signed download; want 1", len(got))
+	}
 }
