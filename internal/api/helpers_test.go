@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,22 +234,6 @@ func (h *harness) call(method, path, token string, body any, out any) *httptest.
 		}
 	}
 	return rec
-}
-
-// balashikha is the example draft without number and date, as a map a test may change.
-func balashikha(t testing.TB) map[string]any {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "templates", "examples", "balashikha.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatal(err)
-	}
-	delete(m, "number")
-	delete(m, "date")
-	return m
 }
 
 // submit posts draft as a clerk of org and returns the new order's id; it fails the test

@@ -26,7 +26,7 @@ func (acceptAll) CreateOrder(_ context.Context, o *registry.Order) (bool, error)
 // accepted order without the registry's write (see acceptAll).
 func BenchmarkIntake(b *testing.B) {
 	h := newHarness(b, harnessOptions{store: func(st registry.Store) registry.Store { return acceptAll{st} }})
-	body, err := json.Marshal(balashikha(b))
+	body, err := json.Marshal(exampleDraft(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ func TestIntakeRefusesWhatWorkersCannotLayOut(t *testing.T) {
 	// Line spacing above 3 leaves no room for text (layout.Build refuses it).
 	h := newHarness(t, harnessOptions{renderer: render.New(layout.Options{LineSpacing: 4})})
 	ctx := t.Context()
-	draft := balashikha(t)
+	draft := exampleDraft(t)
 	stored := &registry.Order{OrgID: "balashikha", Kind: "приказ", Title: "до смены настроек", Status: registry.StatusQueued}
 	stored.Draft, _ = json.Marshal(draft)
 	if _, err := h.store.CreateOrder(ctx, stored); err != nil {
@@ -65,7 +65,7 @@ func TestIntakeRefusesWhatWorkersCannotLayOut(t *testing.T) {
 func TestSearchTextIsTheLaidOutText(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	tok := h.token("balashikha", roleClerk)
-	draft := balashikha(t)
+	draft := exampleDraft(t)
 	id := h.submit("balashikha", draft)
 	found := func(q string) bool {
 		var page struct {

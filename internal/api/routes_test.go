@@ -130,7 +130,7 @@ func TestRoutesOrders(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	admin, clerk, archivist := h.token("", roleAdmin), h.token("balashikha", roleClerk), h.token("balashikha", roleArchivist)
 	stranger := h.token("other-org", roleClerk)
-	draft := balashikha(t)
+	draft := exampleDraft(t)
 	lh := draft["letterhead"]
 	if rec := h.call("PUT", "/api/v1/organizations/balashikha", admin, lh, nil); rec.Code != http.StatusOK {
 		t.Fatalf("organization: %d %s", rec.Code, rec.Body.Bytes())
@@ -141,19 +141,19 @@ func TestRoutesOrders(t *testing.T) {
 	}
 	rendered := h.renderedDraft("balashikha", []byte("%PDF-1.7 rendered"), []byte("PK docx"))
 	order, done := "/api/v1/orders/"+first.ID, "/api/v1/orders/"+rendered.ID.String()
-	withNumber := balashikha(t)
+	withNumber := exampleDraft(t)
 	withNumber["number"], withNumber["date"] = "1355", "2022-09-22"
-	noLetterhead := balashikha(t)
+	noLetterhead := exampleDraft(t)
 	delete(noLetterhead, "letterhead")
 	named := func(org string, lh bool) map[string]any {
-		d := balashikha(t)
+		d := exampleDraft(t)
 		d["organization"] = org
 		if !lh {
 			delete(d, "letterhead")
 		}
 		return d
 	}
-	edited := balashikha(t)
+	edited := exampleDraft(t)
 	edited["title"] = "О переносе сроков"
 	var replayID string
 	h.walk(t, []step{
@@ -193,7 +193,7 @@ func TestRoutesOrders(t *testing.T) {
 		{name: "archivist cannot create", token: archivist, method: "POST", path: "/api/v1/orders", body: draft,
 			code: 403, detail: "роли «архивариус» это действие недоступно"},
 		{name: "unfilled template field", token: clerk, method: "POST", path: "/api/v1/orders",
-			body: func() map[string]any { d := balashikha(t); d["title"] = "О {предмет}"; return d }(),
+			body: func() map[string]any { d := exampleDraft(t); d["title"] = "О {предмет}"; return d }(),
 			code: 422, detail: "незаполненное поле шаблона {предмет}"},
 		{name: "get", token: clerk, method: "GET", path: order, code: 200, check: func(t *testing.T, r *http.Response) {
 			m := jsonOf(t, r)
@@ -240,10 +240,10 @@ func TestRoutesOrders(t *testing.T) {
 func TestRoutesPreview(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	clerk := h.token("balashikha", roleClerk)
-	bad := balashikha(t)
+	bad := exampleDraft(t)
 	bad["title"] = ""
 	h.walk(t, []step{
-		{name: "preview", token: clerk, method: "POST", path: "/api/v1/preview", body: balashikha(t), code: 200,
+		{name: "preview", token: clerk, method: "POST", path: "/api/v1/preview", body: exampleDraft(t), code: 200,
 			check: func(t *testing.T, r *http.Response) {
 				bodyStarts("application/pdf", "%PDF-")(t, r)
 				if r.Header.Get("Cache-Control") != "no-store" {
@@ -251,7 +251,7 @@ func TestRoutesPreview(t *testing.T) {
 				}
 			}},
 		{name: "invalid draft", token: clerk, method: "POST", path: "/api/v1/preview", body: bad, code: 422, detail: "title"},
-		{name: "archivist", token: h.token("balashikha", roleArchivist), method: "POST", path: "/api/v1/preview", body: balashikha(t),
+		{name: "archivist", token: h.token("balashikha", roleArchivist), method: "POST", path: "/api/v1/preview", body: exampleDraft(t),
 			code: 403, detail: "это действие недоступно"},
 	})
 	if n := h.countOrders("balashikha"); n != 0 {
@@ -263,7 +263,7 @@ func TestRoutesPreview(t *testing.T) {
 func TestRoutesOrganizations(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	admin, clerk := h.token("", roleAdmin), h.token("balashikha", roleClerk)
-	lh := balashikha(t)["letterhead"]
+	lh := exampleDraft(t)["letterhead"]
 	h.walk(t, []step{
 		{name: "put", token: admin, method: "PUT", path: "/api/v1/organizations/balashikha", body: lh, code: 200},
 		{name: "put another", token: admin, method: "PUT", path: "/api/v1/organizations/other-org", body: lh, code: 200},
@@ -292,7 +292,7 @@ func TestRoutesLifecycle(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	admin, clerk, head := h.token("", roleAdmin), h.token("balashikha", roleClerk), h.token("balashikha", roleHead)
 	archivist := h.token("balashikha", roleArchivist)
-	id := h.submit("balashikha", balashikha(t))
+	id := h.submit("balashikha", exampleDraft(t))
 	order := "/api/v1/orders/" + id
 	journal := map[string]any{"name": "по основной деятельности", "format": "{seq}-о"}
 	h.walk(t, []step{
@@ -364,7 +364,7 @@ func TestRoutesLifecycle(t *testing.T) {
 func TestRoutesService(t *testing.T) {
 	h := newHarness(t, harnessOptions{maxBody: 1 << 10})
 	clerk := h.token("balashikha", roleClerk)
-	big := balashikha(t)
+	big := exampleDraft(t)
 	big["title"] = strings.Repeat("Очень длинное название ", 100)
 	h.walk(t, []step{
 		{name: "healthz", method: "GET", path: "/healthz", code: 200},
@@ -423,7 +423,7 @@ func TestRoutesDocuments(t *testing.T) {
 	damage := damagedBlobs{flipped: map[string]bool{}, lost: map[string]bool{}}
 	h := newHarness(t, harnessOptions{blobs: func(s *fsstore.Store) blob.Store { damage.Store = s; return damage }})
 	admin, clerk := h.token("", roleAdmin), h.token("balashikha", roleClerk)
-	if rec := h.call("PUT", "/api/v1/organizations/balashikha", admin, balashikha(t)["letterhead"], nil); rec.Code != http.StatusOK {
+	if rec := h.call("PUT", "/api/v1/organizations/balashikha", admin, exampleDraft(t)["letterhead"], nil); rec.Code != http.StatusOK {
 		t.Fatalf("organization: %d %s", rec.Code, rec.Body.Bytes())
 	}
 	signedBytes := []byte("%PDF-1.7 signed order")
@@ -431,7 +431,7 @@ func TestRoutesDocuments(t *testing.T) {
 	flipped := h.renderedDraft("balashikha", []byte("%PDF-1.7 flipped"), []byte("PK flipped"))
 	lost := h.renderedDraft("balashikha", []byte("%PDF-1.7 lost"), []byte("PK lost"))
 	damage.flipped[flipped.PDFKey], damage.lost[lost.DOCXKey] = true, true
-	noKind := balashikha(t)
+	noKind := exampleDraft(t)
 	delete(noKind, "kind")
 	base := "/api/v1/orders/"
 	h.walk(t, []step{
