@@ -166,7 +166,7 @@ func New(cfg Config) *Server {
 	s.signing = &signing.Service{Store: cfg.Store, Blobs: cfg.Blobs, Renderer: cfg.Renderer, Verifier: cfg.Verifier,
 		SecretKey: cfg.SecretKey}
 	s.life = &lifecycle.Service{Store: cfg.Store, Blobs: cfg.Blobs, Queue: cfg.Queue, Republish: s.republish,
-		Signatures: s.signing, Log: cfg.Log}
+		Signatures: s.signing, Layout: cfg.Renderer, Log: cfg.Log}
 	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())
 
 	e := gin.New()

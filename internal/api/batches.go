@@ -60,10 +60,12 @@ func (i batchIntake) Organization(ctx context.Context, callerOrg string, d *orde
 	return i.s.resolveOrganization(ctx, caller{orgID: callerOrg}, d, letterheads)
 }
 
-func (batchIntake) SearchText(d *order.Draft) string { return lifecycle.SearchText(d) }
+func (i batchIntake) SearchText(d *order.Draft) (string, error) {
+	return lifecycle.SearchText(i.s.cfg.Renderer, d)
+}
 
-func (batchIntake) Registered(o *registry.Order, number, date string) (registry.Registered, error) {
-	return lifecycle.RegisteredDraft(o, number, date)
+func (i batchIntake) Registered(o *registry.Order, number, date string) (registry.Registered, error) {
+	return lifecycle.RegisteredDraft(i.s.cfg.Renderer, o, number, date)
 }
 
 // batchJSON is the JSON form of the request: the rows inline.
@@ -292,7 +294,7 @@ type batchProblem struct {
 }
 
 func writeBatchProblem(c *gin.Context, p batchProblem) {
-	p.Type, p.Title = "about:blank", http.StatusText(p.Status)
+	p.Type, p.Title = "about:blank", statusTitle(p.Status)
 	c.Header("Content-Type", problemType)
 	c.AbortWithStatusJSON(p.Status, p)
 	c.Writer.Header().Set("Content-Type", problemType)

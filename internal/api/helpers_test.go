@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -19,12 +22,14 @@ import (
 	"orders/internal/blob/fsstore"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
+	"orders/internal/render"
+	"orders/internal/sign"
 )
 
 // harness is a Server on a SQLite registry and a directory document store, as the
 // one-machine deployment runs it, without queue and workers.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	store   registry.Store
 	blobs   *fsstore.Store
 	server  *Server
@@ -39,9 +44,13 @@ type harnessOptions struct {
 	blobs    func(*fsstore.Store) blob.Store     // wraps the document store the server uses
 	log      *slog.Logger                        // default: discard
 	dir      string                              // default: t.TempDir()
+	renderer *render.Renderer                    // default: ГОСТ page options
+	queue    Publisher                           // default: a fakeQueue
+	maxBody  int64                               // default: DefaultMaxBody
+	verifier *sign.Verifier                      // default: mathematics only
 }
 
-func newHarness(t *testing.T, opt harnessOptions) *harness {
+func newHarness(t testing.TB, opt harnessOptions) *harness {
 	t.Helper()
 	dir := opt.dir
 	if dir == "" {
@@ -69,8 +78,12 @@ func newHarness(t *testing.T, opt harnessOptions) *harness {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	h.server = New(Config{Store: store, Blobs: blobs, Queue: &fakeQueue{}, Log: log, Metrics: h.metrics,
-		SecretKey: make([]byte, 32)})
+	q := opt.queue
+	if q == nil {
+		q = &fakeQueue{}
+	}
+	h.server = New(Config{Store: store, Blobs: blobs, Queue: q, Log: log, Metrics: h.metrics,
+		SecretKey: make([]byte, 32), Renderer: opt.renderer, MaxBody: opt.maxBody, Verifier: opt.verifier})
 	return h
 }
 
@@ -192,4 +205,72 @@ func auditOf(t *testing.T, st registry.Store, org string, order *uuid.UUID, acti
 		}
 	}
 	return out
+}
+
+// call serves one JSON request (body marshalled unless it is nil, a string or []byte) and
+// decodes the answer into out when out is not nil. It returns the recorder. An answer that
+// is not JSON is an error, not a fatal one: subtests call it through their parent's harness.
+func (h *harness) call(method, path, token string, body any, out any) *httptest.ResponseRecorder {
+	h.t.Helper()
+	var rd io.Reader
+	ctype := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd, ctype = strings.NewReader(b), "application/json"
+	case []byte:
+		rd, ctype = bytes.NewReader(b), "application/json"
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd, ctype = bytes.NewReader(data), "application/json"
+	}
+	rec := h.do(h.t.Context(), method, path, token, rd, ctype)
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			h.t.Errorf("%s %s: %d, answer is not JSON: %v\n%s", method, path, rec.Code, err, rec.Body.Bytes())
+		}
+	}
+	return rec
+}
+
+// submit posts draft as a clerk of org and returns the new order's id; it fails the test
+// unless the order is accepted.
+func (h *harness) submit(org string, draft map[string]any) string {
+	h.t.Helper()
+	var got struct {
+		ID string `json:"id"`
+	}
+	if rec := h.call("POST", "/api/v1/orders", h.token(org, roleClerk), draft, &got); rec.Code != http.StatusAccepted {
+		h.t.Fatalf("POST /orders: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	return got.ID
+}
+
+// countOrders is how many orders of org the registry holds.
+func (h *harness) countOrders(org string) int {
+	h.t.Helper()
+	list, _, err := h.store.ListOrders(h.t.Context(), registry.Filter{OrgID: org, Limit: registry.MaxLimit})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(list)
+}
+
+// newRequest is a request for the router; body may be nil.
+func newRequest(t *testing.T, method, path string, body *bytes.Reader) *http.Request {
+	t.Helper()
+	if body == nil {
+		return httptest.NewRequestWithContext(t.Context(), method, path, nil)
+	}
+	return httptest.NewRequestWithContext(t.Context(), method, path, body)
+}
+
+// serve answers req in process.
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -174,7 +174,7 @@ func duplicateProblem(c *gin.Context, dup *registry.DuplicateError, meta importM
 	c.AbortWithStatusJSON(http.StatusConflict, struct {
 		Problem
 		Existing string `json:"existing"`
-	}{Problem{Type: "about:blank", Title: http.StatusText(http.StatusConflict), Status: http.StatusConflict, Detail: detail,
+	}{Problem{Type: "about:blank", Title: statusTitle(http.StatusConflict), Status: http.StatusConflict, Detail: detail,
 		Errors: order.Problems{{Path: path, Message: "уже импортирован"}}}, loc})
 	c.Writer.Header().Set("Content-Type", problemType)
 }

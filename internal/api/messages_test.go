@@ -71,7 +71,7 @@ func (ms *msgServer) do(role, method, path string, body any) (int, Problem, []by
 	return rec.Code, p, rec.Body.Bytes()
 }
 
-func exampleDraft(t *testing.T) map[string]any {
+func exampleDraft(t testing.TB) map[string]any {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "templates", "examples", "balashikha.json"))
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"orders/internal/blob"
-	"orders/internal/lifecycle"
+	"orders/internal/layout"
 	"orders/internal/order"
 	"orders/internal/registry"
 	"orders/internal/ru"
@@ -52,42 +52,61 @@ func draftProblem(c *gin.Context, err error) {
 	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: problemsDetail(ps), Errors: ps})
 }
 
+// intake is a draft as readDraft takes it in: decoded and laid out once, and everything a
+// handler needs from those two steps.
+type intake struct {
+	draft      *order.Draft
+	orgID      string
+	normalized []byte         // the draft as stored
+	notes      order.Problems // what the service changed in it (a number or date dropped)
+	doc        *layout.Doc    // the layout the worker will draw
+	search     string         // the archive's text of the order, from doc
+}
+
 // readDraft decodes the body and resolves its organization, so what is stored is complete:
 // a later change of the organization's profile never alters an accepted order. A number and
 // a date in the body are dropped (notes says so): in the service only registration gives
 // them, so a draft always prints «ПРОЕКТ» and blanks. A template field left unfilled is a
-// problem like any other.
-func (s *Server) readDraft(c *gin.Context) (d *order.Draft, orgID string, normalized []byte, notes order.Problems, ok bool) {
+// problem like any other. The draft is laid out here, once, with the worker's page options:
+// a draft that the workers could not lay out is not accepted.
+func (s *Server) readDraft(c *gin.Context) (in intake, ok bool) {
 	data, ok := s.readBody(c)
 	if !ok {
-		return nil, "", nil, nil, false
+		return in, false
 	}
 	d, err := order.Decode(data)
 	if err != nil {
 		draftProblem(c, err)
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	notes = d.Unregistered()
-	orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
+	in.draft, in.notes = d, d.Unregistered()
+	in.orgID, err = s.resolveOrganization(c.Request.Context(), who(c), d, nil)
 	if err != nil {
 		if ps, isProblems := order.AsProblems(err); isProblems {
 			draftProblem(c, ps)
 		} else {
 			s.storeError(c, err)
 		}
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	normalized, err = json.Marshal(d)
+	in.normalized, err = json.Marshal(d)
 	if err != nil {
 		problem(c, http.StatusInternalServerError, msgInternal)
-		return nil, "", nil, nil, false
+		return in, false
 	}
 	// The normalized draft, not the body: a client may escape the letters of «{подписант}».
-	if ps := order.Unfilled(normalized); len(ps) > 0 {
+	if ps := order.Unfilled(in.normalized); len(ps) > 0 {
 		draftProblem(c, ps)
-		return nil, "", nil, nil, false
+		return in, false
 	}
-	return d, orgID, normalized, notes, true
+	if in.doc, err = s.cfg.Renderer.Layout(d); err != nil {
+		// The draft has passed validation, so what is left is this server's page settings.
+		s.log.Error("valid draft not laid out", "org", in.orgID, "err", err)
+		problem(c, http.StatusInternalServerError, msgNoLayout)
+		return in, false
+	}
+	in.search = layout.NormalizeText(in.doc.PlainText())
+	return in, true
 }
 
 // resolveOrganization decides which organization issues a draft for the caller and, when
@@ -137,18 +156,19 @@ func (s *Server) resolveOrganization(ctx context.Context, cl caller, d *order.Dr
 }
 
 func (s *Server) createOrder(c *gin.Context) {
-	d, orgID, normalized, notes, ok := s.readDraft(c)
+	in, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
+	d := in.draft
 	key := c.GetHeader("Idempotency-Key")
 	if len(key) > 200 {
 		problem(c, http.StatusBadRequest, "Idempotency-Key: длиннее 200 знаков")
 		return
 	}
 	o := &registry.Order{
-		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: lifecycle.SearchText(d),
+		OrgID: in.orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		Status: registry.StatusQueued, Draft: in.normalized, IdempotencyKey: key, SearchText: in.search,
 	}
 	created, err := s.life.Submit(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -169,8 +189,8 @@ func (s *Server) createOrder(c *gin.Context) {
 	loc := "/api/v1/orders/" + o.ID.String()
 	c.Header("Location", loc)
 	answer := gin.H{"id": o.ID, "status": o.Status, "location": loc}
-	if len(notes) > 0 {
-		answer["notes"] = notes
+	if len(in.notes) > 0 {
+		answer["notes"] = in.notes
 	}
 	c.JSON(code, answer)
 }
@@ -273,20 +293,21 @@ func (s *Server) updateOrder(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, orgID, normalized, notes, ok := s.readDraft(c)
+	in, ok := s.readDraft(c)
 	if !ok {
 		return
 	}
-	o, err := s.life.EditDraft(c.Request.Context(), serviceCaller(c), id, orgID, registry.DraftUpdate{
-		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		SearchText: lifecycle.SearchText(d),
+	d := in.draft
+	o, err := s.life.EditDraft(c.Request.Context(), serviceCaller(c), id, in.orgID, registry.DraftUpdate{
+		Draft: in.normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
+		SearchText: in.search,
 	})
 	if err != nil {
 		s.serviceError(c, err)
 		return
 	}
 	answer := view(o)
-	answer.Notes = notes
+	answer.Notes = in.notes
 	c.JSON(http.StatusAccepted, answer)
 }
 

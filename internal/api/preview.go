@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"orders/internal/auth"
+	"orders/internal/render"
 )
 
 // previewSlots bounds concurrent previews per process: a preview is rendered in the request,
@@ -18,9 +19,10 @@ const previewSlots = 4
 func (s *Server) previewRoutes(g *gin.RouterGroup) {
 	slots := make(chan struct{}, previewSlots)
 	g.POST("/preview", s.allow(auth.ActEditDraft), func(c *gin.Context) {
-		// readDraft is the intake's own decoding, validation and letterhead resolution, so a
-		// draft that previews is a draft that POST /orders accepts.
-		d, _, _, _, ok := s.readDraft(c)
+		// readDraft is the intake's own decoding, validation, letterhead resolution and
+		// layout, so a draft that previews is a draft that POST /orders accepts, and the
+		// layout made there is the one drawn.
+		in, ok := s.readDraft(c)
 		if !ok {
 			return
 		}
@@ -30,9 +32,8 @@ func (s *Server) previewRoutes(g *gin.RouterGroup) {
 		case <-c.Request.Context().Done():
 			return
 		}
-		// Only the PDF is shown, so the DOCX is not drawn; StampedPDF without a stamp is the
-		// same PDF that Render makes.
-		pdf, err := s.cfg.Renderer.StampedPDF(d, time.Now(), nil)
+		// Only the PDF is shown, so the DOCX is not drawn.
+		pdf, err := render.PDF(in.doc, time.Now())
 		if err != nil {
 			s.log.Warn("preview render", "err", err)
 			problem(c, http.StatusUnprocessableEntity, "черновик не удалось свёрстать: "+err.Error())

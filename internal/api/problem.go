@@ -30,8 +30,40 @@ const problemType = "application/problem+json"
 // msgInternal answers an error whose details belong in the server log, not to the caller.
 const msgInternal = "внутренняя ошибка сервера; подробности записаны в журнал сервера"
 
+// msgNoLayout answers a valid draft that this server cannot lay out: its page settings
+// (margins, line spacing) leave no room, which only the administrator can fix.
+const msgNoLayout = "черновик верен, но сервер не может его свёрстать: настройки страницы сервера (поля, межстрочный интервал) не оставляют места для текста; сообщите администратору, подробности записаны в журнал сервера"
+
 func problem(c *gin.Context, status int, detail string) {
 	writeProblem(c, Problem{Status: status, Detail: detail})
+}
+
+// statusTitles are the problems' titles: a person reads them, so they are Russian, not
+// net/http's English status texts.
+var statusTitles = map[int]string{
+	http.StatusBadRequest:            "Неверный запрос",
+	http.StatusUnauthorized:          "Нужен вход",
+	http.StatusForbidden:             "Доступ запрещён",
+	http.StatusNotFound:              "Не найдено",
+	http.StatusMethodNotAllowed:      "Метод не поддерживается",
+	http.StatusConflict:              "Конфликт с состоянием приказа",
+	http.StatusRequestEntityTooLarge: "Запрос слишком велик",
+	http.StatusUnsupportedMediaType:  "Неподдерживаемый тип данных",
+	http.StatusUnprocessableEntity:   "Данные не прошли проверку",
+	http.StatusTooManyRequests:       "Слишком много запросов",
+	http.StatusInternalServerError:   "Внутренняя ошибка сервера",
+	http.StatusServiceUnavailable:    "Сервис временно недоступен",
+}
+
+// statusTitle is the Russian title of a problem with status code.
+func statusTitle(code int) string {
+	if t, ok := statusTitles[code]; ok {
+		return t
+	}
+	if code >= 500 {
+		return "Ошибка сервера"
+	}
+	return "Запрос не выполнен"
 }
 
 func writeProblem(c *gin.Context, p Problem) {
@@ -39,7 +71,7 @@ func writeProblem(c *gin.Context, p Problem) {
 		p.Type = "about:blank"
 	}
 	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
+		p.Title = statusTitle(p.Status)
 	}
 	c.Header("Content-Type", problemType)
 	c.AbortWithStatusJSON(p.Status, p)

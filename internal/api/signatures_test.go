@@ -30,9 +30,11 @@ import (
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
 	"orders/internal/lifecycle"
+	"orders/internal/layout"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
+	"orders/internal/render"
 	"orders/internal/sign"
 	"orders/internal/sign/signtest"
 )
@@ -151,7 +153,7 @@ func (e *sigEnv) registeredOrder(title string) (*registry.Order, []byte) {
 	}
 	if _, err := e.store.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2022-09-22",
 		Build: func(o *registry.Order, number string, _ int) (registry.Registered, error) {
-			return lifecycle.RegisteredDraft(o, number, "2022-09-22")
+			return lifecycle.RegisteredDraft(render.New(layout.Options{}), o, number, "2022-09-22")
 		}}); err != nil {
 		t.Fatal(err)
 	}

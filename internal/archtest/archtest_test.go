@@ -22,7 +22,7 @@ const module = "orders"
 var layers = map[string]int{
 	// Leaves: no package of the module below them.
 	"fonts": 0, "templates": 0, "internal/ru": 0, "internal/strictjson": 0, "internal/csvsafe": 0,
-	"internal/natsd": 0, "internal/sign/signtest": 0, "internal/decline": 0,
+	"internal/natsd": 0, "internal/sign/signtest": 0, "internal/decline": 0, "internal/hyph": 0,
 	// The model: drafts, the registry's records and interface, the document store's interface.
 	"internal/order": 1, "internal/registry": 1, "internal/blob": 1,
 	// What works on the model: layout, rows of a batch, signatures, the queue, the audit

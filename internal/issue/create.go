@@ -175,10 +175,15 @@ func (s *Service) resolve(ctx context.Context, req Request, included []*batch.Pl
 			failed.Store(err)
 			return
 		}
-		out[i].normalized, out[i].search = js, s.cfg.Intake.SearchText(out[i].draft)
+		search, err := s.cfg.Intake.SearchText(out[i].draft)
+		if err != nil {
+			failed.Store(err)
+			return
+		}
+		out[i].normalized, out[i].search = js, search
 	})
 	if err, _ := failed.Load().(error); err != nil {
-		return "", nil, fmt.Errorf("encoding a draft: %w", err)
+		return "", nil, fmt.Errorf("encoding or laying out a draft: %w", err)
 	}
 	return orgID, out, nil
 }

@@ -61,8 +61,9 @@ type Intake interface {
 	// letterhead from the organization's profile when d has none; letterheads caches the
 	// profiles. What the caller can fix comes back as order.Problems.
 	Organization(ctx context.Context, callerOrg string, d *order.Draft, letterheads map[string]*order.Letterhead) (string, error)
-	// SearchText is the plain text of d as the archive searches it.
-	SearchText(d *order.Draft) string
+	// SearchText is the plain text of d as the archive searches it; an error for a draft
+	// that cannot be laid out.
+	SearchText(d *order.Draft) (string, error)
 	// Registered is the stored draft of o with its registration number and date.
 	Registered(o *registry.Order, number, date string) (registry.Registered, error)
 }

@@ -90,7 +90,7 @@ func (testIntake) Organization(ctx context.Context, callerOrg string, d *order.D
 	return org, nil
 }
 
-func (testIntake) SearchText(d *order.Draft) string { return d.Title }
+func (testIntake) SearchText(d *order.Draft) (string, error) { return d.Title, nil }
 
 func (testIntake) Registered(o *registry.Order, number, date string) (registry.Registered, error) {
 	d, err := order.Decode(o.Draft)

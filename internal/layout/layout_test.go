@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -331,5 +332,44 @@ func TestLabelsFromFormat(t *testing.T) {
 		if got := c.f.Label(c.level, c.cs); got != c.want {
 			t.Errorf("%s %v: %q, want %q", c.f.Name, c.cs, got, c.want)
 		}
+	}
+}
+
+// TestNormalizeText: the one-pass fold gives what splitting into words and joining them with
+// one space gives, for every kind of whitespace, at the ends too, and for invalid UTF-8.
+func TestNormalizeText(t *testing.T) {
+	for _, s := range []string{
+		"", " ", "\u00a0", "слово", "  два\u00a0слова \n", "ПРОЕКТ\nот\u00a0__.__.____ №\u00a0____\n",
+		"\t\r\nа\u2003б\u3000в\u0085г\u2028", "a  b", "x\xffy  \xfe", "№\u202f1355", "конец\n",
+	} {
+		if got, want := NormalizeText(s), normalizeReference(s); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// normalizeReference is NormalizeText as it was written first: split into words, join.
+func normalizeReference(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+}
+
+// BenchmarkNormalizeText folds the Balashikha order's plain text (the golden file), as
+// intake does for its search text, one pass against the reference, side by side.
+func BenchmarkNormalizeText(b *testing.B) {
+	data, err := os.ReadFile("testdata/balashikha.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := string(data)
+	for _, f := range []struct {
+		name string
+		fold func(string) string
+	}{{"one-pass", NormalizeText}, {"fields-join", normalizeReference}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f.fold(text)
+			}
+		})
 	}
 }

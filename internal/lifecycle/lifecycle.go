@@ -20,6 +20,7 @@ import (
 	"orders/internal/order"
 	"orders/internal/queue"
 	"orders/internal/registry"
+	"orders/internal/render"
 )
 
 // Store is the part of the registry the lifecycle uses.
@@ -56,7 +57,10 @@ type Service struct {
 	// Republish publishes again, with growing delays, the jobs whose publish failed.
 	Republish  *queue.Republisher
 	Signatures Signatures
-	Log        *slog.Logger
+	// Layout lays drafts out with the workers' page settings (render.Renderer), for the
+	// search text of a registered order.
+	Layout Layouter
+	Log    *slog.Logger
 }
 
 // Editable are the statuses in which an order is still a draft the clerk may change or
@@ -89,18 +93,34 @@ func (s *Service) Publish(o *registry.Order, reason string) {
 	}
 }
 
-// SearchText is the plain text of a draft as the archive searches it.
-func SearchText(d *order.Draft) string {
-	doc, err := layout.Build(d, layout.Options{})
-	if err != nil {
-		return d.Title
+// Layouter lays a draft out as the workers will: render.Renderer with the service's page
+// settings.
+type Layouter interface {
+	Layout(d *order.Draft) (*layout.Doc, error)
+}
+
+// layout is the service's Layouter, by default the ГОСТ page settings.
+func (s *Service) layout() Layouter {
+	if s.Layout == nil {
+		return render.New(layout.Options{})
 	}
-	return layout.NormalizeText(doc.PlainText())
+	return s.Layout
+}
+
+// SearchText is the plain text of a draft as the archive searches it, from the layout the
+// workers will draw. A draft that cannot be laid out is an error, not an order found by its
+// title only that every render then fails.
+func SearchText(l Layouter, d *order.Draft) (string, error) {
+	doc, err := l.Layout(d)
+	if err != nil {
+		return "", err
+	}
+	return layout.NormalizeText(doc.PlainText()), nil
 }
 
 // RegisteredDraft is the stored draft of o with the number and date registration gave it,
 // and its search text.
-func RegisteredDraft(o *registry.Order, number, date string) (registry.Registered, error) {
+func RegisteredDraft(l Layouter, o *registry.Order, number, date string) (registry.Registered, error) {
 	d, err := order.Decode(o.Draft)
 	if err != nil {
 		return registry.Registered{}, fmt.Errorf("stored draft: %w", err)
@@ -110,5 +130,9 @@ func RegisteredDraft(o *registry.Order, number, date string) (registry.Registere
 	if err != nil {
 		return registry.Registered{}, err
 	}
-	return registry.Registered{Draft: data, SearchText: SearchText(d)}, nil
+	search, err := SearchText(l, d)
+	if err != nil {
+		return registry.Registered{}, fmt.Errorf("laying out the registered draft: %w", err)
+	}
+	return registry.Registered{Draft: data, SearchText: search}, nil
 }

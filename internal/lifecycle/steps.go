@@ -43,7 +43,7 @@ func (s *Service) Register(ctx context.Context, cl auth.Caller, id uuid.UUID, r 
 		Journal: r.Journal, Date: r.Date, Audit: audit, Key: r.Key, Replayed: &replayed,
 		Build: func(o *registry.Order, number string, seq int) (registry.Registered, error) {
 			audit.Details, _ = json.Marshal(map[string]any{"number": number, "date": r.Date, "journal": r.Journal, "seq": seq})
-			return RegisteredDraft(o, number, r.Date)
+			return RegisteredDraft(s.layout(), o, number, r.Date)
 		},
 	})
 	if errors.Is(err, registry.ErrInvalid) {

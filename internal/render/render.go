@@ -20,24 +20,44 @@ type Renderer struct {
 // New returns a renderer with the given page options (zero values take ГОСТ defaults).
 func New(opt layout.Options) *Renderer { return &Renderer{opt: opt} }
 
+// Layout lays d out with the renderer's page options: the one laid-out value a step keeps
+// (intake takes its search text from it, a preview draws it), so a draft that cannot be laid
+// out is refused where it arrives instead of failing later in a worker.
+func (r *Renderer) Layout(d *order.Draft) (*layout.Doc, error) {
+	doc, err := layout.Build(d, r.opt)
+	if err != nil {
+		return nil, err
+	}
+	// Both documents draw the tables with the columns the PDF sizes from their content.
+	if err := pdf.FitTables(doc); err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	return doc, nil
+}
+
 // Render returns the PDF and the DOCX of d; at is written into both as their creation time,
 // so the same draft and time give the same bytes.
 func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []byte, err error) {
-	doc, err := layout.Build(d, r.opt)
+	doc, err := r.Layout(d)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Both documents draw the tables with the columns the PDF sized from their content.
-	if err = pdf.FitTables(doc); err != nil {
-		return nil, nil, fmt.Errorf("pdf: %w", err)
-	}
-	if pdfBytes, err = pdf.Render(doc, pdf.Options{CreationDate: at}); err != nil {
-		return nil, nil, fmt.Errorf("pdf: %w", err)
+	if pdfBytes, err = PDF(doc, at); err != nil {
+		return nil, nil, err
 	}
 	if docxBytes, err = docx.Render(doc, docx.Options{Time: at}); err != nil {
 		return nil, nil, fmt.Errorf("docx: %w", err)
 	}
 	return pdfBytes, docxBytes, nil
+}
+
+// PDF draws a laid-out document as PDF only (a preview shows nothing else).
+func PDF(doc *layout.Doc, at time.Time) ([]byte, error) {
+	b, err := pdf.Render(doc, pdf.Options{CreationDate: at})
+	if err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	return b, nil
 }
 
 // StampedPDF renders only the PDF, with the visible electronic signature mark in the

@@ -380,3 +380,35 @@ func TestStampedPDF(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderDrawsItsLayout: Render is Layout once and both drawings of that one value, so the
+// PDF a preview draws from the intake's layout (render.PDF) is the worker's PDF byte for byte,
+// with the renderer's page options in both.
+func TestRenderDrawsItsLayout(t *testing.T) {
+	r := New(layout.Options{Left: 25, LineSpacing: 1.15})
+	for name, d := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			want, _, err := r.Render(d, fixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := r.Layout(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := PDF(doc, fixed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Error("the PDF drawn from Layout differs from Render's")
+			}
+			if def, _, _ := New(layout.Options{}).Render(d, fixed); bytes.Equal(def, want) {
+				t.Error("the page options made no difference: the test would not see them dropped")
+			}
+		})
+	}
+	if _, err := New(layout.Options{LineSpacing: 4}).Layout(examples(t)["balashikha"]); err == nil {
+		t.Error("a line spacing of 4 was laid out; intake relies on Layout refusing it")
+	}
+}
