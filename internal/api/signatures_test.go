@@ -29,8 +29,8 @@ import (
 
 	"orders/internal/auth"
 	"orders/internal/blob/fsstore"
-	"orders/internal/lifecycle"
 	"orders/internal/layout"
+	"orders/internal/lifecycle"
 	"orders/internal/queue"
 	"orders/internal/registry"
 	"orders/internal/registry/sqlite"
