@@ -34,7 +34,11 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 		OrgID: who(c).orgID, Kind: q.Get("kind"), Status: registry.Status(q.Get("status")),
 		State: registry.State(q.Get("state")), Number: q.Get("number"), Signatory: q.Get("signatory"),
 		DateFrom: q.Get("date_from"), DateTo: q.Get("date_to"), Text: q.Get("title"), FullText: q.Get("q"),
-		Cursor: q.Get("cursor"),
+		Cursor: q.Get("cursor"), Sort: q.Get("sort"),
+	}
+	if f.Sort != "" && !slices.Contains([]string{"date", "-date", "number", "-number", "title", "-title"}, f.Sort) {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("sort: неизвестный порядок «%s»; бывают date, number, title, с минусом — по убыванию (-date)", f.Sort))
+		return f, false
 	}
 	if org := q.Get("organization"); org != "" {
 		if f.OrgID != "" && org != f.OrgID {
@@ -93,7 +97,18 @@ func (s *Server) archive(c *gin.Context) {
 	for i := range list {
 		views[i] = view(&list[i])
 	}
-	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
+	// The total is counted on the first page only: the next pages have the same.
+	if f.Cursor != "" {
+		c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
+		return
+	}
+	total, err := s.cfg.Store.CountOrders(c.Request.Context(), f)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next, "total": min(total, registry.MaxCount),
+		"total_exceeds": total > registry.MaxCount})
 }
 
 // export streams a ZIP of the signed orders of a date range: each signed PDF, its detached

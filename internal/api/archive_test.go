@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -456,5 +457,46 @@ func TestExportCutWhenRegistryChanges(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || err == nil {
 		t.Errorf("export of a changed registry: %d, read error %v (%d bytes); want a cut connection", resp.StatusCode, err, len(body))
+	}
+}
+
+// TestArchiveSortAndTotal: `sort` orders all the matches on the server, across pages, and
+// the first page tells how many there are; an unknown sort is a 400 that names it.
+func TestArchiveSortAndTotal(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	for i, date := range []string{"2024-08-16", "2024-09-01", "2026-01-10", "2026-12-05"} {
+		signedOrder(t, h.store, h.blobs, "org-a", fmt.Sprintf("Приказ %d", i), date, pdfOf(fmt.Sprint(i), 100))
+	}
+	tok := h.token("org-a", "archivist")
+	type page struct {
+		Orders       []struct{ Date string }
+		NextCursor   string `json:"next_cursor"`
+		Total        *int
+		TotalExceeds bool `json:"total_exceeds"`
+	}
+	get := func(query string) page {
+		t.Helper()
+		rec := h.do(t.Context(), "GET", "/api/v1/archive?"+query, tok, nil, "")
+		var p page
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); rec.Code != 200 || err != nil {
+			t.Fatalf("GET /archive?%s: %d %s", query, rec.Code, rec.Body.Bytes())
+		}
+		return p
+	}
+	first := get("sort=-date&limit=2")
+	if first.Total == nil || *first.Total != 4 || first.TotalExceeds {
+		t.Errorf("total: %v, exceeds %v; want 4", first.Total, first.TotalExceeds)
+	}
+	second := get("sort=-date&limit=2&cursor=" + first.NextCursor)
+	var dates []string
+	for _, o := range append(first.Orders, second.Orders...) {
+		dates = append(dates, o.Date)
+	}
+	if want := []string{"2026-12-05", "2026-01-10", "2024-09-01", "2024-08-16"}; !slices.Equal(dates, want) {
+		t.Errorf("dates over two pages: %v, want %v", dates, want)
+	}
+	rec := h.do(t.Context(), "GET", "/api/v1/archive?sort=author", tok, nil, "")
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "sort: неизвестный порядок «author»") {
+		t.Errorf("unknown sort: %d %s", rec.Code, rec.Body.Bytes())
 	}
 }

@@ -200,14 +200,19 @@ type Filter struct {
 	FullText string
 	// Imported, if not nil, keeps only imported orders (true) or only the service's own (false).
 	Imported *bool
-	Limit    int    // default DefaultLimit, at most MaxLimit
-	Cursor   string // from a previous ListOrders call with the same filter
+	// Sort, if set, lists by "date", "number" or "title" (ascending; "-date" … descending)
+	// instead of the newest first; undated and unnumbered orders come last.
+	Sort   string
+	Limit  int    // default DefaultLimit, at most MaxLimit
+	Cursor string // from a previous ListOrders call with the same filter
 }
 
 // Page sizes of ListOrders.
 const (
 	DefaultLimit = 50
 	MaxLimit     = 500
+	// MaxCount bounds CountOrders: more matches are told as "more than MaxCount".
+	MaxCount = 10000
 )
 
 // DraftUpdate replaces an order's draft and the fields taken from it. Only an order in
@@ -254,6 +259,9 @@ type Orders interface {
 	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*Order, error)
 	// ListOrders returns orders newest first and a cursor for the next page ("" at the end).
 	ListOrders(ctx context.Context, f Filter) (orders []Order, nextCursor string, err error)
+	// CountOrders counts the orders ListOrders would list for f (its Sort, Limit and Cursor
+	// aside), at most MaxCount+1.
+	CountOrders(ctx context.Context, f Filter) (int, error)
 	// UpdateDraft replaces the draft if the order is in StateDraft (else *LifecycleError: a
 	// registered order is immutable, whatever allowed says) and its status is in allowed
 	// (else *StateError). A changed draft clears the outputs, rendered time and error, which

@@ -146,6 +146,10 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	if err != nil {
 		return nil, "", err
 	}
+	if f.Sort != "" {
+		list, next := driver.SortedPage(list, f)
+		return list, next, nil
+	}
 	if len(list) <= limit && f.FullText != "" {
 		// Less than a page in the window of a full-text list: the page may lie further back,
 		// so the matches are read from the index (see fullTextWindow).
@@ -161,6 +165,19 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+// CountOrders implements registry.Orders.
+func (s *Store) CountOrders(ctx context.Context, f registry.Filter) (int, error) {
+	query, args, err := driver.CountQuery(dialect, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("registry/postgres: count orders: %w", err)
+	}
+	return n, nil
 }
 
 func (s *Store) listOrders(ctx context.Context, query string, args []any) ([]registry.Order, error) {

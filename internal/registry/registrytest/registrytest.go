@@ -68,6 +68,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SignatureAudit", testSignatureAudit},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
+		{"ArchiveSort", testArchiveSort},
 		{"FullTextPages", testFullTextPages},
 		{"FullTextBatchPages", testFullTextBatchPages},
 		{"CountByState", testCountByState},

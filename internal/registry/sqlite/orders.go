@@ -273,6 +273,13 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	var list []registry.Order
 	var limit int
 	var err error
+	if f.Sort != "" {
+		if list, _, err = s.listWith(ctx, dialectSet(f), f); err != nil {
+			return nil, "", err
+		}
+		list, next := driver.SortedPage(list, f)
+		return list, next, nil
+	}
 	switch {
 	case len(driver.QueryTerms(f.FullText)) == 0:
 		list, limit, err = s.listWith(ctx, dialect, f)
@@ -286,6 +293,19 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+// CountOrders implements registry.Orders.
+func (s *Store) CountOrders(ctx context.Context, f registry.Filter) (int, error) {
+	query, args, err := driver.CountQuery(dialectSet(f), f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, unavailable(fmt.Errorf("registry/sqlite: count orders: %w", err))
+	}
+	return n, nil
 }
 
 // listWith runs the list query of f in dialect d; limit is the page size.
