@@ -694,19 +694,41 @@ func TestWebOrder(t *testing.T) {
 	b.login("zubova")
 	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
 	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
-	b.run("register", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	// Register and sign ask first, saying what will happen; «Сведения» follow without a reload.
+	b.run("register", eval(`window.confirm = (m) => { window.asked = m; return true; }`),
+		setValue(`#reg-journal`, "main"), click(`#register-btn`))
 	b.waitJS("registered", `document.getElementById('state').dataset.state === 'registered'`, 20*time.Second)
+	if asked := get(b, "register question", chromedp.Evaluate[string](`window.asked`)); !strings.HasPrefix(asked, "Присвоить номер в журнале «по основной деятельности» с датой ") {
+		b.fail("register asked %q", asked)
+	}
+	if j := b.text(`#journal`); j != "по основной деятельности" {
+		b.fail("journal in «Сведения» after registration: %q", j)
+	}
+	b.waitJS("registration time shown", `!document.getElementById('registered-at').hidden && document.getElementById('registered-at').textContent.length > 10`, 5*time.Second)
 	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
 	if n := b.text(`#number`); n != "№ 1-о" {
 		b.fail("number after registration: %q", n)
 	}
 	b.run("sign", click(`#sign-btn`))
 	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
+	if asked := get(b, "sign question", chromedp.Evaluate[string](`window.asked`)); !strings.HasPrefix(asked, "Подписать приказ № 1-о от ") {
+		b.fail("sign asked %q", asked)
+	}
+	b.waitJS("signatory and time shown", `document.getElementById('signatory').textContent !== '' && !document.getElementById('signed-at').hidden`, 5*time.Second)
+	// «Печать» prints the PDF itself: it is loaded into a frame of its own.
+	b.run("print", click(`#print-btn`))
+	b.waitJS("PDF in the print frame", `document.getElementById('print-frame')?.dataset.type === 'application/pdf' && document.getElementById('print-frame').src.startsWith('blob:')`, 10*time.Second)
 	b.waitJS("signature check shown", `(document.querySelector('[data-testid="signature"]') || {}).textContent?.includes('Подпись верна, сертификат не проверен')`, 10*time.Second)
 	b.waitJS("acknowledgement form", `!!document.querySelector('#acks button')`, 10*time.Second)
 	b.run("acknowledge", click(`#acks button`))
-	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('user:zubova')`, 10*time.Second)
-	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('Зубова А.Н.')`, 10*time.Second)
+	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление', 'журнал «по основной деятельности»'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	if who := get(b, "audit «Кто»", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#audit td[data-label="Кто"]')].map(td => td.textContent)`)); len(who) == 0 || who[0] != "Зубова А.Н." {
+		b.fail("audit «Кто»: %q, want «Зубова А.Н.»", who)
+	}
+	if s := b.text(`.order-grid`); strings.Contains(s, "user:") || strings.Contains(s, "журнал main") {
+		b.fail("the order page shows ids instead of names: %q", s)
+	}
 	b.shot("order-signed")
 	b.checkLabels("order page")
 
@@ -765,11 +787,11 @@ func TestWebOrder(t *testing.T) {
 	// The admin cancels the signed order: the page says so at the top, with the reason, at
 	// once and after a reload.
 	b.run("order to cancel", chromedp.Navigate(orderURL), visible(`#cancel-btn`),
-		eval(`window.confirm = () => true`),
+		eval(`window.confirm = (m) => { window.asked = m; return true; }`),
 		keys(`#cancel-reason`, "издан ошибочно"), click(`#cancel-btn`))
 	b.waitJS("cancelled banner", `!document.getElementById('cancelled-banner').hidden && document.getElementById('cancelled-banner').textContent.includes('издан ошибочно')`, 10*time.Second)
 	b.run("reload", chromedp.Navigate(orderURL), visible(`#cancelled-banner`))
-	if s := b.text(`#cancelled-banner`); !strings.Contains(s, "Приказ отменён") || !strings.Contains(s, "Причина: издан ошибочно") {
+	if s := b.text(`#cancelled-banner`); !strings.Contains(s, "Приказ отменён") || !strings.Contains(s, "Причина: издан ошибочно") || strings.Contains(s, "user:") {
 		b.fail("cancelled banner after reload: %q", s)
 	}
 	b.shot("order-cancelled")

@@ -66,9 +66,10 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 }
 
 type orderPageView struct {
-	Order *registry.Order
-	Draft *order.Draft
-	Org   string
+	Order       *registry.Order
+	Draft       *order.Draft
+	Org         string
+	JournalName string
 }
 
 // orderPage shows one order. Another organization's order does not exist for the caller:
@@ -90,9 +91,11 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 	if org, err := s.cfg.Store.GetOrganization(c.Request.Context(), o.OrgID); err == nil {
 		orgName = org.Name
 	}
+	journals := s.journalNames(c, o.OrgID)
 	s.render(c, http.StatusOK, "order", view{Title: titleOf(o), Nav: "orders", Caller: cl,
-		Page: orderPageView{Order: o, Draft: &d, Org: orgName},
+		Page: orderPageView{Order: o, Draft: &d, Org: orgName, JournalName: journalName(journals, o.Journal)},
 		Data: map[string]any{
+			"journals": journals,
 			"id": o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
 			"canEdit":    slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
 			"canAct":     cl.Role == auth.RoleHead || cl.Role == auth.RoleAdmin,
@@ -101,6 +104,28 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 			"adminCall":  cl.OrgID == "",
 			"statusName": statusNames,
 		}})
+}
+
+// journalNames maps the organization's journal ids to their names: people know a journal
+// as «по основной деятельности», not as «main». Empty when the journals cannot be read;
+// the id is shown then.
+func (s *Server) journalNames(c *gin.Context, orgID string) map[string]string {
+	names := map[string]string{}
+	list, err := s.cfg.Store.ListJournals(c.Request.Context(), orgID)
+	if err != nil {
+		s.log.Warn("list journals", "err", err)
+	}
+	for _, j := range list {
+		names[j.ID] = j.Name
+	}
+	return names
+}
+
+func journalName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
 }
 
 func titleOf(o *registry.Order) string {

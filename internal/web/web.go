@@ -92,6 +92,7 @@ func New(cfg Config) *Server {
 		"q":        url.QueryEscape,
 		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
 		"capital":  capital,
+		"actor":    actorName,
 		"genitive": func(kind string) string {
 			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
 				return g
@@ -273,6 +274,22 @@ func capital(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// actorName is how a person reads an audit actor: «Зубова А.Н.» for
+// «user:zubova (Зубова А.Н.)», the login without a name, and tokens as «токен API …».
+// order.js has the same rule for the lists it draws.
+func actorName(a string) string {
+	if rest, ok := strings.CutPrefix(a, "user:"); ok {
+		if i := strings.Index(rest, " ("); i > 0 && strings.HasSuffix(rest, ")") {
+			return rest[i+2 : len(rest)-1]
+		}
+		return rest
+	}
+	if rest, ok := strings.CutPrefix(a, "token:"); ok {
+		return "токен API " + rest
+	}
+	return a
 }
 
 func roleName(r string) string {
