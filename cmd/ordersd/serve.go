@@ -194,7 +194,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		srv := api.New(api.Config{
 			SecretKey: secret,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
-			Renderer: renderer, Extra: pages.Mount, Accepted: accepted,
+			Renderer: renderer, Extra: pages.Mount, NotFoundPage: pages.NotFound, Accepted: accepted,
 			Verifier: &sign.Verifier{Roots: cfg.trustRoots},
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {

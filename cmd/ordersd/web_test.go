@@ -607,8 +607,15 @@ func TestWebOrder(t *testing.T) {
 		b.fail("problem at signatory.name: %q", e)
 	}
 	b.shot("new-order-problems")
-	b.run("signatory",
+	// A refused submit lists the problems at the top; the auto-preview of the next edit keeps
+	// that list (it once hid it 1.3 s later).
+	b.run("refused submit", click(`#submit-btn`), visible(`#problems`),
 		keys(`#f-signatory-position`, "Начальник управления по образованию"),
+		chromedp.Sleep(3500*time.Millisecond))
+	if s := b.text(`#problems`); !strings.Contains(s, "Подписант") {
+		b.fail("the summary after the auto-preview: %q", s)
+	}
+	b.run("signatory",
 		keys(`#f-signatory-name`, "А.Н. Зубова"),
 		click(`button[data-path="acknowledgement.people"]`),
 		visible(`#f-acknowledgement-people-0-name`),
@@ -688,6 +695,14 @@ func TestWebOrder(t *testing.T) {
 		}
 	}
 	b.shot("not-found")
+	// A copy of it: a page that says why, not a form with nothing to send.
+	b.run("copy of another organization's order", chromedp.Navigate(w.base+"/orders/new?copy="+id[1]), visible(`[data-testid="error-page"]`))
+	if h := b.text(`[data-testid="error-page"] h1`); h != "Приказ для копии не найден" {
+		b.fail("copy of another organization's order: %q", h)
+	}
+	if n := get(b, "submit buttons", chromedp.Evaluate[int](`document.querySelectorAll('#submit-btn, #submit-top').length`)); n != 0 {
+		b.fail("the copy page offers to send: %d buttons", n)
+	}
 
 	// The head registers and signs.
 	b.logout()
@@ -795,6 +810,44 @@ func TestWebOrder(t *testing.T) {
 		b.fail("cancelled banner after reload: %q", s)
 	}
 	b.shot("order-cancelled")
+}
+
+// TestWebUnknownPage: an unknown address is a page for a browser (with the menu of who is
+// logged in) and problem+json for the API; /favicon.ico is there.
+func TestWebUnknownPage(t *testing.T) {
+	w := startWeb(t)
+	for _, tc := range []struct{ path, accept, ctype string }{
+		{"/favicon.ico", "image/*", "image/svg+xml"},
+		{"/no-such-page", "text/html,application/xhtml+xml", "text/html; charset=utf-8"},
+		{"/no-such-page", "application/json", "application/problem+json"},
+		{"/api/v1/no-such-resource", "text/html", "application/problem+json"},
+	} {
+		req, _ := http.NewRequest("GET", w.base+tc.path, nil)
+		req.Header.Set("Accept", tc.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if tc.path == "/favicon.ico" {
+			want = http.StatusOK
+		}
+		if resp.StatusCode != want || resp.Header.Get("Content-Type") != tc.ctype {
+			t.Errorf("GET %s (Accept %s): %d %s, want %d %s\n%.300s", tc.path, tc.accept, resp.StatusCode, resp.Header.Get("Content-Type"), want, tc.ctype, body)
+		}
+	}
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	b.run("unknown page", chromedp.Navigate(w.base+"/orderz"), visible(`[data-testid="error-page"]`))
+	if h := b.text(`[data-testid="error-page"] h1`); h != "Страница не найдена" {
+		b.fail("unknown page: %q", h)
+	}
+	if who := b.text(`[data-testid="user"]`); who != "Иванова И.И." {
+		b.fail("the unknown page has no header of the user: %q", who)
+	}
+	b.shot("unknown-page")
 }
 
 // webBatchTemplate is a department's own per-row template: a school's platform order.

@@ -96,7 +96,7 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 		Page: orderPageView{Order: o, Draft: &d, Org: orgName, JournalName: journalName(journals, o.Journal)},
 		Data: map[string]any{
 			"journals": journals,
-			"id": o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
+			"id":       o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
 			"canEdit":    slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
 			"canAct":     cl.Role == auth.RoleHead || cl.Role == auth.RoleAdmin,
 			"canAck":     slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
@@ -219,6 +219,23 @@ func (s *Server) editorPage(c *gin.Context, cl auth.Caller) {
 		data["edit"] = o.ID.String()
 		title, nav = "Изменение проекта", "orders"
 	} else if cp := c.Query("copy"); cp != "" {
+		// Another organization's order does not exist for the caller: say so on a page of
+		// its own, not on a form with nothing to send.
+		id, perr := uuid.Parse(cp)
+		var err error
+		if perr == nil {
+			_, err = s.cfg.Store.GetOrder(ctx, cl.OrgID, id)
+		}
+		switch {
+		case perr != nil || errors.Is(err, registry.ErrNotFound):
+			s.errorPage(c, cl, http.StatusNotFound, "Приказ для копии не найден",
+				"Такого приказа нет или он принадлежит другой организации: копию сделать нельзя.")
+			return
+		case err != nil:
+			s.log.Error("get order to copy", "err", err)
+			s.failurePage(c, cl, err, "Не удалось прочитать приказ для копии.")
+			return
+		}
 		data["copy"] = cp
 	} else if tp := c.Query("template"); tp != "" {
 		data["template"] = tp

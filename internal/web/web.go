@@ -118,6 +118,7 @@ func New(cfg Config) *Server {
 // Mount adds the pages to the API's gin engine: one listener, one set of middleware.
 func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/static/*file", s.asset)
+	e.GET("/favicon.ico", s.favicon)
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.page(s.logout))
@@ -129,6 +130,28 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/archive", s.page(s.archivePage))
 	e.GET("/batches", s.page(s.batchPage, batchRoles...))
 	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+}
+
+// NotFound is the page of an unknown address, for a browser: the header with the menu when
+// someone is logged in, so the way back is one click.
+func (s *Server) NotFound(c *gin.Context) {
+	cl, err := auth.FromSession(c.Request.Context(), s.cfg.Store, c.Request)
+	if err != nil {
+		cl = auth.Caller{}
+	}
+	s.errorPage(c, cl, http.StatusNotFound, "Страница не найдена",
+		"Такой страницы нет: проверьте адрес или перейдите к списку приказов.")
+}
+
+// favicon answers the browsers that ask for /favicon.ico whatever the page says.
+func (s *Server) favicon(c *gin.Context) {
+	data, err := fs.ReadFile(s.static, "favicon.svg")
+	if err != nil {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/svg+xml", data)
 }
 
 // batchRoles may issue batches: the people who prepare orders.

@@ -802,7 +802,8 @@
       } else {
         const p = await problem(r);
         if (p.status === 422 && p.errors.length) {
-          showProblems(p.errors, { all: explicit });
+          // A summary on the screen (a refused submit) stays, brought up to date.
+          showProblems(p.errors, { all: explicit || !problemsBox.hidden });
           previewStatus.replaceChildren(`В проекте ${p.errors.length} ${plural(p.errors.length, 'ошибка', 'ошибки', 'ошибок')}. `,
             el('button', { type: 'button', class: 'btn btn-link btn-sm', onclick: () => { showProblems(lastProblems, { all: true }); problemsBox.focus(); } }, 'Показать'));
         } else {
@@ -934,6 +935,8 @@
       load(blank());
     } catch (e) {
       root.replaceChildren(el('div', { class: 'alert alert-error' }, 'Форму не удалось открыть: ' + e.message));
+      // Nothing to send: a button that sends an empty form would only confuse.
+      for (const id of ['submit-btn', 'submit-top', 'preview-btn', 'reset-btn']) { const b = document.getElementById(id); if (b) b.disabled = true; }
     }
   }
   function readSaved() {
