@@ -536,7 +536,7 @@ func TestBatchCancel(t *testing.T) {
 	manifest := zipManifest(t, clerk, acc.ID)
 	cancelled := 0
 	for _, rec := range manifest[1:] {
-		if rec[5] == "cancelled" {
+		if rec[5] == "остановлен" {
 			cancelled++
 			if rec[6] != "" || rec[8] != "" {
 				t.Fatalf("a cancelled order has documents: %q", rec)

@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/csvsafe"
 	"orders/internal/registry"
@@ -192,6 +193,7 @@ func (s *Server) export(c *gin.Context) {
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})
+	orgNames := s.orgNames(ctx)
 	streamed := map[string]*exportManifest{}
 	buf := make([]byte, 64<<10)
 	err = s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
@@ -201,7 +203,7 @@ func (s *Server) export(c *gin.Context) {
 			}
 		}
 		manifestOf(streamed, it.o.OrgID, true).add(it)
-		return cw.Write(csvRow(it))
+		return cw.Write(csvRow(it, orgNames))
 	})
 	if err != nil {
 		s.abortExport(c, err)
@@ -222,7 +224,7 @@ func (s *Server) export(c *gin.Context) {
 			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
 			return
 		}
-		if err := writeEntry(zw, safe(org)+"/SHA256SUMS", zip.Deflate, m.lines.Bytes()); err != nil {
+		if err := writeEntry(zw, safe(org)+"/SHA256SUMS", zip.Deflate, m.lines.Bytes(), cutoff); err != nil {
 			s.abortExport(c, err)
 			return
 		}
@@ -232,7 +234,7 @@ func (s *Server) export(c *gin.Context) {
 		s.abortExport(c, err)
 		return
 	}
-	if err := writeEntry(zw, "реестр.csv", zip.Deflate, csvBuf.Bytes()); err != nil {
+	if err := writeEntry(zw, "реестр.csv", zip.Deflate, csvBuf.Bytes(), cutoff); err != nil {
 		s.abortExport(c, err)
 		return
 	}
@@ -246,7 +248,8 @@ type exportFile struct {
 	name   string // inside the organization's folder
 	key    string
 	sha256 string
-	size   int64 // -1: not recorded (signatures)
+	size   int64     // -1: not recorded (signatures)
+	at     time.Time // when it was made: the signing, the signature's arrival
 }
 
 // exportItem is one signed order of an export with its files.
@@ -278,7 +281,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 				name = safe(strings.TrimSuffix(fileName(o, "pdf"), ".pdf") + fmt.Sprintf(" (%d).pdf", n))
 			}
 			taken[o.OrgID+"/"+name] = true
-			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize}}
+			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize, at: signedAt(o)}}
 			sigs, err := s.cfg.Store.ListSignatures(ctx, o.OrgID, o.ID)
 			if err != nil {
 				return err
@@ -289,7 +292,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 				}
 				it.sigs = append(it.sigs, exportFile{
 					name: fmt.Sprintf("%s.%d.sig", strings.TrimSuffix(name, ".pdf"), len(it.sigs)+1),
-					key:  sg.Key, sha256: sg.SHA256, size: -1,
+					key:  sg.Key, sha256: sg.SHA256, size: -1, at: sg.CreatedAt,
 				})
 			}
 			if err := visit(it); err != nil {
@@ -348,7 +351,7 @@ func (s *Server) copyVerified(ctx context.Context, zw *zip.Writer, name string, 
 	if f.size >= 0 && size != f.size {
 		return fmt.Errorf("%w: %s is %d bytes, the registry recorded %d", blob.ErrCorrupt, f.key, size, f.size)
 	}
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: time.Now()})
+	w, err := zw.CreateHeader(zipHeader(name, zip.Store, f.at))
 	if err != nil {
 		return errClient{err}
 	}
@@ -369,8 +372,8 @@ func (s *Server) copyVerified(ctx context.Context, zw *zip.Writer, name string, 
 	}
 }
 
-func writeEntry(zw *zip.Writer, name string, method uint16, data []byte) error {
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: time.Now()})
+func writeEntry(zw *zip.Writer, name string, method uint16, data []byte, at time.Time) error {
+	w, err := zw.CreateHeader(zipHeader(name, method, at))
 	if err == nil {
 		_, err = w.Write(data)
 	}
@@ -380,6 +383,41 @@ func writeEntry(zw *zip.Writer, name string, method uint16, data []byte) error {
 	return nil
 }
 
+// zipHeader is a ZIP entry dated by its document, in Moscow time: unzip and Explorer show
+// the MS-DOS time as it is, so a UTC time would be three hours off. The Cyrillic name
+// gets the UTF-8 flag (archive/zip sets it for any name that is not ASCII).
+func zipHeader(name string, method uint16, at time.Time) *zip.FileHeader {
+	return &zip.FileHeader{Name: name, Method: method, Modified: at.In(ru.Moscow)}
+}
+
+func signedAt(o *registry.Order) time.Time {
+	if o.SignedAt != nil {
+		return *o.SignedAt
+	}
+	return o.UpdatedAt
+}
+
+// orgNames maps organization ids to their names for the registers a person reads; an
+// organization that cannot be read keeps its id.
+func (s *Server) orgNames(ctx context.Context) map[string]string {
+	names := map[string]string{}
+	list, err := s.cfg.Store.ListOrganizations(ctx)
+	if err != nil {
+		s.log.Warn("organization names", "err", err)
+	}
+	for _, o := range list {
+		names[o.ID] = o.Name
+	}
+	return names
+}
+
+func nameOr(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
 // errClient is a failure to write to the client, which has most likely hung up.
 type errClient struct{ error }
 
@@ -387,7 +425,7 @@ func (e errClient) Unwrap() error { return e.error }
 
 // csvRow is an order's line of реестр.csv; a cancelled order says when, why and by whom in
 // «отменён», an order registered elsewhere says so in «импортирован».
-func csvRow(it *exportItem) []string {
+func csvRow(it *exportItem, orgNames map[string]string) []string {
 	o := it.o
 	sigs := make([]string, len(it.sigs))
 	for i, sg := range it.sigs {
@@ -397,14 +435,14 @@ func csvRow(it *exportItem) []string {
 	if o.State == registry.StateCancelled && o.CancelledAt != nil {
 		cancelled = ru.NumericDate(o.CancelledAt.In(ru.Moscow)) + " — " + o.CancelReason
 		if o.CancelledBy != "" {
-			cancelled += " (" + o.CancelledBy + ")"
+			cancelled += " (" + auth.ActorName(o.CancelledBy) + ")"
 		}
 	}
 	imported := ""
 	if o.Imported {
 		imported = "да" // registered elsewhere; number and date as given at the import
 	}
-	return []string{o.Number, ru.NumericDay(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
+	return []string{o.Number, ru.NumericDay(o.Date), o.Title, o.Kind, o.Signatory, nameOr(orgNames, o.OrgID), o.SignedSHA256,
 		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled, imported}
 }
 

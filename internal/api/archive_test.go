@@ -91,11 +91,16 @@ func TestExportContents(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// реестр.csv names the organization as people know it, not by its id.
+	if err := h.store.PutOrganization(ctx, &registry.Organization{ID: "org-a", Name: "Управление образования", Profile: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
 	rec := h.do(ctx, "GET", exportPath, h.token("org-a", "archivist"), nil, "")
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
 		t.Fatalf("export: %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
 	}
 	files := readZip(t, rec.Body.Bytes())
+	checkZipEntries(t, rec.Body.Bytes(), map[string]time.Time{"org-a/Приказ № 1 от 01.02.2026.pdf": *a.SignedAt, "org-a/Приказ № 3 от 01.04.2026.pdf": *c.SignedAt})
 	want := map[string][]byte{
 		"org-a/Приказ № 1 от 01.02.2026.pdf":   pdfA,
 		"org-a/Приказ № 2 от 01.03.2026.pdf":   pdfB,
@@ -193,10 +198,42 @@ func TestExportContents(t *testing.T) {
 		{"3", "01.04.2026", "org-a/Приказ № 3 от 01.04.2026.pdf", "", wantCancel, c.SignedSHA256},
 	} {
 		row := byNumber[tt.number]
-		if row == nil || row[1] != tt.date || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled || row[10] != "" {
+		if row == nil || row[1] != tt.date || row[5] != "Управление образования" || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled || row[10] != "" {
 			t.Errorf("row № %s = %q", tt.number, row)
 		}
 	}
+}
+
+// checkZipEntries: every entry with a Cyrillic name carries the UTF-8 flag (Debian's unzip
+// shows the name garbled without it), and the entries named in dated carry their document's
+// time as Moscow wall-clock time in the MS-DOS fields, which unzip -l and Explorer show.
+func checkZipEntries(t *testing.T, data []byte, dated map[string]time.Time) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if utf8Required(f.Name) && f.Flags&0x800 == 0 {
+			t.Errorf("%s: no UTF-8 flag (flags %#x)", f.Name, f.Flags)
+		}
+		if at, ok := dated[f.Name]; ok {
+			want := at.In(ru.Moscow).Format("2006-01-02 15:04")
+			//lint:ignore SA1019 the MS-DOS time is what unzip -l shows
+			if got := f.ModTime().Format("2006-01-02 15:04"); got != want {
+				t.Errorf("%s: dated %s in unzip -l, want %s (Moscow time of the document)", f.Name, got, want)
+			}
+		}
+	}
+}
+
+func utf8Required(s string) bool {
+	for _, r := range s {
+		if r >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // TestExportAdminAuditsEachOrganization: an admin's export of all organizations appends one

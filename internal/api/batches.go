@@ -1086,13 +1086,22 @@ func (s *Server) batchZip(c *gin.Context) {
 	mw.Comma, mw.UseCRLF = ';', true
 	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}
+	orgNames := s.orgNames(ctx)
 	for _, o := range orders {
 		label := opts.Labels[o.BatchRow]
 		date := o.Date
 		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
 			date = t.Format("02.01.2006")
 		}
-		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, label, string(o.Status), "", "", "", ""}
+		org := label
+		if org == "" {
+			org = nameOr(orgNames, o.OrgID)
+		}
+		status := registry.StatusNames[o.Status]
+		if status == "" {
+			status = string(o.Status)
+		}
+		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, org, status, "", "", "", ""}
 		if o.Status == registry.StatusRendered && o.PDFKey != "" {
 			base := batchFileBase(o, label)
 			if used[base] {
@@ -1111,7 +1120,7 @@ func (s *Server) batchZip(c *gin.Context) {
 					s.log.Error("batch zip: reading document", "order", o.ID, "key", doc.key, "err", err)
 					panic(http.ErrAbortHandler)
 				}
-				w, err := zw.CreateHeader(&zip.FileHeader{Name: base + "." + doc.ext, Method: zip.Store, Modified: modified})
+				w, err := zw.CreateHeader(zipHeader(base+"."+doc.ext, zip.Store, modified))
 				if err == nil {
 					_, err = w.Write(data)
 				}
@@ -1124,7 +1133,7 @@ func (s *Server) batchZip(c *gin.Context) {
 		_ = mw.Write(rec)
 	}
 	mw.Flush()
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: "manifest.csv", Method: zip.Deflate, Modified: b.UpdatedAt})
+	w, err := zw.CreateHeader(zipHeader("manifest.csv", zip.Deflate, b.UpdatedAt))
 	if err == nil {
 		_, err = w.Write(manifest.Bytes())
 	}

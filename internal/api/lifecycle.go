@@ -601,7 +601,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 		mark = " (подписан, отменён)"
 		c.Header("X-Order-State", string(o.State))
 	}
-	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+mark+".pdf"))
+	c.Header("Content-Disposition", contentDisposition(downloadName(o, mark, "pdf")))
 	c.Data(http.StatusOK, "application/pdf", data)
 }
 

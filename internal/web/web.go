@@ -92,7 +92,7 @@ func New(cfg Config) *Server {
 		"q":        url.QueryEscape,
 		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
 		"capital":  capital,
-		"actor":    actorName,
+		"actor":    auth.ActorName,
 		"genitive": func(kind string) string {
 			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
 				return g
@@ -299,22 +299,6 @@ func capital(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// actorName is how a person reads an audit actor: «Зубова А.Н.» for
-// «user:zubova (Зубова А.Н.)», the login without a name, and tokens as «токен API …».
-// order.js has the same rule for the lists it draws.
-func actorName(a string) string {
-	if rest, ok := strings.CutPrefix(a, "user:"); ok {
-		if i := strings.Index(rest, " ("); i > 0 && strings.HasSuffix(rest, ")") {
-			return rest[i+2 : len(rest)-1]
-		}
-		return rest
-	}
-	if rest, ok := strings.CutPrefix(a, "token:"); ok {
-		return "токен API " + rest
-	}
-	return a
-}
-
 func roleName(r string) string {
 	if n, ok := roleNames[r]; ok {
 		return n
@@ -322,10 +306,7 @@ func roleName(r string) string {
 	return r
 }
 
-var stateNames = map[registry.State]string{
-	registry.StateDraft: "проект", registry.StateRegistered: "зарегистрирован",
-	registry.StateSigned: "подписан", registry.StateCancelled: "отменён",
-}
+var stateNames = registry.StateNames
 
 func stateName(st registry.State) string {
 	if n, ok := stateNames[st]; ok {
@@ -334,10 +315,7 @@ func stateName(st registry.State) string {
 	return string(st)
 }
 
-var statusNames = map[registry.Status]string{
-	registry.StatusDraft: "не отправлен", registry.StatusQueued: "в очереди", registry.StatusRendering: "формируется",
-	registry.StatusRendered: "готов", registry.StatusFailed: "ошибка", registry.StatusCancelled: "остановлен",
-}
+var statusNames = registry.StatusNames
 
 func ruDateTime(v any) string {
 	var t time.Time

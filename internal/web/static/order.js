@@ -53,7 +53,7 @@
   }
   const journalName = (id) => (page.journals || {})[id] || id;
 
-  // actorName: «Зубова А.Н.» for «user:zubova (Зубова А.Н.)», as web.go's actorName.
+  // actorName: «Зубова А.Н.» for «user:zubova (Зубова А.Н.)», as auth.ActorName.
   function actorName(a) {
     let m = /^user:\S+ \((.*)\)$/.exec(a || '');
     if (m) return m[1];
