@@ -850,6 +850,52 @@ func TestWebUnknownPage(t *testing.T) {
 	b.shot("unknown-page")
 }
 
+// TestWebPhone: at 390 px the menu folds under «Меню» (it was cut mid-word), the preview
+// opens over the whole screen (it was an empty dark box), and wide tables scroll inside
+// their box, saying so, instead of widening or clipping the page.
+func TestWebPhone(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.run("phone", chromedp.EmulateViewport(390, 844))
+	b.login("ivanova")
+	noOverflow := func(what string) {
+		b.t.Helper()
+		if wide := get(b, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); wide > 390 {
+			b.fail("%s: the page is %d px wide on a 390 px screen", what, wide)
+		}
+	}
+	b.run("orders", chromedp.Navigate(w.base+"/orders"), visible(`#menu-toggle`))
+	if n := get(b, "menu items shown", chromedp.Evaluate[int](`[...document.querySelectorAll('#menu a')].filter(a => a.offsetParent).length`)); n != 0 {
+		b.fail("the folded menu shows %d items", n)
+	}
+	b.run("open the menu", click(`#menu-toggle`), visible(`#menu a[href="/archive"]`))
+	cut := get(b, "menu items cut", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#menu a')].filter(a => { const r = a.getBoundingClientRect(); return r.right > innerWidth || r.left < 0 || a.scrollWidth > a.clientWidth; }).map(a => a.textContent)`))
+	if len(cut) > 0 || b.attr(`#menu-toggle`, "aria-expanded") != "true" {
+		b.fail("open menu: items cut %q, aria-expanded %s", cut, b.attr(`#menu-toggle`, "aria-expanded"))
+	}
+	noOverflow("orders")
+	b.shot("phone-menu")
+	b.run("phone again", chromedp.EmulateViewport(390, 844)) // shot leaves 1280 px
+
+	b.run("new order from the Chebula example", chromedp.Navigate(w.base+"/orders/new?template=chebula"),
+		visible(`[data-testid="table"]`), chromedp.Sleep(500*time.Millisecond))
+	if shown := get(b, "preview frame", chromedp.Evaluate[bool](`!!document.getElementById('preview-frame').offsetParent`)); shown {
+		b.fail("a PDF frame beside the form on a phone")
+	}
+	b.waitJS("the table says it scrolls", `[...document.querySelectorAll('[data-testid="table"] .table-wrap')].every(w => w.classList.contains('scrolls') && w.tabIndex === 0)`, 5*time.Second)
+	noOverflow("new order")
+	b.run("full-screen preview", click(`#preview-full`))
+	b.waitJS("preview over the screen", `(() => { const r = document.querySelector('aside.preview').getBoundingClientRect(); const f = document.getElementById('preview-frame').getBoundingClientRect(); return r.width === innerWidth && r.height === innerHeight && f.height > innerHeight / 2 && !!document.getElementById('preview-frame').dataset.bytes; })()`, 30*time.Second)
+	b.shot("phone-preview")
+	b.run("phone again", chromedp.EmulateViewport(390, 844))
+	b.run("close the preview", click(`#preview-full`))
+	if open := get(b, "preview open", chromedp.Evaluate[bool](`document.querySelector('aside.preview').classList.contains('preview-open')`)); open {
+		b.fail("the preview did not close")
+	}
+	b.shot("phone-new-order")
+	b.shotElem("phone-new-order-table", `[data-testid="table"]`)
+}
+
 // webBatchTemplate is a department's own per-row template: a school's platform order.
 const webBatchTemplate = `{
   "kind": "приказ",

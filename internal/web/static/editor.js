@@ -818,6 +818,20 @@
     }
   }
   document.getElementById('preview-btn').addEventListener('click', () => preview(true));
+  // The preview opens over the whole screen: on a phone there is no room for it beside
+  // the form (it was an empty dark box), on a desktop a page reads better large.
+  const fullBtn = document.getElementById('preview-full');
+  const aside = document.querySelector('aside.preview');
+  function setFull(on) {
+    aside.classList.toggle('preview-open', on);
+    document.body.classList.toggle('no-scroll', on);
+    fullBtn.setAttribute('aria-pressed', String(on));
+    fullBtn.textContent = on ? 'Закрыть предпросмотр' : 'На весь экран';
+    if (on && !frame.dataset.bytes) preview(true);
+    fullBtn.focus();
+  }
+  fullBtn.addEventListener('click', () => setFull(!aside.classList.contains('preview-open')));
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && aside.classList.contains('preview-open')) setFull(false); });
   autoPreview.addEventListener('change', () => { if (autoPreview.checked) preview(false); });
 
   // ---- submit ----
