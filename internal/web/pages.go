@@ -22,6 +22,10 @@ type ordersView struct {
 	Orders     []registry.Order
 	State      string
 	Q          string
+	Sort       string
+	Sorts      []stateOption
+	Total      int
+	OrgNames   map[string]string
 	Next       string
 	First      bool
 	CanCreate  bool
@@ -47,7 +51,11 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	if !st.Valid() {
 		st = ""
 	}
-	f := registry.Filter{OrgID: cl.OrgID, State: st, Text: strings.TrimSpace(c.Query("q")), Cursor: c.Query("cursor"), Limit: 30}
+	sort := c.Query("sort")
+	if !slices.ContainsFunc(orderSorts, func(o stateOption) bool { return o.Value == sort }) {
+		sort = ""
+	}
+	f := registry.Filter{OrgID: cl.OrgID, State: st, Text: strings.TrimSpace(c.Query("q")), Cursor: c.Query("cursor"), Limit: 30, Sort: sort}
 	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
 	if errors.Is(err, registry.ErrInvalid) {
 		f.Cursor = ""
@@ -58,11 +66,40 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 		s.failurePage(c, cl, err, "Не удалось прочитать список приказов.")
 		return
 	}
+	total, err := s.cfg.Store.CountOrders(c.Request.Context(), f)
+	if err != nil {
+		s.log.Error("count orders", "err", err)
+		s.failurePage(c, cl, err, "Не удалось прочитать список приказов.")
+		return
+	}
+	var orgNames map[string]string
+	if cl.OrgID == "" {
+		orgNames = s.orgNames(c)
+	}
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
 		Orders: list, State: string(st), Q: f.Text, Next: next, First: f.Cursor == "",
+		Sort: sort, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames,
 		CanCreate: slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
 		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "",
 	}})
+}
+
+// orderSorts are the orders of the list a person may choose; the registry sorts over all
+// the matches, not the page.
+var orderSorts = []stateOption{{"", "сначала новые"}, {"-date", "по дате, новые сверху"}, {"date", "по дате, старые сверху"},
+	{"number", "по номеру"}, {"title", "по заголовку"}}
+
+// orgNames maps organization ids to names for the lists of an administrator, who sees all.
+func (s *Server) orgNames(c *gin.Context) map[string]string {
+	names := map[string]string{}
+	list, err := s.cfg.Store.ListOrganizations(c.Request.Context())
+	if err != nil {
+		s.log.Warn("list organizations", "err", err)
+	}
+	for _, o := range list {
+		names[o.ID] = o.Name
+	}
+	return names
 }
 
 type orderPageView struct {

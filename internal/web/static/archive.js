@@ -24,6 +24,8 @@
   document.getElementById('a-state').append(...(page.states || []).map((s) => el('option', { value: s.Value }, s.Label)));
   exportBox.hidden = !page.canExport;
 
+  const orgName = (id) => ((page.orgs || []).find((o) => o.id === id) || {}).name || id;
+
   let params = new URLSearchParams();
   let cursors = ['']; // cursors of the pages seen, for «Предыдущие»
   let rows = [];
@@ -92,7 +94,7 @@
         el('td', { 'data-label': 'Состояние' }, el('span', { class: 'badge state-' + o.state }, stateRu[o.state] || o.state),
           o.imported ? ' ' : null, o.imported ? el('span', { class: 'badge', 'data-testid': 'imported', title: 'Импортирован из бумажного архива' }, 'импортирован') : null),
         el('td', { 'data-label': 'Подписант' }, o.signatory || ''),
-        showOrg ? el('td', { 'data-label': 'Организация' }, o.organization) : null,
+        showOrg ? el('td', { 'data-label': 'Организация' }, orgName(o.organization)) : null,
         el('td', { 'data-label': 'Документ' },
           o.documents && o.documents.signed_pdf ? el('a', { href: o.documents.signed_pdf.url }, 'подписанный PDF')
             : o.documents && o.documents.pdf ? el('a', { href: o.documents.pdf.url }, 'PDF') : el('span', { class: 'muted' }, '—'))))))));
