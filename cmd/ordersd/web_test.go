@@ -251,6 +251,59 @@ func (b *browser) checkLabels(page string) {
 	}
 }
 
+// axePath is axe-core's browser bundle, installed by .ci/run from npm.
+func axePath() string {
+	if p := os.Getenv("ORDERS_AXE"); p != "" {
+		return p
+	}
+	return "/opt/web-judges/node_modules/axe-core/axe.min.js"
+}
+
+// axe runs axe-core in the page and fails the test on a serious or critical violation of
+// WCAG 2.1 A/AA; lesser ones are logged. Without axe-core the check fails with CI=true and
+// is skipped otherwise.
+func (b *browser) axe(page string) {
+	b.t.Helper()
+	src, err := os.ReadFile(axePath())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			b.t.Fatalf("axe-core missing (%v): .ci/run installs it", err)
+		}
+		b.t.Logf("axe-core missing, accessibility not checked: %v", err)
+		return
+	}
+	type node struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	}
+	type violation struct {
+		ID     string `json:"id"`
+		Impact string `json:"impact"`
+		Help   string `json:"help"`
+		Nodes  []node `json:"nodes"`
+	}
+	b.run("axe-core into "+page, eval(string(src)))
+	found := get(b, "axe-core in "+page, chromedp.Evaluate[[]violation](
+		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}).then(r => r.violations)`,
+		chromedp.EvalAwaitPromise))
+	var serious []string
+	for _, v := range found {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target))
+		}
+		line := fmt.Sprintf("%s (%s): %s — %s", v.ID, v.Impact, v.Help, strings.Join(where, ", "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			serious = append(serious, line)
+		} else {
+			b.t.Logf("%s: axe-core, %s", page, line)
+		}
+	}
+	if len(serious) > 0 {
+		b.fail("%s: accessibility violations:\n%s", page, strings.Join(serious, "\n"))
+	}
+}
+
 // shotElem saves one part of the page at both widths when ORDERS_WEB_SHOTS is set.
 func (b *browser) shotElem(name, sel string) {
 	b.t.Helper()
@@ -411,6 +464,7 @@ func TestWebNoPageWithoutLogin(t *testing.T) {
 	}
 	b.shot("login")
 	b.checkLabels("login")
+	b.axe("login")
 	b.submitLogin("petrova")
 	if loc := b.location(); !strings.HasSuffix(loc, "/archive") {
 		b.fail("after login: %s, want the archive", loc)
@@ -634,6 +688,7 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.shot("new-order")
 	b.checkLabels("new order")
+	b.axe("new order")
 	b.shotElem("new-order-clauses", `#clauses`)
 	b.shotElem("new-order-appendix", `[data-testid="appendix"]`)
 	b.shotElem("new-order-preview", `aside.preview`)
@@ -747,6 +802,7 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.shot("order-signed")
 	b.checkLabels("order page")
+	b.axe("order page")
 
 	// A copy of the signed order starts a new draft with its text, without its number.
 	b.run("copy", click(`#edit-actions a[href*="copy="]`), visible(`#f-clauses-2-text`))
@@ -784,9 +840,11 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.shot("archive")
 	b.checkLabels("archive")
+	b.axe("archive")
 	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
 	b.shot("orders")
 	b.checkLabels("orders")
+	b.axe("orders")
 
 	// An administrator sees every organization and chooses one for a new order.
 	b.logout()
@@ -852,6 +910,7 @@ func TestWebUnknownPage(t *testing.T) {
 	if who := b.text(`[data-testid="user"]`); who != "Иванова И.И." {
 		b.fail("the unknown page has no header of the user: %q", who)
 	}
+	b.axe("unknown page")
 	b.shot("unknown-page")
 }
 
@@ -879,6 +938,7 @@ func TestWebPhone(t *testing.T) {
 		b.fail("open menu: items cut %q, aria-expanded %s", cut, b.attr(`#menu-toggle`, "aria-expanded"))
 	}
 	noOverflow("orders")
+	b.axe("phone menu")
 	b.shot("phone-menu")
 	b.run("phone again", chromedp.EmulateViewport(390, 844)) // shot leaves 1280 px
 
@@ -891,6 +951,7 @@ func TestWebPhone(t *testing.T) {
 	noOverflow("new order")
 	b.run("full-screen preview", click(`#preview-full`))
 	b.waitJS("preview over the screen", `(() => { const r = document.querySelector('aside.preview').getBoundingClientRect(); const f = document.getElementById('preview-frame').getBoundingClientRect(); return r.width === innerWidth && r.height === innerHeight && f.height > innerHeight / 2 && !!document.getElementById('preview-frame').dataset.bytes; })()`, 30*time.Second)
+	b.axe("phone preview")
 	b.shot("phone-preview")
 	b.run("phone again", chromedp.EmulateViewport(390, 844))
 	b.run("close the preview", click(`#preview-full`))
@@ -958,6 +1019,7 @@ func TestWebBatch(t *testing.T) {
 	if strings.Join(rows, " ") != "3|Тема 4|Дата" {
 		b.fail("row problems: %q, want line 3 «Тема» and line 4 «Дата»", rows)
 	}
+	b.axe("batch problems")
 	b.shot("batch-problems")
 	n := get(b, "nothing issued", chromedp.Evaluate[int](`fetch('/api/v1/orders').then(r => r.json()).then(j => j.orders.length)`,
 		chromedp.EvalAwaitPromise))
@@ -989,6 +1051,7 @@ func TestWebBatch(t *testing.T) {
 	}
 	b.shot("batch")
 	b.checkLabels("batch")
+	b.axe("batch")
 	hc := b.httpClient()
 	for _, doc := range []string{"zip", "merged"} {
 		resp, err := hc.Get(w.base + b.attr(`a[data-doc="`+doc+`"]`, "href"))
@@ -1010,6 +1073,9 @@ func TestWebBatch(t *testing.T) {
 	// In the list, the batch's drafts that share a title are told apart by their row; the
 	// list sorts by title over all the orders, not the page.
 	b.run("orders by title", chromedp.Navigate(w.base+"/orders?sort=title"), visible(`[data-testid="orders"]`))
+	if shown := get(b, "menu button", chromedp.Evaluate[bool](`!!document.getElementById('menu-toggle').offsetParent`)); shown {
+		b.fail("«Меню» on a wide screen")
+	}
 	rowsSeen := get(b, "batch rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="batch-row"]')].map(e => e.textContent)`))
 	if len(rowsSeen) != 4 || rowsSeen[0] == rowsSeen[1] {
 		b.fail("batch rows in the list: %q", rowsSeen)

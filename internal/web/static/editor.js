@@ -331,7 +331,7 @@
         el('div', { class: 'item-head' },
           el('input', { id: idOf(`${tp}.columns[${j}].title`), 'data-path': `${tp}.columns[${j}].title`, value: c.title || '', 'aria-label': `Заголовок графы ${j + 1}`, placeholder: `Графа ${j + 1}` }),
           tool('del-col', tp, '✕', `Удалить графу ${j + 1}`, { 'data-col': j, class: 'btn btn-sm btn-danger', disabled: cols.length < 2 })))),
-      el('th', { class: 'rowtools' }, el('span', { class: 'sr' }, '')));
+      el('th', { class: 'rowtools', scope: 'col' }, el('span', { class: 'sr' }, 'Удалить')));
     const body = el('tbody', {}, rows.map((r, i) => el('tr', { 'data-field': `${tp}.rows[${i}]` },
       el('td', { class: 'rowno' }, String(i + 1)),
       cols.map((_, j) => el('td', { 'data-field': `${tp}.rows[${i}][${j}]` },
