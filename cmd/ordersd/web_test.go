@@ -962,6 +962,66 @@ func TestWebPhone(t *testing.T) {
 	b.shotElem("phone-new-order-table", `[data-testid="table"]`)
 }
 
+// TestWebSettings: a head manages the journals and users of the organization in the pages,
+// an admin also the organizations (until then CLI and API only); a clerk has no such page.
+func TestWebSettings(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	if n := get(b, "menu of a clerk", chromedp.Evaluate[int](`document.querySelectorAll('#menu a[href="/settings"]').length`)); n != 0 {
+		b.fail("a clerk's menu has «Справочники»")
+	}
+	b.run("clerk at /settings", chromedp.Navigate(w.base+"/settings"), visible(`[data-testid="error-page"]`))
+	b.logout()
+
+	b.login("zubova")
+	b.run("settings", chromedp.Navigate(w.base+"/settings"), visible(`#journal-form`))
+	b.waitJS("journals listed", `document.getElementById('journal-list').textContent.includes('по основной деятельности')`, 10*time.Second)
+	b.run("a journal of personnel orders", setValue(`#j-id`, "personnel"), setValue(`#j-name`, "по личному составу"),
+		setValue(`#j-format`, "{seq}-к"), setValue(`#j-start`, "12"), click(`#journal-form button[type=submit]`))
+	b.waitJS("journal saved", `document.getElementById('journal-list').textContent.includes('по личному составу') && document.getElementById('journal-list').textContent.includes('12')`, 10*time.Second)
+	b.run("a bad format", setValue(`#j-id`, "bad"), setValue(`#j-name`, "плохой"), setValue(`#j-format`, "без номера"),
+		click(`#journal-form button[type=submit]`))
+	b.waitJS("format refused", `document.getElementById('journal-error').textContent.startsWith('Не сохранено')`, 10*time.Second)
+
+	b.run("a user", setValue(`#u-login`, "sidorova"), setValue(`#u-name`, "Сидорова С.С."), setValue(`#u-role`, "clerk"),
+		setValue(`#u-password`, webPassword), setValue(`#u-password2`, webPassword), click(`#user-form button[type=submit]`),
+		visible(`.alert-ok`))
+	if s := b.text(`[data-testid="users"]`); !strings.Contains(s, "sidorova") || !strings.Contains(s, "Сидорова С.С.") {
+		b.fail("users after adding: %q", s)
+	}
+	if n := get(b, "admin role offered", chromedp.Evaluate[int](`document.querySelectorAll('#u-role option[value="admin"]').length`)); n != 0 {
+		b.fail("a head may make admins")
+	}
+	b.run("passwords differ", setValue(`#u-login`, "x"), setValue(`#u-password`, webPassword), setValue(`#u-password2`, "другой пароль"),
+		click(`#user-form button[type=submit]`), visible(`#user-error`))
+	if s := b.text(`#user-error`); !strings.Contains(s, "разные пароли") {
+		b.fail("different passwords: %q", s)
+	}
+	b.checkLabels("settings")
+	b.axe("settings")
+	b.shot("settings-head")
+	b.run("disable sidorova", eval(`[...document.querySelectorAll('#users button')].find(b => b.textContent === 'Отключить sidorova').click()`), visible(`.alert-ok`))
+	if s := b.text(`.alert-ok`); !strings.Contains(s, "отключён") {
+		b.fail("after disabling: %q", s)
+	}
+	b.logout()
+	b.run("login of a disabled user", chromedp.Navigate(w.base+"/login"), visible(`#login`),
+		setValue(`#login`, "sidorova"), setValue(`#password`, webPassword), click(`#login-submit`), chromedp.Sleep(500*time.Millisecond))
+	if loc := b.location(); !strings.Contains(loc, "/login") {
+		b.fail("a disabled user logged in: %s", loc)
+	}
+
+	b.login("admin")
+	b.run("admin's settings", chromedp.Navigate(w.base+"/settings"), visible(`#org-form`))
+	b.waitJS("organizations listed", `document.getElementById('org-list').textContent.includes('УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ')`, 10*time.Second)
+	b.run("an organization", setValue(`#o-id`, "lyceum-2"), setValue(`#o-name`, "МБОУ «ЛИЦЕЙ № 2»"), setValue(`#o-address`, "г. Балашиха, ул. Лесная, д. 1"),
+		click(`#org-form button[type=submit]`))
+	b.waitJS("organization saved", `document.getElementById('org-list').textContent.includes('МБОУ «ЛИЦЕЙ № 2»')`, 10*time.Second)
+	b.axe("settings of an admin")
+	b.shot("settings-admin")
+}
+
 // webBatchTemplate is a department's own per-row template: a school's platform order.
 const webBatchTemplate = `{
   "kind": "приказ",

@@ -130,6 +130,9 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/archive", s.page(s.archivePage))
 	e.GET("/batches", s.page(s.batchPage, batchRoles...))
 	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+	e.GET("/settings", s.page(s.settingsPage, settingsRoles...))
+	e.POST("/settings/users", s.page(s.addUser, settingsRoles...))
+	e.POST("/settings/users/:id/state", s.page(s.setUserState, settingsRoles...))
 }
 
 // NotFound is the page of an unknown address, for a browser: the header with the menu when
@@ -349,6 +352,9 @@ func (v view) Menu() []menuItem {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
 	items = append(items, menuItem{"archive", "/archive", "Архив"})
+	if slices.Contains(settingsRoles, r) {
+		items = append(items, menuItem{"settings", "/settings", "Справочники"})
+	}
 	return items
 }
 

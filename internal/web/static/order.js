@@ -171,7 +171,7 @@
       const list = j.journals || [];
       sel.replaceChildren(...(list.length ? list.map((x) => el('option', { value: x.id, 'data-name': x.name }, `${x.name} (${x.format})`))
         : [el('option', { value: '' }, 'журналов нет')]));
-      if (!list.length) msg.textContent = 'У организации нет журналов регистрации: их заводит руководитель через API (PUT /api/v1/journals/…).';
+      if (!list.length) msg.textContent = 'У организации нет журналов регистрации: их заводит руководитель на странице «Справочники».';
     });
     return el('div', { class: 'action-block' },
       el('h3', {}, 'Регистрация'),
