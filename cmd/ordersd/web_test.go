@@ -731,6 +731,14 @@ func TestWebOrder(t *testing.T) {
 		t.Fatalf("docx download: %v %v", err, resp)
 	}
 	orderURL := w.base + "/orders/" + id[1]
+	// «Мои проекты»: the clerk's own drafts, with their author.
+	b.run("my drafts", chromedp.Navigate(w.base+"/orders"), click(`#my-drafts`), visible(`[data-testid="orders"]`))
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, webTitle) || !strings.Contains(s, "Иванова И.И.") {
+		b.fail("my drafts: %q", s)
+	}
+	if !strings.Contains(b.location(), "mine=1") || get(b, "mine checked", chromedp.Evaluate[bool](`document.getElementById('f-mine').checked`)) == false {
+		b.fail("my drafts at %s without the box checked", b.location())
+	}
 
 	// Another organization's clerk: the order does not exist, by URL or by API.
 	b.logout()
@@ -842,6 +850,10 @@ func TestWebOrder(t *testing.T) {
 	b.checkLabels("archive")
 	b.axe("archive")
 	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, "Иванова И.И.") {
+		b.fail("the list does not name the author: %q", s)
+	}
+	b.run("the archivist's own", chromedp.Navigate(w.base+"/orders?mine=1"), visible(`.empty`))
 	b.shot("orders")
 	b.checkLabels("orders")
 	b.axe("orders")

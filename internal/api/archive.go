@@ -63,6 +63,16 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 			return f, false
 		}
 	}
+	if mine := q.Get("mine"); mine != "" {
+		b, err := strconv.ParseBool(mine)
+		if err != nil {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("mine: true или false, а не %q", mine))
+			return f, false
+		}
+		if b {
+			f.CreatedBy = who(c).actor
+		}
+	}
 	if imp := q.Get("imported"); imp != "" {
 		b, err := strconv.ParseBool(imp)
 		if err != nil {

@@ -444,7 +444,7 @@ func (s *Server) createBatch(c *gin.Context) {
 		orders[i] = &registry.Order{
 			ID: id, OrgID: orgID, Kind: string(kindOf(d.draft)), Title: d.draft.Title, Date: d.draft.Date,
 			Number: d.draft.Number, Status: status, Draft: d.normalized, SearchText: d.search,
-			BatchID: &bid, BatchRow: row,
+			BatchID: &bid, BatchRow: row, CreatedBy: who(c).actor,
 		}
 	}
 	var created bool

@@ -156,6 +156,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	o := &registry.Order{
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: searchText(d),
+		CreatedBy: who(c).actor,
 	}
 	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -237,6 +238,7 @@ type orderView struct {
 	CreatedAt    time.Time           `json:"created_at"`
 	UpdatedAt    time.Time           `json:"updated_at"`
 	RenderedAt   *time.Time          `json:"rendered_at,omitempty"`
+	CreatedBy    string              `json:"created_by,omitempty"`
 	Documents    map[string]*docView `json:"documents,omitempty"`
 	Draft        json.RawMessage     `json:"draft,omitempty"`
 
@@ -259,7 +261,7 @@ func view(o *registry.Order) orderView {
 	v := orderView{
 		ID: o.ID, Organization: o.OrgID, Kind: o.Kind, Title: o.Title, Date: o.Date, Number: o.Number,
 		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
-		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, State: o.State, Journal: o.Journal,
+		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, CreatedBy: o.CreatedBy, State: o.State, Journal: o.Journal,
 		Signatory: o.Signatory, RegisteredAt: o.RegisteredAt, SignedAt: o.SignedAt,
 		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason, CancelledBy: o.CancelledBy, Imported: o.Imported,
 	}

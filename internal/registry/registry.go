@@ -115,6 +115,10 @@ type Order struct {
 	Attempts   int    // render attempts started (MarkRendering calls)
 	Error      string // why the last render failed
 
+	// CreatedBy is who submitted the order, as the audit names callers («user:ivanova
+	// (Иванова И.И.)»); set on create only, "" for orders older than migration 00019.
+	CreatedBy string
+
 	Outputs // empty until rendered; cleared when the draft changes
 
 	// Lifecycle, set only by RegisterOrder, Sign and Cancel (CreateOrder ignores them).
@@ -198,6 +202,8 @@ type Filter struct {
 	// form (стажировочная площадка finds стажировочных площадок), ignoring case and ё/е.
 	// Stop words (и, в, о …) are ignored; a query of stop words only matches nothing.
 	FullText string
+	// CreatedBy, if set, keeps only the orders submitted by this caller (Order.CreatedBy).
+	CreatedBy string
 	// Imported, if not nil, keeps only imported orders (true) or only the service's own (false).
 	Imported *bool
 	// Sort, if set, lists by "date", "number" or "title" (ascending; "-date" … descending)

@@ -23,6 +23,7 @@ type ordersView struct {
 	State      string
 	Q          string
 	Sort       string
+	Mine       bool
 	Sorts      []stateOption
 	Total      int
 	OrgNames   map[string]string
@@ -56,6 +57,10 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 		sort = ""
 	}
 	f := registry.Filter{OrgID: cl.OrgID, State: st, Text: strings.TrimSpace(c.Query("q")), Cursor: c.Query("cursor"), Limit: 30, Sort: sort}
+	mine := c.Query("mine") == "1"
+	if mine {
+		f.CreatedBy = cl.Actor
+	}
 	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
 	if errors.Is(err, registry.ErrInvalid) {
 		f.Cursor = ""
@@ -78,9 +83,9 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	}
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
 		Orders: list, State: string(st), Q: f.Text, Next: next, First: f.Cursor == "",
-		Sort: sort, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames,
+		Sort: sort, Mine: mine, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames,
 		CanCreate: slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
-		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "",
+		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "" || mine,
 	}})
 }
 

@@ -69,6 +69,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
 		{"ArchiveSort", testArchiveSort},
+		{"CreatedBy", testCreatedBy},
 		{"FullTextPages", testFullTextPages},
 		{"FullTextBatchPages", testFullTextBatchPages},
 		{"CountByState", testCountByState},

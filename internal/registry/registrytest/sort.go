@@ -89,3 +89,26 @@ func testArchiveSort(t *testing.T, db Opener) {
 	_, _, err = s.ListOrders(ctx, with(func(f *registry.Filter) { f.Sort, f.Cursor = "date", "bm9wZQ" }))
 	wantErr(t, "bad cursor of a sorted list", err, registry.ErrBadCursor)
 }
+
+// testCreatedBy: the registry keeps who submitted an order, and lists one person's orders
+// («мои проекты»).
+func testCreatedBy(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	mine := mustCreate(t, s, &registry.Order{OrgID: "cb", Kind: "приказ", Title: "Мой", CreatedBy: "user:ivanova (Иванова И.И.)"})
+	mustCreate(t, s, &registry.Order{OrgID: "cb", Kind: "приказ", Title: "Чужой", CreatedBy: "user:petrova (Петрова П.П.)"})
+	mustCreate(t, s, &registry.Order{OrgID: "cb", Kind: "приказ", Title: "Старый"})
+	if got := mustGet(t, s, "cb", mine.ID); got.CreatedBy != "user:ivanova (Иванова И.И.)" {
+		t.Errorf("GetOrder: CreatedBy %q", got.CreatedBy)
+	}
+	f := registry.Filter{OrgID: "cb", CreatedBy: "user:ivanova (Иванова И.И.)"}
+	for _, sort := range []string{"", "title"} {
+		f.Sort = sort
+		list, _, err := s.ListOrders(ctx, f)
+		if err != nil || len(list) != 1 || list[0].ID != mine.ID || list[0].CreatedBy != mine.CreatedBy {
+			t.Errorf("sort %q: %v, %+v", sort, err, list)
+		}
+	}
+	if n, err := s.CountOrders(ctx, f); err != nil || n != 1 {
+		t.Errorf("CountOrders: %d, %v", n, err)
+	}
+}

@@ -163,6 +163,9 @@ func conditions(a *Args, f registry.Filter) ([]string, error) {
 	if f.Imported != nil {
 		where = append(where, "imported = "+a.Add(*f.Imported))
 	}
+	if f.CreatedBy != "" {
+		where = append(where, "created_by = "+a.Add(f.CreatedBy))
+	}
 	return where, nil
 }
 
