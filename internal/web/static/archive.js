@@ -66,7 +66,7 @@
     // «любое» state lists drafts too; say so, as an archive is expected to hold records only.
     const drafts = params.get('state') ? '' : ' Проекты включены: чтобы их скрыть, выберите состояние.';
     status.textContent = rows.length
-      ? `Найдено: ${found}. Показаны ${from}–${from + rows.length - 1}.${drafts}`
+      ? `Найдено: ${found}.${total < 0 || rows.length < total || cursor ? ` Показаны ${from}–${from + rows.length - 1}.` : ''}${drafts}`
       : (cursor ? 'Больше ничего не найдено.' : 'Ничего не найдено. Попробуйте другие слова или уберите часть условий.');
     prevBtn.hidden = cursors.length < 2;
     nextBtn.hidden = !next;
