@@ -118,5 +118,13 @@ func TestWebArchiveSort(t *testing.T) {
 	}
 	b.run("page 2", click(`#next`))
 	b.waitJS("oldest last", `(() => { const d = [...document.querySelectorAll('#results tbody td[data-label="Дата"]')].map(td => td.textContent); return d.length === 5 && d[4] === '16.08.2024'; })()`, 10*time.Second)
+	if v := b.value(`#a-sort`); v != "-date" {
+		b.fail("«Порядок» after the header's sort: %q", v)
+	}
 	b.shot("archive-sorted")
+
+	// On a phone the table has no header to click: «Порядок» in the form sorts.
+	b.run("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(w.base+"/archive"), visible(`#a-sort`),
+		setValue(`#a-sort`, "date"), click(`#search button[type=submit]`))
+	b.waitJS("oldest first on a phone", `document.querySelector('#results tbody tr td[data-label="Дата"]')?.textContent === '16.08.2024'`, 10*time.Second)
 }

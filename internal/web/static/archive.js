@@ -31,7 +31,10 @@
   let rows = [];
   let next = '';
   let total = 0;
-  let sort = { key: '', dir: 1 };
+  // The sort is the form's «Порядок» (on a phone the table has no header to click); the
+  // header's buttons set it too.
+  const sortSel = document.getElementById('a-sort');
+  const sortOf = () => { const v = params.get('sort') || ''; return { key: v.replace(/^-/, ''), dir: v.startsWith('-') ? -1 : 1 }; };
 
   function formParams() {
     const p = new URLSearchParams();
@@ -47,7 +50,6 @@
     const p = new URLSearchParams(params);
     p.set('limit', String(LIMIT));
     if (cursor) p.set('cursor', cursor);
-    if (sort.key) p.set('sort', (sort.dir < 0 ? '-' : '') + sort.key);
     status.textContent = 'Поиск…';
     const r = await api('GET', '/api/v1/archive?' + p.toString());
     if (!r.ok) {
@@ -74,6 +76,7 @@
   }
 
   function sortButton(key, label) {
+    const sort = sortOf();
     const state = sort.key === key ? (sort.dir > 0 ? 'ascending' : 'descending') : null;
     return el('th', { scope: 'col', 'aria-sort': state || 'none' },
       el('button', { type: 'button', class: 'sort', 'data-sort': key, 'data-dir': state, title: 'Сортировать по полю «' + label + '»' }, label));
@@ -104,7 +107,11 @@
     if (!b) return;
     const key = b.dataset.sort;
     // A date is looked for newest first; a number or a title from the start.
-    sort = { key, dir: sort.key === key ? -sort.dir : (key === 'date' ? -1 : 1) };
+    const sort = sortOf();
+    const dir = sort.key === key ? -sort.dir : (key === 'date' ? -1 : 1);
+    sortSel.value = (dir < 0 ? '-' : '') + key;
+    params = formParams();
+    history.replaceState(null, '', '/archive?' + params.toString());
     cursors = [''];
     search('').then(() => {
       const again = results.querySelector(`button[data-sort="${key}"]`);
@@ -115,6 +122,7 @@
   function updateExport() {
     const p = new URLSearchParams(params);
     const ok = p.get('date_from') && p.get('date_to');
+    p.delete('sort'); // the export is in the registry's order whatever the screen shows
     exportLink.href = ok ? '/api/v1/archive/export?' + p.toString() : '#';
     exportLink.setAttribute('aria-disabled', ok ? 'false' : 'true');
     exportHint.textContent = ok ? `Период: ${ruDate(p.get('date_from'))} — ${ruDate(p.get('date_to'))}. В выгрузку попадают подписанные приказы.` : 'Укажите «Дата с» и «Дата по» и нажмите «Найти».';
