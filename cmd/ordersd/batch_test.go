@@ -679,7 +679,7 @@ func TestBatchResults(t *testing.T) {
 	pages := 0
 	for i, rec := range recs[1:] {
 		wantNum := fmt.Sprintf("%d-о", 37+i)
-		if rec[0] != strconv.Itoa(i+2) || rec[1] != wantNum || rec[2] != "01.09.2022" || rec[4] != fmt.Sprintf("МБОУ «СОШ №%d»", i+1) || rec[5] != "rendered" {
+		if rec[0] != strconv.Itoa(i+2) || rec[1] != wantNum || rec[2] != "01.09.2022" || rec[4] != fmt.Sprintf("МБОУ «СОШ №%d»", i+1) || rec[5] != "готов" {
 			t.Fatalf("manifest row %d: %q", i+1, rec)
 		}
 		for j := range 2 {
