@@ -1149,7 +1149,7 @@ func TestWebBatch(t *testing.T) {
 		b.fail("«Меню» on a wide screen")
 	}
 	rowsSeen := get(b, "batch rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="batch-row"]')].map(e => e.textContent)`))
-	if len(rowsSeen) != 4 || rowsSeen[0] == rowsSeen[1] {
+	if len(rowsSeen) != 4 || rowsSeen[0] == rowsSeen[1] || !strings.Contains(strings.Join(rowsSeen, " "), "строка 2: МБОУ «Лицей № 1»") {
 		b.fail("batch rows in the list: %q", rowsSeen)
 	}
 	titles := get(b, "titles", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="orders"] .title-cell a')].map(a => a.textContent.toLowerCase())`))

@@ -27,6 +27,9 @@ type ordersView struct {
 	Sorts      []stateOption
 	Total      int
 	OrgNames   map[string]string
+	// RowLabels name the organization of a batch's row (the school of a per-row order), by
+	// order id: a batch's drafts share their title.
+	RowLabels map[uuid.UUID]string
 	Next       string
 	First      bool
 	CanCreate  bool
@@ -81,9 +84,10 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	if cl.OrgID == "" {
 		orgNames = s.orgNames(c)
 	}
+	rowLabels := s.rowLabels(c, list)
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
 		Orders: list, State: string(st), Q: f.Text, Next: next, First: f.Cursor == "",
-		Sort: sort, Mine: mine, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames,
+		Sort: sort, Mine: mine, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames, RowLabels: rowLabels,
 		CanCreate: slices.Contains([]string{auth.RoleClerk, auth.RoleHead, auth.RoleAdmin}, cl.Role),
 		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "" || mine,
 	}})
@@ -105,6 +109,34 @@ func (s *Server) orgNames(c *gin.Context) map[string]string {
 		names[o.ID] = o.Name
 	}
 	return names
+}
+
+// rowLabels reads the row labels of the batches the listed orders came from (the API keeps
+// them in the batch's options as {"labels": {row: label}}). A batch that cannot be read
+// leaves its rows unlabelled: the row number still tells them apart.
+func (s *Server) rowLabels(c *gin.Context, list []registry.Order) map[uuid.UUID]string {
+	out := map[uuid.UUID]string{}
+	batches := map[uuid.UUID]map[int]string{}
+	for _, o := range list {
+		if o.BatchID == nil {
+			continue
+		}
+		labels, seen := batches[*o.BatchID]
+		if !seen {
+			if b, err := s.cfg.Store.GetBatch(c.Request.Context(), o.OrgID, *o.BatchID); err == nil {
+				var opts struct {
+					Labels map[int]string `json:"labels"`
+				}
+				_ = json.Unmarshal(b.Options, &opts)
+				labels = opts.Labels
+			}
+			batches[*o.BatchID] = labels
+		}
+		if l := labels[o.BatchRow]; l != "" {
+			out[o.ID] = l
+		}
+	}
+	return out
 }
 
 type orderPageView struct {
