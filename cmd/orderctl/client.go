@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"orders/internal/registry"
 )
 
 type apiClient struct {
@@ -147,20 +149,25 @@ func getCmd(args []string) error {
 	c := clientFlags(fs)
 	pdfOut := fs.String("pdf", "", "write the PDF here")
 	docxOut := fs.String("docx", "", "write the DOCX here")
+	asJSON := fs.Bool("json", false, "print the whole answer of the API (with the draft) instead of a summary")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("get: name one order ID")
+		return errors.New("get: укажите один ID приказа (orderctl get [--pdf FILE] ID)")
 	}
 	id := fs.Arg(0)
 	var raw json.RawMessage
 	if _, err := c.call("GET", "/api/v1/orders/"+id, nil, &raw); err != nil {
 		return err
 	}
-	var pretty bytes.Buffer
-	_ = json.Indent(&pretty, raw, "", "  ")
-	fmt.Println(pretty.String())
+	if *asJSON {
+		var pretty bytes.Buffer
+		_ = json.Indent(&pretty, raw, "", "  ")
+		fmt.Println(pretty.String())
+	} else if err := summary(os.Stdout, raw); err != nil {
+		return err
+	}
 	for ext, path := range map[string]string{"pdf": *pdfOut, "docx": *docxOut} {
 		if path == "" {
 			continue
@@ -326,4 +333,49 @@ func percentiles(ds []time.Duration) string {
 	p := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))] }
 	return fmt.Sprintf("p50 %v  p95 %v  p99 %v  max %v", p(0.50).Round(10*time.Microsecond),
 		p(0.95).Round(10*time.Microsecond), p(0.99).Round(10*time.Microsecond), s[len(s)-1].Round(10*time.Microsecond))
+}
+
+// orderSummary is what summary reads of an order.
+type orderSummary struct {
+	ID, Organization, Kind, Title, Number, Date, Status, State, Error, Journal, Signatory string
+	CancelReason                                                                          string `json:"cancel_reason"`
+	Documents                                                                             map[string]struct {
+		Size   int64
+		SHA256 string
+	}
+}
+
+// summary prints the few lines a person wants of an order, not the draft's hundreds of
+// lines of JSON (--json has them).
+func summary(w io.Writer, raw []byte) error {
+	var o orderSummary
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return fmt.Errorf("ответ сервера не читается: %w", err)
+	}
+	head := "Проект"
+	if o.Number != "" {
+		head = strings.ToUpper(string([]rune(o.Kind)[:1])) + string([]rune(o.Kind)[1:]) + " № " + o.Number
+		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
+			head += " от " + t.Format("02.01.2006")
+		}
+	}
+	fmt.Fprintf(w, "%s «%s»\n", head, o.Title)
+	line := func(label, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", label+":", v)
+		}
+	}
+	line("ID", o.ID)
+	line("организация", o.Organization)
+	line("состояние", registry.StateNames[registry.State(o.State)]+", документ: "+registry.StatusNames[registry.Status(o.Status)])
+	line("ошибка", o.Error)
+	line("журнал", o.Journal)
+	line("подписал", o.Signatory)
+	line("отменён", o.CancelReason)
+	for _, d := range []struct{ key, label string }{{"pdf", "PDF"}, {"docx", "DOCX"}, {"signed_pdf", "подписанный"}} {
+		if doc, ok := o.Documents[d.key]; ok {
+			line(d.label, fmt.Sprintf("%d КБ, SHA-256 %s", (doc.Size+1023)/1024, doc.SHA256))
+		}
+	}
+	return nil
 }

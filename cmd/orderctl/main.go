@@ -2,7 +2,7 @@
 //
 //	orderctl render [--out DIR] FILE.json...      render drafts offline to FILE.pdf and FILE.docx
 //	orderctl submit --server URL FILE.json        submit a draft, wait, print its status
-//	orderctl get --server URL ID [--pdf F]        show an order, optionally download its PDF
+//	orderctl get --server URL [--pdf F] ID        an order's summary (--json: all of it), optionally its PDF
 //	orderctl import --server URL --number N --date D --title T --signatory S FILE.pdf
 //	                                              import an order registered elsewhere (paper archive)
 //	orderctl bench --server URL -n N -c C         load test: submit N orders with C clients
@@ -70,7 +70,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   orderctl render [--out DIR] FILE.json...
   orderctl submit [--server URL] [--token T] FILE.json
-  orderctl get [--server URL] [--token T] [--pdf FILE] [--docx FILE] ID
+  orderctl get [--server URL] [--token T] [--pdf FILE] [--docx FILE] [--json] ID
   orderctl import [--server URL] [--token T] --number N --date YYYY-MM-DD --title T --signatory S
                   [--kind K] [--organization ORG] [--text-file F.txt] FILE.pdf
   orderctl bench [--server URL] [--token T] [-n N] [-c C] [--draft FILE.json]
@@ -78,6 +78,8 @@ func usage() {
                  [--mode per_row|one_order] [--const name=value]... [--valid-only] [--sheet S]
                  [--journal J [--date YYYY-MM-DD]] [--out result.zip]
   orderctl bench-batch [--server URL] [--token T] [-n 10000] [--zip]
+
+--server and --token default to ORDERS_SERVER (else http://localhost:8080) and ORDERS_TOKEN.
 `)
 }
 

@@ -106,3 +106,28 @@ func TestRenderQRCode(t *testing.T) {
 		}
 	}
 }
+
+// TestGetSummary: orderctl get prints a short summary, not the draft's JSON.
+func TestGetSummary(t *testing.T) {
+	raw := []byte(`{"id":"0193a3b4-0000-7000-8000-000000000000","organization":"balashikha","kind":"приказ",
+		"title":"Об организации работы стажировочных площадок","number":"1355","date":"2022-09-22","status":"rendered",
+		"state":"signed","journal":"main","signatory":"Зубова Анна Николаевна",
+		"documents":{"pdf":{"size":51200,"sha256":"ab12"},"signed_pdf":{"size":60000,"sha256":"cd34"}},
+		"draft":{"clauses":[{"text":"Утвердить перечень"}]}}`)
+	var out strings.Builder
+	if err := summary(&out, raw); err != nil {
+		t.Fatal(err)
+	}
+	want := `Приказ № 1355 от 22.09.2022 «Об организации работы стажировочных площадок»
+  ID:          0193a3b4-0000-7000-8000-000000000000
+  организация: balashikha
+  состояние:   подписан, документ: готов
+  журнал:      main
+  подписал:    Зубова Анна Николаевна
+  PDF:         50 КБ, SHA-256 ab12
+  подписанный: 59 КБ, SHA-256 cd34
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -536,7 +536,7 @@ func TestBatchCancel(t *testing.T) {
 	manifest := zipManifest(t, clerk, acc.ID)
 	cancelled := 0
 	for _, rec := range manifest[1:] {
-		if rec[5] == "cancelled" {
+		if rec[5] == "остановлен" {
 			cancelled++
 			if rec[6] != "" || rec[8] != "" {
 				t.Fatalf("a cancelled order has documents: %q", rec)
@@ -679,7 +679,7 @@ func TestBatchResults(t *testing.T) {
 	pages := 0
 	for i, rec := range recs[1:] {
 		wantNum := fmt.Sprintf("%d-о", 37+i)
-		if rec[0] != strconv.Itoa(i+2) || rec[1] != wantNum || rec[2] != "01.09.2022" || rec[4] != fmt.Sprintf("МБОУ «СОШ №%d»", i+1) || rec[5] != "rendered" {
+		if rec[0] != strconv.Itoa(i+2) || rec[1] != wantNum || rec[2] != "01.09.2022" || rec[4] != fmt.Sprintf("МБОУ «СОШ №%d»", i+1) || rec[5] != "готов" {
 			t.Fatalf("manifest row %d: %q", i+1, rec)
 		}
 		for j := range 2 {

@@ -546,7 +546,7 @@ func TestClusterShape(t *testing.T) {
 		t.Fatalf("manifest has %d rows, want %d", len(manifest)-1, n)
 	}
 	for i, rec := range manifest[1:] {
-		if rec[0] != strconv.Itoa(i+2) || rec[1] != strconv.Itoa(i+1) || rec[5] != "rendered" {
+		if rec[0] != strconv.Itoa(i+2) || rec[1] != strconv.Itoa(i+1) || rec[5] != "готов" {
 			t.Fatalf("manifest row %d: %q, want line %d numbered %d", i+1, rec, i+2, i+1)
 		}
 		for j := range 2 {

@@ -5,6 +5,9 @@
 //	ordersd [flags]                                  run the service
 //	ordersd token create --org ORG --role ROLE       print a new API token
 //	ordersd user add --login L --role R --org O      add a user of the web pages (password on stdin)
+//
+// The flags that find the registry (--data, --database-url) may come before the subcommand
+// too: ordersd --data /srv/orders token list.
 package main
 
 import (
@@ -34,11 +37,11 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) >= 1 && args[0] == "token" {
-		return tokenCmd(args[1:], os.Stdout)
-	}
-	if len(args) >= 1 && args[0] == "user" {
-		return userCmd(args[1:], os.Stdin, os.Stdout)
+	if sub, rest, ok := subcommand(args); ok {
+		if sub == "token" {
+			return tokenCmd(rest, os.Stdout)
+		}
+		return userCmd(rest, os.Stdin, os.Stdout)
 	}
 	cfg, err := loadConfig(args)
 	if err != nil {
@@ -49,11 +52,47 @@ func run(args []string) error {
 	return serve(ctx, cfg, newLogger(cfg.LogLevel))
 }
 
+// subcommand finds a token or user subcommand after the flags given before it, and moves
+// those flags after its action: «--data X token create --role admin» runs as «token create
+// --data X --role admin». Every flag of ordersd takes a value.
+func subcommand(args []string) (sub string, rest []string, ok bool) {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
+		if !strings.Contains(args[i], "=") {
+			i++ // its value
+		}
+		i++
+	}
+	if i >= len(args) || (args[i] != "token" && args[i] != "user") {
+		return "", nil, false
+	}
+	global, after := args[:i], args[i+1:]
+	if len(after) == 0 {
+		return args[i], nil, true // the subcommand's usage
+	}
+	rest = append([]string{after[0]}, global...)
+	return args[i], append(rest, after[1:]...), true
+}
+
+const mainUsage = `ordersd — the service of orders (приказы): API, pages, render workers, registry.
+
+usage:
+  ordersd [flags]                  run the service (everything on one machine under ./data by default)
+  ordersd [--data DIR] token ...   API tokens: create, list, revoke (ordersd token for details)
+  ordersd [--data DIR] user ...    people of the web pages: add, passwd, disable, enable, list
+
+flags (each also from the environment variable named after it):
+`
+
 // loadConfig reads the command line and the ORDERS_* environment; every error is a configError.
 func loadConfig(args []string) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("ordersd", flag.ContinueOnError)
 	bindFlags(fs, &cfg)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), mainUsage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err

@@ -36,6 +36,20 @@ import (
 	"orders/internal/worker"
 )
 
+// openExistingRegistry is openRegistry for the commands that only read or change what is
+// there (token list, user passwd …): a data directory without a registry is an error that
+// says so, not a new empty registry that lists nothing.
+func openExistingRegistry(ctx context.Context, cfg config) (registry.Store, error) {
+	if cfg.DatabaseURL == "" {
+		path := filepath.Join(cfg.DataDir, "registry.db")
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("в каталоге %s нет реестра (%s): укажите каталог данных работающего ordersd (--data КАТАЛОГ или ORDERS_DATA)",
+				cfg.DataDir, filepath.Base(path))
+		}
+	}
+	return openRegistry(ctx, cfg)
+}
+
 func openRegistry(ctx context.Context, cfg config, opts ...registry.Option) (registry.Store, error) {
 	if cfg.DatabaseURL != "" {
 		if !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
@@ -194,7 +208,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		srv := api.New(api.Config{
 			SecretKey: secret,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
-			Renderer: renderer, Extra: pages.Mount, Accepted: accepted,
+			Renderer: renderer, Extra: pages.Mount, NotFoundPage: pages.NotFound, Accepted: accepted,
 			Verifier: &sign.Verifier{Roots: cfg.trustRoots},
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {

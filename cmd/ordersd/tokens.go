@@ -85,7 +85,11 @@ func tokenCmd(args []string, out io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	store, err := openRegistry(ctx, cfg)
+	open := openExistingRegistry
+	if args[0] == "create" {
+		open = func(ctx context.Context, cfg config) (registry.Store, error) { return openRegistry(ctx, cfg) }
+	}
+	store, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,11 @@ func userCmd(args []string, in io.Reader, out io.Writer) error {
 			org = ""
 		}
 	}
-	store, err := openRegistry(ctx, cfg)
+	open := openExistingRegistry
+	if args[0] == "add" {
+		open = func(ctx context.Context, cfg config) (registry.Store, error) { return openRegistry(ctx, cfg) }
+	}
+	store, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -250,6 +251,59 @@ func (b *browser) checkLabels(page string) {
 	}
 }
 
+// axePath is axe-core's browser bundle, installed by .ci/run from npm.
+func axePath() string {
+	if p := os.Getenv("ORDERS_AXE"); p != "" {
+		return p
+	}
+	return "/opt/web-judges/node_modules/axe-core/axe.min.js"
+}
+
+// axe runs axe-core in the page and fails the test on a serious or critical violation of
+// WCAG 2.1 A/AA; lesser ones are logged. Without axe-core the check fails with CI=true and
+// is skipped otherwise.
+func (b *browser) axe(page string) {
+	b.t.Helper()
+	src, err := os.ReadFile(axePath())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			b.t.Fatalf("axe-core missing (%v): .ci/run installs it", err)
+		}
+		b.t.Logf("axe-core missing, accessibility not checked: %v", err)
+		return
+	}
+	type node struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	}
+	type violation struct {
+		ID     string `json:"id"`
+		Impact string `json:"impact"`
+		Help   string `json:"help"`
+		Nodes  []node `json:"nodes"`
+	}
+	b.run("axe-core into "+page, eval(string(src)))
+	found := get(b, "axe-core in "+page, chromedp.Evaluate[[]violation](
+		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}).then(r => r.violations)`,
+		chromedp.EvalAwaitPromise))
+	var serious []string
+	for _, v := range found {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target))
+		}
+		line := fmt.Sprintf("%s (%s): %s — %s", v.ID, v.Impact, v.Help, strings.Join(where, ", "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			serious = append(serious, line)
+		} else {
+			b.t.Logf("%s: axe-core, %s", page, line)
+		}
+	}
+	if len(serious) > 0 {
+		b.fail("%s: accessibility violations:\n%s", page, strings.Join(serious, "\n"))
+	}
+}
+
 // shotElem saves one part of the page at both widths when ORDERS_WEB_SHOTS is set.
 func (b *browser) shotElem(name, sel string) {
 	b.t.Helper()
@@ -410,6 +464,7 @@ func TestWebNoPageWithoutLogin(t *testing.T) {
 	}
 	b.shot("login")
 	b.checkLabels("login")
+	b.axe("login")
 	b.submitLogin("petrova")
 	if loc := b.location(); !strings.HasSuffix(loc, "/archive") {
 		b.fail("after login: %s, want the archive", loc)
@@ -607,8 +662,15 @@ func TestWebOrder(t *testing.T) {
 		b.fail("problem at signatory.name: %q", e)
 	}
 	b.shot("new-order-problems")
-	b.run("signatory",
+	// A refused submit lists the problems at the top; the auto-preview of the next edit keeps
+	// that list (it once hid it 1.3 s later).
+	b.run("refused submit", click(`#submit-btn`), visible(`#problems`),
 		keys(`#f-signatory-position`, "Начальник управления по образованию"),
+		chromedp.Sleep(3500*time.Millisecond))
+	if s := b.text(`#problems`); !strings.Contains(s, "Подписант") {
+		b.fail("the summary after the auto-preview: %q", s)
+	}
+	b.run("signatory",
 		keys(`#f-signatory-name`, "А.Н. Зубова"),
 		click(`button[data-path="acknowledgement.people"]`),
 		visible(`#f-acknowledgement-people-0-name`),
@@ -626,6 +688,7 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.shot("new-order")
 	b.checkLabels("new order")
+	b.axe("new order")
 	b.shotElem("new-order-clauses", `#clauses`)
 	b.shotElem("new-order-appendix", `[data-testid="appendix"]`)
 	b.shotElem("new-order-preview", `aside.preview`)
@@ -668,6 +731,14 @@ func TestWebOrder(t *testing.T) {
 		t.Fatalf("docx download: %v %v", err, resp)
 	}
 	orderURL := w.base + "/orders/" + id[1]
+	// «Мои проекты»: the clerk's own drafts, with their author.
+	b.run("my drafts", chromedp.Navigate(w.base+"/orders"), click(`#my-drafts`), visible(`[data-testid="orders"]`))
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, webTitle) || !strings.Contains(s, "Иванова И.И.") {
+		b.fail("my drafts: %q", s)
+	}
+	if !strings.Contains(b.location(), "mine=1") || get(b, "mine checked", chromedp.Evaluate[bool](`document.getElementById('f-mine').checked`)) == false {
+		b.fail("my drafts at %s without the box checked", b.location())
+	}
 
 	// Another organization's clerk: the order does not exist, by URL or by API.
 	b.logout()
@@ -688,27 +759,58 @@ func TestWebOrder(t *testing.T) {
 		}
 	}
 	b.shot("not-found")
+	// A copy of it: a page that says why, not a form with nothing to send.
+	b.run("copy of another organization's order", chromedp.Navigate(w.base+"/orders/new?copy="+id[1]), visible(`[data-testid="error-page"]`))
+	if h := b.text(`[data-testid="error-page"] h1`); h != "Приказ для копии не найден" {
+		b.fail("copy of another organization's order: %q", h)
+	}
+	if n := get(b, "submit buttons", chromedp.Evaluate[int](`document.querySelectorAll('#submit-btn, #submit-top').length`)); n != 0 {
+		b.fail("the copy page offers to send: %d buttons", n)
+	}
 
 	// The head registers and signs.
 	b.logout()
 	b.login("zubova")
 	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
 	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
-	b.run("register", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	// Register and sign ask first, saying what will happen; «Сведения» follow without a reload.
+	b.run("register", eval(`window.confirm = (m) => { window.asked = m; return true; }`),
+		setValue(`#reg-journal`, "main"), click(`#register-btn`))
 	b.waitJS("registered", `document.getElementById('state').dataset.state === 'registered'`, 20*time.Second)
+	if asked := get(b, "register question", chromedp.Evaluate[string](`window.asked`)); !strings.HasPrefix(asked, "Присвоить номер в журнале «по основной деятельности» с датой ") {
+		b.fail("register asked %q", asked)
+	}
+	if j := b.text(`#journal`); j != "по основной деятельности" {
+		b.fail("journal in «Сведения» after registration: %q", j)
+	}
+	b.waitJS("registration time shown", `!document.getElementById('registered-at').hidden && document.getElementById('registered-at').textContent.length > 10`, 5*time.Second)
 	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
 	if n := b.text(`#number`); n != "№ 1-о" {
 		b.fail("number after registration: %q", n)
 	}
 	b.run("sign", click(`#sign-btn`))
 	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
+	if asked := get(b, "sign question", chromedp.Evaluate[string](`window.asked`)); !strings.HasPrefix(asked, "Подписать приказ № 1-о от ") {
+		b.fail("sign asked %q", asked)
+	}
+	b.waitJS("signatory and time shown", `document.getElementById('signatory').textContent !== '' && !document.getElementById('signed-at').hidden`, 5*time.Second)
+	// «Печать» prints the PDF itself: it is loaded into a frame of its own.
+	b.run("print", click(`#print-btn`))
+	b.waitJS("PDF in the print frame", `document.getElementById('print-frame')?.dataset.type === 'application/pdf' && document.getElementById('print-frame').src.startsWith('blob:')`, 10*time.Second)
 	b.waitJS("signature check shown", `(document.querySelector('[data-testid="signature"]') || {}).textContent?.includes('Подпись верна, сертификат не проверен')`, 10*time.Second)
 	b.waitJS("acknowledgement form", `!!document.querySelector('#acks button')`, 10*time.Second)
 	b.run("acknowledge", click(`#acks button`))
-	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('user:zubova')`, 10*time.Second)
-	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	b.waitJS("acknowledged", `document.getElementById('acks').textContent.includes('Зубова А.Н.')`, 10*time.Second)
+	b.waitJS("audit trail", `['регистрация', 'подписание', 'ознакомление', 'журнал «по основной деятельности»'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	if who := get(b, "audit «Кто»", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#audit td[data-label="Кто"]')].map(td => td.textContent)`)); len(who) == 0 || who[0] != "Зубова А.Н." {
+		b.fail("audit «Кто»: %q, want «Зубова А.Н.»", who)
+	}
+	if s := b.text(`.order-grid`); strings.Contains(s, "user:") || strings.Contains(s, "журнал main") {
+		b.fail("the order page shows ids instead of names: %q", s)
+	}
 	b.shot("order-signed")
 	b.checkLabels("order page")
+	b.axe("order page")
 
 	// A copy of the signed order starts a new draft with its text, without its number.
 	b.run("copy", click(`#edit-actions a[href*="copy="]`), visible(`#f-clauses-2-text`))
@@ -725,9 +827,7 @@ func TestWebOrder(t *testing.T) {
 		click(`#search button[type=submit]`))
 	b.waitJS("found", `[...document.querySelectorAll('#results a')].some(a => a.href.endsWith('`+id[1]+`'))`, 10*time.Second)
 	b.run("sort by number", click(`button[data-sort="number"]`))
-	if s := b.attr(`button[data-sort="number"]`, "aria-sort"); s != "ascending" {
-		b.fail("sort by number: aria-sort %q", s)
-	}
+	b.waitJS("sorted by number", `document.querySelector('button[data-sort="number"]')?.closest('th').getAttribute('aria-sort') === 'ascending'`, 10*time.Second)
 	b.run("by number", chromedp.Clear(chromedp.CSS(`#a-q`)), setValue(`#a-number`, "1-о"),
 		click(`#search button[type=submit]`))
 	b.waitJS("found by number", `document.querySelectorAll('#results tbody tr').length === 1 && document.getElementById('results').textContent.includes('№ 1-о')`, 10*time.Second)
@@ -748,16 +848,26 @@ func TestWebOrder(t *testing.T) {
 	}
 	b.shot("archive")
 	b.checkLabels("archive")
+	b.axe("archive")
 	b.run("orders list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, "Иванова И.И.") {
+		b.fail("the list does not name the author: %q", s)
+	}
+	b.run("the archivist's own", chromedp.Navigate(w.base+"/orders?mine=1"), visible(`.empty`))
 	b.shot("orders")
 	b.checkLabels("orders")
+	b.axe("orders")
 
 	// An administrator sees every organization and chooses one for a new order.
 	b.logout()
 	b.login("admin")
 	b.run("admin's list", chromedp.Navigate(w.base+"/orders"), visible(`[data-testid="orders"]`))
-	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, "Организация") || !strings.Contains(s, "balashikha") {
+	// Organizations by name, not by id; the count of all of them.
+	if s := b.text(`[data-testid="orders"]`); !strings.Contains(s, "Организация") || !strings.Contains(s, "УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ") || strings.Contains(s, "balashikha") {
 		b.fail("admin's list: %q", s)
+	}
+	if s := b.text(`#orders-total`); !strings.HasPrefix(s, "Найдено: ") {
+		b.fail("admin's list total: %q", s)
 	}
 	b.run("admin's form", chromedp.Navigate(w.base+"/orders/new"), visible(`#f-organization`))
 	b.run("choose chebula", setValue(`#f-organization`, "chebula"),
@@ -767,14 +877,161 @@ func TestWebOrder(t *testing.T) {
 	// The admin cancels the signed order: the page says so at the top, with the reason, at
 	// once and after a reload.
 	b.run("order to cancel", chromedp.Navigate(orderURL), visible(`#cancel-btn`),
-		eval(`window.confirm = () => true`),
+		eval(`window.confirm = (m) => { window.asked = m; return true; }`),
 		keys(`#cancel-reason`, "издан ошибочно"), click(`#cancel-btn`))
 	b.waitJS("cancelled banner", `!document.getElementById('cancelled-banner').hidden && document.getElementById('cancelled-banner').textContent.includes('издан ошибочно')`, 10*time.Second)
 	b.run("reload", chromedp.Navigate(orderURL), visible(`#cancelled-banner`))
-	if s := b.text(`#cancelled-banner`); !strings.Contains(s, "Приказ отменён") || !strings.Contains(s, "Причина: издан ошибочно") {
+	if s := b.text(`#cancelled-banner`); !strings.Contains(s, "Приказ отменён") || !strings.Contains(s, "Причина: издан ошибочно") || strings.Contains(s, "user:") {
 		b.fail("cancelled banner after reload: %q", s)
 	}
 	b.shot("order-cancelled")
+}
+
+// TestWebUnknownPage: an unknown address is a page for a browser (with the menu of who is
+// logged in) and problem+json for the API; /favicon.ico is there.
+func TestWebUnknownPage(t *testing.T) {
+	w := startWeb(t)
+	for _, tc := range []struct{ path, accept, ctype string }{
+		{"/favicon.ico", "image/*", "image/svg+xml"},
+		{"/no-such-page", "text/html,application/xhtml+xml", "text/html; charset=utf-8"},
+		{"/no-such-page", "application/json", "application/problem+json"},
+		{"/api/v1/no-such-resource", "text/html", "application/problem+json"},
+	} {
+		req, _ := http.NewRequest("GET", w.base+tc.path, nil)
+		req.Header.Set("Accept", tc.accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if tc.path == "/favicon.ico" {
+			want = http.StatusOK
+		}
+		if resp.StatusCode != want || resp.Header.Get("Content-Type") != tc.ctype {
+			t.Errorf("GET %s (Accept %s): %d %s, want %d %s\n%.300s", tc.path, tc.accept, resp.StatusCode, resp.Header.Get("Content-Type"), want, tc.ctype, body)
+		}
+	}
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	b.run("unknown page", chromedp.Navigate(w.base+"/orderz"), visible(`[data-testid="error-page"]`))
+	if h := b.text(`[data-testid="error-page"] h1`); h != "Страница не найдена" {
+		b.fail("unknown page: %q", h)
+	}
+	if who := b.text(`[data-testid="user"]`); who != "Иванова И.И." {
+		b.fail("the unknown page has no header of the user: %q", who)
+	}
+	b.axe("unknown page")
+	b.shot("unknown-page")
+}
+
+// TestWebPhone: at 390 px the menu folds under «Меню» (it was cut mid-word), the preview
+// opens over the whole screen (it was an empty dark box), and wide tables scroll inside
+// their box, saying so, instead of widening or clipping the page.
+func TestWebPhone(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.run("phone", chromedp.EmulateViewport(390, 844))
+	b.login("ivanova")
+	noOverflow := func(what string) {
+		b.t.Helper()
+		if wide := get(b, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); wide > 390 {
+			b.fail("%s: the page is %d px wide on a 390 px screen", what, wide)
+		}
+	}
+	b.run("orders", chromedp.Navigate(w.base+"/orders"), visible(`#menu-toggle`))
+	if n := get(b, "menu items shown", chromedp.Evaluate[int](`[...document.querySelectorAll('#menu a')].filter(a => a.offsetParent).length`)); n != 0 {
+		b.fail("the folded menu shows %d items", n)
+	}
+	b.run("open the menu", click(`#menu-toggle`), visible(`#menu a[href="/archive"]`))
+	cut := get(b, "menu items cut", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#menu a')].filter(a => { const r = a.getBoundingClientRect(); return r.right > innerWidth || r.left < 0 || a.scrollWidth > a.clientWidth; }).map(a => a.textContent)`))
+	if len(cut) > 0 || b.attr(`#menu-toggle`, "aria-expanded") != "true" {
+		b.fail("open menu: items cut %q, aria-expanded %s", cut, b.attr(`#menu-toggle`, "aria-expanded"))
+	}
+	noOverflow("orders")
+	b.axe("phone menu")
+	b.shot("phone-menu")
+	b.run("phone again", chromedp.EmulateViewport(390, 844)) // shot leaves 1280 px
+
+	b.run("new order from the Chebula example", chromedp.Navigate(w.base+"/orders/new?template=chebula"),
+		visible(`[data-testid="table"]`), chromedp.Sleep(500*time.Millisecond))
+	if shown := get(b, "preview frame", chromedp.Evaluate[bool](`!!document.getElementById('preview-frame').offsetParent`)); shown {
+		b.fail("a PDF frame beside the form on a phone")
+	}
+	b.waitJS("the table says it scrolls", `[...document.querySelectorAll('[data-testid="table"] .table-wrap')].every(w => w.classList.contains('scrolls') && w.tabIndex === 0)`, 5*time.Second)
+	noOverflow("new order")
+	b.run("full-screen preview", click(`#preview-full`))
+	b.waitJS("preview over the screen", `(() => { const r = document.querySelector('aside.preview').getBoundingClientRect(); const f = document.getElementById('preview-frame').getBoundingClientRect(); return r.width === innerWidth && r.height === innerHeight && f.height > innerHeight / 2 && !!document.getElementById('preview-frame').dataset.bytes; })()`, 30*time.Second)
+	b.axe("phone preview")
+	b.shot("phone-preview")
+	b.run("phone again", chromedp.EmulateViewport(390, 844))
+	b.run("close the preview", click(`#preview-full`))
+	if open := get(b, "preview open", chromedp.Evaluate[bool](`document.querySelector('aside.preview').classList.contains('preview-open')`)); open {
+		b.fail("the preview did not close")
+	}
+	b.shot("phone-new-order")
+	b.shotElem("phone-new-order-table", `[data-testid="table"]`)
+}
+
+// TestWebSettings: a head manages the journals and users of the organization in the pages,
+// an admin also the organizations (until then CLI and API only); a clerk has no such page.
+func TestWebSettings(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	if n := get(b, "menu of a clerk", chromedp.Evaluate[int](`document.querySelectorAll('#menu a[href="/settings"]').length`)); n != 0 {
+		b.fail("a clerk's menu has «Справочники»")
+	}
+	b.run("clerk at /settings", chromedp.Navigate(w.base+"/settings"), visible(`[data-testid="error-page"]`))
+	b.logout()
+
+	b.login("zubova")
+	b.run("settings", chromedp.Navigate(w.base+"/settings"), visible(`#journal-form`))
+	b.waitJS("journals listed", `document.getElementById('journal-list').textContent.includes('по основной деятельности')`, 10*time.Second)
+	b.run("a journal of personnel orders", setValue(`#j-id`, "personnel"), setValue(`#j-name`, "по личному составу"),
+		setValue(`#j-format`, "{seq}-к"), setValue(`#j-start`, "12"), click(`#journal-form button[type=submit]`))
+	b.waitJS("journal saved", `document.getElementById('journal-list').textContent.includes('по личному составу') && document.getElementById('journal-list').textContent.includes('12')`, 10*time.Second)
+	b.run("a bad format", setValue(`#j-id`, "bad"), setValue(`#j-name`, "плохой"), setValue(`#j-format`, "без номера"),
+		click(`#journal-form button[type=submit]`))
+	b.waitJS("format refused", `document.getElementById('journal-error').textContent.startsWith('Не сохранено')`, 10*time.Second)
+
+	b.run("a user", setValue(`#u-login`, "sidorova"), setValue(`#u-name`, "Сидорова С.С."), setValue(`#u-role`, "clerk"),
+		setValue(`#u-password`, webPassword), setValue(`#u-password2`, webPassword), click(`#user-form button[type=submit]`),
+		visible(`.alert-ok`))
+	if s := b.text(`[data-testid="users"]`); !strings.Contains(s, "sidorova") || !strings.Contains(s, "Сидорова С.С.") {
+		b.fail("users after adding: %q", s)
+	}
+	if n := get(b, "admin role offered", chromedp.Evaluate[int](`document.querySelectorAll('#u-role option[value="admin"]').length`)); n != 0 {
+		b.fail("a head may make admins")
+	}
+	b.run("passwords differ", setValue(`#u-login`, "x"), setValue(`#u-password`, webPassword), setValue(`#u-password2`, "другой пароль"),
+		click(`#user-form button[type=submit]`), visible(`#user-error`))
+	if s := b.text(`#user-error`); !strings.Contains(s, "разные пароли") {
+		b.fail("different passwords: %q", s)
+	}
+	b.checkLabels("settings")
+	b.axe("settings")
+	b.shot("settings-head")
+	b.run("disable sidorova", eval(`[...document.querySelectorAll('#users button')].find(b => b.textContent === 'Отключить sidorova').click()`), visible(`.alert-ok`))
+	if s := b.text(`.alert-ok`); !strings.Contains(s, "отключён") {
+		b.fail("after disabling: %q", s)
+	}
+	b.logout()
+	b.run("login of a disabled user", chromedp.Navigate(w.base+"/login"), visible(`#login`),
+		setValue(`#login`, "sidorova"), setValue(`#password`, webPassword), click(`#login-submit`), chromedp.Sleep(500*time.Millisecond))
+	if loc := b.location(); !strings.Contains(loc, "/login") {
+		b.fail("a disabled user logged in: %s", loc)
+	}
+
+	b.login("admin")
+	b.run("admin's settings", chromedp.Navigate(w.base+"/settings"), visible(`#org-form`))
+	b.waitJS("organizations listed", `document.getElementById('org-list').textContent.includes('УПРАВЛЕНИЕ ПО ОБРАЗОВАНИЮ')`, 10*time.Second)
+	b.run("an organization", setValue(`#o-id`, "lyceum-2"), setValue(`#o-name`, "МБОУ «ЛИЦЕЙ № 2»"), setValue(`#o-address`, "г. Балашиха, ул. Лесная, д. 1"),
+		click(`#org-form button[type=submit]`))
+	b.waitJS("organization saved", `document.getElementById('org-list').textContent.includes('МБОУ «ЛИЦЕЙ № 2»')`, 10*time.Second)
+	b.axe("settings of an admin")
+	b.shot("settings-admin")
 }
 
 // webBatchTemplate is a department's own per-row template: a school's platform order.
@@ -834,6 +1091,7 @@ func TestWebBatch(t *testing.T) {
 	if strings.Join(rows, " ") != "3|Тема 4|Дата" {
 		b.fail("row problems: %q, want line 3 «Тема» and line 4 «Дата»", rows)
 	}
+	b.axe("batch problems")
 	b.shot("batch-problems")
 	n := get(b, "nothing issued", chromedp.Evaluate[int](`fetch('/api/v1/orders').then(r => r.json()).then(j => j.orders.length)`,
 		chromedp.EvalAwaitPromise))
@@ -865,6 +1123,7 @@ func TestWebBatch(t *testing.T) {
 	}
 	b.shot("batch")
 	b.checkLabels("batch")
+	b.axe("batch")
 	hc := b.httpClient()
 	for _, doc := range []string{"zip", "merged"} {
 		resp, err := hc.Get(w.base + b.attr(`a[data-doc="`+doc+`"]`, "href"))
@@ -882,6 +1141,25 @@ func TestWebBatch(t *testing.T) {
 	}
 	// The batch page of a finished batch shows it finished after a reload.
 	b.run("reload", chromedp.Reload(), visible(`#batch-docs a`))
+
+	// In the list, the batch's drafts that share a title are told apart by their row; the
+	// list sorts by title over all the orders, not the page.
+	b.run("orders by title", chromedp.Navigate(w.base+"/orders?sort=title"), visible(`[data-testid="orders"]`))
+	if shown := get(b, "menu button", chromedp.Evaluate[bool](`!!document.getElementById('menu-toggle').offsetParent`)); shown {
+		b.fail("«Меню» on a wide screen")
+	}
+	rowsSeen := get(b, "batch rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="batch-row"]')].map(e => e.textContent)`))
+	if len(rowsSeen) != 4 || rowsSeen[0] == rowsSeen[1] || !strings.Contains(strings.Join(rowsSeen, " "), "строка 2: МБОУ «Лицей № 1»") {
+		b.fail("batch rows in the list: %q", rowsSeen)
+	}
+	titles := get(b, "titles", chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="orders"] .title-cell a')].map(a => a.textContent.toLowerCase())`))
+	if !slices.IsSorted(titles) {
+		b.fail("sorted by title: %q", titles)
+	}
+	if v := b.value(`#f-sort`); v != "title" {
+		b.fail("the sort select says %q", v)
+	}
+	b.shot("orders-batch")
 }
 
 func webMust(t *testing.T, err error) {

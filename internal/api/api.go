@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,6 +69,9 @@ type Config struct {
 	// Extra mounts more routes on the same engine (the web pages), so one listener and one
 	// set of middleware serve both.
 	Extra func(*gin.Engine)
+	// NotFoundPage, if set, answers a browser's request for an unknown page outside /api/
+	// (one that accepts text/html) instead of the problem+json.
+	NotFoundPage gin.HandlerFunc
 
 	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
 	MaxImport int64
@@ -173,6 +177,11 @@ func New(cfg Config) *Server {
 	e.HandleMethodNotAllowed = true
 	e.Use(s.recover, s.observe)
 	e.NoRoute(func(c *gin.Context) {
+		if s.cfg.NotFoundPage != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") &&
+			strings.Contains(c.GetHeader("Accept"), "text/html") {
+			s.cfg.NotFoundPage(c)
+			return
+		}
 		problem(c, http.StatusNotFound, "нет такого адреса: "+c.Request.URL.Path)
 	})
 	e.NoMethod(func(c *gin.Context) {

@@ -21,6 +21,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/blob"
 	"orders/internal/csvsafe"
 	"orders/internal/registry"
@@ -34,7 +35,11 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 		OrgID: who(c).orgID, Kind: q.Get("kind"), Status: registry.Status(q.Get("status")),
 		State: registry.State(q.Get("state")), Number: q.Get("number"), Signatory: q.Get("signatory"),
 		DateFrom: q.Get("date_from"), DateTo: q.Get("date_to"), Text: q.Get("title"), FullText: q.Get("q"),
-		Cursor: q.Get("cursor"),
+		Cursor: q.Get("cursor"), Sort: q.Get("sort"),
+	}
+	if f.Sort != "" && !slices.Contains([]string{"date", "-date", "number", "-number", "title", "-title"}, f.Sort) {
+		problem(c, http.StatusBadRequest, fmt.Sprintf("sort: неизвестный порядок «%s»; бывают date, number, title, с минусом — по убыванию (-date)", f.Sort))
+		return f, false
 	}
 	if org := q.Get("organization"); org != "" {
 		if f.OrgID != "" && org != f.OrgID {
@@ -56,6 +61,16 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 		if _, err := time.Parse(time.DateOnly, p.v); p.v != "" && err != nil {
 			problem(c, http.StatusBadRequest, fmt.Sprintf("%s: не дата: «%s»; нужна дата в виде ГГГГ-ММ-ДД", p.name, p.v))
 			return f, false
+		}
+	}
+	if mine := q.Get("mine"); mine != "" {
+		b, err := strconv.ParseBool(mine)
+		if err != nil {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("mine: true или false, а не %q", mine))
+			return f, false
+		}
+		if b {
+			f.CreatedBy = who(c).actor
 		}
 	}
 	if imp := q.Get("imported"); imp != "" {
@@ -93,7 +108,18 @@ func (s *Server) archive(c *gin.Context) {
 	for i := range list {
 		views[i] = view(&list[i])
 	}
-	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
+	// The total is counted on the first page only: the next pages have the same.
+	if f.Cursor != "" {
+		c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next})
+		return
+	}
+	total, err := s.records.CountOrders(c.Request.Context(), f)
+	if err != nil {
+		s.storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"orders": views, "next_cursor": next, "total": min(total, registry.MaxCount),
+		"total_exceeds": total > registry.MaxCount})
 }
 
 // export streams a ZIP of the signed orders of a date range: each signed PDF, its detached
@@ -195,6 +221,7 @@ func (s *Server) writeExport(c *gin.Context, f registry.Filter, cutoff time.Time
 	cw.Comma = ';'
 	cw.UseCRLF = true
 	_ = cw.Write([]string{"номер", "дата", "заголовок", "вид", "подписант", "организация", "SHA-256", "файл", "подписи", "отменён", "импортирован"})
+	orgNames := s.orgNames(ctx)
 	streamed := map[string]*exportManifest{}
 	buf := make([]byte, 64<<10)
 	err := s.walkExport(ctx, f, cutoff, func(it *exportItem) error {
@@ -204,7 +231,7 @@ func (s *Server) writeExport(c *gin.Context, f registry.Filter, cutoff time.Time
 			}
 		}
 		manifestOf(streamed, it.o.OrgID, true).add(it)
-		return cw.Write(csvRow(it))
+		return cw.Write(csvRow(it, orgNames))
 	})
 	if err != nil {
 		s.abortExport(c, err)
@@ -225,7 +252,7 @@ func (s *Server) writeExport(c *gin.Context, f registry.Filter, cutoff time.Time
 			s.abortExport(c, fmt.Errorf("organization %s: the registry changed between counting and streaming the export", org))
 			return
 		}
-		if err := writeEntry(zw, safe(org)+"/SHA256SUMS", zip.Deflate, m.lines.Bytes()); err != nil {
+		if err := writeEntry(zw, safe(org)+"/SHA256SUMS", zip.Deflate, m.lines.Bytes(), cutoff); err != nil {
 			s.abortExport(c, err)
 			return
 		}
@@ -235,7 +262,7 @@ func (s *Server) writeExport(c *gin.Context, f registry.Filter, cutoff time.Time
 		s.abortExport(c, err)
 		return
 	}
-	if err := writeEntry(zw, "реестр.csv", zip.Deflate, csvBuf.Bytes()); err != nil {
+	if err := writeEntry(zw, "реестр.csv", zip.Deflate, csvBuf.Bytes(), cutoff); err != nil {
 		s.abortExport(c, err)
 		return
 	}
@@ -249,7 +276,8 @@ type exportFile struct {
 	name   string // inside the organization's folder
 	key    string
 	sha256 string
-	size   int64 // -1: not recorded (signatures)
+	size   int64     // -1: not recorded (signatures)
+	at     time.Time // when it was made: the signing, the signature's arrival
 }
 
 // exportItem is one signed order of an export with its files.
@@ -281,7 +309,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 				name = safe(strings.TrimSuffix(fileName(o, "pdf"), ".pdf") + fmt.Sprintf(" (%d).pdf", n))
 			}
 			taken[o.OrgID+"/"+name] = true
-			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize}}
+			it := &exportItem{o: o, pdf: exportFile{name: name, key: o.SignedKey, sha256: o.SignedSHA256, size: o.SignedSize, at: signedAt(o)}}
 			sigs, err := s.records.ListSignatures(ctx, o.OrgID, o.ID)
 			if err != nil {
 				return err
@@ -292,7 +320,7 @@ func (s *Server) walkExport(ctx context.Context, f registry.Filter, cutoff time.
 				}
 				it.sigs = append(it.sigs, exportFile{
 					name: fmt.Sprintf("%s.%d.sig", strings.TrimSuffix(name, ".pdf"), len(it.sigs)+1),
-					key:  sg.Key, sha256: sg.SHA256, size: -1,
+					key:  sg.Key, sha256: sg.SHA256, size: -1, at: sg.CreatedAt,
 				})
 			}
 			if err := visit(it); err != nil {
@@ -351,7 +379,7 @@ func (s *Server) copyVerified(ctx context.Context, zw *zip.Writer, name string, 
 	if f.size >= 0 && size != f.size {
 		return fmt.Errorf("%w: %s is %d bytes, the registry recorded %d", blob.ErrCorrupt, f.key, size, f.size)
 	}
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: time.Now()})
+	w, err := zw.CreateHeader(zipHeader(name, zip.Store, f.at))
 	if err != nil {
 		return errClient{err}
 	}
@@ -372,8 +400,8 @@ func (s *Server) copyVerified(ctx context.Context, zw *zip.Writer, name string, 
 	}
 }
 
-func writeEntry(zw *zip.Writer, name string, method uint16, data []byte) error {
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: time.Now()})
+func writeEntry(zw *zip.Writer, name string, method uint16, data []byte, at time.Time) error {
+	w, err := zw.CreateHeader(zipHeader(name, method, at))
 	if err == nil {
 		_, err = w.Write(data)
 	}
@@ -383,6 +411,41 @@ func writeEntry(zw *zip.Writer, name string, method uint16, data []byte) error {
 	return nil
 }
 
+// zipHeader is a ZIP entry dated by its document, in Moscow time: unzip and Explorer show
+// the MS-DOS time as it is, so a UTC time would be three hours off. The Cyrillic name
+// gets the UTF-8 flag (archive/zip sets it for any name that is not ASCII).
+func zipHeader(name string, method uint16, at time.Time) *zip.FileHeader {
+	return &zip.FileHeader{Name: name, Method: method, Modified: at.In(ru.Moscow)}
+}
+
+func signedAt(o *registry.Order) time.Time {
+	if o.SignedAt != nil {
+		return *o.SignedAt
+	}
+	return o.UpdatedAt
+}
+
+// orgNames maps organization ids to their names for the registers a person reads; an
+// organization that cannot be read keeps its id.
+func (s *Server) orgNames(ctx context.Context) map[string]string {
+	names := map[string]string{}
+	list, err := s.orgs.ListOrganizations(ctx)
+	if err != nil {
+		s.log.Warn("organization names", "err", err)
+	}
+	for _, o := range list {
+		names[o.ID] = o.Name
+	}
+	return names
+}
+
+func nameOr(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
 // errClient is a failure to write to the client, which has most likely hung up.
 type errClient struct{ error }
 
@@ -390,7 +453,7 @@ func (e errClient) Unwrap() error { return e.error }
 
 // csvRow is an order's line of реестр.csv; a cancelled order says when, why and by whom in
 // «отменён», an order registered elsewhere says so in «импортирован».
-func csvRow(it *exportItem) []string {
+func csvRow(it *exportItem, orgNames map[string]string) []string {
 	o := it.o
 	sigs := make([]string, len(it.sigs))
 	for i, sg := range it.sigs {
@@ -400,14 +463,14 @@ func csvRow(it *exportItem) []string {
 	if o.State == registry.StateCancelled && o.CancelledAt != nil {
 		cancelled = ru.NumericDate(o.CancelledAt.In(ru.Moscow)) + " — " + o.CancelReason
 		if o.CancelledBy != "" {
-			cancelled += " (" + o.CancelledBy + ")"
+			cancelled += " (" + auth.ActorName(o.CancelledBy) + ")"
 		}
 	}
 	imported := ""
 	if o.Imported {
 		imported = "да" // registered elsewhere; number and date as given at the import
 	}
-	return []string{o.Number, ru.NumericDay(o.Date), o.Title, o.Kind, o.Signatory, o.OrgID, o.SignedSHA256,
+	return []string{o.Number, ru.NumericDay(o.Date), o.Title, o.Kind, o.Signatory, nameOr(orgNames, o.OrgID), o.SignedSHA256,
 		safe(o.OrgID) + "/" + it.pdf.name, strings.Join(sigs, ", "), cancelled, imported}
 }
 

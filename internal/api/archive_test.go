@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -90,11 +91,16 @@ func TestExportContents(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// реестр.csv names the organization as people know it, not by its id.
+	if err := h.store.PutOrganization(ctx, &registry.Organization{ID: "org-a", Name: "Управление образования", Profile: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
 	rec := h.do(ctx, "GET", exportPath, h.token("org-a", "archivist"), nil, "")
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
 		t.Fatalf("export: %d %s %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
 	}
 	files := readZip(t, rec.Body.Bytes())
+	checkZipEntries(t, rec.Body.Bytes(), map[string]time.Time{"org-a/Приказ № 1 от 01.02.2026.pdf": *a.SignedAt, "org-a/Приказ № 3 от 01.04.2026.pdf": *c.SignedAt})
 	want := map[string][]byte{
 		"org-a/Приказ № 1 от 01.02.2026.pdf":   pdfA,
 		"org-a/Приказ № 2 от 01.03.2026.pdf":   pdfB,
@@ -192,10 +198,42 @@ func TestExportContents(t *testing.T) {
 		{"3", "01.04.2026", "org-a/Приказ № 3 от 01.04.2026.pdf", "", wantCancel, c.SignedSHA256},
 	} {
 		row := byNumber[tt.number]
-		if row == nil || row[1] != tt.date || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled || row[10] != "" {
+		if row == nil || row[1] != tt.date || row[5] != "Управление образования" || row[6] != tt.sha || row[7] != tt.file || row[8] != tt.sigs || row[9] != tt.cancelled || row[10] != "" {
 			t.Errorf("row № %s = %q", tt.number, row)
 		}
 	}
+}
+
+// checkZipEntries: every entry with a Cyrillic name carries the UTF-8 flag (Debian's unzip
+// shows the name garbled without it), and the entries named in dated carry their document's
+// time as Moscow wall-clock time in the MS-DOS fields, which unzip -l and Explorer show.
+func checkZipEntries(t *testing.T, data []byte, dated map[string]time.Time) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if utf8Required(f.Name) && f.Flags&0x800 == 0 {
+			t.Errorf("%s: no UTF-8 flag (flags %#x)", f.Name, f.Flags)
+		}
+		if at, ok := dated[f.Name]; ok {
+			want := at.In(ru.Moscow).Format("2006-01-02 15:04")
+			//lint:ignore SA1019 the MS-DOS time is what unzip -l shows
+			if got := f.ModTime().Format("2006-01-02 15:04"); got != want {
+				t.Errorf("%s: dated %s in unzip -l, want %s (Moscow time of the document)", f.Name, got, want)
+			}
+		}
+	}
+}
+
+func utf8Required(s string) bool {
+	for _, r := range s {
+		if r >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // TestExportAdminAuditsEachOrganization: an admin's export of all organizations appends one
@@ -456,5 +494,46 @@ func TestExportCutWhenRegistryChanges(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || err == nil {
 		t.Errorf("export of a changed registry: %d, read error %v (%d bytes); want a cut connection", resp.StatusCode, err, len(body))
+	}
+}
+
+// TestArchiveSortAndTotal: `sort` orders all the matches on the server, across pages, and
+// the first page tells how many there are; an unknown sort is a 400 that names it.
+func TestArchiveSortAndTotal(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	for i, date := range []string{"2024-08-16", "2024-09-01", "2026-01-10", "2026-12-05"} {
+		signedOrder(t, h.store, h.blobs, "org-a", fmt.Sprintf("Приказ %d", i), date, pdfOf(fmt.Sprint(i), 100))
+	}
+	tok := h.token("org-a", "archivist")
+	type page struct {
+		Orders       []struct{ Date string }
+		NextCursor   string `json:"next_cursor"`
+		Total        *int
+		TotalExceeds bool `json:"total_exceeds"`
+	}
+	get := func(query string) page {
+		t.Helper()
+		rec := h.do(t.Context(), "GET", "/api/v1/archive?"+query, tok, nil, "")
+		var p page
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); rec.Code != 200 || err != nil {
+			t.Fatalf("GET /archive?%s: %d %s", query, rec.Code, rec.Body.Bytes())
+		}
+		return p
+	}
+	first := get("sort=-date&limit=2")
+	if first.Total == nil || *first.Total != 4 || first.TotalExceeds {
+		t.Errorf("total: %v, exceeds %v; want 4", first.Total, first.TotalExceeds)
+	}
+	second := get("sort=-date&limit=2&cursor=" + first.NextCursor)
+	var dates []string
+	for _, o := range append(first.Orders, second.Orders...) {
+		dates = append(dates, o.Date)
+	}
+	if want := []string{"2026-12-05", "2026-01-10", "2024-09-01", "2024-08-16"}; !slices.Equal(dates, want) {
+		t.Errorf("dates over two pages: %v, want %v", dates, want)
+	}
+	rec := h.do(t.Context(), "GET", "/api/v1/archive?sort=author", tok, nil, "")
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "sort: неизвестный порядок «author»") {
+		t.Errorf("unknown sort: %d %s", rec.Code, rec.Body.Bytes())
 	}
 }

@@ -6,9 +6,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+
+	"orders/internal/registry"
 )
 
 // TestBatchManifestFormulas: cells of a batch's manifest.csv that a spreadsheet would run as
@@ -57,7 +61,13 @@ func TestBatchManifestFormulas(t *testing.T) {
 	if len(recs) != len(rows)+1 {
 		t.Fatalf("manifest: %q", recs)
 	}
+	checkZipEntries(t, out, nil)
+	russian := slices.Collect(maps.Values(registry.StatusNames))
 	for _, rec := range recs[1:] {
+		// The status is a word of the pages («готов», «в очереди»), not the API's «rendered».
+		if !slices.Contains(russian, rec[5]) {
+			t.Errorf("row %s: status %q", rec[0], rec[5])
+		}
 		title, org := rec[3], rec[4]
 		for what, cell := range map[string]string{"title": title, "organization": org} {
 			if cell == "" {

@@ -282,7 +282,7 @@ func (s *Server) signedPDF(c *gin.Context) {
 		mark = " (подписан, отменён)"
 		c.Header("X-Order-State", string(o.State))
 	}
-	c.Header("Content-Disposition", contentDisposition(strings.TrimSuffix(fileName(o, "pdf"), ".pdf")+mark+".pdf"))
+	c.Header("Content-Disposition", contentDisposition(downloadName(o, mark, "pdf")))
 	c.Data(http.StatusOK, "application/pdf", data)
 }
 
@@ -401,7 +401,33 @@ func (s *Server) putJournal(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, j)
+	c.JSON(http.StatusOK, journalOf(j))
+}
+
+// journalView is a journal as the API shows it: snake_case like every other resource.
+type journalView struct {
+	Organization string            `json:"organization"`
+	ID           string            `json:"id"`
+	Name         string            `json:"name"`
+	Format       string            `json:"format"`
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	Years        []journalYearView `json:"years"`
+}
+
+// journalYearView: the number a journal issues next in a year.
+type journalYearView struct {
+	Year int `json:"year"`
+	Next int `json:"next"`
+}
+
+func journalOf(j *registry.Journal) journalView {
+	v := journalView{Organization: j.OrgID, ID: j.ID, Name: j.Name, Format: j.Format,
+		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Years: []journalYearView{}}
+	for _, y := range j.Years {
+		v.Years = append(v.Years, journalYearView{Year: y.Year, Next: y.Next})
+	}
+	return v
 }
 
 func (s *Server) listJournals(c *gin.Context) {
@@ -414,5 +440,9 @@ func (s *Server) listJournals(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"journals": list})
+	views := make([]journalView, len(list))
+	for i := range list {
+		views[i] = journalOf(&list[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"journals": views})
 }

@@ -103,3 +103,34 @@ func TestAcknowledgementHandler(t *testing.T) {
 		t.Errorf("a refused acknowledgement left an audit entry: %s", acts)
 	}
 }
+
+// TestJournalsSnakeCase: journals answer in snake_case like every other resource (they
+// once answered OrgID, Years).
+func TestJournalsSnakeCase(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	head := h.token("org-a", "head")
+	rec := h.do(t.Context(), "PUT", "/api/v1/journals/main", head,
+		strings.NewReader(`{"name":"по основной деятельности","format":"{seq}","starts":{"2022":1355}}`), "application/json")
+	var one map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &one); rec.Code != http.StatusOK || err != nil {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	rec = h.do(t.Context(), "GET", "/api/v1/journals", head, nil, "")
+	var list struct{ Journals []map[string]any }
+	if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil || len(list.Journals) != 1 {
+		t.Fatalf("GET: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	for what, j := range map[string]map[string]any{"PUT": one, "GET": list.Journals[0]} {
+		var keys []string
+		for k := range j {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if want := []string{"created_at", "format", "id", "name", "organization", "updated_at", "years"}; !slices.Equal(keys, want) {
+			t.Errorf("%s: keys %v, want %v", what, keys, want)
+		}
+		if y, _ := json.Marshal(j["years"]); string(y) != `[{"next":1355,"year":2022}]` {
+			t.Errorf("%s: years %s", what, y)
+		}
+	}
+}

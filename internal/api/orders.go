@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -169,6 +170,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	o := &registry.Order{
 		OrgID: in.orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, Draft: in.normalized, IdempotencyKey: key, SearchText: in.search,
+		CreatedBy: who(c).actor,
 	}
 	created, err := s.life.Submit(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -230,6 +232,7 @@ type orderView struct {
 	CreatedAt    time.Time           `json:"created_at"`
 	UpdatedAt    time.Time           `json:"updated_at"`
 	RenderedAt   *time.Time          `json:"rendered_at,omitempty"`
+	CreatedBy    string              `json:"created_by,omitempty"`
 	Documents    map[string]*docView `json:"documents,omitempty"`
 	Draft        json.RawMessage     `json:"draft,omitempty"`
 
@@ -252,7 +255,7 @@ func view(o *registry.Order) orderView {
 	v := orderView{
 		ID: o.ID, Organization: o.OrgID, Kind: o.Kind, Title: o.Title, Date: o.Date, Number: o.Number,
 		Status: o.Status, Error: o.Error, Attempts: o.Attempts, CreatedAt: o.CreatedAt,
-		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, State: o.State, Journal: o.Journal,
+		UpdatedAt: o.UpdatedAt, RenderedAt: o.RenderedAt, CreatedBy: o.CreatedBy, State: o.State, Journal: o.Journal,
 		Signatory: o.Signatory, RegisteredAt: o.RegisteredAt, SignedAt: o.SignedAt,
 		CancelledAt: o.CancelledAt, CancelReason: o.CancelReason, CancelledBy: o.CancelledBy, Imported: o.Imported,
 	}
@@ -366,43 +369,82 @@ func (s *Server) download(format string) gin.HandlerFunc {
 			s.integrityError(c, o.ID, err)
 			return
 		}
-		c.Header("Content-Disposition", contentDisposition(fileName(o, format)))
+		c.Header("Content-Disposition", contentDisposition(downloadName(o, "", format)))
 		c.Data(http.StatusOK, ctype, data)
 	}
 }
 
-// fileName is the Russian name a clerk expects on disk: «Приказ № 1355 от 22.09.2022.pdf».
+// fileName is the short name of an order's document, by its number and date: «Приказ
+// № 1355 от 22.09.2022.pdf», «Проект приказа.pdf». The export's files are named so, as
+// in a register.
 func fileName(o *registry.Order, ext string) string {
-	kind := o.Kind
-	if r := []rune(kind); len(r) > 0 {
-		kind = strings.ToUpper(string(r[0])) + string(r[1:])
-	}
-	name := kind
+	var name string
 	if o.Number != "" {
-		name += " № " + o.Number
+		kind := o.Kind
+		if r := []rune(kind); len(r) > 0 {
+			kind = strings.ToUpper(string(r[0])) + string(r[1:])
+		}
+		name = kind + " № " + o.Number
 	} else {
-		name = "Проект " + strings.ToLower(name)
+		name = "Проект " + genitive(o.Kind)
 	}
 	if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
 		name += " от " + ru.NumericDate(t)
 	}
-	name = strings.Map(func(r rune) rune {
+	return fileSafe(name) + "." + ext
+}
+
+// downloadName is the name a download gets on disk: the short name and the title, trimmed,
+// so that a folder of downloads tells the orders apart: «Приказ № 1355 от 22.09.2022
+// «Об организации работы …».pdf». mark (« (подписан)») goes before the extension.
+func downloadName(o *registry.Order, mark, ext string) string {
+	name := strings.TrimSuffix(fileName(o, ext), "."+ext)
+	if t := trimTitle(o.Title, maxTitleInName); t != "" {
+		name += " «" + fileSafe(t) + "»"
+	}
+	return name + mark + "." + ext
+}
+
+// maxTitleInName keeps a download's name well inside the 255 bytes of a file name (a
+// Cyrillic letter is two).
+const maxTitleInName = 60
+
+// trimTitle cuts a title to at most max letters at a word boundary, marking the cut with «…».
+func trimTitle(title string, max int) string {
+	title = strings.Join(strings.Fields(title), " ")
+	r := []rune(title)
+	if len(r) <= max {
+		return title
+	}
+	cut := string(r[:max])
+	if i := strings.LastIndex(cut, " "); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:—-«»\"") + "…"
+}
+
+func genitive(kind string) string {
+	if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
+		return g
+	}
+	return kind
+}
+
+// fileSafe replaces what Windows and Unix refuse in a file name.
+func fileSafe(name string) string {
+	return strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {
 			return '_'
 		}
 		return r
 	}, name)
-	return name + "." + ext
 }
 
-// contentDisposition gives an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987).
+// contentDisposition gives the UTF-8 name (RFC 6266, RFC 5987) and an ASCII fallback in
+// Latin letters for clients that read only filename=, as curl -OJ does: «Приказ № 1355 от
+// 22.09.2022.pdf» → "Prikaz N 1355 ot 22.09.2022.pdf".
 func contentDisposition(name string) string {
-	ascii := strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, name)
+	ascii := translit(name)
 	var enc strings.Builder
 	for _, b := range []byte(name) {
 		if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
@@ -412,4 +454,33 @@ func contentDisposition(name string) string {
 		}
 	}
 	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, enc.String())
+}
+
+var translitTable = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh", 'з': "z", 'и': "i",
+	'й': "i", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t",
+	'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch", 'ъ': "ie", 'ы': "y", 'ь': "",
+	'э': "e", 'ю': "iu", 'я': "ia", '№': "N", '…': "...", '«': "", '»': "", '—': "-", '–': "-",
+}
+
+// translit writes name in printable ASCII: Russian letters as in a Russian passport (ICAO
+// Doc 9303), the rest that is not ASCII, and quotes and backslashes that would end the
+// quoted string, as '_'.
+func translit(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		lower := unicode.ToLower(r)
+		t, ok := translitTable[lower]
+		switch {
+		case ok && lower != r && t != "":
+			b.WriteString(strings.ToUpper(t[:1]) + t[1:])
+		case ok:
+			b.WriteString(t)
+		case r < 0x20 || r > 0x7e || r == '"' || r == '\\':
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

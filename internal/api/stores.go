@@ -28,6 +28,7 @@ type orderStore interface {
 type recordStore interface {
 	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*registry.Order, error)
 	ListOrders(ctx context.Context, f registry.Filter) (orders []registry.Order, nextCursor string, err error)
+	CountOrders(ctx context.Context, f registry.Filter) (int, error)
 	ListSignatures(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Signature, error)
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 	ListAudit(ctx context.Context, orgID string, orderID *uuid.UUID, limit int) ([]registry.AuditEntry, error)

@@ -179,7 +179,7 @@ func (s *Server) templateFromOrder(c *gin.Context, org string, in templateBody) 
 		problem(c, http.StatusBadRequest, fmt.Sprintf("from_order: «%s» — не идентификатор приказа", in.FromOrder))
 		return nil, false
 	}
-	o, err := s.cfg.Store.GetOrder(c.Request.Context(), org, id)
+	o, err := s.records.GetOrder(c.Request.Context(), org, id)
 	if err != nil {
 		s.storeError(c, err)
 		return nil, false

@@ -247,7 +247,7 @@ func (s *Service) build(req Request, orgID string, t *batch.Table, plan *batch.P
 		orders[i] = &registry.Order{
 			ID: OrderID(b.ID, row), OrgID: orgID, Kind: string(cmp.Or(d.draft.Kind, order.KindPrikaz)),
 			Title: d.draft.Title, Date: d.draft.Date, Number: d.draft.Number, Status: status,
-			Draft: d.normalized, SearchText: d.search, BatchID: &bid, BatchRow: row,
+			Draft: d.normalized, SearchText: d.search, BatchID: &bid, BatchRow: row, CreatedBy: req.Actor,
 		}
 	}
 	return b, orders

@@ -34,6 +34,8 @@ func init() {
 type Store interface {
 	registry.Batches
 	GetJournal(ctx context.Context, orgID, id string) (*registry.Journal, error)
+	// GetOrganization names the issuing organization in manifest.csv.
+	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
 }
 
 // Documents reads the stored documents of rendered orders.

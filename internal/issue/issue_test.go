@@ -558,7 +558,7 @@ func TestResultsZip(t *testing.T) {
 	if !strings.Contains(lines[2], `'=HYPERLINK`) || strings.Contains(lines[2], `;=HYPERLINK`) {
 		t.Errorf("a formula cell is not text: %s", lines[2])
 	}
-	if !strings.Contains(lines[3], string(registry.StatusQueued)) || strings.Contains(lines[3], ".pdf") {
+	if !strings.Contains(lines[3], ";"+registry.StatusNames[registry.StatusQueued]+";") || strings.Contains(lines[3], ".pdf") {
 		t.Errorf("the unrendered order: %s", lines[3])
 	}
 

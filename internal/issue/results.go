@@ -3,6 +3,7 @@ package issue
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,13 +73,21 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 	mw.Comma, mw.UseCRLF = ';', true
 	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}
+	orgName := r.b.OrgID
+	if org, err := r.s.cfg.Store.GetOrganization(ctx, r.b.OrgID); err == nil && org.Name != "" {
+		orgName = org.Name
+	}
 	for _, o := range r.orders {
 		label := opts.Labels[o.BatchRow]
 		date := o.Date
 		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
 			date = ru.NumericDate(t)
 		}
-		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, label, string(o.Status), "", "", "", ""}
+		status := registry.StatusNames[o.Status]
+		if status == "" {
+			status = string(o.Status)
+		}
+		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, cmp.Or(label, orgName), status, "", "", "", ""}
 		if o.Status == registry.StatusRendered && o.PDFKey != "" {
 			base := fileBase(o, label)
 			if used[base] {
@@ -92,7 +101,7 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 		_ = mw.Write(rec)
 	}
 	mw.Flush()
-	f, err := zw.CreateHeader(&zip.FileHeader{Name: "manifest.csv", Method: zip.Deflate, Modified: r.b.UpdatedAt})
+	f, err := zw.CreateHeader(zipHeader("manifest.csv", zip.Deflate, r.b.UpdatedAt))
 	if err == nil {
 		_, err = f.Write(manifest.Bytes())
 	}
@@ -115,7 +124,7 @@ func (r *Results) addDocuments(ctx context.Context, zw *zip.Writer, o *registry.
 			r.s.log.Error("batch zip: reading document", "order", o.ID, "key", doc.key, "err", err)
 			return fmt.Errorf("%w: order %s: %w", ErrDocument, o.ID, err)
 		}
-		f, err := zw.CreateHeader(&zip.FileHeader{Name: base + "." + doc.ext, Method: zip.Store, Modified: modified})
+		f, err := zw.CreateHeader(zipHeader(base+"."+doc.ext, zip.Store, modified))
 		if err == nil {
 			_, err = f.Write(data)
 		}
@@ -125,6 +134,13 @@ func (r *Results) addDocuments(ctx context.Context, zw *zip.Writer, o *registry.
 		rec[6+i], rec[8+i] = base+"."+doc.ext, doc.sum
 	}
 	return nil
+}
+
+// zipHeader is a ZIP entry dated by its document, in Moscow time: unzip and Explorer show
+// the MS-DOS time as it is, so a UTC time would be three hours off. A Cyrillic name gets the
+// UTF-8 flag (archive/zip sets it for any name that is not ASCII).
+func zipHeader(name string, method uint16, at time.Time) *zip.FileHeader {
+	return &zip.FileHeader{Name: name, Method: method, Modified: at.In(ru.Moscow)}
 }
 
 // fileBase names an order's documents in result.zip: its number, or its row, and the

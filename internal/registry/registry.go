@@ -115,6 +115,10 @@ type Order struct {
 	Attempts   int    // render attempts started (MarkRendering calls)
 	Error      string // why the last render failed
 
+	// CreatedBy is who submitted the order, as the audit names callers («user:ivanova
+	// (Иванова И.И.)»); set on create only, "" for orders older than migration 00019.
+	CreatedBy string
+
 	Outputs // empty until rendered; cleared when the draft changes
 
 	// Lifecycle, set only by RegisterOrder, Sign and Cancel (CreateOrder ignores them).
@@ -198,16 +202,23 @@ type Filter struct {
 	// form (стажировочная площадка finds стажировочных площадок), ignoring case and ё/е.
 	// Stop words (и, в, о …) are ignored; a query of stop words only matches nothing.
 	FullText string
+	// CreatedBy, if set, keeps only the orders submitted by this caller (Order.CreatedBy).
+	CreatedBy string
 	// Imported, if not nil, keeps only imported orders (true) or only the service's own (false).
 	Imported *bool
-	Limit    int    // default DefaultLimit, at most MaxLimit
-	Cursor   string // from a previous ListOrders call with the same filter
+	// Sort, if set, lists by "date", "number" or "title" (ascending; "-date" … descending)
+	// instead of the newest first; undated and unnumbered orders come last.
+	Sort   string
+	Limit  int    // default DefaultLimit, at most MaxLimit
+	Cursor string // from a previous ListOrders call with the same filter
 }
 
 // Page sizes of ListOrders.
 const (
 	DefaultLimit = 50
 	MaxLimit     = 500
+	// MaxCount bounds CountOrders: more matches are told as "more than MaxCount".
+	MaxCount = 10000
 )
 
 // DraftUpdate replaces an order's draft and the fields taken from it. Only an order in
@@ -255,6 +266,9 @@ type Orders interface {
 	GetOrder(ctx context.Context, orgID string, id uuid.UUID) (*Order, error)
 	// ListOrders returns orders newest first and a cursor for the next page ("" at the end).
 	ListOrders(ctx context.Context, f Filter) (orders []Order, nextCursor string, err error)
+	// CountOrders counts the orders ListOrders would list for f (its Sort, Limit and Cursor
+	// aside), at most MaxCount+1.
+	CountOrders(ctx context.Context, f Filter) (int, error)
 	// UpdateDraft replaces the draft if the order is in StateDraft (else *LifecycleError: a
 	// registered order is immutable, whatever allowed says) and its status is in allowed
 	// (else *StateError). A changed draft clears the outputs, rendered time and error, which

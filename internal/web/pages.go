@@ -19,9 +19,17 @@ import (
 )
 
 type ordersView struct {
-	Orders     []registry.Order
-	State      string
-	Q          string
+	Orders   []registry.Order
+	State    string
+	Q        string
+	Sort     string
+	Mine     bool
+	Sorts    []stateOption
+	Total    int
+	OrgNames map[string]string
+	// RowLabels name the organization of a batch's row (the school of a per-row order), by
+	// order id: a batch's drafts share their title.
+	RowLabels  map[uuid.UUID]string
 	Next       string
 	First      bool
 	CanCreate  bool
@@ -47,7 +55,15 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 	if !st.Valid() {
 		st = ""
 	}
-	f := registry.Filter{OrgID: cl.OrgID, State: st, Text: strings.TrimSpace(c.Query("q")), Cursor: c.Query("cursor"), Limit: 30}
+	sort := c.Query("sort")
+	if !slices.ContainsFunc(orderSorts, func(o stateOption) bool { return o.Value == sort }) {
+		sort = ""
+	}
+	f := registry.Filter{OrgID: cl.OrgID, State: st, Text: strings.TrimSpace(c.Query("q")), Cursor: c.Query("cursor"), Limit: 30, Sort: sort}
+	mine := c.Query("mine") == "1"
+	if mine {
+		f.CreatedBy = cl.Actor
+	}
 	list, next, err := s.cfg.Store.ListOrders(c.Request.Context(), f)
 	if errors.Is(err, registry.ErrInvalid) {
 		f.Cursor = ""
@@ -58,17 +74,76 @@ func (s *Server) ordersPage(c *gin.Context, cl auth.Caller) {
 		s.failurePage(c, cl, err, "Не удалось прочитать список приказов.")
 		return
 	}
+	total, err := s.cfg.Store.CountOrders(c.Request.Context(), f)
+	if err != nil {
+		s.log.Error("count orders", "err", err)
+		s.failurePage(c, cl, err, "Не удалось прочитать список приказов.")
+		return
+	}
+	var orgNames map[string]string
+	if cl.OrgID == "" {
+		orgNames = s.orgNames(c)
+	}
+	rowLabels := s.rowLabels(c, list)
 	s.render(c, http.StatusOK, "orders", view{Title: "Приказы", Nav: "orders", Caller: cl, Page: ordersView{
 		Orders: list, State: string(st), Q: f.Text, Next: next, First: f.Cursor == "",
+		Sort: sort, Mine: mine, Sorts: orderSorts, Total: min(total, registry.MaxCount), OrgNames: orgNames, RowLabels: rowLabels,
 		CanCreate: auth.Can(cl.Role, auth.ActEditDraft),
-		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "",
+		ShowOrg:   cl.OrgID == "", States: states(), FilterUsed: st != "" || f.Text != "" || mine,
 	}})
 }
 
+// orderSorts are the orders of the list a person may choose; the registry sorts over all
+// the matches, not the page.
+var orderSorts = []stateOption{{"", "сначала новые"}, {"-date", "по дате, новые сверху"}, {"date", "по дате, старые сверху"},
+	{"number", "по номеру"}, {"title", "по заголовку"}}
+
+// orgNames maps organization ids to names for the lists of an administrator, who sees all.
+func (s *Server) orgNames(c *gin.Context) map[string]string {
+	names := map[string]string{}
+	list, err := s.cfg.Store.ListOrganizations(c.Request.Context())
+	if err != nil {
+		s.log.Warn("list organizations", "err", err)
+	}
+	for _, o := range list {
+		names[o.ID] = o.Name
+	}
+	return names
+}
+
+// rowLabels reads the row labels of the batches the listed orders came from (the API keeps
+// them in the batch's options as {"labels": {row: label}}). A batch that cannot be read
+// leaves its rows unlabelled: the row number still tells them apart.
+func (s *Server) rowLabels(c *gin.Context, list []registry.Order) map[uuid.UUID]string {
+	out := map[uuid.UUID]string{}
+	batches := map[uuid.UUID]map[int]string{}
+	for _, o := range list {
+		if o.BatchID == nil {
+			continue
+		}
+		labels, seen := batches[*o.BatchID]
+		if !seen {
+			if b, err := s.cfg.Store.GetBatch(c.Request.Context(), o.OrgID, *o.BatchID); err == nil {
+				var opts struct {
+					Labels map[int]string `json:"labels"`
+				}
+				_ = json.Unmarshal(b.Options, &opts)
+				labels = opts.Labels
+			}
+			batches[*o.BatchID] = labels
+		}
+		if l := labels[o.BatchRow]; l != "" {
+			out[o.ID] = l
+		}
+	}
+	return out
+}
+
 type orderPageView struct {
-	Order *registry.Order
-	Draft *order.Draft
-	Org   string
+	Order       *registry.Order
+	Draft       *order.Draft
+	Org         string
+	JournalName string
 }
 
 // orderPage shows one order. Another organization's order does not exist for the caller:
@@ -90,10 +165,12 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 	if org, err := s.cfg.Store.GetOrganization(c.Request.Context(), o.OrgID); err == nil {
 		orgName = org.Name
 	}
+	journals := s.journalNames(c, o.OrgID)
 	s.render(c, http.StatusOK, "order", view{Title: titleOf(o), Nav: "orders", Caller: cl,
-		Page: orderPageView{Order: o, Draft: &d, Org: orgName},
+		Page: orderPageView{Order: o, Draft: &d, Org: orgName, JournalName: journalName(journals, o.Journal)},
 		Data: map[string]any{
-			"id": o.ID, "state": o.State, "status": o.Status, "people": people,
+			"journals": journals,
+			"id":       o.ID, "role": cl.Role, "state": o.State, "status": o.Status, "people": people,
 			"canEdit":     auth.Can(cl.Role, auth.ActEditDraft),
 			"canRegister": auth.Can(cl.Role, auth.ActRegister),
 			"canSign":     auth.Can(cl.Role, auth.ActSign),
@@ -103,6 +180,28 @@ func (s *Server) orderPage(c *gin.Context, cl auth.Caller) {
 			"adminCall":   cl.OrgID == "",
 			"statusName":  statusNames,
 		}})
+}
+
+// journalNames maps the organization's journal ids to their names: people know a journal
+// as «по основной деятельности», not as «main». Empty when the journals cannot be read;
+// the id is shown then.
+func (s *Server) journalNames(c *gin.Context, orgID string) map[string]string {
+	names := map[string]string{}
+	list, err := s.cfg.Store.ListJournals(c.Request.Context(), orgID)
+	if err != nil {
+		s.log.Warn("list journals", "err", err)
+	}
+	for _, j := range list {
+		names[j.ID] = j.Name
+	}
+	return names
+}
+
+func journalName(names map[string]string, id string) string {
+	if n := names[id]; n != "" {
+		return n
+	}
+	return id
 }
 
 func titleOf(o *registry.Order) string {
@@ -196,6 +295,23 @@ func (s *Server) editorPage(c *gin.Context, cl auth.Caller) {
 		data["edit"] = o.ID.String()
 		title, nav = "Изменение проекта", "orders"
 	} else if cp := c.Query("copy"); cp != "" {
+		// Another organization's order does not exist for the caller: say so on a page of
+		// its own, not on a form with nothing to send.
+		id, perr := uuid.Parse(cp)
+		var err error
+		if perr == nil {
+			_, err = s.cfg.Store.GetOrder(ctx, cl.OrgID, id)
+		}
+		switch {
+		case perr != nil || errors.Is(err, registry.ErrNotFound):
+			s.errorPage(c, cl, http.StatusNotFound, "Приказ для копии не найден",
+				"Такого приказа нет или он принадлежит другой организации: копию сделать нельзя.")
+			return
+		case err != nil:
+			s.log.Error("get order to copy", "err", err)
+			s.failurePage(c, cl, err, "Не удалось прочитать приказ для копии.")
+			return
+		}
 		data["copy"] = cp
 	} else if tp := c.Query("template"); tp != "" {
 		data["template"] = tp

@@ -49,6 +49,12 @@ type Store interface {
 	ListOrders(ctx context.Context, f registry.Filter) (orders []registry.Order, nextCursor string, err error)
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
 	ListOrganizations(ctx context.Context) ([]registry.Organization, error)
+	CountOrders(ctx context.Context, f registry.Filter) (int, error)
+	GetBatch(ctx context.Context, orgID string, id uuid.UUID) (*registry.Batch, error)
+	ListJournals(ctx context.Context, orgID string) ([]registry.Journal, error)
+	ListUsers(ctx context.Context, orgID string) ([]registry.User, error)
+	CreateUser(ctx context.Context, u *registry.User) error
+	SetUserDisabled(ctx context.Context, id uuid.UUID, disabled bool) error
 }
 
 // Config wires the pages to the registry.
@@ -107,6 +113,7 @@ func New(cfg Config) *Server {
 		"q":        url.QueryEscape,
 		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
 		"capital":  capital,
+		"actor":    auth.ActorName,
 		"genitive": func(kind string) string {
 			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
 				return g
@@ -132,6 +139,7 @@ func New(cfg Config) *Server {
 // Mount adds the pages to the API's gin engine: one listener, one set of middleware.
 func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/static/*file", s.asset)
+	e.GET("/favicon.ico", s.favicon)
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.page(s.logout))
@@ -143,6 +151,31 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/archive", s.page(s.archivePage, auth.ActReadArchive))
 	e.GET("/batches", s.page(s.batchPage, auth.ActBatch))
 	e.GET("/batches/:id", s.page(s.batchPage, auth.ActBatch))
+	e.GET("/settings", s.page(s.settingsPage, auth.ActManageJournals))
+	e.POST("/settings/users", s.page(s.addUser, auth.ActManageJournals))
+	e.POST("/settings/users/:id/state", s.page(s.setUserState, auth.ActManageJournals))
+}
+
+// NotFound is the page of an unknown address, for a browser: the header with the menu when
+// someone is logged in, so the way back is one click.
+func (s *Server) NotFound(c *gin.Context) {
+	cl, err := auth.FromSession(c.Request.Context(), s.cfg.Store, c.Request)
+	if err != nil {
+		cl = auth.Caller{}
+	}
+	s.errorPage(c, cl, http.StatusNotFound, "Страница не найдена",
+		"Такой страницы нет: проверьте адрес или перейдите к списку приказов.")
+}
+
+// favicon answers the browsers that ask for /favicon.ico whatever the page says.
+func (s *Server) favicon(c *gin.Context) {
+	data, err := fs.ReadFile(s.static, "favicon.svg")
+	if err != nil {
+		c.Status(http.StatusNotFound)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/svg+xml", data)
 }
 
 // page wraps a handler that needs a logged-in user: without a session the browser goes to
@@ -287,10 +320,7 @@ func capital(s string) string {
 
 func stateName(st registry.State) string { return st.Word() }
 
-var statusNames = map[registry.Status]string{
-	registry.StatusDraft: "не отправлен", registry.StatusQueued: "в очереди", registry.StatusRendering: "формируется",
-	registry.StatusRendered: "готов", registry.StatusFailed: "ошибка", registry.StatusCancelled: "остановлен",
-}
+var statusNames = registry.StatusNames
 
 func ruDateTime(v any) string {
 	var t time.Time
@@ -325,6 +355,9 @@ func (v view) Menu() []menuItem {
 	}
 	if auth.Can(r, auth.ActReadArchive) {
 		items = append(items, menuItem{"archive", "/archive", "Архив"})
+	}
+	if auth.Can(r, auth.ActManageJournals) {
+		items = append(items, menuItem{"settings", "/settings", "Справочники"})
 	}
 	return items
 }

@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported, created_by"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of a row.
@@ -33,7 +33,7 @@ func scanOrder(row pgx.Row) (*registry.Order, error) {
 		&o.IdempotencyKey, &o.CreatedAt, &o.UpdatedAt, &o.RenderedAt, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &o.RegisteredAt, &o.SignedAt, &o.CancelledAt, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &o.BatchID, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported, &o.CreatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -67,7 +67,7 @@ func scanOrders(rows pgx.Rows) ([]registry.Order, error) {
 // one row when the order was new and none when its ID or idempotency key exists.
 var insertOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $24, '')
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $29, $24, '')
 	ON CONFLICT DO NOTHING RETURNING id, org_id, created_at)
 	INSERT INTO order_search (id, org_id, created_at, search_tsv)
 	SELECT id, org_id, created_at, ` + searchVector("$25::text", "org_id") + ` FROM ins`
@@ -78,7 +78,7 @@ func insertArgs(o *registry.Order) []any {
 		o.IdempotencyKey, o.CreatedAt, o.UpdatedAt, o.RenderedAt, o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
 		string(o.State), o.SearchText, driver.SearchText(o.Title), driver.IndexDoc(o.Title, o.SearchText),
-		o.BatchID, o.BatchRow, o.Imported}
+		o.BatchID, o.BatchRow, o.Imported, o.CreatedBy}
 }
 
 // CreateOrder implements registry.Orders.
@@ -146,6 +146,10 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	if err != nil {
 		return nil, "", err
 	}
+	if f.Sort != "" {
+		list, next := driver.SortedPage(list, f)
+		return list, next, nil
+	}
 	if len(list) <= limit && f.FullText != "" {
 		// Less than a page in the window of a full-text list: the page may lie further back,
 		// so the matches are read from the index (see fullTextWindow).
@@ -161,6 +165,19 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+// CountOrders implements registry.Orders.
+func (s *Store) CountOrders(ctx context.Context, f registry.Filter) (int, error) {
+	query, args, err := driver.CountQuery(dialect, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("registry/postgres: count orders: %w", err)
+	}
+	return n, nil
 }
 
 func (s *Store) listOrders(ctx context.Context, query string, args []any) ([]registry.Order, error) {

@@ -118,6 +118,8 @@ var dialect = &driver.Dialect{
 	FullTextOrg: func(a *driver.Args, orgID string) string {
 		return "search_tsv @@ " + a.Add(orgLexeme(orgID)) + "::tsquery"
 	},
+	LeadingInt: func(col string) string { return "COALESCE(substring(" + col + " from '^[0-9]+')::numeric, 0)" },
+	Collate:    ` COLLATE "C"`,
 }
 
 // searchVector is the SQL of order_search.search_tsv: the words of doc (see driver.IndexDoc)
@@ -157,6 +159,9 @@ func fullText(a *driver.Args, terms []driver.Term) string {
 		for j, s := range t.Stems {
 			// A quoted tsquery lexeme is taken literally (no stemming); quotes are doubled.
 			alts[j] = "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		}
+		if t.Prefix != "" {
+			alts = append(alts, "'"+strings.ReplaceAll(t.Prefix, "'", "''")+"':*")
 		}
 		conds[i] = "(plainto_tsquery('russian', " + a.Add(t.Word) + "::text) || " + a.Add(strings.Join(alts, " | ")) + "::tsquery)"
 	}

@@ -68,6 +68,8 @@ func Run(t *testing.T, newDB NewDB) {
 		{"SignatureAudit", testSignatureAudit},
 		{"OrganizationSigning", testOrganizationSigning},
 		{"ArchiveSearch", testArchiveSearch},
+		{"ArchiveSort", testArchiveSort},
+		{"CreatedBy", testCreatedBy},
 		{"FullTextPages", testFullTextPages},
 		{"FullTextBatchPages", testFullTextBatchPages},
 		{"CountByState", testCountByState},

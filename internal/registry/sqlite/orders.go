@@ -18,7 +18,7 @@ const orderCols = "id, org_id, kind, title, order_date, number, status, draft, d
 	"created_at, updated_at, rendered_at, attempts, error, " +
 	"pdf_key, pdf_sha256, pdf_size, docx_key, docx_sha256, docx_size, " +
 	"state, journal_id, seq, registered_at, signed_at, cancelled_at, cancel_reason, signatory, " +
-	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported"
+	"signed_key, signed_sha256, signed_size, full_text, batch_id, batch_row, print_rev, cancelled_by, imported, created_by"
 
 // listCols leaves the draft and the full text out: lists do not need them and they are the
 // bulk of an order. It reads orders alone; orderCols reads fromOrders, which joins the order's
@@ -43,7 +43,7 @@ func scanOrder(row scanner) (*registry.Order, error) {
 		&o.IdempotencyKey, &created, &updated, &rendered, &o.Attempts, &o.Error,
 		&o.PDFKey, &o.PDFSHA256, &o.PDFSize, &o.DOCXKey, &o.DOCXSHA256, &o.DOCXSize,
 		&state, &o.Journal, &o.Seq, &registered, &signed, &cancels, &o.CancelReason, &o.Signatory,
-		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &batch, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported)
+		&o.SignedKey, &o.SignedSHA256, &o.SignedSize, &o.SearchText, &batch, &o.BatchRow, &o.PrintRev, &o.CancelledBy, &o.Imported, &o.CreatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -103,7 +103,7 @@ var (
 	qInsertOrder = stmt(`INSERT INTO orders (` + strings.NewReplacer(" draft,", "", ", full_text", "").Replace(orderCols) +
 		`, search_text, signatory_search)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-			?21, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?22, ?23, 0, '', ?25, ?24, '')
+			?21, '', 0, NULL, NULL, NULL, '', '', '', '', 0, ?22, ?23, 0, '', ?25, ?26, ?24, '')
 		ON CONFLICT DO NOTHING`)
 	qInsertDocs = stmt(`INSERT INTO order_docs (order_id, draft, full_text) VALUES (?1, ?2, ?3)`)
 	qUpdateDocs = stmt(`UPDATE order_docs SET draft = ?2, full_text = ?3 WHERE order_id = ?1`)
@@ -163,7 +163,7 @@ func insertOrder(ctx context.Context, q querier, o *registry.Order, stems string
 		o.ID.String(), o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.DraftHash,
 		o.IdempotencyKey, fmtTime(o.CreatedAt), fmtTime(o.UpdatedAt), fmtTimePtr(o.RenderedAt), o.Attempts, o.Error,
 		o.PDFKey, o.PDFSHA256, o.PDFSize, o.DOCXKey, o.DOCXSHA256, o.DOCXSize,
-		string(o.State), uuidPtr(o.BatchID), o.BatchRow, driver.SearchText(o.Title), o.Imported)
+		string(o.State), uuidPtr(o.BatchID), o.BatchRow, driver.SearchText(o.Title), o.Imported, o.CreatedBy)
 	if err != nil {
 		return false, fmt.Errorf("registry/sqlite: create order: %w", err)
 	}
@@ -273,6 +273,13 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	var list []registry.Order
 	var limit int
 	var err error
+	if f.Sort != "" {
+		if list, _, err = s.listWith(ctx, dialectSet(f), f); err != nil {
+			return nil, "", err
+		}
+		list, next := driver.SortedPage(list, f)
+		return list, next, nil
+	}
 	switch {
 	case len(driver.QueryTerms(f.FullText)) == 0:
 		list, limit, err = s.listWith(ctx, dialect, f)
@@ -286,6 +293,19 @@ func (s *Store) ListOrders(ctx context.Context, f registry.Filter) ([]registry.O
 	}
 	list, next := driver.Page(list, limit)
 	return list, next, nil
+}
+
+// CountOrders implements registry.Orders.
+func (s *Store) CountOrders(ctx context.Context, f registry.Filter) (int, error) {
+	query, args, err := driver.CountQuery(dialectSet(f), f)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, unavailable(fmt.Errorf("registry/sqlite: count orders: %w", err))
+	}
+	return n, nil
 }
 
 // listWith runs the list query of f in dialect d; limit is the page size.

@@ -61,6 +61,11 @@ func matchExpr(org string, terms []driver.Term) string {
 			// A quoted FTS5 string is taken literally; quotes inside are doubled.
 			alts[j] = `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 		}
+		if t.Prefix != "" {
+			// The index holds stems, and a stem is never longer than its word: the prefix
+			// query of the whole word finds the longer forms only, which the stems miss.
+			alts = append(alts, `"`+strings.ReplaceAll(t.Prefix, `"`, `""`)+`"*`)
+		}
 		groups = append(groups, "("+strings.Join(alts, " OR ")+")")
 	}
 	return strings.Join(groups, " AND ")

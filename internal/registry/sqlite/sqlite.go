@@ -326,6 +326,7 @@ var dialect = &driver.Dialect{
 	Placeholder: func(n int) string { return fmt.Sprintf("?%d", n) },
 	Time:        func(t time.Time) any { return fmtTime(t) },
 	UUID:        func(id uuid.UUID) any { return id.String() },
+	LeadingInt:  func(col string) string { return "CAST(" + col + " AS INTEGER)" },
 	// A full-text list has its own dialect (searchDialect).
 }
 

@@ -117,18 +117,52 @@ window.Orders = (() => {
     if (!iso) return '';
     const d = new Date(iso);
     if (isNaN(d)) return iso;
-    return d.toLocaleString('ru-RU', { timeZone: MOSCOW, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleString('ru-RU', { timeZone: MOSCOW, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).replace(',', ''); // as the server writes it
   }
   function todayMoscow() {
     const p = new Intl.DateTimeFormat('en-CA', { timeZone: MOSCOW, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
     return p; // YYYY-MM-DD
   }
 
-  // On a phone the menu scrolls sideways: keep the current page's item in sight.
-  const current = document.querySelector('.menu [aria-current="page"]');
-  if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
-    current.parentElement.scrollLeft = current.offsetLeft - current.parentElement.offsetLeft - 16;
+  // On a phone the menu folds under «Меню» (CSS shows the button on narrow screens only,
+  // and only when this script runs: without it the menu stays unfolded).
+  document.documentElement.classList.add('js');
+  const toggle = document.getElementById('menu-toggle');
+  if (toggle) {
+    const top = toggle.closest('.top');
+    toggle.addEventListener('click', () => {
+      const open = top.classList.toggle('menu-open');
+      toggle.setAttribute('aria-expanded', String(open));
+    });
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && top.classList.contains('menu-open')) { top.classList.remove('menu-open'); toggle.setAttribute('aria-expanded', 'false'); toggle.focus(); }
+    });
   }
+
+  // A table wider than its box scrolls sideways: say so, and let the keyboard scroll it
+  // (a scrolling region must be focusable). Tables come and go with the pages' scripts.
+  function markScrollables() {
+    for (const w of document.querySelectorAll('.table-wrap')) {
+      const scrolls = w.scrollWidth > w.clientWidth + 1;
+      if (scrolls === w.classList.contains('scrolls')) continue;
+      w.classList.toggle('scrolls', scrolls);
+      if (scrolls) {
+        w.tabIndex = 0;
+        w.setAttribute('role', 'region');
+        w.setAttribute('aria-label', 'Таблица шире экрана: прокрутите вбок');
+        w.dataset.hint = 'Таблица шире экрана: прокрутите вбок →';
+      } else {
+        w.removeAttribute('tabindex');
+        w.removeAttribute('role');
+        w.removeAttribute('aria-label');
+      }
+    }
+  }
+  let scrollTimer = 0;
+  const laterMark = () => { clearTimeout(scrollTimer); scrollTimer = setTimeout(markScrollables, 100); };
+  new MutationObserver(laterMark).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener('resize', laterMark);
+  laterMark();
 
   return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf };
 })();

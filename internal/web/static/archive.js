@@ -1,5 +1,6 @@
-// «Архив»: searches GET /api/v1/archive, shows a sortable table, pages with the API's cursor
-// and builds the export link for the same conditions.
+// «Архив»: searches GET /api/v1/archive, shows a table sorted by the server (over all the
+// matches, not the rows on the screen), pages with the API's cursor and builds the export
+// link for the same conditions.
 'use strict';
 (() => {
   const { api, problem, el, pageData: page, ruDate, stateRu } = window.Orders;
@@ -23,11 +24,17 @@
   document.getElementById('a-state').append(...(page.states || []).map((s) => el('option', { value: s.Value }, s.Label)));
   exportBox.hidden = !page.canExport;
 
+  const orgName = (id) => ((page.orgs || []).find((o) => o.id === id) || {}).name || id;
+
   let params = new URLSearchParams();
   let cursors = ['']; // cursors of the pages seen, for «Предыдущие»
   let rows = [];
   let next = '';
-  let sort = { key: '', dir: 1 };
+  let total = 0;
+  // The sort is the form's «Порядок» (on a phone the table has no header to click); the
+  // header's buttons set it too.
+  const sortSel = document.getElementById('a-sort');
+  const sortOf = () => { const v = params.get('sort') || ''; return { key: v.replace(/^-/, ''), dir: v.startsWith('-') ? -1 : 1 }; };
 
   function formParams() {
     const p = new URLSearchParams();
@@ -54,36 +61,29 @@
     const j = await r.json();
     rows = j.orders || [];
     next = j.next_cursor || '';
+    if (!cursor) total = j.total_exceeds ? -1 : (j.total || 0);
     draw();
-    const page = cursors.length;
+    const from = (cursors.length - 1) * LIMIT + 1;
+    const found = total < 0 ? 'больше 10 000' : String(total);
+    // «любое» state lists drafts too; say so, as an archive is expected to hold records only.
+    const drafts = params.get('state') ? '' : ' Проекты включены: чтобы их скрыть, выберите состояние.';
     status.textContent = rows.length
-      ? `Найдено на странице ${page}: ${rows.length}${next ? ' (есть ещё)' : ''}`
+      ? `Найдено: ${found}.${total < 0 || rows.length < total || cursor ? ` Показаны ${from}–${from + rows.length - 1}.` : ''}${drafts}`
       : (cursor ? 'Больше ничего не найдено.' : 'Ничего не найдено. Попробуйте другие слова или уберите часть условий.');
     prevBtn.hidden = cursors.length < 2;
     nextBtn.hidden = !next;
     updateExport();
   }
 
-  function naturalNumber(s) { const m = /^(\d+)(.*)$/.exec(s || ''); return m ? [Number(m[1]), m[2]] : [Infinity, s || '']; }
-  function compare(a, b) {
-    switch (sort.key) {
-      case 'date': return ((a.date || '9999') < (b.date || '9999') ? -1 : (a.date || '9999') > (b.date || '9999') ? 1 : 0);
-      case 'number': {
-        const [na, ra] = naturalNumber(a.number); const [nb, rb] = naturalNumber(b.number);
-        return na - nb || ra.localeCompare(rb, 'ru');
-      }
-      case 'title': return (a.title || '').localeCompare(b.title || '', 'ru');
-    }
-    return 0;
-  }
   function sortButton(key, label) {
+    const sort = sortOf();
     const state = sort.key === key ? (sort.dir > 0 ? 'ascending' : 'descending') : null;
     return el('th', { scope: 'col', 'aria-sort': state || 'none' },
-      el('button', { type: 'button', class: 'sort', 'data-sort': key, 'aria-sort': state, title: 'Сортировать по полю «' + label + '»' }, label));
+      el('button', { type: 'button', class: 'sort', 'data-sort': key, 'data-dir': state, title: 'Сортировать по полю «' + label + '»' }, label));
   }
   function draw() {
     if (!rows.length) { results.replaceChildren(); return; }
-    const list = sort.key ? rows.slice().sort((a, b) => sort.dir * compare(a, b)) : rows;
+    const list = rows;
     const showOrg = !page.fixedOrg;
     results.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
       el('thead', {}, el('tr', {}, sortButton('number', 'Номер'), sortButton('date', 'Дата'), sortButton('title', 'Заголовок'),
@@ -97,7 +97,7 @@
         el('td', { 'data-label': 'Состояние' }, el('span', { class: 'badge state-' + o.state }, stateRu[o.state] || o.state),
           o.imported ? ' ' : null, o.imported ? el('span', { class: 'badge', 'data-testid': 'imported', title: 'Импортирован из бумажного архива' }, 'импортирован') : null),
         el('td', { 'data-label': 'Подписант' }, o.signatory || ''),
-        showOrg ? el('td', { 'data-label': 'Организация' }, o.organization) : null,
+        showOrg ? el('td', { 'data-label': 'Организация' }, orgName(o.organization)) : null,
         el('td', { 'data-label': 'Документ' },
           o.documents && o.documents.signed_pdf ? el('a', { href: o.documents.signed_pdf.url }, 'подписанный PDF')
             : o.documents && o.documents.pdf ? el('a', { href: o.documents.pdf.url }, 'PDF') : el('span', { class: 'muted' }, '—'))))))));
@@ -106,15 +106,23 @@
     const b = e.target.closest('button[data-sort]');
     if (!b) return;
     const key = b.dataset.sort;
-    sort = { key, dir: sort.key === key ? -sort.dir : 1 };
-    draw();
-    const again = results.querySelector(`button[data-sort="${key}"]`);
-    if (again) again.focus();
+    // A date is looked for newest first; a number or a title from the start.
+    const sort = sortOf();
+    const dir = sort.key === key ? -sort.dir : (key === 'date' ? -1 : 1);
+    sortSel.value = (dir < 0 ? '-' : '') + key;
+    params = formParams();
+    history.replaceState(null, '', '/archive?' + params.toString());
+    cursors = [''];
+    search('').then(() => {
+      const again = results.querySelector(`button[data-sort="${key}"]`);
+      if (again) again.focus();
+    });
   });
 
   function updateExport() {
     const p = new URLSearchParams(params);
     const ok = p.get('date_from') && p.get('date_to');
+    p.delete('sort'); // the export is in the registry's order whatever the screen shows
     exportLink.href = ok ? '/api/v1/archive/export?' + p.toString() : '#';
     exportLink.setAttribute('aria-disabled', ok ? 'false' : 'true');
     exportHint.textContent = ok ? `Период: ${ruDate(p.get('date_from'))} — ${ruDate(p.get('date_to'))}. В выгрузку попадают подписанные приказы.` : 'Укажите «Дата с» и «Дата по» и нажмите «Найти».';

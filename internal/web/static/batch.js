@@ -28,7 +28,7 @@
     api('GET', '/api/v1/journals' + q).then(async (r) => {
       if (!r.ok) return;
       const list = (await r.json()).journals || [];
-      $('b-journal').append(...list.map((j) => el('option', { value: j.ID || j.id }, `${j.Name || j.name} (${j.Format || j.format})`)));
+      $('b-journal').append(...list.map((j) => el('option', { value: j.id }, `${j.name} (${j.format})`)));
     });
   }
 

@@ -334,7 +334,7 @@
         el('div', { class: 'item-head' },
           el('input', { id: idOf(`${tp}.columns[${j}].title`), 'data-path': `${tp}.columns[${j}].title`, value: c.title || '', 'aria-label': `Заголовок графы ${j + 1}`, placeholder: `Графа ${j + 1}` }),
           tool('del-col', tp, '✕', `Удалить графу ${j + 1}`, { 'data-col': j, class: 'btn btn-sm btn-danger', disabled: cols.length < 2 })))),
-      el('th', { class: 'rowtools' }, el('span', { class: 'sr' }, '')));
+      el('th', { class: 'rowtools', scope: 'col' }, el('span', { class: 'sr' }, 'Удалить')));
     const body = el('tbody', {}, rows.map((r, i) => el('tr', { 'data-field': `${tp}.rows[${i}]` },
       el('td', { class: 'rowno' }, String(i + 1)),
       cols.map((_, j) => el('td', { 'data-field': `${tp}.rows[${i}][${j}]` },
@@ -805,7 +805,8 @@
       } else {
         const p = await problem(r);
         if (p.status === 422 && p.errors.length) {
-          showProblems(p.errors, { all: explicit });
+          // A summary on the screen (a refused submit) stays, brought up to date.
+          showProblems(p.errors, { all: explicit || !problemsBox.hidden });
           previewStatus.replaceChildren(`В проекте ${p.errors.length} ${plural(p.errors.length, 'ошибка', 'ошибки', 'ошибок')}. `,
             el('button', { type: 'button', class: 'btn btn-link btn-sm', onclick: () => { showProblems(lastProblems, { all: true }); problemsBox.focus(); } }, 'Показать'));
         } else {
@@ -820,6 +821,20 @@
     }
   }
   document.getElementById('preview-btn').addEventListener('click', () => preview(true));
+  // The preview opens over the whole screen: on a phone there is no room for it beside
+  // the form (it was an empty dark box), on a desktop a page reads better large.
+  const fullBtn = document.getElementById('preview-full');
+  const aside = document.querySelector('aside.preview');
+  function setFull(on) {
+    aside.classList.toggle('preview-open', on);
+    document.body.classList.toggle('no-scroll', on);
+    fullBtn.setAttribute('aria-pressed', String(on));
+    fullBtn.textContent = on ? 'Закрыть предпросмотр' : 'На весь экран';
+    if (on && !frame.dataset.bytes) preview(true);
+    fullBtn.focus();
+  }
+  fullBtn.addEventListener('click', () => setFull(!aside.classList.contains('preview-open')));
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && aside.classList.contains('preview-open')) setFull(false); });
   autoPreview.addEventListener('change', () => { if (autoPreview.checked) preview(false); });
 
   // ---- submit ----
@@ -937,6 +952,8 @@
       load(blank());
     } catch (e) {
       root.replaceChildren(el('div', { class: 'alert alert-error' }, 'Форму не удалось открыть: ' + e.message));
+      // Nothing to send: a button that sends an empty form would only confuse.
+      for (const id of ['submit-btn', 'submit-top', 'preview-btn', 'reset-btn']) { const b = document.getElementById(id); if (b) b.disabled = true; }
     }
   }
   function readSaved() {

@@ -27,6 +27,7 @@
     $('date').textContent = order.date ? ruDate(order.date) : '—';
     const kind = order.kind.charAt(0).toUpperCase() + order.kind.slice(1);
     if (order.number) $('order-title').textContent = `${kind} № ${order.number}${order.date ? ' от ' + ruDate(order.date) : ''}`;
+    drawFacts();
     drawCancelled(kind);
     drawDocs();
     drawEditActions();
@@ -39,16 +40,39 @@
     }
   }
 
+  // «Сведения» follow a registration or a signature without a reload.
+  function drawFacts() {
+    const fact = (id, value) => {
+      $(id).hidden = $(id + '-dt').hidden = !value;
+      $(id).textContent = value || '';
+    };
+    fact('journal', order.journal ? journalName(order.journal) : '');
+    fact('signatory', order.signatory);
+    if ($('registered-at')) fact('registered-at', order.imported ? '' : ruDateTime(order.registered_at));
+    fact('signed-at', ruDateTime(order.signed_at));
+  }
+  const journalName = (id) => (page.journals || {})[id] || id;
+
+  // actorName: «Зубова А.Н.» for «user:zubova (Зубова А.Н.)», as auth.ActorName.
+  function actorName(a) {
+    let m = /^user:\S+ \((.*)\)$/.exec(a || '');
+    if (m) return m[1];
+    if ((m = /^user:(.*)$/.exec(a || ''))) return m[1];
+    if ((m = /^token:(.*)$/.exec(a || ''))) return 'токен API ' + m[1];
+    return a || '';
+  }
+  const kindWithNumber = () => `${order.kind} № ${order.number}${order.date ? ' от ' + ruDate(order.date) : ''}`;
+
   // A cancelled order says so at the top of its page, as its working copy does.
   function drawCancelled(kind) {
     const at = order.cancelled_at;
     const banner = $('cancelled-banner');
     banner.hidden = $('cancelled').hidden = $('cancelled-dt').hidden = !at;
     if (!at) return;
-    const who = order.cancelled_by ? ` (${order.cancelled_by})` : '';
+    const who = order.cancelled_by ? ` (${actorName(order.cancelled_by)})` : '';
     banner.replaceChildren(el('strong', {}, `${kind} ${order.kind === 'приказ' ? 'отменён' : 'отменено'}`),
       ` ${ruDateTime(at)}${who}. Причина: ${order.cancel_reason}`);
-    $('cancelled').textContent = `${ruDateTime(at)}${order.cancelled_by ? ', ' + order.cancelled_by : ''}: ${order.cancel_reason}`;
+    $('cancelled').textContent = `${ruDateTime(at)}${order.cancelled_by ? ', ' + actorName(order.cancelled_by) : ''}: ${order.cancel_reason}`;
   }
 
   function drawDocs() {
@@ -58,13 +82,36 @@
     const links = [];
     if (ready && d.pdf) links.push(el('a', { class: 'btn', href: d.pdf.url, 'data-doc': 'pdf', download: '' }, 'Скачать PDF'), ' ');
     if (ready && d.docx) links.push(el('a', { class: 'btn', href: d.docx.url, 'data-doc': 'docx', download: '' }, 'Скачать DOCX'), ' ');
-    if (d.signed_pdf) links.push(el('a', { class: 'btn btn-primary', href: d.signed_pdf.url, 'data-doc': 'signed', download: '' }, 'Подписанный PDF'));
+    if (d.signed_pdf) links.push(el('a', { class: 'btn btn-primary', href: d.signed_pdf.url, 'data-doc': 'signed', download: '' }, 'Подписанный PDF'), ' ');
+    const printable = d.signed_pdf || (ready && d.pdf);
+    if (printable) links.push(el('button', { type: 'button', class: 'btn', id: 'print-btn', onclick: () => printPDF(printable.url) }, 'Печать'));
     if (!links.length) {
       const wait = order.status === 'failed' ? 'Документы не сформированы.' : 'Документы появятся здесь, когда будут сформированы. Страница обновится сама.';
       links.push(el('p', { class: 'muted', id: 'docs-wait' }, wait));
     }
     if (ready && d.pdf) links.push(el('p', { class: 'small muted' }, `PDF: ${(d.pdf.size / 1024).toFixed(0)} КБ, SHA-256 ${d.pdf.sha256.slice(0, 16)}…`));
     box.replaceChildren(...links);
+  }
+
+  // printPDF prints the PDF itself, not this page: the document is loaded into a hidden
+  // frame from a blob (the download answers as an attachment) and that frame is printed.
+  async function printPDF(url) {
+    const btn = $('print-btn');
+    btn.disabled = true;
+    try {
+      const r = await api('GET', url);
+      if (!r.ok) { alert('Не удалось загрузить документ для печати: ' + (await problem(r)).detail); return; }
+      const blob = new Blob([await r.arrayBuffer()], { type: 'application/pdf' });
+      let frame = $('print-frame');
+      if (frame) { URL.revokeObjectURL(frame.src); frame.remove(); }
+      frame = el('iframe', { id: 'print-frame', title: 'Документ для печати', class: 'print-frame', 'aria-hidden': 'true', tabindex: '-1' });
+      frame.addEventListener('load', () => { try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (_) { window.open(frame.src); } });
+      frame.src = URL.createObjectURL(blob);
+      frame.dataset.type = blob.type;
+      document.body.append(frame);
+    } finally {
+      btn.disabled = false;
+    }
   }
 
   function drawEditActions() {
@@ -107,6 +154,10 @@
     btn.addEventListener('click', async () => {
       msg.textContent = '';
       if (!sel.value) { msg.textContent = 'Выберите журнал регистрации.'; sel.focus(); return; }
+      if (!date.value) { msg.textContent = 'Укажите дату приказа.'; date.focus(); return; }
+      const name = sel.selectedOptions[0] ? sel.selectedOptions[0].dataset.name : sel.value;
+      if (!confirm(`Присвоить номер в журнале «${name}» с датой ${ruDate(date.value)}? ` +
+        'После регистрации текст приказа изменить нельзя; документы будут сформированы заново с номером и датой.')) return;
       btn.disabled = true;
       const r = await api('POST', base + '/register', { journal: sel.value, date: date.value });
       btn.disabled = false;
@@ -118,9 +169,9 @@
     api('GET', '/api/v1/journals' + q).then(async (r) => {
       const j = r.ok ? await r.json() : { journals: [] };
       const list = j.journals || [];
-      sel.replaceChildren(...(list.length ? list.map((x) => el('option', { value: x.ID || x.id }, `${x.Name || x.name} (${x.Format || x.format})`))
+      sel.replaceChildren(...(list.length ? list.map((x) => el('option', { value: x.id, 'data-name': x.name }, `${x.name} (${x.format})`))
         : [el('option', { value: '' }, 'журналов нет')]));
-      if (!list.length) msg.textContent = 'У организации нет журналов регистрации: их заводит руководитель через API (PUT /api/v1/journals/…).';
+      if (!list.length) msg.textContent = 'У организации нет журналов регистрации: их заводит руководитель на странице «Справочники».';
     });
     return el('div', { class: 'action-block' },
       el('h3', {}, 'Регистрация'),
@@ -134,6 +185,8 @@
     const btn = el('button', { type: 'button', class: 'btn btn-primary', id: 'sign-btn' }, 'Подписать');
     btn.addEventListener('click', async () => {
       msg.textContent = '';
+      if (!confirm(`Подписать ${kindWithNumber()} электронной подписью организации? ` +
+        'В PDF появится отметка об электронной подписи; подписанный документ изменить нельзя, только отменить.')) return;
       btn.disabled = true;
       btn.textContent = 'Подписание…';
       const r = await api('POST', base + '/sign');
@@ -168,7 +221,7 @@
     btn.addEventListener('click', async () => {
       msg.textContent = '';
       if (!reason.value.trim()) { msg.textContent = 'Укажите причину отмены.'; reason.focus(); return; }
-      if (!confirm('Отменить приказ? Номер останется за ним.')) return;
+      if (!confirm(`Отменить ${kindWithNumber()}? Номер останется за ним; в рабочей копии появится отметка «ОТМЕНЁН» с причиной, подписанный PDF не изменится.`)) return;
       const r = await api('POST', base + '/cancel', { reason: reason.value.trim() });
       if (r.ok) { refresh(); loadAudit(); return; }
       msg.textContent = 'Не отменён: ' + (await problem(r)).detail;
@@ -202,7 +255,7 @@
     const a = await r.json();
     const canRecord = page.canAck && order && (order.state === 'registered' || order.state === 'signed');
     const rows = [];
-    (a.read || []).forEach((x) => rows.push(el('tr', {}, el('td', { 'data-label': 'Кто' }, x.person), el('td', { 'data-label': 'Ознакомлен' }, ruDate(x.date)), el('td', { 'data-label': 'Отметил' }, x.recorded_by))));
+    (a.read || []).forEach((x) => rows.push(el('tr', {}, el('td', { 'data-label': 'Кто' }, x.person), el('td', { 'data-label': 'Ознакомлен' }, ruDate(x.date)), el('td', { 'data-label': 'Отметил' }, actorName(x.recorded_by)))));
     (a.pending || []).forEach((name, i) => {
       let cell = el('span', { class: 'muted' }, 'ещё не ознакомлен');
       if (canRecord) {
@@ -261,7 +314,7 @@
     const parts = [];
     if (d.number) parts.push('№ ' + d.number);
     if (d.date) parts.push(ruDate(d.date));
-    if (d.journal) parts.push('журнал ' + d.journal);
+    if (d.journal) parts.push(`журнал «${journalName(d.journal)}»`);
     if (d.person) parts.push(d.person);
     if (d.reason) parts.push('причина: ' + d.reason);
     if (d.owner) parts.push(d.owner);
@@ -281,7 +334,7 @@
       el('tbody', {}, list.map((e) => el('tr', {},
         el('td', { 'data-label': '№' }, String(e.seq)),
         el('td', { 'data-label': 'Когда' }, ruDateTime(e.at)),
-        el('td', { 'data-label': 'Кто' }, e.actor),
+        el('td', { 'data-label': 'Кто', title: e.actor }, actorName(e.actor)),
         el('td', { 'data-label': 'Действие' }, actionsRu[e.action] || e.action),
         el('td', { 'data-label': 'Подробности' }, detailsText(e.details))))))));
   }

@@ -47,6 +47,12 @@ type Dialect struct {
 	// index finds an organization's orders by: matches are then read for the one
 	// organization only, not for all of them. org_id = … is tested besides.
 	FullTextOrg func(a *Args, orgID string) string
+	// LeadingInt is the number at the start of a text column (0 without one): «37-о» sorts
+	// by 37, before «1355».
+	LeadingInt func(col string) string
+	// Collate, if set, follows a text sort key: the code point order, which is the Russian
+	// alphabet for the lower-case, ё-folded search_text, whatever the database's locale.
+	Collate string
 }
 
 // Args collects query parameters and names their placeholders.
@@ -103,24 +109,23 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListQuery builds the ListOrders query selecting cols from orders. It asks for one row more
-// than the page size, which tells Page whether there is a next page.
-func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args []any, limit int, err error) {
+// conditions are the WHERE terms of f's filters but the full text and the cursor, their
+// parameters added to a.
+func conditions(a *Args, f registry.Filter) ([]string, error) {
 	if err := checkDate("date_from", f.DateFrom); err != nil {
-		return "", nil, 0, err
+		return nil, err
 	}
 	if err := checkDate("date_to", f.DateTo); err != nil {
-		return "", nil, 0, err
+		return nil, err
 	}
 	if f.Status != "" {
 		if err := checkStatus(f.Status); err != nil {
-			return "", nil, 0, err
+			return nil, err
 		}
 	}
 	if f.State != "" && !f.State.Valid() {
-		return "", nil, 0, fmt.Errorf("%w: unknown state %q", registry.ErrInvalid, f.State)
+		return nil, fmt.Errorf("%w: unknown state %q", registry.ErrInvalid, f.State)
 	}
-	a := d.Args()
 	var where []string
 	if f.OrgID != "" {
 		where = append(where, "org_id = "+a.Add(f.OrgID))
@@ -157,6 +162,23 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	}
 	if f.Imported != nil {
 		where = append(where, "imported = "+a.Add(*f.Imported))
+	}
+	if f.CreatedBy != "" {
+		where = append(where, "created_by = "+a.Add(f.CreatedBy))
+	}
+	return where, nil
+}
+
+// ListQuery builds the ListOrders query selecting cols from orders. It asks for one row more
+// than the page size, which tells Page whether there is a next page.
+func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args []any, limit int, err error) {
+	if f.Sort != "" {
+		return SortedQuery(d, cols, f)
+	}
+	a := d.Args()
+	where, err := conditions(a, f)
+	if err != nil {
+		return "", nil, 0, err
 	}
 	from := " FROM orders"
 	const order = " ORDER BY created_at DESC, id DESC"
@@ -254,4 +276,124 @@ func Page(rows []registry.Order, limit int) ([]registry.Order, string) {
 	rows = rows[:limit]
 	last := rows[limit-1]
 	return rows, EncodeCursor(last.CreatedAt, last.ID)
+}
+
+// sortedCursorVersion prefixes the cursors of a sorted list: an offset, as the sort keys
+// (date, number, title) are not unique and a page of a search is small.
+const sortedCursorVersion = "s"
+
+func encodeOffset(n int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(sortedCursorVersion + "|" + strconv.Itoa(n)))
+}
+
+func decodeOffset(s string) (int, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	parts := strings.Split(string(raw), "|")
+	if err != nil || len(parts) != 2 || parts[0] != sortedCursorVersion {
+		return 0, fmt.Errorf("%w: not a cursor of a sorted list", registry.ErrBadCursor)
+	}
+	n, err := strconv.Atoi(parts[1])
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: bad offset", registry.ErrBadCursor)
+	}
+	return n, nil
+}
+
+// orderBy is the ORDER BY of a sort key; the newest first breaks ties, so pages never
+// overlap. Undated and unnumbered orders (drafts) come last either way.
+func orderBy(d *Dialect, sort string) (string, error) {
+	key, dir := strings.TrimPrefix(sort, "-"), " ASC"
+	if strings.HasPrefix(sort, "-") {
+		dir = " DESC"
+	}
+	const tie = ", created_at DESC, id DESC"
+	switch key {
+	case "date":
+		return " ORDER BY (order_date = ''), order_date" + dir + tie, nil
+	case "number":
+		return " ORDER BY (number = ''), " + d.LeadingInt("number") + dir + ", number" + d.Collate + dir + tie, nil
+	case "title":
+		return " ORDER BY search_text" + d.Collate + dir + tie, nil
+	}
+	return "", fmt.Errorf("%w: unknown sort %q; known: date, number, title (with - for descending)", registry.ErrInvalid, sort)
+}
+
+// matchCondition is the WHERE term of a full-text query in a sorted list or a count: the
+// orders among the matches, however the driver finds them.
+func matchCondition(d *Dialect, a *Args, f registry.Filter) string {
+	terms := QueryTerms(f.FullText)
+	switch {
+	case strings.TrimSpace(f.FullText) == "":
+		return ""
+	case len(terms) == 0:
+		return "1 = 0"
+	case d.FullTextTable != "":
+		sub := d.FullText(a, terms)
+		if f.OrgID != "" {
+			sub += " AND " + d.FullTextOrg(a, f.OrgID)
+		}
+		return "id IN (SELECT id FROM " + d.FullTextTable + " WHERE " + sub + ")"
+	}
+	return d.FullText(a, terms)
+}
+
+// SortedQuery builds the ListOrders query of a filter with Sort: the matches in the order
+// asked for, a page at an offset.
+func SortedQuery(d *Dialect, cols string, f registry.Filter) (query string, args []any, limit int, err error) {
+	order, err := orderBy(d, f.Sort)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	offset := 0
+	if f.Cursor != "" {
+		if offset, err = decodeOffset(f.Cursor); err != nil {
+			return "", nil, 0, err
+		}
+	}
+	a := d.Args()
+	where, err := conditions(a, f)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	if m := matchCondition(d, a, f); m != "" {
+		where = append(where, m)
+	}
+	limit = Limit(f.Limit)
+	q := "SELECT " + cols + " FROM orders"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += order + " LIMIT " + a.Add(limit+1) + " OFFSET " + a.Add(offset)
+	return q, a.Values, limit, nil
+}
+
+// SortedPage cuts the rows of a SortedQuery to the page size and makes the next cursor.
+func SortedPage(rows []registry.Order, f registry.Filter) ([]registry.Order, string) {
+	limit := Limit(f.Limit)
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	offset, _ := decodeOffset(f.Cursor) // checked by SortedQuery
+	if f.Cursor == "" {
+		offset = 0
+	}
+	return rows[:limit], encodeOffset(offset + limit)
+}
+
+// CountQuery counts the orders of f, at most registry.MaxCount: a count of a large
+// organization's million orders would read them all for a number nobody needs exactly.
+func CountQuery(d *Dialect, f registry.Filter) (query string, args []any, err error) {
+	a := d.Args()
+	where, err := conditions(a, f)
+	if err != nil {
+		return "", nil, err
+	}
+	if m := matchCondition(d, a, f); m != "" {
+		where = append(where, m)
+	}
+	q := "SELECT count(*) FROM (SELECT 1 FROM orders"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return q + " LIMIT " + a.Add(registry.MaxCount+1) + ") c", a.Values, nil
 }

@@ -92,7 +92,15 @@ func IndexStems(title, text string) string {
 type Term struct {
 	Word  string   // for plainto_tsquery
 	Stems []string // the Go stem and its variants
+	// Prefix, if set, also matches the index terms that begin with it: a word typed in part
+	// («стажир» finds «стажировочных»). It is the word itself, which the stems of its longer
+	// forms begin with; words shorter than MinPrefix match whole only, as «пр» would
+	// match half the dictionary.
+	Prefix string
 }
+
+// MinPrefix is the length in letters from which a query word also matches as a beginning.
+const MinPrefix = 4
 
 // QueryTerms are the terms of a full-text query; all of them must match. None means the
 // query has no searchable word (blank, or stop words only).
@@ -105,7 +113,11 @@ func QueryTerms(q string) []Term {
 		}
 		seen[w] = true
 		s := stem(w)
-		terms = append(terms, Term{Word: w, Stems: append([]string{s}, Variants(s)...)})
+		t := Term{Word: w, Stems: append([]string{s}, Variants(s)...)}
+		if utf8.RuneCountInString(w) >= MinPrefix {
+			t.Prefix = w
+		}
+		terms = append(terms, t)
 		if len(terms) == MaxQueryTerms {
 			break
 		}
