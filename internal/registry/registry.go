@@ -145,6 +145,10 @@ type Order struct {
 	// Imported: the order was registered elsewhere and taken in by ImportOrder. Its number
 	// and date are as given there, its document is the uploaded PDF, and it is never rendered.
 	Imported bool
+
+	// CreatedBy is who created the draft: CreateOrder records it as the author of draft
+	// version 1. It is not read back (GetOrder leaves it ""); DraftVersions tells it.
+	CreatedBy string
 }
 
 // RenderKey names what a render of o prints: its draft and every other printed fact the
@@ -222,6 +226,8 @@ type DraftUpdate struct {
 	// Status, if set, is the status the order moves to in the same write, so an edit and
 	// its resubmission cannot be seen half done.
 	Status Status
+	// Author is who saves the change, recorded with the new draft version (see Approvals).
+	Author string
 }
 
 // Store is the registry. All methods are safe for concurrent use, also by several processes
@@ -235,6 +241,7 @@ type Store interface {
 	Acknowledgements
 	Organizations
 	Templates
+	Approvals
 	Tokens
 	Batches
 	Users
@@ -256,8 +263,10 @@ type Orders interface {
 	// ListOrders returns orders newest first and a cursor for the next page ("" at the end).
 	ListOrders(ctx context.Context, f Filter) (orders []Order, nextCursor string, err error)
 	// UpdateDraft replaces the draft if the order is in StateDraft (else *LifecycleError: a
-	// registered order is immutable, whatever allowed says) and its status is in allowed
-	// (else *StateError). A changed draft clears the outputs, rendered time and error, which
+	// registered order is immutable, whatever allowed says), not on approval (else
+	// *ApprovalError "on_approval") and its status is in allowed (else *StateError). A
+	// changed draft is recorded as the next draft version by u.Author, in the same
+	// transaction. A changed draft clears the outputs, rendered time and error, which
 	// described the old one.
 	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
 	// DeleteOrder deletes the order if it is in StateDraft (else *LifecycleError: a number,

@@ -89,11 +89,19 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
 	// on purpose, and the primary key, which is a caller's mistake. A concurrent insert of the
 	// same key makes this one wait for it to commit, so the lookup below then sees it.
-	tag, err := s.pool.Exec(ctx, insertOrderSQL, insertArgs(o)...)
+	var inserted bool
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, insertOrderSQL, insertArgs(o)...)
+		if err != nil || tag.RowsAffected() != 1 {
+			return err
+		}
+		inserted = true
+		return insertVersion(ctx, tx, driver.FirstVersion(o))
+	})
 	if err != nil {
 		return false, fmt.Errorf("registry/postgres: create order: %w", err)
 	}
-	if tag.RowsAffected() == 1 {
+	if inserted {
 		return true, nil
 	}
 	if o.IdempotencyKey == "" {
@@ -241,11 +249,11 @@ func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool
 
 // UpdateDraft implements registry.Orders.
 func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error) {
-	m, err := driver.EditDraft(u, allowed)
+	m, err := driver.EditDraftTx(u, allowed)
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m.Tx())
+	o, _, err := s.modify(ctx, orgID, id, m)
 	return o, err
 }
 
