@@ -53,6 +53,18 @@ type Draft struct {
 	// Cancelled marks the working copy of a cancelled order. The service sets it from the
 	// registry when it renders (internal/printed); it never comes from JSON.
 	Cancelled *Cancellation `json:"-"`
+	// Visas are printed on the «Лист согласования» (ГОСТ Р 7.0.97 requisite «виза») of a
+	// registered order, from the registry's approval route (internal/printed); never from JSON.
+	Visas []Visa `json:"-"`
+}
+
+// Visa is one line of the Лист согласования.
+type Visa struct {
+	Position string
+	Name     string
+	Decision string // «Согласовано», «Согласовано с замечаниями», «Не согласовано»
+	Remark   string
+	Date     string // YYYY-MM-DD, in Moscow; "" while not answered
 }
 
 // Cancellation is what the working copy of a cancelled order says about its cancellation.

@@ -33,6 +33,7 @@ type Store interface {
 	MarkRendered(ctx context.Context, id uuid.UUID, draftHash string, out registry.Outputs) (bool, error)
 	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
+	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error)
 }
 
 // Worker renders orders. Its zero value is not usable; fill every field but Log, Metrics and
