@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"orders/internal/approval"
 	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/blob"
@@ -82,6 +83,8 @@ type Server struct {
 	republish *queue.Republisher
 	// checkpoints checks and writes the audit chain's checkpoints; nil without a secret key.
 	checkpoints *audit.Checkpointer
+	// approvals runs approval routes and draft versions (approval.go).
+	approvals *approval.Service
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -175,6 +178,7 @@ func New(cfg Config) *Server {
 	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
 	s.previewRoutes(auth)
 	s.batchRoutes(auth)
+	s.approvalRoutes(auth)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

@@ -155,6 +155,7 @@ func (s *Server) createOrder(c *gin.Context) {
 	o := &registry.Order{
 		OrgID: orgID, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, Draft: normalized, IdempotencyKey: key, SearchText: searchText(d),
+		CreatedBy: who(c).actor,
 	}
 	created, err := s.cfg.Store.CreateOrder(c.Request.Context(), o)
 	if errors.Is(err, registry.ErrConflict) {
@@ -314,7 +315,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	}
 	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
-		Status: registry.StatusQueued, SearchText: searchText(d),
+		Status: registry.StatusQueued, SearchText: searchText(d), Author: who(c).actor,
 	}, editable)
 	if err != nil {
 		s.storeError(c, err)
