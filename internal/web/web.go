@@ -128,6 +128,7 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/archive", s.page(s.archivePage))
 	e.GET("/batches", s.page(s.batchPage, batchRoles...))
 	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+	s.approvalPages(e)
 }
 
 // batchRoles may issue batches: the people who prepare orders.
@@ -331,6 +332,7 @@ func (v view) Menu() []menuItem {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
 	items = append(items, menuItem{"archive", "/archive", "Архив"})
+	items = append(items, menuItem{"approvals", "/approvals", "На согласовании у меня"})
 	return items
 }
 
