@@ -135,7 +135,9 @@ func testApprovalRoute(t *testing.T, db Opener) {
 	_, err := edit(t, s, "org-a", o.ID, "О практике (правка)", "user:clerk")
 	wantApproval(t, "an edit on approval", err, registry.ApprovalLocked)
 	_, err = s.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-03-01",
-		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, "2026-03-01"), nil }})
+		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+			return registeredDraft(o, n, "2026-03-01"), nil
+		}})
 	wantApproval(t, "registering a draft on approval", err, registry.ApprovalLocked)
 
 	// In order: the second approver waits for the first.
@@ -243,7 +245,9 @@ func testApprovalRequired(t *testing.T, db Opener) {
 	}
 	tryRegister := func(id uuid.UUID) error {
 		_, err := s.RegisterOrder(ctx, "org-a", id, registry.RegisterRequest{Journal: "main", Date: "2026-03-01",
-			Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, "2026-03-01"), nil }})
+			Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+				return registeredDraft(o, n, "2026-03-01"), nil
+			}})
 		return err
 	}
 	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Без согласования"})
@@ -277,7 +281,9 @@ func testApprovalRequired(t *testing.T, db Opener) {
 	// A batch is refused as a whole.
 	b := mustCreateBatchDraft(t, s, "org-a", "Пакет без согласования")
 	_, err := s.RegisterBatch(ctx, "org-a", *b.BatchID, "main", "2026-03-02",
-		func(o *registry.Order, n string, _ int) (registry.Registered, error) { return registeredDraft(o, n, "2026-03-02"), nil }, nil)
+		func(o *registry.Order, n string, _ int) (registry.Registered, error) {
+			return registeredDraft(o, n, "2026-03-02"), nil
+		}, nil)
 	wantApproval(t, "registering a batch without routes", err, registry.ApprovalNotApproved)
 
 	other := mustCreate(t, s, &registry.Order{OrgID: "org-b", Title: "Другая организация"})
