@@ -19,8 +19,19 @@ func TestWebApprovalRoute(t *testing.T) {
 	w := startWeb(t)
 	addUser(t, w.cfg, "petrov", "head", "balashikha", "Петров П.П.")
 	addUser(t, w.cfg, "sidorova", "clerk", "balashikha", "Сидорова С.С.")
-	w.admin.json("PUT", "/api/v1/organizations/balashikha/approval", map[string]bool{"required": true}, http.StatusOK, nil)
 	b := newBrowser(t, w.base)
+
+	// The head requires a completed route before registering.
+	b.login("zubova")
+	b.run("the rule", chromedp.Navigate(w.base+"/approvals"), visible(`#approval-required`), click(`#approval-required`))
+	b.waitJS("rule saved", `document.getElementById('rule-msg').textContent.includes('Сохранено')`, 10*time.Second)
+	b.checkLabels("approvals")
+	var rule struct{ Required bool }
+	w.admin.json("GET", "/api/v1/organizations/balashikha/approval", nil, http.StatusOK, &rule)
+	if !rule.Required {
+		t.Fatal("the rule set on the page is not stored")
+	}
+	b.logout()
 
 	b.login("ivanova")
 	b.run("draft",
@@ -67,6 +78,14 @@ func TestWebApprovalRoute(t *testing.T) {
 	b.waitJS("returned", `document.getElementById('route-status').dataset.status === 'returned'`, 10*time.Second)
 	b.shotElem("approval-returned", `[data-testid="approval"]`)
 
+	// A returned draft is not registered: the register transition says why.
+	b.logout()
+	b.login("zubova")
+	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
+	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
+	b.run("register a returned draft", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	b.waitJS("refused", `document.querySelector('#actions-body .err').textContent.includes('только согласованные проекты')`, 10*time.Second)
+
 	// The clerk makes a new version; the page shows the two versions and what changed.
 	b.logout()
 	b.login("ivanova")
@@ -80,6 +99,7 @@ func TestWebApprovalRoute(t *testing.T) {
 		b.fail("versions listed: %d, want 2", n)
 	}
 	b.shotElem("versions-diff", `[data-testid="versions"]`)
+	b.checkLabels("order page with versions")
 	b.run("send again, all at once", visible(`#send-form`))
 	if v := b.value(`#approver-login-1`); v != "sidorova" {
 		b.fail("the returned route's approvers are not filled in: %q", v)

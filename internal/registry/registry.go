@@ -270,8 +270,8 @@ type Orders interface {
 	// described the old one.
 	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
 	// DeleteOrder deletes the order if it is in StateDraft (else *LifecycleError: a number,
-	// once issued, stays on record; cancel instead) and its status is in allowed (else
-	// *StateError). freed are the document-store keys the order referred to that no other
+	// once issued, stays on record; cancel instead), not on approval (else *ApprovalError
+	// "on_approval") and its status is in allowed (else *StateError). freed are the document-store keys the order referred to that no other
 	// record refers to after the delete, decided in the same transaction: the caller deletes
 	// them from the document store, since a draft's documents may hold personal data. A key
 	// another order shares (documents are content-addressed) is not freed.

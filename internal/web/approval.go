@@ -17,6 +17,10 @@ func (s *Server) approvalPages(e *gin.Engine) {
 
 type approvalsView struct {
 	Pending []registry.PendingApproval
+	// Setting is shown to a head of an organization: whether only approved drafts are
+	// registered there.
+	CanSet   bool
+	Required bool
 }
 
 func (s *Server) approvalsPage(c *gin.Context, cl auth.Caller) {
@@ -26,6 +30,14 @@ func (s *Server) approvalsPage(c *gin.Context, cl auth.Caller) {
 		s.failurePage(c, cl, err, "Не удалось прочитать, что ждёт вашей визы.")
 		return
 	}
+	v := approvalsView{Pending: list, CanSet: cl.OrgID != "" && cl.Role == auth.RoleHead}
+	if v.CanSet {
+		if v.Required, err = s.cfg.Store.ApprovalRequired(c.Request.Context(), cl.OrgID); err != nil {
+			s.log.Error("approval setting", "err", err)
+			s.failurePage(c, cl, err, "Не удалось прочитать настройку согласования.")
+			return
+		}
+	}
 	s.render(c, http.StatusOK, "approvals", view{Title: "На согласовании у меня", Nav: "approvals", Caller: cl,
-		Page: approvalsView{Pending: list}})
+		Page: v, Data: map[string]any{"orgID": cl.OrgID}})
 }

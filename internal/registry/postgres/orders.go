@@ -297,6 +297,9 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 		if err := driver.CheckDelete(o, allowed); err != nil {
 			return err
 		}
+		if err := driver.CheckNotOnApproval(ctx, txOps{tx, s.auditKey}, o.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM orders WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("registry/postgres: delete order: %w", err)
 		}

@@ -134,6 +134,8 @@ func testApprovalRoute(t *testing.T, db Opener) {
 		s.StartApproval(ctx, "org-a", o.ID, &registry.ApprovalRoute{Mode: registry.ApprovalParallel, Visas: approvers(1)}, nil), registry.ApprovalLocked)
 	_, err := edit(t, s, "org-a", o.ID, "О практике (правка)", "user:clerk")
 	wantApproval(t, "an edit on approval", err, registry.ApprovalLocked)
+	_, err = s.DeleteOrder(ctx, "org-a", o.ID, []registry.Status{registry.StatusDraft})
+	wantApproval(t, "deleting a draft on approval", err, registry.ApprovalLocked)
 	_, err = s.RegisterOrder(ctx, "org-a", o.ID, registry.RegisterRequest{Journal: "main", Date: "2026-03-01",
 		Build: func(o *registry.Order, n string, _ int) (registry.Registered, error) {
 			return registeredDraft(o, n, "2026-03-01"), nil

@@ -418,6 +418,9 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 		if err := driver.CheckDelete(o, allowed); err != nil {
 			return err
 		}
+		if err := driver.CheckNotOnApproval(ctx, txOps{tx, s.auditKey}, o.ID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, qDeleteOrder, id.String()); err != nil {
 			return fmt.Errorf("registry/sqlite: delete order: %w", err)
 		}

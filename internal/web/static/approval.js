@@ -102,6 +102,9 @@
     } else {
       parts.push(el('p', { class: 'muted' }, 'Проект ещё не отправлялся на согласование.'));
     }
+    if (last && last.status === 'in_progress' && page.canEdit) {
+      parts.push(el('p', { class: 'alert', id: 'locked-note' }, 'Проект на согласовании: изменить или удалить его можно, когда согласующие ответят.'));
+    }
     if (pending.some((p) => p.order_id === page.id)) parts.push(visaForm());
     if (page.canEdit && ord.state === 'draft' && (!last || last.status !== 'in_progress')) parts.push(sendForm(last));
     put(box, parts);

@@ -56,7 +56,7 @@ func EditDraftTx(u registry.DraftUpdate, allowed []registry.Status) (TxMutation,
 	}
 	return func(ctx context.Context, wf Tx, o *registry.Order, now time.Time) (bool, error) {
 		if o.State == registry.StateDraft {
-			if err := checkNotOnApproval(ctx, wf, o.ID); err != nil {
+			if err := CheckNotOnApproval(ctx, wf, o.ID); err != nil {
 				return false, err
 			}
 		}
@@ -74,7 +74,9 @@ func EditDraftTx(u registry.DraftUpdate, allowed []registry.Status) (TxMutation,
 	}, nil
 }
 
-func checkNotOnApproval(ctx context.Context, wf WorkflowTx, id uuid.UUID) error {
+// CheckNotOnApproval refuses to change or delete a draft whose route is in progress: the
+// approvers are answering about this text.
+func CheckNotOnApproval(ctx context.Context, wf WorkflowTx, id uuid.UUID) error {
 	r, err := wf.LatestRoute(ctx, id)
 	if err != nil {
 		return err
