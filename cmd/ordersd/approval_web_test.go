@@ -130,7 +130,7 @@ func TestWebApprovalRoute(t *testing.T) {
 	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
 	b.run("sign", click(`#sign-btn`))
 	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
-	b.waitJS("audit", `['отправлен на согласование', 'виза', 'не согласовано: Уточнить время', 'регистрация', 'подписание'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	b.waitJS("audit", `['отправлен на согласование', 'виза', 'не согласовано: Уточнить время', 'новая версия проекта', 'регистрация', 'подписание'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
 	b.shot("order-approved-signed")
 
 	hc := b.httpClient()

@@ -316,6 +316,7 @@ func (s *Server) updateOrder(c *gin.Context) {
 	o, err := s.cfg.Store.UpdateDraft(c.Request.Context(), who(c).orgID, id, registry.DraftUpdate{
 		Draft: normalized, Kind: string(kindOf(d)), Title: d.Title, Date: d.Date, Number: d.Number,
 		Status: registry.StatusQueued, SearchText: searchText(d), Author: who(c).actor,
+		Audit: auditEntry(c, "draft-version", nil),
 	}, editable)
 	if err != nil {
 		s.storeError(c, err)

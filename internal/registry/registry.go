@@ -228,6 +228,9 @@ type DraftUpdate struct {
 	Status Status
 	// Author is who saves the change, recorded with the new draft version (see Approvals).
 	Author string
+	// Audit, if not nil, is appended in the same transaction when the draft changed (a new
+	// version), with the version number added to its details.
+	Audit *AuditEntry
 }
 
 // Store is the registry. All methods are safe for concurrent use, also by several processes

@@ -27,7 +27,8 @@ func wantApproval(t *testing.T, what string, err error, reason string) {
 
 func edit(t *testing.T, s registry.Store, org string, id uuid.UUID, title, author string) (*registry.Order, error) {
 	t.Helper()
-	return s.UpdateDraft(t.Context(), org, id, registry.DraftUpdate{Draft: draftOf(title), Title: title, Author: author},
+	return s.UpdateDraft(t.Context(), org, id, registry.DraftUpdate{Draft: draftOf(title), Title: title, Author: author,
+		Audit: &registry.AuditEntry{Actor: author, Action: "draft-version"}},
 		[]registry.Status{registry.StatusDraft, registry.StatusRendered, registry.StatusFailed})
 }
 
@@ -66,6 +67,20 @@ func testDraftVersions(t *testing.T, db Opener) {
 	}
 	_, err = s.GetDraftVersion(ctx, "org-a", o.ID, 4)
 	wantErr(t, "a version never saved", err, registry.ErrNotFound)
+	// Each new version is audited with its number; the unchanged save is not.
+	audit, err := s.ListAudit(ctx, "org-a", &o.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var versions []string
+	for _, e := range audit {
+		if e.Action == "draft-version" {
+			versions = append(versions, string(e.Details))
+		}
+	}
+	if len(versions) != 2 || !strings.Contains(versions[0]+versions[1], `"version":2`) || !strings.Contains(versions[0]+versions[1], `"version":3`) {
+		t.Errorf("draft-version audit entries = %v, want versions 2 and 3", versions)
+	}
 	_, err = s.DraftVersions(ctx, "org-b", o.ID)
 	wantErr(t, "another organization's versions", err, registry.ErrNotFound)
 	_, err = s.GetDraftVersion(ctx, "org-b", o.ID, 1)

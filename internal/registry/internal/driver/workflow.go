@@ -69,8 +69,16 @@ func EditDraftTx(u registry.DraftUpdate, allowed []registry.Status) (TxMutation,
 		if err != nil {
 			return false, err
 		}
-		return true, wf.InsertVersion(ctx, &registry.DraftVersion{OrderID: o.ID, Version: cur + 1,
-			Draft: o.Draft, DraftHash: o.DraftHash, Author: u.Author, CreatedAt: now})
+		if err := wf.InsertVersion(ctx, &registry.DraftVersion{OrderID: o.ID, Version: cur + 1,
+			Draft: o.Draft, DraftHash: o.DraftHash, Author: u.Author, CreatedAt: now}); err != nil {
+			return false, err
+		}
+		if u.Audit == nil {
+			return true, nil
+		}
+		e := *u.Audit
+		e.Details = withDetails(e.Details, map[string]any{"version": cur + 1})
+		return true, appendFor(ctx, wf, o, &e, now)
 	}, nil
 }
 
