@@ -84,8 +84,11 @@
   async function load() {
     const box = $('approval');
     if (!box) return;
-    const [rr, pr, or] = await Promise.all([api('GET', base + '/approval'), api('GET', '/api/v1/approvals/pending'), api('GET', base)]);
+    const [rr, pr, or, vr] = await Promise.all([api('GET', base + '/approval'), api('GET', '/api/v1/approvals/pending'), api('GET', base),
+      api('GET', base + '/versions')]);
     if (!rr.ok || !or.ok) { box.textContent = 'Согласование недоступно.'; return; }
+    const versions = vr.ok ? ((await vr.json()).versions || []) : [];
+    const current = versions.length ? versions[versions.length - 1].version : 1;
     const routes = (await rr.json()).routes || [];
     const pending = pr.ok ? ((await pr.json()).pending || []) : [];
     const ord = await or.json();
@@ -95,6 +98,10 @@
       parts.push(el('p', {}, el('span', { class: `badge route-${last.status}`, id: 'route-status', 'data-status': last.status }, last.status_text),
         ` Круг ${last.round}, версия ${last.version}, ${modeRu[last.mode] || last.mode}; отправил ${last.author} ${ruDateTime(last.created_at)}.`));
       parts.push(routeTable(last));
+      if (ord.state === 'draft' && last.status === 'approved' && last.version !== current) {
+        parts.push(el('p', { class: 'alert alert-error', id: 'stale-note' },
+          `Согласована версия ${last.version}, а текущая — ${current}: изменённый текст нужно согласовать снова.`));
+      }
       if (routes.length > 1) {
         parts.push(el('details', {}, el('summary', {}, `Прежние круги согласования (${routes.length - 1})`),
           routes.slice(1).map((r) => el('div', {}, el('p', {}, `Круг ${r.round}, версия ${r.version}: ${r.status_text}`), routeTable(r)))));
