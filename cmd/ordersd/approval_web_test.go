@@ -57,6 +57,14 @@ func TestWebApprovalRoute(t *testing.T) {
 		click(`#send-approval`))
 	b.waitJS("on approval", `(document.getElementById('route-status') || {}).dataset?.status === 'in_progress'`, 10*time.Second)
 	b.shotElem("approval-sent", `[data-testid="approval"]`)
+	// Taken back (say, to fix a typo before anyone answered) and sent again with the same people.
+	b.run("withdraw", eval(`window.confirm = () => true`), click(`#withdraw-approval`))
+	b.waitJS("withdrawn", `document.getElementById('route-status').dataset.status === 'withdrawn' && !!document.getElementById('send-form')`, 10*time.Second)
+	if v := b.value(`#approver-login-1`); v != "sidorova" {
+		b.fail("the withdrawn route's approvers are not filled in: %q", v)
+	}
+	b.run("send again", click(`#send-approval`))
+	b.waitJS("on approval again", `document.getElementById('route-status').dataset.status === 'in_progress'`, 10*time.Second)
 
 	// In order: the lawyer waits for the deputy.
 	b.logout()
@@ -105,7 +113,7 @@ func TestWebApprovalRoute(t *testing.T) {
 		b.fail("the returned route's approvers are not filled in: %q", v)
 	}
 	b.run("parallel", setValue(`#approval-mode`, "parallel"), click(`#send-approval`))
-	b.waitJS("round 2", `document.getElementById('route-status').dataset.status === 'in_progress' && document.getElementById('approval').textContent.includes('Круг 2, версия 2')`, 10*time.Second)
+	b.waitJS("round 2", `document.getElementById('route-status').dataset.status === 'in_progress' && document.getElementById('approval').textContent.includes('Круг 3, версия 2')`, 10*time.Second)
 
 	for _, who := range []string{"sidorova", "petrov"} {
 		b.logout()
@@ -130,7 +138,7 @@ func TestWebApprovalRoute(t *testing.T) {
 	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
 	b.run("sign", click(`#sign-btn`))
 	b.waitJS("signed", `document.getElementById('state').dataset.state === 'signed' && !!document.querySelector('a[data-doc="signed"]')`, 30*time.Second)
-	b.waitJS("audit", `['отправлен на согласование', 'виза', 'не согласовано: Уточнить время', 'новая версия проекта', 'регистрация', 'подписание'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
+	b.waitJS("audit", `['отправлен на согласование', 'отозван с согласования', 'виза', 'не согласовано: Уточнить время', 'новая версия проекта', 'регистрация', 'подписание'].every(w => document.getElementById('audit').textContent.includes(w))`, 10*time.Second)
 	b.shot("order-approved-signed")
 
 	hc := b.httpClient()

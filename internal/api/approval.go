@@ -25,6 +25,7 @@ func (s *Server) approvalRoutes(g *gin.RouterGroup) {
 	// Any role may be asked for a visa (a deputy, a lawyer); the registry accepts the answer
 	// only from the user whose visa is due.
 	g.POST("/orders/:id/approval/visa", s.decideVisa)
+	g.POST("/orders/:id/approval/withdraw", s.allow(roleClerk, roleHead, roleAdmin), s.withdrawApproval)
 	g.GET("/orders/:id/versions", s.listVersions)
 	g.GET("/orders/:id/versions/:version", s.getVersion)
 	g.GET("/orders/:id/diff", s.versionDiff)
@@ -69,6 +70,7 @@ var routeStatusWords = map[registry.RouteStatus]string{
 	registry.RouteInProgress: "на согласовании",
 	registry.RouteApproved:   "согласован",
 	registry.RouteReturned:   "возвращён на доработку",
+	registry.RouteWithdrawn:  "отозван с согласования",
 }
 
 func routeOf(r *registry.ApprovalRoute) routeView {
@@ -180,6 +182,19 @@ func (s *Server) decideVisa(c *gin.Context) {
 		return
 	}
 	r, err := s.approvals.Decide(c.Request.Context(), approvalCaller(c), id, req.Decision, req.Remark)
+	if err != nil {
+		s.approvalError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, routeOf(r))
+}
+
+func (s *Server) withdrawApproval(c *gin.Context) {
+	id, ok := s.orderID(c)
+	if !ok {
+		return
+	}
+	r, err := s.approvals.Withdraw(c.Request.Context(), approvalCaller(c), id)
 	if err != nil {
 		s.approvalError(c, err)
 		return

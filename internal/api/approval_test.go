@@ -219,3 +219,40 @@ func TestApprovalRoute(t *testing.T) {
 		t.Error("the sheet prints the returned round's visa, not the one the registered text went through")
 	}
 }
+
+// TestApprovalWithdraw: the author takes a draft back when an approver is away; the draft is
+// unlocked and the withdrawal audited; nothing to withdraw is a 409 that says so.
+func TestApprovalWithdraw(t *testing.T) {
+	e := newSigEnv(t, nil)
+	clerk := e.token("clerk", "org-a")
+	archivist := e.token("archivist", "org-a")
+	e.session("deputy", "Петров П.П.", "head")
+	draft, err := os.ReadFile(filepath.Join("..", "..", "templates", "examples", "balashikha.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := e.do("POST", "/api/v1/orders", clerk, "application/json", draft)
+	base := "/api/v1/orders/" + a.str("id")
+	if a := e.do("POST", base+"/approval/withdraw", clerk, "", nil); a.code != http.StatusConflict || !strings.Contains(a.str("detail"), "не на согласовании") {
+		t.Errorf("withdraw without a route: %d %s", a.code, a.raw)
+	}
+	route := map[string]any{"approvers": []map[string]string{{"login": "deputy", "position": "Заместитель"}}}
+	if a := e.do("POST", base+"/approval", clerk, "application/json", jsonBody(route)); a.code != http.StatusCreated {
+		t.Fatalf("send: %d %s", a.code, a.raw)
+	}
+	if a := e.do("DELETE", base, clerk, "", nil); a.code != http.StatusConflict {
+		t.Errorf("delete on approval: %d %s", a.code, a.raw)
+	}
+	if a := e.do("POST", base+"/approval/withdraw", archivist, "", nil); a.code != http.StatusForbidden {
+		t.Errorf("an archivist withdraws: %d %s", a.code, a.raw)
+	}
+	if a := e.do("POST", base+"/approval/withdraw", clerk, "", nil); a.code != http.StatusOK || a.str("status") != "withdrawn" || a.str("status_text") != "отозван с согласования" {
+		t.Fatalf("withdraw: %d %s", a.code, a.raw)
+	}
+	if a := e.do("PUT", base, clerk, "application/json", draft); a.code != http.StatusAccepted {
+		t.Errorf("edit after withdrawal: %d %s", a.code, a.raw)
+	}
+	if acts := e.auditActions(uuid.MustParse(a.str("id"))); !strings.Contains(acts, "approval-withdraw") {
+		t.Errorf("audit: %s", acts)
+	}
+}

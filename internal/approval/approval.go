@@ -23,6 +23,7 @@ type Store interface {
 	UserByLogin(ctx context.Context, login string) (*registry.User, error)
 	StartApproval(ctx context.Context, orgID string, orderID uuid.UUID, r *registry.ApprovalRoute, audit *registry.AuditEntry) error
 	DecideVisa(ctx context.Context, orgID string, orderID, user uuid.UUID, d registry.Decision, remark string, audit *registry.AuditEntry) (*registry.ApprovalRoute, error)
+	WithdrawApproval(ctx context.Context, orgID string, orderID uuid.UUID, audit *registry.AuditEntry) (*registry.ApprovalRoute, error)
 	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error)
 	PendingApprovals(ctx context.Context, orgID string, user uuid.UUID) ([]registry.PendingApproval, error)
 	DraftVersions(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.DraftVersion, error)
@@ -182,6 +183,12 @@ func (s *Service) Decide(ctx context.Context, c Caller, orderID uuid.UUID, decis
 		return nil, probs
 	}
 	return s.Store.DecideVisa(ctx, c.OrgID, orderID, c.User, d, remark, entry(c.Actor, "visa", nil))
+}
+
+// Withdraw takes the draft back from a route in progress (an approver is away, the text must
+// change): the draft is unlocked; the visas given so far stay on record.
+func (s *Service) Withdraw(ctx context.Context, c Caller, orderID uuid.UUID) (*registry.ApprovalRoute, error) {
+	return s.Store.WithdrawApproval(ctx, c.OrgID, orderID, entry(c.Actor, "approval-withdraw", nil))
 }
 
 // Routes are the order's routes, newest first.

@@ -34,12 +34,14 @@ const (
 // RouteStatus is where an approval route is.
 type RouteStatus string
 
-// Route statuses. A route in progress locks the draft; it ends approved (every visa agrees)
-// or returned (one approver disagreed, the draft goes back to its author).
+// Route statuses. A route in progress locks the draft; it ends approved (every visa agrees),
+// returned (one approver disagreed, the draft goes back to its author) or withdrawn (its
+// author took it back, e.g. an approver is away; the visas given so far stay on record).
 const (
 	RouteInProgress RouteStatus = "in_progress"
 	RouteApproved   RouteStatus = "approved"
 	RouteReturned   RouteStatus = "returned"
+	RouteWithdrawn  RouteStatus = "withdrawn"
 )
 
 // Decision is an approver's answer.
@@ -152,6 +154,9 @@ type Approvals interface {
 	// last agreement approves it. audit, if not nil, is appended in the same transaction.
 	// It returns the route as it is after the answer.
 	DecideVisa(ctx context.Context, orgID string, orderID, user uuid.UUID, d Decision, remark string, audit *AuditEntry) (*ApprovalRoute, error)
+	// WithdrawApproval ends the route in progress as withdrawn, unlocking the draft (else
+	// *ApprovalError "no_route"). audit, if not nil, is appended in the same transaction.
+	WithdrawApproval(ctx context.Context, orgID string, orderID uuid.UUID, audit *AuditEntry) (*ApprovalRoute, error)
 	// ApprovalRoutes returns the routes of an order with their visas, newest first.
 	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]ApprovalRoute, error)
 	// PendingApprovals returns the drafts whose route waits for user's visa now, oldest first.

@@ -84,6 +84,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"ApprovalRoute", testApprovalRoute},
 		{"ApprovalRequired", testApprovalRequired},
 		{"ApprovalConcurrent", testApprovalConcurrent},
+		{"ApprovalWithdraw", testApprovalWithdraw},
 		{"TemplateSaveRace", testTemplateSaveRace},
 		{"Sessions", testSessions},
 		{"LoginFailures", testLoginFailures},

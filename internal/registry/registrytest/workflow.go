@@ -313,6 +313,55 @@ func testApprovalRequired(t *testing.T, db Opener) {
 	}
 }
 
+// testApprovalWithdraw: the author takes a draft back from approval (an approver is away):
+// the draft is unlocked, the visas given stay, and a new round can start.
+func testApprovalWithdraw(t *testing.T, db Opener) {
+	s, ctx := open(t, db), t.Context()
+	o := mustCreate(t, s, &registry.Order{OrgID: "org-a", Title: "Отзыв"})
+	people := approvers(2)
+	_, err := s.WithdrawApproval(ctx, "org-a", o.ID, nil)
+	wantApproval(t, "withdrawing without a route", err, registry.ApprovalNoRoute)
+	if err := s.StartApproval(ctx, "org-a", o.ID, &registry.ApprovalRoute{Mode: registry.ApprovalSequential, Visas: people}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DecideVisa(ctx, "org-a", o.ID, people[0].UserID, registry.DecisionApproved, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.WithdrawApproval(ctx, "org-b", o.ID, nil)
+	wantErr(t, "withdrawing another organization's route", err, registry.ErrNotFound)
+	r, err := s.WithdrawApproval(ctx, "org-a", o.ID, &registry.AuditEntry{Actor: "user:clerk", Action: "approval-withdraw"})
+	if err != nil || r.Status != registry.RouteWithdrawn || r.FinishedAt == nil {
+		t.Fatalf("WithdrawApproval = %+v, %v", r, err)
+	}
+	if p, _ := s.PendingApprovals(ctx, "org-a", people[1].UserID); len(p) != 0 {
+		t.Errorf("a withdrawn route still waits: %+v", p)
+	}
+	_, err = s.DecideVisa(ctx, "org-a", o.ID, people[1].UserID, registry.DecisionApproved, "", nil)
+	wantApproval(t, "a visa to a withdrawn route", err, registry.ApprovalNoRoute)
+	if _, err := edit(t, s, "org-a", o.ID, "Отзыв (исправлен)", "user:clerk"); err != nil {
+		t.Fatalf("edit after withdrawal: %v", err)
+	}
+	routes, err := s.ApprovalRoutes(ctx, "org-a", o.ID)
+	if err != nil || len(routes) != 1 || routes[0].Status != registry.RouteWithdrawn || routes[0].Visas[0].Decision != registry.DecisionApproved {
+		t.Fatalf("routes after withdrawal = %+v, %v", routes, err)
+	}
+	if err := s.StartApproval(ctx, "org-a", o.ID, &registry.ApprovalRoute{Mode: registry.ApprovalParallel, Visas: people}, nil); err != nil {
+		t.Fatalf("a new round after withdrawal: %v", err)
+	}
+	if a, _ := s.ListAudit(ctx, "org-a", &o.ID, 0); !slicesContainsAction(a, "approval-withdraw") {
+		t.Error("the withdrawal is not audited")
+	}
+}
+
+func slicesContainsAction(list []registry.AuditEntry, action string) bool {
+	for _, e := range list {
+		if e.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
 // testApprovalConcurrent: two answers at once to a parallel route of two both count, and the
 // route ends approved exactly once.
 func testApprovalConcurrent(t *testing.T, db Opener) {

@@ -266,6 +266,15 @@ func (s *Store) DecideVisa(ctx context.Context, orgID string, orderID, user uuid
 	return r, nil
 }
 
+// WithdrawApproval implements registry.Approvals.
+func (s *Store) WithdrawApproval(ctx context.Context, orgID string, orderID uuid.UUID, audit *registry.AuditEntry) (*registry.ApprovalRoute, error) {
+	var r *registry.ApprovalRoute
+	if _, _, err := s.modify(ctx, orgID, orderID, driver.WithdrawApproval(audit, &r)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // ApprovalRoutes implements registry.Approvals.
 func (s *Store) ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error) {
 	if _, err := s.GetOrder(ctx, orgID, orderID); err != nil {

@@ -110,7 +110,16 @@
       parts.push(el('p', { class: 'muted' }, 'Проект ещё не отправлялся на согласование.'));
     }
     if (last && last.status === 'in_progress' && page.canEdit) {
-      parts.push(el('p', { class: 'alert', id: 'locked-note' }, 'Проект на согласовании: изменить или удалить его можно, когда согласующие ответят.'));
+      const msg = el('div', { class: 'err', role: 'alert' });
+      const withdraw = async () => {
+        if (!confirm('Отозвать проект с согласования? Данные визы сохранятся, маршрут придётся начать заново.')) return;
+        const r = await api('POST', base + '/approval/withdraw');
+        if (r.ok) { load(); return; }
+        msg.textContent = 'Не отозван: ' + (await problem(r)).detail;
+      };
+      parts.push(el('div', { class: 'alert', id: 'locked-note' },
+        'Проект на согласовании: изменить или удалить его можно, когда согласующие ответят или после отзыва. ',
+        el('button', { type: 'button', class: 'btn', id: 'withdraw-approval', onclick: withdraw }, 'Отозвать с согласования'), msg));
     }
     if (pending.some((p) => p.order_id === page.id)) parts.push(visaForm());
     if (page.canEdit && ord.state === 'draft' && (!last || last.status !== 'in_progress')) parts.push(sendForm(last));

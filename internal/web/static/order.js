@@ -256,7 +256,7 @@
   // ---- audit trail ----
   const actionsRu = { register: 'регистрация', sign: 'подписание', 'sign-external': 'подпись загружена (PDF)', 'add-signature': 'подпись добавлена',
     cancel: 'отмена', import: 'импорт из бумажного архива', acknowledge: 'ознакомление', 'download-signed': 'скачан подписанный PDF', export: 'выгрузка', create: 'создание', update: 'изменение',
-    'approval-start': 'отправлен на согласование', visa: 'виза', 'draft-version': 'новая версия проекта' };
+    'approval-start': 'отправлен на согласование', 'approval-withdraw': 'отозван с согласования', visa: 'виза', 'draft-version': 'новая версия проекта' };
   function detailsText(d) {
     if (!d || typeof d !== 'object') return '';
     const parts = [];

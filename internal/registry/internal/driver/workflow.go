@@ -266,6 +266,33 @@ func DecideVisa(user uuid.UUID, d registry.Decision, remark string, audit *regis
 	}, nil
 }
 
+// WithdrawApproval is the mutation of Store.WithdrawApproval; the route as withdrawn is left
+// in *out.
+func WithdrawApproval(audit *registry.AuditEntry, out **registry.ApprovalRoute) TxMutation {
+	return func(ctx context.Context, tx Tx, o *registry.Order, now time.Time) (bool, error) {
+		r, err := tx.LatestRoute(ctx, o.ID)
+		if err != nil {
+			return false, err
+		}
+		if r == nil || r.Status != registry.RouteInProgress {
+			e := &registry.ApprovalError{Reason: registry.ApprovalNoRoute}
+			if r != nil {
+				e.Status = r.Status
+			}
+			return false, e
+		}
+		r.Status, r.FinishedAt = registry.RouteWithdrawn, &now
+		if err := tx.FinishRoute(ctx, r.ID, r.Status, now); err != nil {
+			return false, err
+		}
+		if audit != nil {
+			audit.Details = withDetails(audit.Details, map[string]any{"round": r.Round, "version": r.Version})
+		}
+		*out = r
+		return false, appendFor(ctx, tx, o, audit, now)
+	}
+}
+
 func allDecided(r *registry.ApprovalRoute) bool {
 	for _, v := range r.Visas {
 		if v.Decision == registry.DecisionPending {
