@@ -101,6 +101,8 @@ func (s *Server) approvalError(c *gin.Context, err error) {
 			ps[i] = order.Problem{Path: p.Path, Message: p.Message}
 		}
 		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: problemsDetail(ps), Errors: ps})
+	case errors.Is(err, approval.ErrNoText):
+		problem(c, http.StatusConflict, "у приказа нет текста проекта: он импортирован как готовый документ, сравнивать нечего")
 	case errors.Is(err, approval.ErrNotPerson):
 		problem(c, http.StatusForbidden, "визу ставит человек: ответьте со страницы приказа, войдя под своим именем (токен API никого не представляет)")
 	case errors.As(err, &ae):

@@ -2,6 +2,7 @@ package approval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -115,6 +116,9 @@ func code(codes map[string]rune, words *[]string, w string) rune {
 	return r
 }
 
+// ErrNoText: the order has no draft to compare (it was imported as a finished document).
+var ErrNoText = errors.New("approval: the order has no draft text")
+
 // DiffResult is the diff of two versions of a draft.
 type DiffResult struct {
 	From   int     `json:"from"`
@@ -130,8 +134,12 @@ func (s *Service) Diff(ctx context.Context, c Caller, orderID uuid.UUID, from, t
 		if err != nil {
 			return nil, err
 		}
+		if len(dv.Draft) == 0 {
+			return nil, ErrNoText
+		}
 		if texts[i], err = Words(dv.Draft); err != nil {
-			return nil, err
+			// An imported order's JSON describes a finished document: it may not lay out.
+			return nil, fmt.Errorf("%w: version %d: %w", ErrNoText, v, err)
 		}
 	}
 	return &DiffResult{From: from, To: to, Chunks: WordDiff(texts[0], texts[1])}, nil

@@ -1,12 +1,17 @@
 package approval
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"orders/internal/order"
+	"orders/internal/registry"
 )
 
 func TestWordDiff(t *testing.T) {
@@ -77,5 +82,45 @@ func TestDiffShowsRenumbering(t *testing.T) {
 	}
 	if strings.Contains(a, "1355") || !strings.Contains(a, "ПРОЕКТ") {
 		t.Errorf("versions are compared as drafts (ПРОЕКТ, no number): %q", a[:200])
+	}
+}
+
+type versionsOnly struct {
+	Store
+	drafts map[int][]byte
+}
+
+func (v versionsOnly) GetDraftVersion(_ context.Context, _ string, _ uuid.UUID, n int) (*registry.DraftVersion, error) {
+	d, ok := v.drafts[n]
+	if !ok {
+		return nil, registry.ErrNotFound
+	}
+	return &registry.DraftVersion{Version: n, Draft: d}, nil
+}
+
+// TestDiffWithoutText: an imported order's "draft" (none, or JSON that is no draft) is no
+// text to compare: ErrNoText, never a failure of the server.
+func TestDiffWithoutText(t *testing.T) {
+	raw, err := os.ReadFile("../../templates/examples/balashikha.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		drafts map[int][]byte
+		want   error
+	}{
+		{"no draft", map[int][]byte{1: nil, 2: raw}, ErrNoText},
+		{"not a draft", map[int][]byte{1: raw, 2: []byte(`{"number":"15-к"}`)}, ErrNoText},
+		{"no such version", map[int][]byte{1: raw}, registry.ErrNotFound},
+	} {
+		s := &Service{Store: versionsOnly{drafts: tc.drafts}}
+		if _, err := s.Diff(t.Context(), Caller{}, uuid.New(), 1, 2); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	s := &Service{Store: versionsOnly{drafts: map[int][]byte{1: raw, 2: raw}}}
+	if d, err := s.Diff(t.Context(), Caller{}, uuid.New(), 1, 2); err != nil || len(d.Chunks) != 1 || d.Chunks[0].Op != Equal {
+		t.Errorf("a version against itself: %+v, %v", d, err)
 	}
 }
