@@ -197,34 +197,17 @@ func (s *Store) GetDraftVersion(ctx context.Context, orgID string, orderID uuid.
 
 // StartApproval implements registry.Approvals.
 func (s *Store) StartApproval(ctx context.Context, orgID string, orderID uuid.UUID, r *registry.ApprovalRoute, audit *registry.AuditEntry) error {
-	m, err := driver.StartApproval(r, audit)
-	if err != nil {
-		return err
-	}
-	_, _, err = s.modify(ctx, orgID, orderID, m)
-	return err
+	return driver.Modify(s.modify).StartApproval(ctx, orgID, orderID, r, audit)
 }
 
 // DecideVisa implements registry.Approvals.
 func (s *Store) DecideVisa(ctx context.Context, orgID string, orderID, user uuid.UUID, d registry.Decision, remark string, audit *registry.AuditEntry) (*registry.ApprovalRoute, error) {
-	var r *registry.ApprovalRoute
-	m, err := driver.DecideVisa(user, d, remark, audit, &r)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err = s.modify(ctx, orgID, orderID, m); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return driver.Modify(s.modify).DecideVisa(ctx, orgID, orderID, user, d, remark, audit)
 }
 
 // WithdrawApproval implements registry.Approvals.
 func (s *Store) WithdrawApproval(ctx context.Context, orgID string, orderID uuid.UUID, audit *registry.AuditEntry) (*registry.ApprovalRoute, error) {
-	var r *registry.ApprovalRoute
-	if _, _, err := s.modify(ctx, orgID, orderID, driver.WithdrawApproval(audit, &r)); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return driver.Modify(s.modify).WithdrawApproval(ctx, orgID, orderID, audit)
 }
 
 // ApprovalRoutes implements registry.Approvals.

@@ -316,3 +316,39 @@ func DueFor(r *registry.ApprovalRoute, user uuid.UUID) bool {
 	}
 	return false
 }
+
+// Modify is a driver's modify: it runs a TxMutation on one order inside its write
+// transaction. The approval methods of both drivers are these, over their own Modify.
+type Modify func(ctx context.Context, orgID string, id uuid.UUID, m TxMutation) (*registry.Order, bool, error)
+
+// StartApproval is Store.StartApproval over modify.
+func (modify Modify) StartApproval(ctx context.Context, orgID string, orderID uuid.UUID, r *registry.ApprovalRoute, audit *registry.AuditEntry) error {
+	m, err := StartApproval(r, audit)
+	if err != nil {
+		return err
+	}
+	_, _, err = modify(ctx, orgID, orderID, m)
+	return err
+}
+
+// DecideVisa is Store.DecideVisa over modify.
+func (modify Modify) DecideVisa(ctx context.Context, orgID string, orderID, user uuid.UUID, d registry.Decision, remark string, audit *registry.AuditEntry) (*registry.ApprovalRoute, error) {
+	var r *registry.ApprovalRoute
+	m, err := DecideVisa(user, d, remark, audit, &r)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err = modify(ctx, orgID, orderID, m); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// WithdrawApproval is Store.WithdrawApproval over modify.
+func (modify Modify) WithdrawApproval(ctx context.Context, orgID string, orderID uuid.UUID, audit *registry.AuditEntry) (*registry.ApprovalRoute, error) {
+	var r *registry.ApprovalRoute
+	if _, _, err := modify(ctx, orgID, orderID, WithdrawApproval(audit, &r)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
