@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"orders/internal/approval"
 	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/blob"
@@ -115,6 +116,8 @@ type Server struct {
 	journals journalStore
 	orgs     organizationStore
 	health   healthStore
+	// approvals runs approval routes and draft versions (approval.go).
+	approvals *approval.Service
 }
 
 // DefaultMaxBody fits a draft with a 10,000-row appendix table.
@@ -229,6 +232,7 @@ func New(cfg Config) *Server {
 	s.batchRoutes(g)
 	s.templateRoutes(g)
 	g.GET("/decline", s.declineText)
+	s.approvalRoutes(g)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

@@ -85,11 +85,14 @@ func writeProblem(c *gin.Context, p Problem) {
 func (s *Server) storeError(c *gin.Context, err error) {
 	var se *registry.StateError
 	var le *registry.LifecycleError
+	var ae *registry.ApprovalError
 	switch {
 	case errors.Is(err, registry.ErrImported):
 		problem(c, http.StatusConflict, "приказ импортирован из бумажного архива: его документ — загруженный PDF, сервис его не формирует заново")
 	case errors.As(err, &le):
 		writeProblem(c, Problem{Status: http.StatusConflict, State: le.Current, Detail: lifecycleDetail(le)})
+	case errors.As(err, &ae):
+		problem(c, http.StatusConflict, approvalDetail(ae))
 	case errors.As(err, &se):
 		writeProblem(c, Problem{Status: http.StatusConflict, Current: se.Current, Detail: statusDetail(se.Current)})
 	case errors.Is(err, registry.ErrNotFound):

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"orders/internal/approval"
 	"orders/internal/audit"
 	"orders/internal/auth"
 	"orders/internal/lifecycle"
@@ -71,6 +72,7 @@ type Store interface {
 	signing.Store
 	lifecycle.Store
 	orgtemplate.Store
+	approval.Store
 }
 
 var _ Store = registry.Store(nil)

@@ -34,7 +34,7 @@ var layers = map[string]int{
 	// Renderers.
 	"internal/render": 3,
 	// Services: the work of a request or a job, without HTTP.
-	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4,
+	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4, "internal/approval": 4,
 	// Entry points run by the commands: the HTTP API, the pages, the render worker.
 	"internal/api": 5, "internal/web": 5, "internal/worker": 5,
 	// Tests of the whole.

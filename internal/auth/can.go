@@ -35,6 +35,8 @@ const (
 	ActBatch Action = "batch"
 	// ActManageTemplates: save and delete the organization's order templates.
 	ActManageTemplates Action = "manage-templates"
+	// ActApprovalSettings: require a completed approval route before registering.
+	ActApprovalSettings Action = "approval-settings"
 )
 
 // permissions is the one table of who may do what: a clerk prepares, a head registers and
@@ -54,6 +56,7 @@ var permissions = map[Action][]string{
 	ActCheckpoint:          {RoleAdmin},
 	ActBatch:               {RoleClerk, RoleHead, RoleAdmin},
 	ActManageTemplates:     {RoleClerk, RoleHead, RoleAdmin},
+	ActApprovalSettings:    {RoleHead, RoleAdmin},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -29,6 +29,7 @@ func TestCan(t *testing.T) {
 		ActCheckpoint:          {x},
 		ActBatch:               {c, h, x},
 		ActManageTemplates:     {c, h, x},
+		ActApprovalSettings:    {h, x},
 	}
 	if got := len(Actions()); got != len(want) {
 		t.Fatalf("the table has %d actions, the test knows %d", got, len(want))

@@ -111,6 +111,9 @@ func Build(d *order.Draft, opt Options) (*Doc, error) {
 	if ack := d.Acknowledgement; ack != nil && ack.Style == "sheet" {
 		b.ackSheet(ack)
 	}
+	if len(d.Visas) > 0 && !d.IsDraft() {
+		b.visaSheet(d.Visas)
+	}
 	return b.doc, nil
 }
 
@@ -663,6 +666,26 @@ func (b *builder) ackSheet(ack *order.Acknowledgement) {
 		Header:       []string{"№", "Фамилия, инициалы", "Должность", "Дата", "Подпись"},
 		Rows:         rows,
 		NumberColumn: true,
+	}})
+}
+
+// visaSheet is the Лист согласования attached to the office copy: the visas of the route the
+// registered text went through, one row per approver.
+func (b *builder) visaSheet(visas []order.Visa) {
+	b.add(Block{Text: "ЛИСТ СОГЛАСОВАНИЯ", Bold: true, Align: Center, PageBreakBefore: true, KeepWithNext: true})
+	b.add(Block{Text: "к " + b.kw.dative + " " + b.numDate + " «" + ru.Typeset(b.d.Title) + "»", Align: Center, KeepWithNext: true})
+	rows := make([][]string, len(visas))
+	for i, v := range visas {
+		date := ""
+		if t, err := time.Parse(time.DateOnly, v.Date); err == nil {
+			date = ru.NumericDate(t)
+		}
+		rows[i] = []string{ru.Typeset(v.Position), ru.Typeset(v.Name), v.Decision, ru.Typeset(v.Remark), date}
+	}
+	b.add(Block{Kind: TableBlock, SpaceBefore: 1, Table: &Table{
+		Widths: []float64{0.24, 0.2, 0.18, 0.24, 0.14},
+		Header: []string{"Должность", "Фамилия, инициалы", "Решение", "Замечания", "Дата"},
+		Rows:   rows,
 	}})
 }
 

@@ -373,3 +373,33 @@ func BenchmarkNormalizeText(b *testing.B) {
 		})
 	}
 }
+
+func TestVisaSheet(t *testing.T) {
+	visas := []order.Visa{
+		{Position: "Заместитель начальника", Name: "Петров П.П.", Decision: "Согласовано", Date: "2026-03-02"},
+		{Position: "Юрисконсульт", Name: "Сидорова С.С.", Decision: "Согласовано с замечаниями", Remark: "Уточнить срок", Date: "2026-03-03"},
+	}
+	doc := build(t, draft(func(d *order.Draft) { d.Visas = visas }))
+	text := NormalizeText(doc.PlainText())
+	for _, want := range []string{"ЛИСТ СОГЛАСОВАНИЯ", "Должность Фамилия, инициалы Решение Замечания Дата",
+		"Заместитель начальника Петров П.П. Согласовано 02.03.2026",
+		"Юрисконсульт Сидорова С.С. Согласовано с замечаниями Уточнить срок 03.03.2026"} {
+		if !strings.Contains(text, NormalizeText(want)) {
+			t.Errorf("the Лист согласования lacks %q:\n%s", want, doc.PlainText())
+		}
+	}
+	var sheet *Block
+	for i := range doc.Body {
+		if doc.Body[i].Text == "ЛИСТ СОГЛАСОВАНИЯ" {
+			sheet = &doc.Body[i]
+		}
+	}
+	if sheet == nil || !sheet.PageBreakBefore {
+		t.Errorf("the Лист согласования does not start its own page: %+v", sheet)
+	}
+	// A draft has no visas to print: it is not yet the text that was agreed and registered.
+	doc = build(t, draft(func(d *order.Draft) { d.Number, d.Date, d.Visas = "", "", visas }))
+	if strings.Contains(doc.PlainText(), "ЛИСТ СОГЛАСОВАНИЯ") {
+		t.Error("a draft prints a Лист согласования")
+	}
+}

@@ -138,7 +138,9 @@ func (s *Service) EditDraft(ctx context.Context, cl auth.Caller, id uuid.UUID, o
 	if cur.OrgID != orgID {
 		return nil, order.Problems{{Path: "organization", Message: "приказ организации «" + cur.OrgID + "» нельзя перенести в другую организацию"}}
 	}
-	u.Status = registry.StatusQueued
+	// The change is the next draft version, by the caller, audited in the same write.
+	u.Status, u.Author = registry.StatusQueued, cl.Actor
+	u.Audit = registry.NewAuditEntry(cl.Actor, "draft-version", nil)
 	o, err := s.Store.UpdateDraft(ctx, cl.OrgID, id, u, Editable())
 	if err != nil {
 		return nil, err

@@ -77,6 +77,9 @@ type Draft struct {
 	// Cancelled marks the working copy of a cancelled order. The service sets it from the
 	// registry when it renders (internal/printed); it never comes from JSON.
 	Cancelled *Cancellation `json:"-"`
+	// Visas are printed on the «Лист согласования» (ГОСТ Р 7.0.97 requisite «виза») of a
+	// registered order, from the registry's approval route (internal/printed); never from JSON.
+	Visas []Visa `json:"-"`
 	// Verification, when set, prints the QR-code requisite (ГОСТ Р 7.0.97-2025, requisite 31)
 	// on page 1 of a registered order. The service sets it from the registry (internal/printed)
 	// for organizations that turned the requisite on; it never comes from JSON.
@@ -89,6 +92,15 @@ type Verification struct {
 	// TextSHA256 is the hex SHA-256 of the registered text: the normalized JSON draft with
 	// its number and date, exactly as the registry keeps it (registry.Order.DraftHash).
 	TextSHA256 string
+}
+
+// Visa is one line of the Лист согласования.
+type Visa struct {
+	Position string
+	Name     string
+	Decision string // «Согласовано», «Согласовано с замечаниями», «Не согласовано»
+	Remark   string
+	Date     string // YYYY-MM-DD, in Moscow; "" while not answered
 }
 
 // Cancellation is what the working copy of a cancelled order says about its cancellation.

@@ -25,6 +25,14 @@ import (
 type Acks interface {
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
+	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error)
+}
+
+// DecisionWords are the approvers' answers as the Лист согласования and the pages print them.
+var DecisionWords = map[registry.Decision]string{
+	registry.DecisionApproved: "Согласовано",
+	registry.DecisionRemarks:  "Согласовано с замечаниями",
+	registry.DecisionRejected: "Не согласовано",
 }
 
 // ErrNoDraft: the order has no draft to render (it was imported as a finished document).
@@ -81,6 +89,15 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 		if on {
 			d.Verification = &order.Verification{TextSHA256: o.DraftHash}
 		}
+		// The visas are frozen at registration (a route needs a draft), so the registration's
+		// render prints them all; the latest route is the one the registered text went through.
+		routes, err := acks.ApprovalRoutes(ctx, "", o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("approval routes: %w", err)
+		}
+		if len(routes) > 0 {
+			d.Visas = Visas(&routes[0])
+		}
 	}
 	if o.State == registry.StateCancelled {
 		c := &order.Cancellation{Reason: o.CancelReason, By: o.CancelledBy}
@@ -109,4 +126,16 @@ func qrTurnedOn(ctx context.Context, reg Acks, orgID string) (bool, error) {
 		return false, nil
 	}
 	return p.QRCode, nil
+}
+
+// Visas are the lines of the Лист согласования of route r, in the route's order.
+func Visas(r *registry.ApprovalRoute) []order.Visa {
+	out := make([]order.Visa, len(r.Visas))
+	for i, v := range r.Visas {
+		out[i] = order.Visa{Position: v.Position, Name: v.Name, Decision: DecisionWords[v.Decision], Remark: v.Remark}
+		if v.DecidedAt != nil {
+			out[i].Date = v.DecidedAt.In(ru.Moscow).Format(time.DateOnly)
+		}
+	}
+	return out
 }

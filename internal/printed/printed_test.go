@@ -24,6 +24,9 @@ func (f fakeAcks) GetOrganization(context.Context, string) (*registry.Organizati
 type fakeOrg string
 
 func (fakeOrg) ListAcks(context.Context, string, uuid.UUID) ([]registry.Ack, error) { return nil, nil }
+func (fakeOrg) ApprovalRoutes(context.Context, string, uuid.UUID) ([]registry.ApprovalRoute, error) {
+	return nil, nil
+}
 func (f fakeOrg) GetOrganization(_ context.Context, id string) (*registry.Organization, error) {
 	return &registry.Organization{ID: id, Profile: []byte(f)}, nil
 }
@@ -70,6 +73,10 @@ func TestDraftQR(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (f fakeAcks) ApprovalRoutes(context.Context, string, uuid.UUID) ([]registry.ApprovalRoute, error) {
+	return nil, nil
 }
 
 func TestDraft(t *testing.T) {
@@ -135,5 +142,52 @@ func TestDraft(t *testing.T) {
 	}
 	if _, err := Draft(t.Context(), acks, &registry.Order{State: registry.StateSigned}); err != ErrNoDraft {
 		t.Errorf("an order without a draft: %v", err)
+	}
+}
+
+type withRoutes struct {
+	fakeAcks
+	routes []registry.ApprovalRoute
+}
+
+func (w withRoutes) ApprovalRoutes(context.Context, string, uuid.UUID) ([]registry.ApprovalRoute, error) {
+	return w.routes, nil
+}
+
+func TestDraftVisas(t *testing.T) {
+	raw, err := os.ReadFile("../../templates/examples/balashikha.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := time.Date(2026, 3, 2, 22, 0, 0, 0, time.UTC) // 3 March in Moscow
+	store := withRoutes{routes: []registry.ApprovalRoute{
+		{Round: 2, Status: registry.RouteApproved, Visas: []registry.Visa{
+			{Step: 1, Name: "Петров П.П.", Position: "Заместитель", Decision: registry.DecisionApproved, DecidedAt: &late},
+			{Step: 2, Name: "Сидорова С.С.", Position: "Юрисконсульт", Decision: registry.DecisionRemarks, Remark: "Запятая", DecidedAt: &late},
+		}},
+		{Round: 1, Status: registry.RouteReturned, Visas: []registry.Visa{{Step: 1, Name: "Старый", Decision: registry.DecisionRejected}}},
+	}}
+	for _, tc := range []struct {
+		state registry.State
+		want  []order.Visa
+	}{
+		{registry.StateDraft, nil},
+		{registry.StateRegistered, []order.Visa{
+			{Position: "Заместитель", Name: "Петров П.П.", Decision: "Согласовано", Date: "2026-03-03"},
+			{Position: "Юрисконсульт", Name: "Сидорова С.С.", Decision: "Согласовано с замечаниями", Remark: "Запятая", Date: "2026-03-03"},
+		}},
+	} {
+		d, err := Draft(t.Context(), store, &registry.Order{State: tc.state, Draft: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Visas) != len(tc.want) {
+			t.Fatalf("%s: visas %+v, want %+v", tc.state, d.Visas, tc.want)
+		}
+		for i := range tc.want {
+			if d.Visas[i] != tc.want[i] {
+				t.Errorf("%s: visa %d = %+v, want %+v", tc.state, i, d.Visas[i], tc.want[i])
+			}
+		}
 	}
 }

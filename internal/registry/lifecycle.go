@@ -175,7 +175,9 @@ type Lifecycle interface {
 	// number, calls r.Build, and stores number, date, journal, sequence, state registered,
 	// the new draft and its hash, and render status queued (outputs cleared: the final
 	// documents are to be rendered). Once committed the number stays with the order, also
-	// when its render fails. An unknown journal is ErrInvalid.
+	// when its render fails. An unknown journal is ErrInvalid. A draft on approval, or one
+	// without an approved route of its current version where the organization requires it
+	// (Approvals.SetApprovalRequired), is an *ApprovalError and takes no number.
 	RegisterOrder(ctx context.Context, orgID string, id uuid.UUID, r RegisterRequest) (*Order, error)
 	// Sign moves a registered order to signed and stores the signed document.
 	Sign(ctx context.Context, orgID string, id uuid.UUID, r SignRequest) (*Order, error)

@@ -233,6 +233,11 @@ type DraftUpdate struct {
 	// Status, if set, is the status the order moves to in the same write, so an edit and
 	// its resubmission cannot be seen half done.
 	Status Status
+	// Author is who saves the change, recorded with the new draft version (see Approvals).
+	Author string
+	// Audit, if not nil, is appended in the same transaction when the draft changed (a new
+	// version), with the version number added to its details.
+	Audit *AuditEntry
 }
 
 // Store is the registry. All methods are safe for concurrent use, also by several processes
@@ -246,6 +251,7 @@ type Store interface {
 	Acknowledgements
 	Organizations
 	Templates
+	Approvals
 	Tokens
 	Batches
 	Users
@@ -270,13 +276,15 @@ type Orders interface {
 	// aside), at most MaxCount+1.
 	CountOrders(ctx context.Context, f Filter) (int, error)
 	// UpdateDraft replaces the draft if the order is in StateDraft (else *LifecycleError: a
-	// registered order is immutable, whatever allowed says) and its status is in allowed
-	// (else *StateError). A changed draft clears the outputs, rendered time and error, which
+	// registered order is immutable, whatever allowed says), not on approval (else
+	// *ApprovalError "on_approval") and its status is in allowed (else *StateError). A
+	// changed draft is recorded as the next draft version by u.Author, in the same
+	// transaction. A changed draft clears the outputs, rendered time and error, which
 	// described the old one.
 	UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u DraftUpdate, allowed []Status) (*Order, error)
 	// DeleteOrder deletes the order if it is in StateDraft (else *LifecycleError: a number,
-	// once issued, stays on record; cancel instead) and its status is in allowed (else
-	// *StateError). freed are the document-store keys the order referred to that no other
+	// once issued, stays on record; cancel instead), not on approval (else *ApprovalError
+	// "on_approval") and its status is in allowed (else *StateError). freed are the document-store keys the order referred to that no other
 	// record refers to after the delete, decided in the same transaction: the caller deletes
 	// them from the document store, since a draft's documents may hold personal data. A key
 	// another order shares (documents are content-addressed) is not freed.

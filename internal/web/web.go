@@ -55,6 +55,8 @@ type Store interface {
 	ListUsers(ctx context.Context, orgID string) ([]registry.User, error)
 	CreateUser(ctx context.Context, u *registry.User) error
 	SetUserDisabled(ctx context.Context, id uuid.UUID, disabled bool) error
+	PendingApprovals(ctx context.Context, orgID string, user uuid.UUID) ([]registry.PendingApproval, error)
+	ApprovalRequired(ctx context.Context, orgID string) (bool, error)
 }
 
 // Config wires the pages to the registry.
@@ -154,6 +156,7 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/settings", s.page(s.settingsPage, auth.ActManageJournals))
 	e.POST("/settings/users", s.page(s.addUser, auth.ActManageJournals))
 	e.POST("/settings/users/:id/state", s.page(s.setUserState, auth.ActManageJournals))
+	s.approvalPages(e)
 }
 
 // NotFound is the page of an unknown address, for a browser: the header with the menu when
@@ -359,6 +362,7 @@ func (v view) Menu() []menuItem {
 	if auth.Can(r, auth.ActManageJournals) {
 		items = append(items, menuItem{"settings", "/settings", "Справочники"})
 	}
+	items = append(items, menuItem{"approvals", "/approvals", "На согласовании у меня"})
 	return items
 }
 

@@ -72,6 +72,18 @@ var insertOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search
 	INSERT INTO order_search (id, org_id, created_at, search_tsv)
 	SELECT id, org_id, created_at, ` + searchVector("$25::text", "org_id") + ` FROM ins`
 
+// createOrderSQL is insertOrderSQL that also records the draft as version 1 by its creator ($29), in the
+// same statement (so in one transaction, and retried by the pool like any single statement);
+// it affects one row when the order was new.
+var createOrderSQL = `WITH ins AS (INSERT INTO orders (` + orderCols + `, search_text, signatory_search)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+		$22, '', 0, NULL, NULL, NULL, '', '', '', '', 0, $23, $26, $27, 0, '', $28, $29, $24, '')
+	ON CONFLICT DO NOTHING RETURNING id, org_id, created_at),
+	search AS (INSERT INTO order_search (id, org_id, created_at, search_tsv)
+	SELECT id, org_id, created_at, ` + searchVector("$25::text", "org_id") + ` FROM ins)
+	INSERT INTO draft_versions (order_id, version, draft, draft_hash, author, created_at)
+	SELECT id, 1, $8, $9, $29, created_at FROM ins`
+
 // insertArgs are the arguments of insertOrderSQL for a prepared order.
 func insertArgs(o *registry.Order) []any {
 	return []any{o.ID, o.OrgID, o.Kind, o.Title, o.Date, o.Number, string(o.Status), o.Draft, o.DraftHash,
@@ -89,7 +101,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 	// DO NOTHING covers both unique indexes: the idempotency key, which the caller may reuse
 	// on purpose, and the primary key, which is a caller's mistake. A concurrent insert of the
 	// same key makes this one wait for it to commit, so the lookup below then sees it.
-	tag, err := s.pool.Exec(ctx, insertOrderSQL, insertArgs(o)...)
+	tag, err := s.pool.Exec(ctx, createOrderSQL, insertArgs(o)...)
 	if err != nil {
 		return false, fmt.Errorf("registry/postgres: create order: %w", err)
 	}
@@ -258,11 +270,11 @@ func updateOrder(ctx context.Context, tx pgx.Tx, o *registry.Order, reindex bool
 
 // UpdateDraft implements registry.Orders.
 func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error) {
-	m, err := driver.EditDraft(u, allowed)
+	m, err := driver.EditDraftTx(u, allowed)
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m.Tx())
+	o, _, err := s.modify(ctx, orgID, id, m)
 	return o, err
 }
 
@@ -304,6 +316,9 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 			return err
 		}
 		if err := driver.CheckDelete(o, allowed); err != nil {
+			return err
+		}
+		if err := driver.CheckNotOnApproval(ctx, txOps{tx, s.auditKey}, o.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM orders WHERE id = $1`, id); err != nil {

@@ -191,8 +191,10 @@ func (s *Store) CreateOrder(ctx context.Context, o *registry.Order) (bool, error
 		// DO NOTHING covers both unique indexes: the idempotency key, which the caller may
 		// reuse on purpose, and the primary key, which is a caller's mistake.
 		var err error
-		if created, err = insertOrder(ctx, tx, o, stems); err != nil || created {
+		if created, err = insertOrder(ctx, tx, o, stems); err != nil {
 			return err
+		} else if created {
+			return insertVersion(ctx, tx, driver.FirstVersion(o))
 		}
 		if o.IdempotencyKey == "" {
 			return fmt.Errorf("%w: order %s exists", registry.ErrConflict, o.ID)
@@ -388,11 +390,11 @@ func updateOrder(ctx context.Context, tx querier, o *registry.Order) error {
 
 // UpdateDraft implements registry.Orders.
 func (s *Store) UpdateDraft(ctx context.Context, orgID string, id uuid.UUID, u registry.DraftUpdate, allowed []registry.Status) (*registry.Order, error) {
-	m, err := driver.EditDraft(u, allowed)
+	m, err := driver.EditDraftTx(u, allowed)
 	if err != nil {
 		return nil, err
 	}
-	o, _, err := s.modify(ctx, orgID, id, m.Tx())
+	o, _, err := s.modify(ctx, orgID, id, m)
 	return o, err
 }
 
@@ -434,6 +436,9 @@ func (s *Store) DeleteOrder(ctx context.Context, orgID string, id uuid.UUID, all
 			return err
 		}
 		if err := driver.CheckDelete(o, allowed); err != nil {
+			return err
+		}
+		if err := driver.CheckNotOnApproval(ctx, txOps{tx, s.auditKey}, o.ID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, qDeleteOrder, id.String()); err != nil {

@@ -308,7 +308,8 @@
 
   // ---- audit trail ----
   const actionsRu = { register: 'регистрация', sign: 'подписание', 'sign-external': 'подпись загружена (PDF)', 'add-signature': 'подпись добавлена',
-    cancel: 'отмена', import: 'импорт из бумажного архива', acknowledge: 'ознакомление', 'download-signed': 'скачан подписанный PDF', export: 'выгрузка', create: 'создание', update: 'изменение' };
+    cancel: 'отмена', import: 'импорт из бумажного архива', acknowledge: 'ознакомление', 'download-signed': 'скачан подписанный PDF', export: 'выгрузка', create: 'создание', update: 'изменение',
+    'approval-start': 'отправлен на согласование', 'approval-withdraw': 'отозван с согласования', visa: 'виза', 'draft-version': 'новая версия проекта' };
   function detailsText(d) {
     if (!d || typeof d !== 'object') return '';
     const parts = [];
@@ -321,6 +322,9 @@
     if (d.verified) parts.push(d.verified === 'valid' ? 'подпись верна' : d.verified);
     if (d.trust) parts.push(d.trust === 'trusted' ? 'сертификат доверенный' : 'сертификат не проверен');
     if (d.sha256) parts.push('SHA-256 ' + d.sha256.slice(0, 12) + '…');
+    if (d.version && !d.approvers && !d.decision) parts.push('версия ' + d.version);
+    if (d.approvers) parts.push('согласующие: ' + d.approvers.join(', ') + ', версия ' + d.version);
+    if (d.decision) parts.push(({ approved: 'согласовано', approved_with_remarks: 'согласовано с замечаниями', rejected: 'не согласовано' })[d.decision] + (d.remark ? ': ' + d.remark : ''));
     return parts.join(', ');
   }
   async function loadAudit() {

@@ -37,6 +37,7 @@ type Tx interface {
 	// SetRegisterKey records it.
 	RegisterKey(ctx context.Context, id uuid.UUID) (string, error)
 	SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error
+	WorkflowTx
 }
 
 // TxMutation is a Mutation that also needs the transaction.
@@ -83,6 +84,9 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 			}
 		}
 		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
+			return false, err
+		}
+		if err := CheckApproved(ctx, tx, o); err != nil {
 			return false, err
 		}
 		seq, format, err := tx.TakeSeqs(ctx, o.OrgID, r.Journal, year, 1)
@@ -142,6 +146,17 @@ func RegisterAll(ctx context.Context, tx Tx, list []*registry.Order, journal, da
 	for _, o := range list {
 		if err := CheckLifecycle(o.State, "register", registry.StateDraft); err != nil {
 			return err
+		}
+	}
+	// Routes are looked at only where the organization requires them: a batch of ten
+	// thousand orders is not asked ten thousand times otherwise.
+	if required, err := tx.ApprovalRequired(ctx, list[0].OrgID); err != nil {
+		return err
+	} else if required {
+		for _, o := range list {
+			if err := CheckApproved(ctx, tx, o); err != nil {
+				return err
+			}
 		}
 	}
 	first, format, err := tx.TakeSeqs(ctx, list[0].OrgID, journal, year, len(list))
