@@ -235,6 +235,9 @@ type Store interface {
 	Acknowledgements
 	Organizations
 	Templates
+	Controls
+	Cases
+	PublicOrders
 	Tokens
 	Batches
 	Users
