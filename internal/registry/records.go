@@ -25,6 +25,11 @@ type ControlItem struct {
 	// item is never overdue.
 	Deadline string
 	Due      string
+	// Controller is whom the order puts in charge of its execution: its control clause
+	// («Контроль … возложить на заместителя директора Иванова И.И.»), or the signatory's
+	// name when the head keeps it («оставляю за собой»). The person it names sees every item
+	// of the order.
+	Controller string
 	// DoneAt, DoneBy and DoneNote: when, by whom and with what note the item was marked
 	// executed (исполнено); DoneAt is nil while it is open.
 	DoneAt    *time.Time

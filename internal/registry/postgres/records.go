@@ -18,9 +18,9 @@ import (
 func (t txOps) Registered(ctx context.Context, o *registry.Order, controls []registry.ControlItem, now time.Time) error {
 	for _, c := range controls {
 		if _, err := t.tx.Exec(ctx, `INSERT INTO control_items
-			(id, org_id, order_id, clause, text, responsible, deadline, due, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			c.ID, c.OrgID, c.OrderID, c.Clause, c.Text, c.Responsible, c.Deadline, c.Due, c.CreatedAt); err != nil {
+			(id, org_id, order_id, clause, text, responsible, deadline, due, created_at, controller)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			c.ID, c.OrgID, c.OrderID, c.Clause, c.Text, c.Responsible, c.Deadline, c.Due, c.CreatedAt, c.Controller); err != nil {
 			return fmt.Errorf("registry/postgres: control item: %w", err)
 		}
 	}
@@ -34,7 +34,7 @@ func (t txOps) Registered(ctx context.Context, o *registry.Order, controls []reg
 	return nil
 }
 
-const controlCols = `c.id, c.org_id, c.order_id, c.clause, c.text, c.responsible, c.deadline, c.due,
+const controlCols = `c.id, c.org_id, c.order_id, c.clause, c.text, c.responsible, c.deadline, c.due, c.controller,
 	c.done_at, c.done_by, c.done_note, c.created_at, o.number, o.order_date, o.title`
 
 // controlWhere selects items as ControlFilter does, with ControlItem.StateOn in SQL ($5 is
@@ -48,7 +48,7 @@ const controlWhere = ` FROM control_items c JOIN orders o ON o.id = c.order_id
 
 func scanControl(row pgx.Row) (*registry.ControlItem, error) {
 	var c registry.ControlItem
-	err := row.Scan(&c.ID, &c.OrgID, &c.OrderID, &c.Clause, &c.Text, &c.Responsible, &c.Deadline, &c.Due,
+	err := row.Scan(&c.ID, &c.OrgID, &c.OrderID, &c.Clause, &c.Text, &c.Responsible, &c.Deadline, &c.Due, &c.Controller,
 		&c.DoneAt, &c.DoneBy, &c.DoneNote, &c.CreatedAt, &c.OrderNumber, &c.OrderDate, &c.OrderTitle)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound

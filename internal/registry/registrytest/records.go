@@ -68,7 +68,7 @@ func testControls(t *testing.T, db Opener) {
 	}
 
 	a := registerWith(t, s, "org-a", "О проведении олимпиады", "main", "2026-03-02", []registry.ControlItem{
-		{Clause: "2", Text: "Провести олимпиаду.", Responsible: "Рожкова Т.В.", Deadline: "до 10.03.2026", Due: "2026-03-10"},
+		{Clause: "2", Text: "Провести олимпиаду.", Responsible: "Рожкова Т.В.", Deadline: "до 10.03.2026", Due: "2026-03-10", Controller: "Контроль возложить на Петрова П.П."},
 		{Clause: "3", Text: "Подвести итоги.", Responsible: "Иванов И.И.", Deadline: "до 20.03.2026", Due: "2026-03-20"},
 		{Clause: "4", Text: "Контролировать.", Responsible: "Рожкова Т.В.", Deadline: "постоянно"},
 	})
@@ -84,7 +84,8 @@ func testControls(t *testing.T, db Opener) {
 		t.Fatalf("org-a items %q, want %q (due first, undated last)", got, want)
 	}
 	for _, c := range all {
-		if c.OrgID != "org-a" || c.OrderID != a.ID || c.OrderNumber != "1" || c.OrderDate != "2026-03-02" || c.OrderTitle != a.Title || c.DoneAt != nil {
+		if c.OrgID != "org-a" || c.OrderID != a.ID || c.OrderNumber != "1" || c.OrderDate != "2026-03-02" || c.OrderTitle != a.Title || c.DoneAt != nil ||
+			(c.Clause == "2") != (c.Controller == "Контроль возложить на Петрова П.П.") {
 			t.Errorf("item %+v", c)
 		}
 		isUTC(t, "CreatedAt", c.CreatedAt)

@@ -18,9 +18,9 @@ import (
 func (t txOps) Registered(ctx context.Context, o *registry.Order, controls []registry.ControlItem, now time.Time) error {
 	for _, c := range controls {
 		if _, err := t.tx.ExecContext(ctx, `INSERT INTO control_items
-			(id, org_id, order_id, clause, text, responsible, deadline, due, created_at)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`,
-			c.ID.String(), c.OrgID, c.OrderID.String(), c.Clause, c.Text, c.Responsible, c.Deadline, c.Due, fmtTime(c.CreatedAt)); err != nil {
+			(id, org_id, order_id, clause, text, responsible, deadline, due, created_at, controller)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
+			c.ID.String(), c.OrgID, c.OrderID.String(), c.Clause, c.Text, c.Responsible, c.Deadline, c.Due, fmtTime(c.CreatedAt), c.Controller); err != nil {
 			return fmt.Errorf("registry/sqlite: control item: %w", err)
 		}
 	}
@@ -34,7 +34,7 @@ func (t txOps) Registered(ctx context.Context, o *registry.Order, controls []reg
 	return nil
 }
 
-const controlCols = `c.id, c.org_id, c.order_id, c.clause, c.text, c.responsible, c.deadline, c.due,
+const controlCols = `c.id, c.org_id, c.order_id, c.clause, c.text, c.responsible, c.deadline, c.due, c.controller,
 	c.done_at, c.done_by, c.done_note, c.created_at, o.number, o.order_date, o.title`
 
 // controlState is the SQL of ControlItem.StateOn, with today as ?5.
@@ -49,7 +49,7 @@ func scanControl(row scanner) (*registry.ControlItem, error) {
 	var c registry.ControlItem
 	var id, orderID, created string
 	var done sql.NullString
-	err := row.Scan(&id, &c.OrgID, &orderID, &c.Clause, &c.Text, &c.Responsible, &c.Deadline, &c.Due,
+	err := row.Scan(&id, &c.OrgID, &orderID, &c.Clause, &c.Text, &c.Responsible, &c.Deadline, &c.Due, &c.Controller,
 		&done, &c.DoneBy, &c.DoneNote, &created, &c.OrderNumber, &c.OrderDate, &c.OrderTitle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound

@@ -9,6 +9,7 @@ CREATE TABLE control_items (
     text        TEXT NOT NULL,
     responsible TEXT NOT NULL,
     deadline    TEXT NOT NULL,
+    controller  TEXT NOT NULL DEFAULT '',
     due         TEXT NOT NULL,
     done_at     TIMESTAMPTZ,
     done_by     TEXT NOT NULL DEFAULT '',
