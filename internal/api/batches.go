@@ -30,6 +30,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
 	"orders/internal/batch"
+	"orders/internal/control"
 	"orders/internal/csvsafe"
 	"orders/internal/order"
 	"orders/internal/queue"
@@ -591,7 +592,8 @@ func registeredDraft(o *registry.Order, number, date string) (registry.Registere
 	if err != nil {
 		return registry.Registered{}, err
 	}
-	return registry.Registered{Draft: data, SearchText: searchText(d)}, nil
+	// The clauses under control become control items in the registration's transaction.
+	return registry.Registered{Draft: data, SearchText: searchText(d), Controls: control.FromDraft(d)}, nil
 }
 
 // registerBatch numbers the batch's orders in row order in one transaction.
