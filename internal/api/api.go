@@ -175,6 +175,7 @@ func New(cfg Config) *Server {
 	auth.DELETE("/organizations/:id", s.allow(roleAdmin), s.deleteOrganization)
 	s.previewRoutes(auth)
 	s.batchRoutes(auth)
+	s.recordsRoutes(e, v1, auth)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

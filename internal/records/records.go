@@ -162,3 +162,4 @@ func plural(n int, one, few, many string) string {
 	}
 	return many
 }
+

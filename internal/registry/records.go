@@ -2,6 +2,10 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -190,4 +194,32 @@ type PublicOrders interface {
 	SetOrderPublic(ctx context.Context, orgID string, orderID uuid.UUID, public bool, audit *AuditEntry) error
 	// OrderPublic reports whether the order is marked public.
 	OrderPublic(ctx context.Context, orderID uuid.UUID) (bool, error)
+}
+
+var (
+	caseIndex = regexp.MustCompile(`^[0-9А-ЯA-Z]{1,8}(-[0-9А-ЯA-Z]{1,8}){0,3}$`)
+	years     = regexp.MustCompile(`^(\d{1,3})\s+(год|года|лет)(\s|$)`)
+)
+
+// ValidCaseIndex reports whether s is a case index: digits or capital letters in groups
+// joined by «-», e.g. «01-05».
+func ValidCaseIndex(s string) bool { return caseIndex.MatchString(s) }
+
+// RetentionYears reads a retention period as a nomenclature writes it: «постоянно» is 0,
+// «75 лет ЭПК», «5 лет», «1 год», «3 года» their years; «до минования надобности» and the
+// like are not periods the registry can count and are ErrInvalid.
+func RetentionYears(s string) (int, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "постоянно" {
+		return 0, nil
+	}
+	m := years.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("%w: retention %q: «постоянно» or «N лет», e.g. «5 лет», «75 лет ЭПК»", ErrInvalid, s)
+	}
+	n, _ := strconv.Atoi(m[1])
+	if n == 0 {
+		return 0, fmt.Errorf("%w: retention of 0 years", ErrInvalid)
+	}
+	return n, nil
 }

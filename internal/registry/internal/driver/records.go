@@ -2,7 +2,6 @@ package driver
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -71,42 +70,18 @@ func PrepareFeed(f *registry.CalendarFeed, now time.Time) error {
 	return nil
 }
 
-var (
-	caseIndex = regexp.MustCompile(`^[0-9А-ЯA-Z]{1,8}(-[0-9А-ЯA-Z]{1,8}){0,3}$`)
-	years     = regexp.MustCompile(`^(\d{1,3})\s+(год|года|лет)(\s|$)`)
-)
-
-// RetentionYears reads a retention period as a nomenclature writes it: «постоянно» is 0,
-// «75 лет ЭПК», «5 лет», «1 год», «3 года» their years; «до минования надобности» and the
-// like are not periods the registry can count and are refused.
-func RetentionYears(s string) (int, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if s == "постоянно" {
-		return 0, nil
-	}
-	m := years.FindStringSubmatch(s)
-	if m == nil {
-		return 0, fmt.Errorf("%w: retention %q: «постоянно» or «N лет», e.g. «5 лет», «75 лет ЭПК»", registry.ErrInvalid, s)
-	}
-	n, _ := strconv.Atoi(m[1])
-	if n == 0 {
-		return 0, fmt.Errorf("%w: retention of 0 years", registry.ErrInvalid)
-	}
-	return n, nil
-}
-
 // PrepareCase checks c and fills RetentionYears and the times.
 func PrepareCase(c *registry.Case, now time.Time) error {
 	c.Index, c.Title, c.Retention = strings.TrimSpace(c.Index), strings.TrimSpace(c.Title), strings.TrimSpace(c.Retention)
 	switch {
 	case c.OrgID == "":
 		return fmt.Errorf("%w: case without organization", registry.ErrInvalid)
-	case !caseIndex.MatchString(c.Index):
+	case !registry.ValidCaseIndex(c.Index):
 		return fmt.Errorf("%w: case index %q: digits or capital letters in groups joined by «-», e.g. «01-05»", registry.ErrInvalid, c.Index)
 	case c.Title == "":
 		return fmt.Errorf("%w: case without title", registry.ErrInvalid)
 	}
-	n, err := RetentionYears(c.Retention)
+	n, err := registry.RetentionYears(c.Retention)
 	if err != nil {
 		return err
 	}
