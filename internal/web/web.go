@@ -128,6 +128,7 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/archive", s.page(s.archivePage))
 	e.GET("/batches", s.page(s.batchPage, batchRoles...))
 	e.GET("/batches/:id", s.page(s.batchPage, batchRoles...))
+	s.mountRecords(e)
 }
 
 // batchRoles may issue batches: the people who prepare orders.
@@ -330,7 +331,10 @@ func (v view) Menu() []menuItem {
 	if slices.Contains(batchRoles, r) {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
-	items = append(items, menuItem{"archive", "/archive", "Архив"})
+	items = append(items, menuItem{"archive", "/archive", "Архив"}, menuItem{"control", "/control", "Контроль"})
+	if slices.Contains(recordsRoles, r) {
+		items = append(items, menuItem{"cases", "/cases", "Дела"})
+	}
 	return items
 }
 
