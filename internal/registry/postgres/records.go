@@ -118,13 +118,7 @@ func (s *Store) MarkControlDone(ctx context.Context, orgID string, id uuid.UUID,
 			return err
 		}
 		c.DoneAt, c.DoneBy, c.DoneNote = &now, by, note
-		if ok, err := driver.AuditFor(audit, c.OrgID, c.OrderID); ok || err != nil {
-			if err != nil {
-				return err
-			}
-			return appendAudit(ctx, tx, s.auditKey, audit, now)
-		}
-		return nil
+		return s.auditEvent(ctx, tx, audit, c.OrgID, c.OrderID, now)
 	})
 	if err != nil {
 		return nil, err
@@ -285,13 +279,7 @@ func (s *Store) FileOrder(ctx context.Context, orgID string, orderID uuid.UUID, 
 			o.ID, o.OrgID, caseIndex, f.Year, by, now); err != nil {
 			return err
 		}
-		if ok, err := driver.AuditFor(audit, o.OrgID, o.ID); ok || err != nil {
-			if err != nil {
-				return err
-			}
-			return appendAudit(ctx, tx, s.auditKey, audit, now)
-		}
-		return nil
+		return s.auditEvent(ctx, tx, audit, o.OrgID, o.ID, now)
 	})
 	return f, err
 }
@@ -369,13 +357,7 @@ func (s *Store) SetOrderPublic(ctx context.Context, orgID string, orderID uuid.U
 		if err != nil {
 			return err
 		}
-		if ok, err := driver.AuditFor(audit, o.OrgID, o.ID); ok || err != nil {
-			if err != nil {
-				return err
-			}
-			return appendAudit(ctx, tx, s.auditKey, audit, now)
-		}
-		return nil
+		return s.auditEvent(ctx, tx, audit, o.OrgID, o.ID, now)
 	})
 }
 
@@ -384,4 +366,12 @@ func (s *Store) OrderPublic(ctx context.Context, orderID uuid.UUID) (bool, error
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM public_orders WHERE order_id = $1`, orderID).Scan(&n)
 	return n > 0, unavailable(err)
+}
+
+// auditEvent appends e (if not nil) as the audit entry of an event of an order, in tx.
+func (s *Store) auditEvent(ctx context.Context, tx pgx.Tx, e *registry.AuditEntry, orgID string, orderID uuid.UUID, now time.Time) error {
+	if ok, err := driver.AuditFor(e, orgID, orderID); !ok || err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, s.auditKey, e, now)
 }
