@@ -1,6 +1,7 @@
 package api
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -259,6 +260,47 @@ func TestCasesHandlers(t *testing.T) {
 	}
 	if acts := e.auditActions(o.ID); !strings.Contains(acts, "file") {
 		t.Errorf("audit of filing: %s", acts)
+	}
+
+	// The archive lists and exports by case and year.
+	a = e.do("GET", "/api/v1/archive?case=01-05&year=2025", arch, "", nil)
+	if a.code != http.StatusOK || !strings.Contains(string(a.raw), id.String()) || strings.Contains(string(a.raw), o.ID.String()) {
+		t.Errorf("archive by case: %d %s", a.code, a.raw)
+	}
+	if a := e.do("GET", "/api/v1/archive?year=2025", arch, "", nil); a.code != http.StatusBadRequest {
+		t.Errorf("year without case: %d %s", a.code, a.raw)
+	}
+	pdf := testPDF(t, "signed")
+	doc := registry.SignedDocument{Size: int64(len(pdf))}
+	var err error
+	if doc.Key, doc.SHA256, err = e.blobs.Put(context.Background(), pdf, "application/pdf"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Sign(context.Background(), "org-a", o.ID, registry.SignRequest{Document: doc, Signatory: "Зубова А.Н."}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{"case=01-07&year=2022": 1, "case=01-05": 0} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/archive/export?date_from=2000-01-01&date_to=2099-12-31&"+q, nil)
+		req.Header.Set("Authorization", "Bearer "+arch)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("export %s: %d %v", q, resp.StatusCode, err)
+		}
+		pdfs := 0
+		for _, f := range zr.File {
+			if strings.HasSuffix(f.Name, ".pdf") {
+				pdfs++
+			}
+		}
+		if pdfs != want {
+			t.Errorf("export %s: %d PDFs, want %d", q, pdfs, want)
+		}
 	}
 }
 

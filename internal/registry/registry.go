@@ -200,6 +200,10 @@ type Filter struct {
 	FullText string
 	// Imported, if not nil, keeps only imported orders (true) or only the service's own (false).
 	Imported *bool
+	// Case, if not "", keeps the orders filed in that case of the nomenclature
+	// (Cases.FileOrder); CaseYear, if not 0, only those of that year's volume.
+	Case     string
+	CaseYear int
 	Limit    int    // default DefaultLimit, at most MaxLimit
 	Cursor   string // from a previous ListOrders call with the same filter
 }

@@ -311,7 +311,29 @@ func testCases(t *testing.T, db Opener) {
 	if !slices.Equal(got, want) {
 		t.Errorf("CaseVolumes = %+v, want %+v", got, want)
 	}
-	_ = b
+	// The archive lists by case and year.
+	for _, c := range []struct {
+		f    registry.Filter
+		want []uuid.UUID
+	}{
+		{registry.Filter{OrgID: "org-a", Case: "01-05"}, []uuid.UUID{b.ID, a.ID}},
+		{registry.Filter{OrgID: "org-a", Case: "01-05", CaseYear: 2025}, []uuid.UUID{a.ID}},
+		{registry.Filter{OrgID: "org-a", Case: "01-07", State: registry.StateRegistered}, []uuid.UUID{c.ID}},
+		{registry.Filter{OrgID: "org-a", Case: "01-09"}, nil},
+		{registry.Filter{OrgID: "org-a", Case: "01-05", FullText: "второй"}, []uuid.UUID{b.ID}}, // with the full-text index
+	} {
+		list, _, err := s.ListOrders(ctx, c.f)
+		if err != nil {
+			t.Fatalf("ListOrders(%+v): %v", c.f, err)
+		}
+		var got []uuid.UUID
+		for _, o := range list {
+			got = append(got, o.ID)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("ListOrders(case %s, year %d) = %v, want %v", c.f.Case, c.f.CaseYear, got, c.want)
+		}
+	}
 
 	wantErr(t, "delete a case holding orders", s.DeleteCase(ctx, "org-a", "01-07"), registry.ErrConflict)
 	if err := s.DeleteCase(ctx, "org-a", "01-09"); err != nil {

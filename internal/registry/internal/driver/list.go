@@ -158,6 +158,13 @@ func ListQuery(d *Dialect, cols string, f registry.Filter) (query string, args [
 	if f.Imported != nil {
 		where = append(where, "imported = "+a.Add(*f.Imported))
 	}
+	if f.Case != "" {
+		sub := "SELECT order_id FROM case_files WHERE case_idx = " + a.Add(f.Case)
+		if f.CaseYear != 0 {
+			sub += " AND year = " + a.Add(f.CaseYear)
+		}
+		where = append(where, "orders.id IN ("+sub+")")
+	}
 	from := " FROM orders"
 	const order = " ORDER BY created_at DESC, id DESC"
 	inner := order
