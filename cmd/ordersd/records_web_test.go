@@ -44,6 +44,20 @@ func TestWebRecords(t *testing.T) {
 	pdfPath := filepath.Join(t.TempDir(), "приказ.pdf")
 	webMust(t, os.WriteFile(pdfPath, spdf, 0o644))
 
+	// The control and case pages need a login; the check and the calendar need none.
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for p, want := range map[string]int{"/control": http.StatusSeeOther, "/cases": http.StatusSeeOther,
+		"/check": http.StatusOK, "/check/" + id: http.StatusOK, "/api/v1/check/" + id: http.StatusOK, "/api/v1/control": http.StatusUnauthorized} {
+		resp, err := hc.Get(w.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s without login: %d, want %d", p, resp.StatusCode, want)
+		}
+	}
+
 	b := newBrowser(t, w.base)
 	// The clerk named in both clauses: one overdue, one on time, which she marks executed.
 	b.login("ivanova")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -304,14 +303,9 @@ func (cc controlCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// allowAddr applies the per-address limit; the address is the connection's, not a header a
-// client could set.
+// allowAddr applies the per-address limit (check.Addr).
 func allowAddr(c *gin.Context, limit *check.Limiter) bool {
-	addr, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		addr = c.Request.RemoteAddr
-	}
-	ok, wait := limit.Allow(addr)
+	ok, wait := limit.Allow(check.Addr(c.Request.RemoteAddr))
 	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		problem(c, http.StatusTooManyRequests, fmt.Sprintf("слишком много запросов с вашего адреса; повторите через %d с", int(wait.Seconds())+1))

@@ -44,7 +44,9 @@ func (f *fakeStore) GetOrganization(_ context.Context, id string) (*registry.Org
 	return &registry.Organization{ID: id, Name: "МБУ «ЦИМС»"}, nil
 }
 
-func (f *fakeStore) OrderPublic(_ context.Context, id uuid.UUID) (bool, error) { return f.public[id], nil }
+func (f *fakeStore) OrderPublic(_ context.Context, id uuid.UUID) (bool, error) {
+	return f.public[id], nil
+}
 
 func sum(s string) string {
 	h := sha256.Sum256([]byte(s))
@@ -147,5 +149,20 @@ func TestLimiter(t *testing.T) {
 	}
 	if ok, _ := l.Allow("a"); ok {
 		t.Fatal("a second token out of one refill")
+	}
+}
+
+func TestAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.7:5123":             "192.0.2.7",
+		"[::ffff:192.0.2.7]:80":      "192.0.2.7",
+		"[2001:db8:1:2:aaaa::1]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:bbbb::9]:443": "2001:db8:1:2::/64",
+		"[2001:db8:1:3::1]:443":      "2001:db8:1:3::/64",
+		"pipe":                       "pipe",
+	} {
+		if got := Addr(in); got != want {
+			t.Errorf("Addr(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

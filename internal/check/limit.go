@@ -1,6 +1,8 @@
 package check
 
 import (
+	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -58,4 +60,22 @@ func (l *Limiter) Allow(addr string) (ok bool, wait time.Duration) {
 	}
 	b.tokens--
 	return true, 0
+}
+
+// Addr is the key a request is limited by: the connection's address (never a header a client
+// could set), an IPv6 address by its /64, which one subscriber usually holds whole.
+func Addr(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if ip.Is4() || ip.Is4In6() {
+		return ip.Unmap().String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -166,11 +165,8 @@ func (s *Server) checkPage(c *gin.Context, chk *check.Service, limit *check.Limi
 	ctx := c.Request.Context()
 	v := checkPageView{Org: c.Query("organization"), Number: strings.TrimSpace(c.Query("number")), Date: c.Query("date")}
 	code := http.StatusOK
-	addr, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		addr = c.Request.RemoteAddr
-	}
-	if ok, wait := limit.Allow(addr); !ok {
+	var err error
+	if ok, wait := limit.Allow(check.Addr(c.Request.RemoteAddr)); !ok {
 		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		v.Limited, code = true, http.StatusTooManyRequests
 	} else {
