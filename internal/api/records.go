@@ -15,8 +15,8 @@ import (
 
 	"orders/internal/check"
 	"orders/internal/control"
-	"orders/internal/registry"
 	"orders/internal/records"
+	"orders/internal/registry"
 )
 
 // recordsRoutes mounts control of execution, the nomenclature of cases and the public check

@@ -162,4 +162,3 @@ func plural(n int, one, few, many string) string {
 	}
 	return many
 }
-
