@@ -17,6 +17,7 @@ import (
 	"orders/internal/control"
 	"orders/internal/records"
 	"orders/internal/registry"
+	"orders/internal/ru"
 )
 
 // recordsRoutes mounts control of execution, the nomenclature of cases and the public check
@@ -171,7 +172,12 @@ func (s *Server) markControl(c *gin.Context, ctl *control.Service) {
 	}
 	done, err := ctl.Mark(c.Request.Context(), item.OrgID, id, cl.actor, cl.display, req.Note)
 	if errors.Is(err, registry.ErrConflict) {
-		problem(c, http.StatusConflict, fmt.Sprintf("пункт %s приказа № %s уже отмечен исполненным (%s, %s)", item.Clause, item.OrderNumber, item.DoneBy, item.DoneAt.In(time.UTC).Format("02.01.2006")))
+		// Marked before or meanwhile: the answer names the mark that stands.
+		detail := fmt.Sprintf("пункт %s приказа № %s уже отмечен исполненным", item.Clause, item.OrderNumber)
+		if now, err := s.cfg.Store.GetControl(c.Request.Context(), item.OrgID, id); err == nil && now.DoneAt != nil {
+			detail += fmt.Sprintf(" (%s, %s)", now.DoneBy, now.DoneAt.In(ru.Moscow).Format("02.01.2006"))
+		}
+		problem(c, http.StatusConflict, detail)
 		return
 	}
 	if err != nil {
