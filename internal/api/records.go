@@ -38,7 +38,7 @@ func (s *Server) recordsRoutes(e *gin.Engine, v1, auth *gin.RouterGroup) {
 	auth.POST("/control/:id/done", func(c *gin.Context) { s.markControl(c, ctl) })
 	auth.POST("/control/feed", func(c *gin.Context) { s.newFeed(c, ctl) })
 	auth.DELETE("/control/feed", func(c *gin.Context) { s.revokeFeed(c, ctl) })
-	auth.GET("/orders/:id/control", s.orderControl)
+	auth.GET("/orders/:id/control", func(c *gin.Context) { s.orderControl(c, ctl) })
 	e.GET("/calendar/:file", func(c *gin.Context) { s.calendar(c, ctl, limit) })
 
 	auth.GET("/cases", s.listCases)
@@ -188,7 +188,7 @@ func (s *Server) markControl(c *gin.Context, ctl *control.Service) {
 	c.JSON(http.StatusOK, controlViews([]registry.ControlItem{*done}, today)[0])
 }
 
-func (s *Server) orderControl(c *gin.Context) {
+func (s *Server) orderControl(c *gin.Context, ctl *control.Service) {
 	id, ok := s.orderID(c)
 	if !ok {
 		return
@@ -198,8 +198,7 @@ func (s *Server) orderControl(c *gin.Context) {
 		s.storeError(c, err)
 		return
 	}
-	today := (&control.Service{}).Today()
-	c.JSON(http.StatusOK, gin.H{"items": controlViews(items, today)})
+	c.JSON(http.StatusOK, gin.H{"items": controlViews(items, ctl.Today())})
 }
 
 type feedRequest struct {
