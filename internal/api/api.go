@@ -233,6 +233,7 @@ func New(cfg Config) *Server {
 	s.templateRoutes(g)
 	g.GET("/decline", s.declineText)
 	s.approvalRoutes(g)
+	s.recordsRoutes(e, v1, g)
 	if cfg.Extra != nil {
 		cfg.Extra(e)
 	}

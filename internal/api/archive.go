@@ -73,6 +73,15 @@ func filterFromQuery(c *gin.Context) (f registry.Filter, ok bool) {
 			f.CreatedBy = who(c).actor
 		}
 	}
+	f.Case = q.Get("case")
+	if y := q.Get("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 1900 || n > 2999 || f.Case == "" {
+			problem(c, http.StatusBadRequest, fmt.Sprintf("year: год дела (вместе с case), например 2025, а не «%s»", y))
+			return f, false
+		}
+		f.CaseYear = n
+	}
 	if imp := q.Get("imported"); imp != "" {
 		b, err := strconv.ParseBool(imp)
 		if err != nil {

@@ -73,6 +73,10 @@ type Store interface {
 	lifecycle.Store
 	orgtemplate.Store
 	approval.Store
+	// Control of execution, case files and the public check (records.go, cases.go).
+	registry.Controls
+	registry.Cases
+	registry.PublicOrders
 }
 
 var _ Store = registry.Store(nil)

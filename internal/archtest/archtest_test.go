@@ -28,13 +28,13 @@ var layers = map[string]int{
 	// What works on the model: layout, rows of a batch, signatures, the queue, the audit
 	// chain, authentication, what an order prints, the registry drivers and the stores.
 	"internal/layout": 2, "internal/batch": 2, "internal/sign": 2, "internal/queue": 2, "internal/audit": 2,
-	"internal/auth": 2, "internal/printed": 2, "internal/refusal": 2, "internal/registry/internal": 2, "internal/registry/sqlite": 2,
+	"internal/auth": 2, "internal/printed": 2, "internal/refusal": 2, "internal/control": 2, "internal/registry/internal": 2, "internal/registry/sqlite": 2,
 	"internal/registry/postgres": 2, "internal/registry/registrytest": 2, "internal/blob/fsstore": 2,
 	"internal/blob/natsstore": 2, "internal/blob/blobtest": 2,
 	// Renderers.
 	"internal/render": 3,
 	// Services: the work of a request or a job, without HTTP.
-	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4, "internal/approval": 4,
+	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4, "internal/approval": 4, "internal/records": 4, "internal/check": 4,
 	// Entry points run by the commands: the HTTP API, the pages, the render worker.
 	"internal/api": 5, "internal/web": 5, "internal/worker": 5,
 	// Tests of the whole.

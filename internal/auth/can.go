@@ -37,6 +37,10 @@ const (
 	ActManageTemplates Action = "manage-templates"
 	// ActApprovalSettings: require a completed approval route before registering.
 	ActApprovalSettings Action = "approval-settings"
+	// ActManageCases: keep the nomenclature of cases, file orders, inventories.
+	ActManageCases Action = "manage-cases"
+	// ActPublish: let the public check show an order's text.
+	ActPublish Action = "publish"
 )
 
 // permissions is the one table of who may do what: a clerk prepares, a head registers and
@@ -57,6 +61,8 @@ var permissions = map[Action][]string{
 	ActBatch:               {RoleClerk, RoleHead, RoleAdmin},
 	ActManageTemplates:     {RoleClerk, RoleHead, RoleAdmin},
 	ActApprovalSettings:    {RoleHead, RoleAdmin},
+	ActManageCases:         {RoleHead, RoleArchivist, RoleAdmin},
+	ActPublish:             {RoleHead, RoleAdmin},
 }
 
 // Actions lists every action of the table, for tests and documentation.

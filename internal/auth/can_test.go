@@ -30,6 +30,8 @@ func TestCan(t *testing.T) {
 		ActBatch:               {c, h, x},
 		ActManageTemplates:     {c, h, x},
 		ActApprovalSettings:    {h, x},
+		ActManageCases:         {h, a, x},
+		ActPublish:             {h, x},
 	}
 	if got := len(Actions()); got != len(want) {
 		t.Fatalf("the table has %d actions, the test knows %d", got, len(want))

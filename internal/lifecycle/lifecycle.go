@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"orders/internal/blob"
+	"orders/internal/control"
 	"orders/internal/layout"
 	"orders/internal/order"
 	"orders/internal/queue"
@@ -134,5 +135,6 @@ func RegisteredDraft(l Layouter, o *registry.Order, number, date string) (regist
 	if err != nil {
 		return registry.Registered{}, fmt.Errorf("laying out the registered draft: %w", err)
 	}
-	return registry.Registered{Draft: data, SearchText: search}, nil
+	// The clauses under control become control items in the registration's transaction.
+	return registry.Registered{Draft: data, SearchText: search, Controls: control.FromDraft(d)}, nil
 }

@@ -123,6 +123,9 @@ func (e *JournalStartError) Is(target error) bool { return target == ErrConflict
 type Registered struct {
 	Draft      []byte // the normalized draft with the number and date filled in
 	SearchText string // plain text of the registered document (see Order.SearchText)
+	// Controls are the clauses put under control of execution (OrgID, OrderID, ID and
+	// CreatedAt are set by the registry); they are stored in the registration's transaction.
+	Controls []ControlItem
 }
 
 // RegisterRequest asks RegisterOrder to register an order in a journal.

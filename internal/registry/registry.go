@@ -208,9 +208,13 @@ type Filter struct {
 	Imported *bool
 	// Sort, if set, lists by "date", "number" or "title" (ascending; "-date" … descending)
 	// instead of the newest first; undated and unnumbered orders come last.
-	Sort   string
-	Limit  int    // default DefaultLimit, at most MaxLimit
-	Cursor string // from a previous ListOrders call with the same filter
+	Sort string
+	// Case, if not "", keeps the orders filed in that case of the nomenclature
+	// (Cases.FileOrder); CaseYear, if not 0, only those of that year's volume.
+	Case     string
+	CaseYear int
+	Limit    int    // default DefaultLimit, at most MaxLimit
+	Cursor   string // from a previous ListOrders call with the same filter
 }
 
 // Page sizes of ListOrders.
@@ -252,6 +256,9 @@ type Store interface {
 	Organizations
 	Templates
 	Approvals
+	Controls
+	Cases
+	PublicOrders
 	Tokens
 	Batches
 	Users

@@ -57,6 +57,10 @@ type Store interface {
 	SetUserDisabled(ctx context.Context, id uuid.UUID, disabled bool) error
 	PendingApprovals(ctx context.Context, orgID string, user uuid.UUID) ([]registry.PendingApproval, error)
 	ApprovalRequired(ctx context.Context, orgID string) (bool, error)
+	// Control of execution, case files and the public check (records.go).
+	registry.Controls
+	registry.Cases
+	registry.PublicOrders
 }
 
 // Config wires the pages to the registry.
@@ -157,6 +161,7 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.POST("/settings/users", s.page(s.addUser, auth.ActManageJournals))
 	e.POST("/settings/users/:id/state", s.page(s.setUserState, auth.ActManageJournals))
 	s.approvalPages(e)
+	s.mountRecords(e)
 }
 
 // NotFound is the page of an unknown address, for a browser: the header with the menu when
@@ -357,12 +362,15 @@ func (v view) Menu() []menuItem {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
 	}
 	if auth.Can(r, auth.ActReadArchive) {
-		items = append(items, menuItem{"archive", "/archive", "Архив"})
+		items = append(items, menuItem{"archive", "/archive", "Архив"}, menuItem{"control", "/control", "Контроль"})
 	}
 	if auth.Can(r, auth.ActManageJournals) {
 		items = append(items, menuItem{"settings", "/settings", "Справочники"})
 	}
 	items = append(items, menuItem{"approvals", "/approvals", "На согласовании у меня"})
+	if auth.Can(r, auth.ActManageCases) {
+		items = append(items, menuItem{"cases", "/cases", "Дела"})
+	}
 	return items
 }
 

@@ -101,6 +101,11 @@ func Run(t *testing.T, newDB NewDB) {
 		{"UnavailableWhenClosed", testUnavailableWhenClosed},
 		{"CreateRegisteredBatch", testCreateRegisteredBatch},
 		{"SetOrganizationSigning", testSetOrganizationSigning},
+		{"Controls", testControls},
+		{"ControlMarkRace", testControlMarkRace},
+		{"CalendarFeeds", testCalendarFeeds},
+		{"Cases", testCases},
+		{"PublicOrders", testPublicOrders},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,6 +38,10 @@ type Tx interface {
 	RegisterKey(ctx context.Context, id uuid.UUID) (string, error)
 	SetRegisterKey(ctx context.Context, id uuid.UUID, key string) error
 	WorkflowTx
+	// Registered stores what registering o brings besides the order row: its control items
+	// (prepared with PrepareControls) and its filing into the case that takes the orders of
+	// its journal, if any.
+	Registered(ctx context.Context, o *registry.Order, controls []registry.ControlItem, now time.Time) error
 }
 
 // TxMutation is a Mutation that also needs the transaction.
@@ -93,7 +97,11 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 		if err != nil {
 			return false, err
 		}
-		if err := registerAs(o, r, seq, format, now); err != nil {
+		controls, err := registerAs(o, r, seq, format, now)
+		if err != nil {
+			return false, err
+		}
+		if err := tx.Registered(ctx, o, controls, now); err != nil {
 			return false, err
 		}
 		if r.Key != "" {
@@ -107,16 +115,20 @@ func Register(r registry.RegisterRequest) (TxMutation, error) {
 
 // registerAs registers o with sequence number seq of a journal with format: it formats the
 // number, calls r.Build and sets what registration changes.
-func registerAs(o *registry.Order, r registry.RegisterRequest, seq int, format string, now time.Time) error {
+func registerAs(o *registry.Order, r registry.RegisterRequest, seq int, format string, now time.Time) ([]registry.ControlItem, error) {
 	number, err := registry.FormatNumber(format, seq)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Build gets a copy: what it changes must come back through Registered only.
 	view := *o
 	reg, err := r.Build(&view, number, seq)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	controls, err := PrepareControls(o, reg.Controls, now)
+	if err != nil {
+		return nil, err
 	}
 	draft := NonNil(reg.Draft)
 	o.Draft, o.DraftHash = draft, HashDraft(draft)
@@ -126,7 +138,7 @@ func registerAs(o *registry.Order, r registry.RegisterRequest, seq int, format s
 	// The final documents are still to be made; the draft's outputs printed «ПРОЕКТ».
 	o.Status, o.Outputs, o.RenderedAt, o.Error = registry.StatusQueued, registry.Outputs{}, nil, ""
 	o.UpdatedAt = now
-	return nil
+	return controls, nil
 }
 
 // RegisterAll is RegisterBatch's work inside the driver's transaction, which holds the rows
@@ -165,7 +177,11 @@ func RegisterAll(ctx context.Context, tx Tx, list []*registry.Order, journal, da
 	}
 	r := registry.RegisterRequest{Journal: journal, Date: date, Build: build}
 	for i, o := range list {
-		if err := registerAs(o, r, first+i, format, now); err != nil {
+		controls, err := registerAs(o, r, first+i, format, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Registered(ctx, o, controls, now); err != nil {
 			return err
 		}
 		if audit != nil {

@@ -166,6 +166,13 @@ func conditions(a *Args, f registry.Filter) ([]string, error) {
 	if f.CreatedBy != "" {
 		where = append(where, "created_by = "+a.Add(f.CreatedBy))
 	}
+	if f.Case != "" {
+		sub := "SELECT order_id FROM case_files WHERE case_idx = " + a.Add(f.Case)
+		if f.CaseYear != 0 {
+			sub += " AND year = " + a.Add(f.CaseYear)
+		}
+		where = append(where, "orders.id IN ("+sub+")")
+	}
 	return where, nil
 }
 
