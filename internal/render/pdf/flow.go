@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"orders/internal/hyph"
 	"orders/internal/layout"
@@ -16,6 +18,9 @@ const (
 	pageW  = 210.0
 	pageH  = 297.0
 	ptToMM = 25.4 / 72
+	// anchorH is the height of the empty paragraph the DOCX anchors the AtPageBottom
+	// frame to (20 twips, internal/render/docx spacer), in mm.
+	anchorH = 1 * ptToMM
 	// eps absorbs float noise when a line exactly fills the space left.
 	eps = 1e-6
 
@@ -240,6 +245,34 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 			emit(false)
 			words[i] = w[p:]
 		}
+		// hardBreak ends the line after the last hyphen of words[i] («УЧЕБНО-|МЕТОДИЧЕСКИЙ»)
+		// that leaves the line at most availU wide, as LibreOffice does (UAX #14: a break
+		// after a hyphen, not before a digit), so a letterhead or a table cell breaks the
+		// same in the DOCX; it reports false when there is no such hyphen.
+		hardBreak := func(i, availU int) bool {
+			w := words[i]
+			lineU := curU
+			if len(cur) > 0 {
+				lineU += spaceU
+			}
+			best := -1
+			for k := 1; k < len(w)-1; k++ {
+				if w[k] != '-' || !hardHyphenBreak(w[:k], w[k+1:]) {
+					continue
+				}
+				if lineU+f.units(w[:k+1]) > availU {
+					break
+				}
+				best = k + 1
+			}
+			if best < 0 {
+				return false
+			}
+			cur, curU = append(cur, w[:best]), lineU+f.units(w[:best])
+			emit(false)
+			words[i] = w[best:]
+			return true
+		}
 		for i := 0; i < len(words); {
 			w := words[i]
 			wu := f.units(w)
@@ -263,6 +296,9 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 					}
 					if best > 0 {
 						hyphenate(i, best)
+						continue
+					}
+					if hardBreak(i, availU) {
 						continue
 					}
 					head, tail := cutWord(f, w, avail/scale)
@@ -321,6 +357,10 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 					emit(false)
 				}
 				continue
+			case hyphenNeeded:
+				if hardBreak(i, availU) {
+					continue
+				}
 			case hyphenRagged:
 				if float64(availU-curU)*scale > hyphenZone {
 					pts = hyph.Points(w, pts[:0])
@@ -335,12 +375,26 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 						continue
 					}
 				}
+				// LibreOffice hyphenates a compound within its last part where it can
+				// («Усть-Чебу-|линская»), else breaks after its hyphen.
+				if hardBreak(i, availU) {
+					continue
+				}
 			}
 			emit(false)
 		}
 		emit(true)
 	}
 	return lines
+}
+
+// hardHyphenBreak reports whether a line may end after the hyphen between head and tail:
+// between letters only, so «521-95-16», «2023-2024» and «№ 37-о» (a number before it) hold,
+// as in LibreOffice's breaking (UAX #14 keeps a hyphen with the number after it).
+func hardHyphenBreak(head, tail string) bool {
+	a, _ := utf8.DecodeLastRuneInString(head)
+	b, _ := utf8.DecodeRuneInString(tail)
+	return unicode.IsLetter(a) && unicode.IsLetter(b)
 }
 
 // brk is a place a line may end: before word w (p == 0), or inside it after byte p with
@@ -1134,8 +1188,12 @@ func (fl *flow) paginate(startY float64) []placement {
 				g += gr.h
 			}
 			// The foot of the page, also on page 1 with a QR code: the mark stands at the
-			// left of it, and the text above must still end where the page lets it.
-			if y+r.before+g <= fl.bottom+eps && y+r.before <= fl.bottomOf(page)+eps {
+			// left of it, and its place in the text must still be where the page lets the
+			// text go. That place is the end of the text, not below the mark's space above:
+			// the space separates the mark from text in its own column, and beside the QR
+			// code there is none. The DOCX holds the place with the frame's anchor, an
+			// empty paragraph of anchorH, which LibreOffice keeps above the QR code.
+			if y+r.before+g <= fl.bottom+eps && y+anchorH <= fl.bottomOf(page)+eps {
 				top := fl.bottom - g
 				for k := i; k < i+r.bottom; k++ {
 					placed = append(placed, placement{row: k, page: page, top: top})
