@@ -27,6 +27,9 @@ const (
 	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
 	cornerWidth = 80.0
 	ruleWidth   = 0.2 // table borders, about Word's ½ pt
+	// tableBorder is the width of the DOCX's table borders (w:sz="4", ½ pt), which word
+	// processors add to every row's height.
+	tableBorder = 0.5 * ptToMM
 	sigNameGap  = 10.0
 )
 
@@ -144,18 +147,24 @@ func (fl *flow) face(style int) *face { return fl.r.faces[style] }
 func mm(units int, size float64) float64 { return float64(units) * size / 1000 * ptToMM }
 
 // lineHeight is the single line of Word for the font (ascent+descent+gap, 1.15 em for
-// Times-metric faces) times the document's line spacing.
+// Times-metric faces) times the document's line spacing, in whole twips as LibreOffice
+// keeps it: a 14 pt line is 16.1 pt there, not 16.086, and over a page of lines or table
+// rows the difference moved a row to the next page.
 func (fl *flow) lineHeight(size float64) float64 {
+	return math.Round(fl.singleLine(size)*fl.page.LineSpacing*20) / 20 * ptToMM
+}
+
+// singleLine is the single line of the font at size, in points rounded to twips.
+func (fl *flow) singleLine(size float64) float64 {
 	f := fl.r.faces[regular]
-	return float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM * fl.page.LineSpacing
+	return math.Round(float64(f.ascent-f.descent+f.lineGap)*size/1000*20) / 20
 }
 
 // baseline is the distance from a line's top to its baseline; extra line spacing goes
 // above the text, as in Word.
 func (fl *flow) baseline(size float64) float64 {
 	f := fl.r.faces[regular]
-	single := float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM
-	return fl.lineHeight(size) - single + float64(f.ascent)/1000*size*ptToMM
+	return fl.lineHeight(size) - fl.singleLine(size)*ptToMM + float64(f.ascent)/1000*size*ptToMM
 }
 
 // Line breaking with hyphenation. Justified text chooses, where a word does not fit,
@@ -890,24 +899,32 @@ func (fl *flow) table(b layout.Block) {
 	// rowsOf makes one row of a table row, or, when it is taller than a page can hold,
 	// one row per line so that it fills the page it starts on and runs on to the next;
 	// such slices draw the rules between them only where a page ends.
-	rowsOf := func(cellLines [][]op, room float64) []row {
+	rowsOf := func(cellLines [][]op, room float64, header bool) []row {
 		n := 1
 		for _, c := range cellLines {
 			n = max(n, len(c))
 		}
 		place := func(r *row, from, to int, top float64) {
 			for _, c := range cellLines {
+				shift := 0.0
+				if header {
+					// The DOCX centres header cells vertically (w:vAlign="center"): «№»
+					// stands halfway down a header of two-line titles.
+					shift = float64(n-len(c)) * lh / 2
+				}
 				for i := from; i < to && i < len(c); i++ {
 					o := c[i]
-					o.y = top + float64(i-from)*lh + base
+					o.y = top + shift + float64(i-from)*lh + base
 					r.ops = append(r.ops, o)
 				}
 			}
 		}
+		// Word and LibreOffice count the row's top border in its height, above the
+		// padding; without it a page of 18 rows here held 19.
 		padY := layout.TableCellPad.Y
-		if h := float64(n)*lh + 2*padY; h <= room {
+		if h := tableBorder + float64(n)*lh + 2*padY; h <= room {
 			r := row{h: h, grid: edges}
-			place(&r, 0, n, padY)
+			place(&r, 0, n, tableBorder+padY)
 			return []row{r}
 		}
 		rows := make([]row, n)
@@ -918,8 +935,8 @@ func (fl *flow) table(b layout.Block) {
 			r.keepWithPrev = i == 1 || (i > 0 && i == n-1)
 			top := 0.0
 			if i == 0 {
-				r.h += padY
-				top = padY
+				r.h += tableBorder + padY
+				top = tableBorder + padY
 			}
 			if i == n-1 {
 				r.h += padY
@@ -931,13 +948,13 @@ func (fl *flow) table(b layout.Block) {
 	var header *row
 	room := fl.bottom - fl.top
 	if len(t.Header) > 0 {
-		hr := rowsOf(mkRow(t.Header, true), room)
+		hr := rowsOf(mkRow(t.Header, true), room, true)
 		header = &hr[0]
 		fl.rows = append(fl.rows, hr...)
 		room -= header.h
 	}
 	for i, cells := range t.Rows {
-		for j, r := range rowsOf(mkRow(cells, false), room) {
+		for j, r := range rowsOf(mkRow(cells, false), room, false) {
 			r.header = header
 			if i == 0 && j == 0 && header != nil {
 				r.keepWithPrev, r.header = true, nil
