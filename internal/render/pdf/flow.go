@@ -189,6 +189,10 @@ const (
 	hyphenNeeded hyphenMode = iota
 	hyphenRagged
 	hyphenJustify
+	// hyphenWhole is hyphenNeeded without the break after a word's own hyphen, for what
+	// only the PDF draws (the signature mark): a text extractor would join «Константино-
+	// польская-|Преображенская» without its hyphen.
+	hyphenWhole
 )
 
 // breakLines breaks text into lines of at most boxW mm, the first one indented by
@@ -294,7 +298,7 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 				}
 				if wu > availU {
 					pts = pts[:0]
-					if mode != hyphenNeeded {
+					if mode == hyphenRagged || mode == hyphenJustify {
 						pts = hyph.Points(w, pts)
 					}
 					best := -1
@@ -307,7 +311,7 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 						hyphenate(i, best)
 						continue
 					}
-					if hardBreak(i, availU) {
+					if mode != hyphenWhole && hardBreak(i, availU) {
 						continue
 					}
 					head, tail := cutWord(f, w, avail/scale)
@@ -797,7 +801,7 @@ func (fl *flow) stampLayout(lines []string, w float64) stampBox {
 		if i < 2 {
 			style = bold
 		}
-		broken := fl.breakLines(style, stampSize, l, inner, 0)
+		broken := fl.breakText(style, stampSize, l, inner, 0, hyphenWhole)
 		if n := len(broken); n > 1 {
 			// Narrower, but never so narrow that a word which fits whole gets cut.
 			lo := 0.0
@@ -809,13 +813,13 @@ func (fl *flow) stampLayout(lines []string, w float64) stampBox {
 			hi := inner
 			for range 20 {
 				mid := (lo + hi) / 2
-				if len(fl.breakLines(style, stampSize, l, mid, 0)) <= n {
+				if len(fl.breakText(style, stampSize, l, mid, 0, hyphenWhole)) <= n {
 					hi = mid
 				} else {
 					lo = mid
 				}
 			}
-			broken = fl.breakLines(style, stampSize, l, hi, 0)
+			broken = fl.breakText(style, stampSize, l, hi, 0, hyphenWhole)
 		}
 		for _, ln := range broken {
 			box.lines = append(box.lines, stampLine{style: style, ln: ln})
