@@ -59,8 +59,11 @@ type Head struct {
 }
 
 // TableCellPad is the inner margin of table cells in mm, at the sides (Word's default
-// 0.19 cm) and above and below the text; both renderers use it.
-var TableCellPad = struct{ X, Y float64 }{X: 1.9, Y: 0.4}
+// 0.19 cm) and above and below the text (0.4 mm); both renderers use it. Both are whole
+// twips, the unit the DOCX stores them in, so LibreOffice pads exactly as the PDF does.
+var TableCellPad = struct{ X, Y float64 }{X: 108 * mmPerTwip, Y: 23 * mmPerTwip}
+
+const mmPerTwip = 25.4 / 1440
 
 // PageNumberTop is how far below the top edge of the page the page number's line starts, in
 // mm: centred in the top margin, but at least 10 mm from the edge (ГОСТ Р 7.0.97). The DOCX

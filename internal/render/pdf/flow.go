@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"orders/internal/hyph"
 	"orders/internal/layout"
@@ -16,12 +18,18 @@ const (
 	pageW  = 210.0
 	pageH  = 297.0
 	ptToMM = 25.4 / 72
+	// anchorH is the height of the empty paragraph the DOCX anchors the AtPageBottom
+	// frame to (20 twips, internal/render/docx spacer), in mm.
+	anchorH = 1 * ptToMM
 	// eps absorbs float noise when a line exactly fills the space left.
 	eps = 1e-6
 
 	// The letterhead of a corner blank sits in a block this wide (ГОСТ: 7.5–8 cm).
 	cornerWidth = 80.0
 	ruleWidth   = 0.2 // table borders, about Word's ½ pt
+	// tableBorder is the width of the DOCX's table borders (w:sz="4", ½ pt), which word
+	// processors add to every row's height.
+	tableBorder = 0.5 * ptToMM
 	sigNameGap  = 10.0
 )
 
@@ -139,18 +147,24 @@ func (fl *flow) face(style int) *face { return fl.r.faces[style] }
 func mm(units int, size float64) float64 { return float64(units) * size / 1000 * ptToMM }
 
 // lineHeight is the single line of Word for the font (ascent+descent+gap, 1.15 em for
-// Times-metric faces) times the document's line spacing.
+// Times-metric faces) times the document's line spacing, in whole twips as LibreOffice
+// keeps it: a 14 pt line is 16.1 pt there, not 16.086, and over a page of lines or table
+// rows the difference moved a row to the next page.
 func (fl *flow) lineHeight(size float64) float64 {
+	return math.Round(fl.singleLine(size)*fl.page.LineSpacing*20) / 20 * ptToMM
+}
+
+// singleLine is the single line of the font at size, in points rounded to twips.
+func (fl *flow) singleLine(size float64) float64 {
 	f := fl.r.faces[regular]
-	return float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM * fl.page.LineSpacing
+	return math.Round(float64(f.ascent-f.descent+f.lineGap)*size/1000*20) / 20
 }
 
 // baseline is the distance from a line's top to its baseline; extra line spacing goes
 // above the text, as in Word.
 func (fl *flow) baseline(size float64) float64 {
 	f := fl.r.faces[regular]
-	single := float64(f.ascent-f.descent+f.lineGap) / 1000 * size * ptToMM
-	return fl.lineHeight(size) - single + float64(f.ascent)/1000*size*ptToMM
+	return fl.lineHeight(size) - fl.singleLine(size)*ptToMM + float64(f.ascent)/1000*size*ptToMM
 }
 
 // Line breaking with hyphenation. Justified text chooses, where a word does not fit,
@@ -175,6 +189,10 @@ const (
 	hyphenNeeded hyphenMode = iota
 	hyphenRagged
 	hyphenJustify
+	// hyphenWhole is hyphenNeeded without the break after a word's own hyphen, for what
+	// only the PDF draws (the signature mark): a text extractor would join «Константино-
+	// польская-|Преображенская» without its hyphen.
+	hyphenWhole
 )
 
 // breakLines breaks text into lines of at most boxW mm, the first one indented by
@@ -240,6 +258,34 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 			emit(false)
 			words[i] = w[p:]
 		}
+		// hardBreak ends the line after the last hyphen of words[i] («УЧЕБНО-|МЕТОДИЧЕСКИЙ»)
+		// that leaves the line at most availU wide, as LibreOffice does (UAX #14: a break
+		// after a hyphen, not before a digit), so a letterhead or a table cell breaks the
+		// same in the DOCX; it reports false when there is no such hyphen.
+		hardBreak := func(i, availU int) bool {
+			w := words[i]
+			lineU := curU
+			if len(cur) > 0 {
+				lineU += spaceU
+			}
+			best := -1
+			for k := 1; k < len(w)-1; k++ {
+				if w[k] != '-' || !hardHyphenBreak(w[:k], w[k+1:]) {
+					continue
+				}
+				if lineU+f.units(w[:k+1]) > availU {
+					break
+				}
+				best = k + 1
+			}
+			if best < 0 {
+				return false
+			}
+			cur, curU = append(cur, w[:best]), lineU+f.units(w[:best])
+			emit(false)
+			words[i] = w[best:]
+			return true
+		}
 		for i := 0; i < len(words); {
 			w := words[i]
 			wu := f.units(w)
@@ -252,7 +298,7 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 				}
 				if wu > availU {
 					pts = pts[:0]
-					if mode != hyphenNeeded {
+					if mode == hyphenRagged || mode == hyphenJustify {
 						pts = hyph.Points(w, pts)
 					}
 					best := -1
@@ -263,6 +309,9 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 					}
 					if best > 0 {
 						hyphenate(i, best)
+						continue
+					}
+					if mode != hyphenWhole && hardBreak(i, availU) {
 						continue
 					}
 					head, tail := cutWord(f, w, avail/scale)
@@ -321,6 +370,10 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 					emit(false)
 				}
 				continue
+			case hyphenNeeded:
+				if hardBreak(i, availU) {
+					continue
+				}
 			case hyphenRagged:
 				if float64(availU-curU)*scale > hyphenZone {
 					pts = hyph.Points(w, pts[:0])
@@ -335,12 +388,26 @@ func (fl *flow) breakText(style int, size float64, text string, boxW, firstInden
 						continue
 					}
 				}
+				// LibreOffice hyphenates a compound within its last part where it can
+				// («Усть-Чебу-|линская»), else breaks after its hyphen.
+				if hardBreak(i, availU) {
+					continue
+				}
 			}
 			emit(false)
 		}
 		emit(true)
 	}
 	return lines
+}
+
+// hardHyphenBreak reports whether a line may end after the hyphen between head and tail:
+// between letters only, so «521-95-16», «2023-2024» and «№ 37-о» (a number before it) hold,
+// as in LibreOffice's breaking (UAX #14 keeps a hyphen with the number after it).
+func hardHyphenBreak(head, tail string) bool {
+	a, _ := utf8.DecodeLastRuneInString(head)
+	b, _ := utf8.DecodeRuneInString(tail)
+	return unicode.IsLetter(a) && unicode.IsLetter(b)
 }
 
 // brk is a place a line may end: before word w (p == 0), or inside it after byte p with
@@ -734,7 +801,7 @@ func (fl *flow) stampLayout(lines []string, w float64) stampBox {
 		if i < 2 {
 			style = bold
 		}
-		broken := fl.breakLines(style, stampSize, l, inner, 0)
+		broken := fl.breakText(style, stampSize, l, inner, 0, hyphenWhole)
 		if n := len(broken); n > 1 {
 			// Narrower, but never so narrow that a word which fits whole gets cut.
 			lo := 0.0
@@ -746,13 +813,13 @@ func (fl *flow) stampLayout(lines []string, w float64) stampBox {
 			hi := inner
 			for range 20 {
 				mid := (lo + hi) / 2
-				if len(fl.breakLines(style, stampSize, l, mid, 0)) <= n {
+				if len(fl.breakText(style, stampSize, l, mid, 0, hyphenWhole)) <= n {
 					hi = mid
 				} else {
 					lo = mid
 				}
 			}
-			broken = fl.breakLines(style, stampSize, l, hi, 0)
+			broken = fl.breakText(style, stampSize, l, hi, 0, hyphenWhole)
 		}
 		for _, ln := range broken {
 			box.lines = append(box.lines, stampLine{style: style, ln: ln})
@@ -836,24 +903,32 @@ func (fl *flow) table(b layout.Block) {
 	// rowsOf makes one row of a table row, or, when it is taller than a page can hold,
 	// one row per line so that it fills the page it starts on and runs on to the next;
 	// such slices draw the rules between them only where a page ends.
-	rowsOf := func(cellLines [][]op, room float64) []row {
+	rowsOf := func(cellLines [][]op, room float64, header bool) []row {
 		n := 1
 		for _, c := range cellLines {
 			n = max(n, len(c))
 		}
 		place := func(r *row, from, to int, top float64) {
 			for _, c := range cellLines {
+				shift := 0.0
+				if header {
+					// The DOCX centres header cells vertically (w:vAlign="center"): «№»
+					// stands halfway down a header of two-line titles.
+					shift = float64(n-len(c)) * lh / 2
+				}
 				for i := from; i < to && i < len(c); i++ {
 					o := c[i]
-					o.y = top + float64(i-from)*lh + base
+					o.y = top + shift + float64(i-from)*lh + base
 					r.ops = append(r.ops, o)
 				}
 			}
 		}
+		// Word and LibreOffice count the row's top border in its height, above the
+		// padding; without it a page of 18 rows here held 19.
 		padY := layout.TableCellPad.Y
-		if h := float64(n)*lh + 2*padY; h <= room {
+		if h := tableBorder + float64(n)*lh + 2*padY; h <= room {
 			r := row{h: h, grid: edges}
-			place(&r, 0, n, padY)
+			place(&r, 0, n, tableBorder+padY)
 			return []row{r}
 		}
 		rows := make([]row, n)
@@ -864,8 +939,8 @@ func (fl *flow) table(b layout.Block) {
 			r.keepWithPrev = i == 1 || (i > 0 && i == n-1)
 			top := 0.0
 			if i == 0 {
-				r.h += padY
-				top = padY
+				r.h += tableBorder + padY
+				top = tableBorder + padY
 			}
 			if i == n-1 {
 				r.h += padY
@@ -877,13 +952,13 @@ func (fl *flow) table(b layout.Block) {
 	var header *row
 	room := fl.bottom - fl.top
 	if len(t.Header) > 0 {
-		hr := rowsOf(mkRow(t.Header, true), room)
+		hr := rowsOf(mkRow(t.Header, true), room, true)
 		header = &hr[0]
 		fl.rows = append(fl.rows, hr...)
 		room -= header.h
 	}
 	for i, cells := range t.Rows {
-		for j, r := range rowsOf(mkRow(cells, false), room) {
+		for j, r := range rowsOf(mkRow(cells, false), room, false) {
 			r.header = header
 			if i == 0 && j == 0 && header != nil {
 				r.keepWithPrev, r.header = true, nil
@@ -1134,8 +1209,12 @@ func (fl *flow) paginate(startY float64) []placement {
 				g += gr.h
 			}
 			// The foot of the page, also on page 1 with a QR code: the mark stands at the
-			// left of it, and the text above must still end where the page lets it.
-			if y+r.before+g <= fl.bottom+eps && y+r.before <= fl.bottomOf(page)+eps {
+			// left of it, and its place in the text must still be where the page lets the
+			// text go. That place is the end of the text, not below the mark's space above:
+			// the space separates the mark from text in its own column, and beside the QR
+			// code there is none. The DOCX holds the place with the frame's anchor, an
+			// empty paragraph of anchorH, which LibreOffice keeps above the QR code.
+			if y+r.before+g <= fl.bottom+eps && y+anchorH <= fl.bottomOf(page)+eps {
 				top := fl.bottom - g
 				for k := i; k < i+r.bottom; k++ {
 					placed = append(placed, placement{row: k, page: page, top: top})

@@ -756,3 +756,37 @@ func TestQRCode(t *testing.T) {
 		t.Errorf("%.2f modules drawn dark, want %d", got, want)
 	}
 }
+
+// TestExecutorBesideQR: on page 1 with a QR code the executor mark stays on the page when
+// the text ends above the code, even if the mark's space above would reach below the code's
+// top: beside the code there is no text to keep apart from. LibreOffice does the same with
+// the DOCX, whose frame hangs on an empty 1 pt paragraph (personnel-moves-qr put the mark
+// alone on page 2 here). The text that leaves no room for that paragraph sends it on.
+func TestExecutorBesideQR(t *testing.T) {
+	const top, bottom, qrTop = 20.0, 277.0, 247.0
+	for _, c := range []struct {
+		name     string
+		textEnds float64 // y where the text of page 1 ends
+		wantPage int
+	}{
+		{"room for the anchor", qrTop - 2, 0},
+		{"space above reaches below the code", qrTop - 4, 0},
+		{"no room for the anchor", qrTop - anchorH/2, 1},
+	} {
+		fl := &flow{top: top, bottom: bottom, firstBottom: qrTop, rows: []row{
+			{h: c.textEnds - top},
+			{h: 5, before: 10, bottom: 2},
+			{h: 5, keepWithPrev: true},
+		}}
+		placed := fl.paginate(top)
+		if len(placed) != 3 || placed[0].page != 0 {
+			t.Fatalf("%s: placed %+v", c.name, placed)
+		}
+		if got := placed[1].page; got != c.wantPage || placed[2].page != got {
+			t.Errorf("%s: the mark is on page %d (%d), want %d", c.name, got+1, placed[2].page+1, c.wantPage+1)
+		}
+		if got, want := placed[2].top+5, bottom; math.Abs(got-want) > eps {
+			t.Errorf("%s: the mark ends at %.2f mm, want the page foot %.2f", c.name, got, want)
+		}
+	}
+}

@@ -191,3 +191,36 @@ func TestCMap(t *testing.T) {
 		t.Error("no ranges: consecutive codes were not joined")
 	}
 }
+
+// TestHyphenBreak: where a word with its own hyphen does not fit, the line ends after the
+// hyphen between letters, as LibreOffice ends it in the DOCX (the corner letterhead
+// «МБУ ДПО «УЧЕБНО-|МЕТОДИЧЕСКИЙ ЦЕНТР»» took a line more here); never at a hyphen before a
+// digit or after one, and never in the signature mark, which only the PDF draws.
+func TestHyphenBreak(t *testing.T) {
+	r, _ := defaultRenderer()
+	fl := &flow{r: r, page: layout.DefaultPage}
+	for _, c := range []struct {
+		name string
+		text string
+		w    float64
+		mode hyphenMode
+		want []string
+	}{
+		{"letterhead", "МБУ ДПО «УЧЕБНО-МЕТОДИЧЕСКИЙ ЦЕНТР»", 70, hyphenNeeded,
+			[]string{"МБУ ДПО «УЧЕБНО-", "МЕТОДИЧЕСКИЙ ЦЕНТР»"}},
+		{"phone", "тел.: 8 (495) 521-95-16", 40, hyphenNeeded,
+			[]string{"тел.: 8 (495)", "521-95-16"}},
+		{"years", "в 2023-2024 учебном году", 30, hyphenNeeded,
+			[]string{"в 2023-2024", "учебном году"}},
+		{"signature mark", "Владелец: Константинопольская-Преображенская", 95, hyphenWhole,
+			[]string{"Владелец:", "Константинопольская-Преображенская"}},
+	} {
+		var got []string
+		for _, ln := range fl.breakText(bold, 14, c.text, c.w, 0, c.mode) {
+			got = append(got, ln.text)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %q in %v mm: %q, want %q", c.name, c.text, c.w, got, c.want)
+		}
+	}
+}
