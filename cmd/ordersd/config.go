@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -43,6 +44,9 @@ type config struct {
 	// TrustRoots names a PEM file of the root certificates this installation trusts;
 	// validate loads it into trustRoots.
 	TrustRoots string
+	// PublicURL is the installation's address as people outside reach it: the QR code of a
+	// registered order carries its public check address under it.
+	PublicURL  string
 	trustRoots []*x509.Certificate
 
 	envErr  map[string]error  // flag name → why its ORDERS_* value did not parse
@@ -145,6 +149,7 @@ func bindFlags(fs *flag.FlagSet, c *config) {
 	str(&c.PprofAddr, "pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off by default")
 	flt(&c.MarginLeft, "margin-left", 0, "left page margin in mm (default 30, ГОСТ for orders kept over 10 years)")
 	flt(&c.LineSpacing, "line-spacing", 0, "line spacing multiple (default 1.0)")
+	str(&c.PublicURL, "public-url", "", "the installation's address as people outside reach it (https://orders.example.ru): the QR code of a registered order carries its public check address /check/{id}; empty: the code carries number, date, organization and SHA-256")
 	str(&c.TrustRoots, "trust-roots", "", "PEM file of trusted root certificates: a signature is shown as «сертификат доверенный» only when its chain leads to one of them; empty: no certificate is trusted")
 }
 
@@ -257,6 +262,12 @@ func (c *config) check() error {
 	}
 	if _, err := envSecretKey(); err != nil {
 		return err
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%s: %q is not an http(s) address such as https://orders.example.ru", c.name("public-url"), c.PublicURL)
+		}
 	}
 	if c.TrustRoots != "" {
 		data, err := os.ReadFile(c.TrustRoots)

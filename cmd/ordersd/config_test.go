@@ -36,6 +36,7 @@ func TestBadEnvironmentStops(t *testing.T) {
 		{"ORDERS_LINE_SPACING", "double", `ORDERS_LINE_SPACING="double": not a number`},
 		{"ORDERS_SECRET_KEY", "c2hvcnQ=", "not 32 bytes in base64"},
 		{"ORDERS_TRUST_ROOTS", "/nonexistent/roots.pem", "no such file"},
+		{"ORDERS_PUBLIC_URL", "orders.example.ru", "is not an http(s) address"},
 	} {
 		t.Run(tc.env, func(t *testing.T) {
 			t.Setenv(tc.env, tc.value)
@@ -62,7 +63,7 @@ func TestBadEnvironmentStops(t *testing.T) {
 		found := false
 		for _, env := range []string{"ORDERS_ROLE", "ORDERS_ADDR", "ORDERS_DATA", "ORDERS_NATS_URL", "ORDERS_NATS_LISTEN",
 			"ORDERS_DATABASE_URL", "ORDERS_STORE", "ORDERS_REPLICAS", "ORDERS_WORKERS", "ORDERS_MAX_BODY", "ORDERS_SWEEP_AFTER",
-			"ORDERS_INTAKE_FIRST", "ORDERS_ACK_WAIT", "ORDERS_LOG_LEVEL", "ORDERS_PPROF", "ORDERS_MARGIN_LEFT", "ORDERS_LINE_SPACING", "ORDERS_TRUST_ROOTS"} {
+			"ORDERS_INTAKE_FIRST", "ORDERS_ACK_WAIT", "ORDERS_LOG_LEVEL", "ORDERS_PPROF", "ORDERS_MARGIN_LEFT", "ORDERS_LINE_SPACING", "ORDERS_TRUST_ROOTS", "ORDERS_PUBLIC_URL"} {
 			found = found || env == envName(f.Name)
 		}
 		if !found {

@@ -180,7 +180,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 	if cfg.Role != "api" {
 		w := &worker.Worker{
 			Store: s.store, Blobs: blobs, Log: log.With("component", "worker"),
-			Renderer: renderer,
+			Renderer: renderer, CheckBase: cfg.PublicURL,
 			Metrics:  worker.NewMetrics(metrics),
 			Priority: prio,
 		}
@@ -208,7 +208,7 @@ func start(ctx context.Context, cfg config, log *slog.Logger) (_ *service, err e
 		srv := api.New(api.Config{
 			SecretKey: secret,
 			Store:     s.store, Blobs: blobs, Queue: q, MaxBody: cfg.MaxBody, Log: log.With("component", "api"), Metrics: metrics,
-			Renderer: renderer, Extra: pages.Mount, NotFoundPage: pages.NotFound, Accepted: accepted,
+			Renderer: renderer, Extra: pages.Mount, NotFoundPage: pages.NotFound, Accepted: accepted, PublicURL: cfg.PublicURL,
 			Verifier: &sign.Verifier{Roots: cfg.trustRoots},
 			Checks: map[string]func(context.Context) error{"nats": func(context.Context) error {
 				if !s.nc.IsConnected() {

@@ -76,6 +76,9 @@ type Config struct {
 
 	// MaxImport is the largest request of POST /orders/import; default DefaultMaxImport.
 	MaxImport int64
+	// PublicURL is the installation's address as people outside reach it; the QR code of a
+	// registered order then carries its public check address. "" keeps the code's text.
+	PublicURL string
 	// ReadyTimeout bounds each readiness check; default DefaultReadyTimeout.
 	ReadyTimeout time.Duration
 
@@ -171,7 +174,7 @@ func New(cfg Config) *Server {
 		s.cfg.Renderer = cfg.Renderer
 	}
 	s.signing = &signing.Service{Store: cfg.Store, Blobs: cfg.Blobs, Renderer: cfg.Renderer, Verifier: cfg.Verifier,
-		SecretKey: cfg.SecretKey}
+		SecretKey: cfg.SecretKey, CheckBase: cfg.PublicURL}
 	s.life = &lifecycle.Service{Store: cfg.Store, Blobs: cfg.Blobs, Queue: cfg.Queue, Republish: s.republish,
 		Signatures: s.signing, Layout: cfg.Renderer, Log: cfg.Log}
 	s.metrics.MustRegister(s.reqs, s.latency, s.integrity, s.queueDepth(), s.statusGauge())

@@ -200,7 +200,7 @@ func TestApprovalRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pd, err := printed.Draft(context.Background(), e.store, o)
+	pd, err := printed.Draft(context.Background(), e.store, o, "")
 	if err != nil {
 		t.Fatal(err)
 	}

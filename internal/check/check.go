@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"orders/internal/printed"
 	"orders/internal/registry"
 )
 
@@ -24,9 +25,7 @@ import (
 // base (the service's public address, e.g. "https://prikazy.example.ru") + "/check/" + the
 // order's ID. The ID is a random UUID (v7: 74 random bits), so addresses cannot be guessed
 // from one another, and it is known at registration, before anything is printed.
-func URL(base string, orderID uuid.UUID) string {
-	return strings.TrimRight(base, "/") + "/check/" + orderID.String()
-}
+func URL(base string, orderID uuid.UUID) string { return printed.CheckURL(base, orderID) }
 
 // Store is what the check needs of the registry.
 type Store interface {

@@ -33,9 +33,14 @@ const (
 	qrGap  = 3.0
 )
 
-// qrPayload is the text of the code until the registry has a public check address: what the
-// order is, who issued it and the SHA-256 of its registered text, one fact a line.
+// qrPayload is the text of the code: the order's public check address, where the page tells
+// whether the order exists, its state and the SHA-256 of its signed PDF; without one (the
+// installation's public address unknown), what the order is, who issued it and the SHA-256
+// of its registered text, one fact a line.
 func qrPayload(kind, numDate, org string, v *order.Verification) string {
+	if v.URL != "" {
+		return v.URL
+	}
 	return strings.Join([]string{
 		kind + " " + numDate,
 		org,

@@ -33,6 +33,9 @@ func TestQR(t *testing.T) {
 		}, ""},
 		{"registered", func(d *order.Draft) { d.Verification = &order.Verification{TextSHA256: hash} },
 			"Приказ от 24.08.2021 № 37-о\nМБУ «ЦЕНТР ИНФОРМАЦИОННО-МЕТОДИЧЕСКОГО СОПРОВОЖДЕНИЯ»\nSHA-256: " + hash},
+		{"registered, with the public check address", func(d *order.Draft) {
+			d.Verification = &order.Verification{TextSHA256: hash, URL: "https://orders.example.ru/check/0193a3b4-0000-7000-8000-000000000001"}
+		}, "https://orders.example.ru/check/0193a3b4-0000-7000-8000-000000000001"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := order.Decode(raw)

@@ -92,6 +92,9 @@ type Verification struct {
 	// TextSHA256 is the hex SHA-256 of the registered text: the normalized JSON draft with
 	// its number and date, exactly as the registry keeps it (registry.Order.DraftHash).
 	TextSHA256 string
+	// URL is the order's public check address (printed.CheckURL), when the installation
+	// knows its public address; the code then carries it alone, as phones open an address.
+	URL string
 }
 
 // Visa is one line of the Лист согласования.

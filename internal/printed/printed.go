@@ -51,7 +51,7 @@ var ErrNoDraft = errors.New("printed: the order has no draft to render")
 //
 // Whatever changes one of these facts in the registry also queues a render (see
 // registry.Order.RenderKey), so a document that was rendered and accepted shows them all.
-func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, error) {
+func Draft(ctx context.Context, acks Acks, o *registry.Order, checkBase string) (*order.Draft, error) {
 	if len(o.Draft) == 0 {
 		return nil, ErrNoDraft
 	}
@@ -88,6 +88,9 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 		}
 		if on {
 			d.Verification = &order.Verification{TextSHA256: o.DraftHash}
+			if checkBase != "" {
+				d.Verification.URL = CheckURL(checkBase, o.ID)
+			}
 		}
 		// The visas are frozen at registration (a route needs a draft), so the registration's
 		// render prints them all; the latest route is the one the registered text went through.
@@ -107,6 +110,12 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order) (*order.Draft, err
 		d.Cancelled = c
 	}
 	return d, nil
+}
+
+// CheckURL is the public check address of an order under the installation's public address
+// base («https://orders.example.ru»): what the QR code of a registered order carries.
+func CheckURL(base string, orderID uuid.UUID) string {
+	return strings.TrimRight(base, "/") + "/check/" + orderID.String()
 }
 
 // qrTurnedOn reads the organization's switch of the QR-code requisite. An organization that

@@ -61,7 +61,7 @@ func TestDraftQR(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := registry.Order{OrgID: "uo", State: tc.state, Draft: raw, DraftHash: hash}
-			d, err := Draft(t.Context(), fakeOrg(tc.profile), &o)
+			d, err := Draft(t.Context(), fakeOrg(tc.profile), &o, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,6 +70,18 @@ func TestDraftQR(t *testing.T) {
 			}
 			if tc.want && d.Verification.TextSHA256 != hash {
 				t.Errorf("QR carries %q, want the registry's DraftHash", d.Verification.TextSHA256)
+			}
+			if tc.want && d.Verification.URL != "" {
+				t.Errorf("without a public address the QR carries the address %q", d.Verification.URL)
+			}
+			// With the installation's public address the code carries the order's check page.
+			o.ID = uuid.MustParse("0193a3b4-0000-7000-8000-000000000001")
+			d, err = Draft(t.Context(), fakeOrg(tc.profile), &o, "https://orders.example.ru/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "https://orders.example.ru/check/0193a3b4-0000-7000-8000-000000000001"; tc.want && d.Verification.URL != want {
+				t.Errorf("QR address %q, want %q", d.Verification.URL, want)
 			}
 		})
 	}
@@ -123,7 +135,7 @@ func TestDraft(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.order
 			o.Draft = raw
-			d, err := Draft(t.Context(), acks, &o)
+			d, err := Draft(t.Context(), acks, &o, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +152,7 @@ func TestDraft(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Draft(t.Context(), acks, &registry.Order{State: registry.StateSigned}); err != ErrNoDraft {
+	if _, err := Draft(t.Context(), acks, &registry.Order{State: registry.StateSigned}, ""); err != ErrNoDraft {
 		t.Errorf("an order without a draft: %v", err)
 	}
 }
@@ -177,7 +189,7 @@ func TestDraftVisas(t *testing.T) {
 			{Position: "Юрисконсульт", Name: "Сидорова С.С.", Decision: "Согласовано с замечаниями", Remark: "Запятая", Date: "2026-03-03"},
 		}},
 	} {
-		d, err := Draft(t.Context(), store, &registry.Order{State: tc.state, Draft: raw})
+		d, err := Draft(t.Context(), store, &registry.Order{State: tc.state, Draft: raw}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

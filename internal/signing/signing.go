@@ -46,6 +46,8 @@ type Service struct {
 	SecretKey []byte
 	// Now is the signing time; default time.Now.
 	Now func() time.Time
+	// CheckBase is the installation's public address, for the QR code (as the worker's).
+	CheckBase string
 }
 
 func (s *Service) verifier() *sign.Verifier {
@@ -129,7 +131,7 @@ func (s *Service) Sign(ctx context.Context, cl auth.Caller, id uuid.UUID) (*regi
 	}
 	// The copy to sign prints what the working copy prints: the same draft, acknowledgements
 	// and marks, decided in one place.
-	d, err := printed.Draft(ctx, s.Store, o)
+	d, err := printed.Draft(ctx, s.Store, o, s.CheckBase)
 	if err != nil {
 		return nil, refusal.Fail("приказ не удаётся сформировать: "+err.Error(), err)
 	}

@@ -47,6 +47,9 @@ type Worker struct {
 	Metrics  *Metrics
 	// Priority, if set, holds jobs back while orders arrive in the same process.
 	Priority *Priority
+	// CheckBase is the installation's public address; the QR code then carries the order's
+	// public check address (printed.CheckURL).
+	CheckBase string
 }
 
 // Metrics are the worker's Prometheus collectors.
@@ -97,7 +100,7 @@ func (w *Worker) Handle(ctx context.Context, job queue.Job) error {
 		return fmt.Errorf("mark rendering: %w", err)
 	}
 
-	d, err := printed.Draft(ctx, w.Store, o)
+	d, err := printed.Draft(ctx, w.Store, o, w.CheckBase)
 	var ps order.Problems
 	switch {
 	case errors.Is(err, printed.ErrNoDraft), errors.As(err, &ps):
