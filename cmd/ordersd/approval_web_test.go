@@ -91,7 +91,7 @@ func TestWebApprovalRoute(t *testing.T) {
 	b.login("zubova")
 	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
 	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
-	b.run("register a returned draft", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	b.run("register a returned draft", eval(`window.confirm = () => true`), setValue(`#reg-journal`, "main"), click(`#register-btn`))
 	b.waitJS("refused", `document.querySelector('#actions-body .err').textContent.includes('только согласованные проекты')`, 10*time.Second)
 
 	// The clerk makes a new version; the page shows the two versions and what changed.
@@ -133,7 +133,7 @@ func TestWebApprovalRoute(t *testing.T) {
 	b.login("zubova")
 	b.run("order page", chromedp.Navigate(orderURL), visible(`#register-btn`))
 	b.waitJS("journals", `[...document.querySelectorAll('#reg-journal option')].some(o => o.value === 'main')`, 10*time.Second)
-	b.run("register", setValue(`#reg-journal`, "main"), click(`#register-btn`))
+	b.run("register", eval(`window.confirm = () => true`), setValue(`#reg-journal`, "main"), click(`#register-btn`))
 	b.waitJS("registered", `document.getElementById('state').dataset.state === 'registered'`, 20*time.Second)
 	b.waitJS("rendered again", `document.getElementById('status').dataset.status === 'rendered' && !!document.getElementById('sign-btn')`, 60*time.Second)
 	b.run("sign", click(`#sign-btn`))

@@ -112,6 +112,14 @@ window.Orders = (() => {
     return m ? `${m[3]}.${m[2]}.${m[1]}` : iso;
   }
   // MOSCOW is the one zone every date of the service is read in (Go: ru.Moscow).
+  // actorName: «Зубова А.Н.» for «user:zubova (Зубова А.Н.)», as auth.ActorName.
+  function actorName(a) {
+    let m = /^user:\S+ \((.*)\)$/.exec(a || '');
+    if (m) return m[1];
+    if ((m = /^user:(.*)$/.exec(a || ''))) return m[1];
+    if ((m = /^token:(.*)$/.exec(a || ''))) return 'токен API ' + m[1];
+    return a || '';
+  }
   const MOSCOW = 'Europe/Moscow';
   function ruDateTime(iso) {
     if (!iso) return '';
@@ -164,5 +172,5 @@ window.Orders = (() => {
   window.addEventListener('resize', laterMark);
   laterMark();
 
-  return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf };
+  return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf, actorName };
 })();

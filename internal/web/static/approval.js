@@ -3,7 +3,7 @@
 // answer is due, and the word diff between two versions. Every rule is the API's.
 'use strict';
 (() => {
-  const { api, problem, el, put, pageData: page, ruDateTime } = window.Orders;
+  const { api, problem, el, put, pageData: page, ruDateTime, actorName } = window.Orders;
   const base = `/api/v1/orders/${page.id}`;
   const $ = (id) => document.getElementById(id);
   const decisionRu = { approved: 'Согласовано', approved_with_remarks: 'Согласовано с замечаниями', rejected: 'Не согласовано' };
@@ -96,7 +96,7 @@
     const parts = [];
     if (last) {
       parts.push(el('p', {}, el('span', { class: `badge route-${last.status}`, id: 'route-status', 'data-status': last.status }, last.status_text),
-        ` Круг ${last.round}, версия ${last.version}, ${modeRu[last.mode] || last.mode}; отправил ${last.author} ${ruDateTime(last.created_at)}.`));
+        ` Круг ${last.round}, версия ${last.version}, ${modeRu[last.mode] || last.mode}; отправил ${actorName(last.author)} ${ruDateTime(last.created_at)}.`));
       parts.push(routeTable(last));
       if (ord.state === 'draft' && last.status === 'approved' && last.version !== current) {
         parts.push(el('p', { class: 'alert alert-error', id: 'stale-note' },
@@ -148,7 +148,7 @@
         el('thead', {}, el('tr', {}, ['Версия', 'Кто', 'Когда'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', {}, list.map((v) => el('tr', {},
           el('td', { 'data-label': 'Версия' }, String(v.version)),
-          el('td', { 'data-label': 'Кто' }, v.author || '—'),
+          el('td', { 'data-label': 'Кто', title: v.author || '' }, actorName(v.author) || '—'),
           el('td', { 'data-label': 'Когда' }, ruDateTime(v.created_at))))))),
       list.length > 1 ? el('div', { class: 'inline-form' },
         el('div', { class: 'field' }, el('label', { for: 'diff-from' }, 'Сравнить'), from),

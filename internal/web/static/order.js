@@ -2,7 +2,7 @@
 // and cancel here; acknowledgements, signatures and the audit trail come from the API.
 'use strict';
 (() => {
-  const { api, problem, el, put, pageData: page, ruDate, ruDateTime, todayMoscow, stateRu, statusRu } = window.Orders;
+  const { api, problem, el, put, pageData: page, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, actorName } = window.Orders;
   const base = `/api/v1/orders/${page.id}`;
   const $ = (id) => document.getElementById(id);
   let order = null;
@@ -53,14 +53,6 @@
   }
   const journalName = (id) => (page.journals || {})[id] || id;
 
-  // actorName: «Зубова А.Н.» for «user:zubova (Зубова А.Н.)», as auth.ActorName.
-  function actorName(a) {
-    let m = /^user:\S+ \((.*)\)$/.exec(a || '');
-    if (m) return m[1];
-    if ((m = /^user:(.*)$/.exec(a || ''))) return m[1];
-    if ((m = /^token:(.*)$/.exec(a || ''))) return 'токен API ' + m[1];
-    return a || '';
-  }
   const kindWithNumber = () => `${order.kind} № ${order.number}${order.date ? ' от ' + ruDate(order.date) : ''}`;
 
   // A cancelled order says so at the top of its page, as its working copy does.
