@@ -248,6 +248,8 @@ var platformsConsts = map[string]string{
 	"контроль":             "заместителя начальника Управления по образованию Иванову И.И",
 	"должность_подписанта": "Начальник Управления по образованию",
 	"подписант":            "Н.В. Бабенко",
+	// The default the shipped template carries (orgtemplate.Builtin.Constants).
+	"площадки": "стажировочных площадок и региональных инновационных площадок",
 }
 
 // TestPlatformsYearlyOneOrder runs the real template from templates/orders on a clerk's

@@ -33,6 +33,9 @@ type Store interface {
 type Builtin struct {
 	Title string
 	Mode  string
+	// Constants are the values its fields take unless the batch gives others: the shipped
+	// wording, kept as a field so that a department can say it in its own words.
+	Constants map[string]string
 }
 
 // Service keeps organizations' templates.
@@ -46,7 +49,8 @@ type Service struct {
 
 // shipped describes the templates of templates/orders.
 var shipped = map[string]Builtin{
-	"platforms-yearly": {Title: "Об организации работы стажировочных и инновационных площадок на учебный год", Mode: "one_order"},
+	"platforms-yearly": {Title: "Об организации работы стажировочных и инновационных площадок на учебный год", Mode: "one_order",
+		Constants: map[string]string{"площадки": "стажировочных площадок и региональных инновационных площадок"}},
 }
 
 // New is the service over the registry, with the templates shipped with the service.
@@ -116,8 +120,12 @@ func (s *Service) Get(ctx context.Context, orgID, name string, version int) (*Te
 		if ferr != nil {
 			return nil, fmt.Errorf("orgtemplate: shipped template %s: %w", name, ferr)
 		}
+		consts, jerr := json.Marshal(b.Constants)
+		if jerr != nil || b.Constants == nil {
+			consts = []byte("{}")
+		}
 		out = &Template{Builtin: true, Template: registry.Template{OrgID: orgID, Name: name, Title: b.Title, Mode: b.Mode,
-			Format: registry.TemplateJSON, Body: body, Constants: []byte("{}")}}
+			Format: registry.TemplateJSON, Body: body, Constants: consts}}
 	default:
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package orgtemplate
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -130,5 +131,33 @@ func TestFromOrder(t *testing.T) {
 	}
 	if _, err := Check(body, "per_row", nil); err != nil {
 		t.Errorf("a template made from an order does not check: %v", err)
+	}
+}
+
+// The shipped yearly template's wording is a field whose default the template carries, so
+// a batch that names the template without the constant keeps the ГОСТ-approved words.
+func TestShippedWordingIsAField(t *testing.T) {
+	s := newService(t)
+	s.Builtins = shipped
+	got, err := s.Get(t.Context(), "school-1", "platforms-yearly", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesHasField(got.Fields, "площадки") {
+		t.Errorf("fields %+v: want «площадки»", got.Fields)
+	}
+	var consts map[string]string
+	if err := json.Unmarshal(got.Constants, &consts); err != nil {
+		t.Fatalf("constants %s: %v", got.Constants, err)
+	}
+	const want = "стажировочных площадок и региональных инновационных площадок"
+	if consts["площадки"] != want {
+		t.Errorf("default «площадки» = %q, want %q", consts["площадки"], want)
+	}
+	if strings.Contains(string(got.Body), want) {
+		t.Errorf("the body still has the wording written out:\n%s", got.Body)
+	}
+	if _, err := Check(got.Body, got.Mode, consts); err != nil {
+		t.Errorf("the shipped template with its defaults: %v", err)
 	}
 }
