@@ -334,6 +334,33 @@ func TestOneOrderValidRowsOnly(t *testing.T) {
 	}
 }
 
+// TestEmptyRequiredCell: a {field} written without «?» is required wherever it stands, as
+// Fields tells the page; an empty cell of the one order's table is the row's problem, not
+// an empty cell in the appendix. «{field?}» lets it be empty.
+func TestEmptyRequiredCell(t *testing.T) {
+	platforms := readFile(t, "../../templates/orders/platforms-yearly.json")
+	for _, tc := range []struct {
+		name, tmpl, data, want string
+		valid                  int
+	}{
+		{"one_order table cell", string(platforms),
+			"Организация;Вид площадки;Тема;Руководитель\nМБОУ №1;стажировочная;Тема 1;Р1\nМБОУ №2;стажировочная; ;Р2\n",
+			"строка 3, столбец «Тема»: пусто\n", 1},
+		{"one_order optional cell", strings.Replace(string(platforms), `"{Тема}"`, `"{Тема?}"`, 1),
+			"Организация;Вид площадки;Тема;Руководитель\nМБОУ №1;стажировочная;;Р1\n", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plan(t, []byte(tc.tmpl), OneOrder, platformsConsts, "p.csv", []byte(tc.data))
+			if got := problemText(p.Problems); got != tc.want {
+				t.Errorf("problems:\n%s\nwant\n%s", got, tc.want)
+			}
+			if len(p.Valid) != tc.valid {
+				t.Errorf("valid rows %v, want %d", p.Valid, tc.valid)
+			}
+		})
+	}
+}
+
 func TestKeysAreStable(t *testing.T) {
 	tmpl := readFile(t, "testdata/per-row.json")
 	data := perRowHeader + perRowLine(1) + perRowLine(2)

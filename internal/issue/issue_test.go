@@ -622,8 +622,11 @@ func TestFileBase(t *testing.T) {
 		{"", `a/b\c:d*e?f"g<h>i|j`, "0001 a_b_c_d_e_f_g_h_i_j", 1},
 		{"", "точка в конце. ", "0001 точка в конце", 1},
 		{"", strings.Repeat("я", 200), "0001 " + strings.Repeat("я", 115), 1},
+		// The one order of a one_order batch (row 0) is named by itself, not «0000 balashikha».
+		{"", "", "Приказ «Об организации работы площадок»", 0},
+		{"15-о", "", "№ 15-о «Об организации работы площадок»", 0},
 	} {
-		o := &registry.Order{Number: tc.number, OrgID: "balashikha", BatchRow: tc.row}
+		o := &registry.Order{Number: tc.number, OrgID: "balashikha", BatchRow: tc.row, Kind: "приказ", Title: "Об организации работы площадок"}
 		if got := fileBase(o, tc.label); got != tc.want {
 			t.Errorf("fileBase(%q, %q) = %q, want %q", tc.number, tc.label, got, tc.want)
 		}

@@ -3,6 +3,7 @@ package issue
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
@@ -78,7 +80,11 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
 			date = ru.NumericDate(t)
 		}
-		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, label, string(o.Status), "", "", "", ""}
+		line := strconv.Itoa(o.BatchRow)
+		if o.BatchRow == 0 {
+			line = "все" // the one order of a one_order batch is made of every included row
+		}
+		rec := []string{line, o.Number, date, o.Title, label, string(o.Status), "", "", "", ""}
 		if o.Status == registry.StatusRendered && o.PDFKey != "" {
 			base := fileBase(o, label)
 			if used[base] {
@@ -129,12 +135,20 @@ func (r *Results) addDocuments(ctx context.Context, zw *zip.Writer, o *registry.
 
 // fileBase names an order's documents in result.zip: its number, or its row, and the
 // row's organization (the issuing organization when the data has no such column).
+// The one order of a one_order batch (row 0) has no row of its own: it is named by its
+// kind or number and its title.
 func fileBase(o *registry.Order, label string) string {
 	name := fmt.Sprintf("%04d", o.BatchRow)
+	if o.BatchRow == 0 {
+		name = capitalize(cmp.Or(o.Kind, "приказ"))
+	}
 	if o.Number != "" {
 		name = "№ " + o.Number
 	}
-	if label = strings.TrimSpace(label); label == "" {
+	switch label = strings.TrimSpace(label); {
+	case o.BatchRow == 0 && o.Title != "":
+		label = "«" + o.Title + "»"
+	case label == "":
 		label = o.OrgID
 	}
 	name += " " + label
@@ -148,6 +162,11 @@ func fileBase(o *registry.Order, label string) string {
 		name = string([]rune(name)[:120])
 	}
 	return strings.TrimRight(name, " .")
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // MergedPDF merges the rendered PDFs of rows from..to (inclusive) in row order into one
