@@ -851,7 +851,7 @@ func TestWebBatch(t *testing.T) {
 		chromedp.Navigate(w.base+"/batches"),
 		visible(`#b-data`),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{good}))
-	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 6`, 10*time.Second)
+	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 7`, 10*time.Second)
 	for k, v := range consts {
 		b.run("constant "+k, setValue(`input[data-const="`+k+`"]`, v))
 	}

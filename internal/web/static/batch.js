@@ -212,11 +212,20 @@
     $('problems-box').hidden = false;
   }
 
+  // showTemplateProblems lists what is wrong with the template, by its {field} and place.
+  function showTemplateProblems(list) {
+    put($('template-problems'), el('ul', {}, list.map((p) => el('li', {},
+      p.field ? el('strong', {}, `{${p.field}}`) : null, p.field ? ' ' : null,
+      (p.path ? p.path.replace(/^template\.?/, '') + ': ' : '') + p.message.replace(/^\{[^{}]*\}: /, p.field ? '— ' : '')))));
+    $('template-problems-box').hidden = false;
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.className = '';
     msg.textContent = '';
     $('problems-box').hidden = true;
+    $('template-problems-box').hidden = true;
     const f = dataInput.files[0];
     if (!f) { msg.className = 'err'; msg.textContent = 'Выберите файл данных.'; dataInput.focus(); return; }
     const fd = new FormData();
@@ -251,6 +260,12 @@
       try { p = await r.json(); } catch (_) { /* not JSON */ }
       msg.className = 'err';
       const rp = p.row_problems || [];
+      const tp = p.template_problems || [];
+      if (tp.length) {
+        msg.textContent = `Ошибок в шаблоне: ${tp.length}. Ничего не выпущено.`;
+        showTemplateProblems(tp);
+        return;
+      }
       msg.textContent = rp.length ? `Найдено ошибок в строках: ${rp.length}. Ничего не выпущено.` : 'Пакет не принят: ' + ru(p.detail || String(r.status));
       if (rp.length || (p.errors && p.errors.length)) showRowProblems(rp, p.errors || []);
     } catch (err) {
