@@ -271,7 +271,7 @@ func (t *Template) Fill(values map[string]string, rows []map[string]string) ([]b
 		return out
 	}
 	vals := norm(values)
-	var missing []string
+	var missing []Missing
 	value := func(i int, from map[string]string, line int) []byte {
 		ph := t.fields[i]
 		if ph.key == RowMarker {
@@ -283,11 +283,10 @@ func (t *Template) Fill(values map[string]string, rows []map[string]string) ([]b
 			v = vals[ph.key]
 		}
 		if v == "" && !ph.optional {
-			where := "{" + ph.written + "}"
-			if line > 0 {
-				where = fmt.Sprintf("строка %d, %s", line, where)
+			base, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimSpace(ph.written), "?"), ":")
+			if m := (Missing{Row: line - 1, Field: strings.TrimSpace(base)}); !slices.Contains(missing, m) {
+				missing = append(missing, m)
 			}
-			missing = append(missing, where)
 		}
 		return []byte(escape(decline.Phrase(v, ph.gcase)))
 	}
@@ -321,9 +320,30 @@ func (t *Template) Fill(values map[string]string, rows []map[string]string) ([]b
 		filled[name] = subst(b, nil, 0)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("не заполнено: %s", strings.Join(missing, "; "))
+		return nil, &MissingError{missing}
 	}
 	return t.write(filled)
+}
+
+// Missing is a required field left empty: Row is the index into Fill's rows, -1 for a
+// field outside the {строка} paragraph.
+type Missing struct {
+	Row   int
+	Field string
+}
+
+// MissingError lists the required fields Fill found empty; nothing was filled.
+type MissingError struct{ Fields []Missing }
+
+func (e *MissingError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, m := range e.Fields {
+		parts[i] = "{" + m.Field + "}"
+		if m.Row >= 0 {
+			parts[i] = fmt.Sprintf("строка %d, {%s}", m.Row+1, m.Field)
+		}
+	}
+	return "не заполнено: " + strings.Join(parts, "; ")
 }
 
 // write copies the template's package with the filled parts in place of their originals.

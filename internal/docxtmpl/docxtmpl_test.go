@@ -128,7 +128,7 @@ func TestFillProblems(t *testing.T) {
 	}
 	delete(c, "подписант")
 	_, err := tp.Fill(c, []map[string]string{{"Организация": "МБОУ «СОШ № 1»", "Тема": "", "Руководитель": "Р"}})
-	if err == nil || !strings.Contains(err.Error(), "строка 1, {Тема}") || !strings.Contains(err.Error(), "{подписант}") {
+	if err == nil || !strings.Contains(err.Error(), "строка 1, {Тема}") || !errors.As(err, new(*MissingError)) || !strings.Contains(err.Error(), "{подписант}") {
 		t.Errorf("empty required fields: %v", err)
 	}
 }
