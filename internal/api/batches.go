@@ -232,6 +232,9 @@ func (s *Server) namedTemplate(c *gin.Context, req *issue.Request, modeName *str
 		}
 		return order.Problems{{Path: "template_name", Message: fmt.Sprintf("шаблона «%s» нет; есть: %s", req.TemplateName, strings.Join(names, ", "))}}
 	}
+	if t.Format == registry.TemplateDOCX {
+		return order.Problems{{Path: "template_name", Message: fmt.Sprintf("шаблон «%s» — файл Word: он даёт только документы DOCX, без проекта приказа, PDF и регистрации; заполните его через POST /api/v1/templates/%s/fill", t.Name, t.Name)}}
+	}
 	req.Template = t.Body
 	var saved map[string]string
 	if json.Unmarshal(t.Constants, &saved) == nil && len(saved) > 0 {
