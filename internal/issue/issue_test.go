@@ -712,3 +712,47 @@ func TestFollowKeepAlive(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsZipOneOrder: the one order of a one_order batch is named in result.zip and its
+// manifest by its kind and title, and its row is «все», not «0000 balashikha».
+func TestResultsZipOneOrder(t *testing.T) {
+	e := newEnv(t, nil)
+	req := request(batch.OneOrder, rows("МБОУ «СОШ №1»", "МБОУ «СОШ №2»"))
+	req.Template = []byte(`{"kind": "приказ", "title": "О стажировочных площадках",
+  "clauses": [{"text": "Организовать площадки.", "appendix": "list"}],
+  "signatory": {"position": ["Начальник"], "name": "Н.В. Бабенко"},
+  "appendices": [{"key": "list", "title": "Перечень площадок",
+    "content": [{"table": {"columns": [{"title": "Организация"}], "rows": [["{Организация}"]]}}]}]}`)
+	b := e.create(req).Batch
+	e.render(e.orders(b)[0])
+	res, err := e.svc.Results(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteZip(t.Context(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var manifest []byte
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "manifest.csv" {
+			rc, _ := f.Open()
+			manifest, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	want := []string{"Приказ «О стажировочных площадках».pdf", "Приказ «О стажировочных площадках».docx", "manifest.csv"}
+	if !slices.Equal(names, want) {
+		t.Errorf("entries %q, want %q", names, want)
+	}
+	lines := strings.Split(string(manifest), "\r\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "все;") || strings.Contains(string(manifest), "balashikha") {
+		t.Errorf("manifest:\n%s", manifest)
+	}
+}
