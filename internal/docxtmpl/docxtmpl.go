@@ -17,12 +17,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	godocx "github.com/lukasjarosch/go-docx"
 
 	"orders/internal/batch"
 	"orders/internal/decline"
+	"orders/internal/render/docx"
 )
 
 // RowMarker marks the paragraph repeated per data row in one_order mode.
@@ -57,9 +57,6 @@ type placeholder struct {
 	inRow    bool
 }
 
-// goDocxMu serializes go-docx, which keeps its counters in package variables.
-var goDocxMu sync.Mutex
-
 const sentOpen, sentClose = "\uE000", "\uE001"
 
 func sentinel(i int) string { return sentOpen + strconv.Itoa(i) + sentClose }
@@ -78,8 +75,8 @@ func Parse(data []byte) (*Template, error) {
 	if err := checkZip(data); err != nil {
 		return nil, err
 	}
-	goDocxMu.Lock()
-	defer goDocxMu.Unlock()
+	// go-docx keeps its counters in package variables: one lock with the letterheads'.
+	defer docx.LockGoDocx()()
 	d, err := godocx.OpenBytes(data)
 	if err != nil {
 		return nil, fail("это не документ Word (.docx): %v", err)

@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"orders/internal/batch"
+	"orders/internal/render/docx"
+	"orders/templates"
 )
 
 // testdata/platforms.docx was made by LibreOffice from testdata/platforms.html
@@ -208,4 +211,31 @@ func validate(t *testing.T, docx []byte) {
 	if jerr := json.Unmarshal(out, &res); jerr != nil || !res.OK || err != nil {
 		t.Errorf("filled document invalid (%v): %s", err, out)
 	}
+}
+
+// TestGoDocxShared: Word templates and letterhead templates use go-docx at once without a
+// data race on its package counters (go test -race).
+func TestGoDocxShared(t *testing.T) {
+	word, err := os.ReadFile("testdata/platforms.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh, err := templates.Letterhead.ReadFile("letterhead/centered.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if _, err := Parse(word); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if err := docx.CheckTemplate(lh); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }
