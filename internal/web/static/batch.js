@@ -214,9 +214,10 @@
 
   // showTemplateProblems lists what is wrong with the template, by its {field} and place.
   function showTemplateProblems(list) {
-    put($('template-problems'), el('ul', {}, list.map((p) => el('li', {},
-      p.field ? el('strong', {}, `{${p.field}}`) : null, p.field ? ' ' : null,
-      (p.path ? p.path.replace(/^template\.?/, '') + ': ' : '') + p.message.replace(/^\{[^{}]*\}: /, p.field ? '— ' : '')))));
+    const place = (p) => (p.path || '').replace(/^template\.?/, '');
+    put($('template-problems'), el('ul', {}, list.map((p) => p.field
+      ? el('li', {}, el('strong', {}, `{${p.field}}`), ` — ${p.message.replace(/^\{[^{}]*\}: /, '')}` + (place(p) ? ` (${place(p)})` : ''))
+      : el('li', {}, (place(p) ? place(p) + ': ' : '') + p.message))));
     $('template-problems-box').hidden = false;
   }
 
