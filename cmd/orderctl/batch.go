@@ -18,7 +18,23 @@ import (
 )
 
 // errRowProblems is returned after the row problems of a batch have been printed.
-var errRowProblems = errors.New("the batch was not issued: fix the rows above (or use --valid-only)")
+var errRowProblems = errors.New("пакет не выпущен: исправьте строки, перечисленные выше (или --valid-only — выпустить только верные)")
+
+// errTemplateProblems is returned after the template problems of a batch have been printed.
+var errTemplateProblems = errors.New("пакет не выпущен: исправьте шаблон или константы, перечисленные выше")
+
+// russianCount is «1 ошибка», «3 ошибки», «5 ошибок».
+func russianCount(n int) string {
+	w := "ошибок"
+	switch {
+	case n%100 >= 11 && n%100 <= 14:
+	case n%10 == 1:
+		w = "ошибка"
+	case n%10 >= 2 && n%10 <= 4:
+		w = "ошибки"
+	}
+	return fmt.Sprintf("%d %s", n, w)
+}
 
 // constFlag collects repeated --const name=value.
 type constFlag map[string]string
@@ -152,8 +168,17 @@ func (c *apiClient) submitBatch(u *batchUpload, w io.Writer) (*batchAccepted, er
 			Detail      string `json:"detail"`
 			Errors      []struct{ Path, Message string }
 			RowProblems []rowProblem `json:"row_problems"`
+			// TemplateProblems: the template's fault; the rows were not looked at.
+			TemplateProblems []struct{ Text string } `json:"template_problems"`
 		}
 		_ = json.Unmarshal(data, &p)
+		if len(p.TemplateProblems) > 0 {
+			fmt.Fprintf(w, "шаблон: %s (файл данных не проверялся):\n", russianCount(len(p.TemplateProblems)))
+			for _, tp := range p.TemplateProblems {
+				fmt.Fprintf(w, "  %s\n", tp.Text)
+			}
+			return nil, errTemplateProblems
+		}
 		if len(p.RowProblems) == 0 {
 			msg := "POST /api/v1/batches: " + resp.Status
 			if p.Detail != "" {
@@ -164,7 +189,7 @@ func (c *apiClient) submitBatch(u *batchUpload, w io.Writer) (*batchAccepted, er
 			}
 			return nil, errors.New(msg)
 		}
-		fmt.Fprintf(w, "%s: %d problem(s) in the rows:\n", u.dataFile, len(p.RowProblems))
+		fmt.Fprintf(w, "%s: в строках %s:\n", u.dataFile, russianCount(len(p.RowProblems)))
 		for _, rp := range p.RowProblems {
 			fmt.Fprintf(w, "  %s\n", rp)
 		}
@@ -376,13 +401,13 @@ func batchCmd(args []string) error {
 		fmt.Printf("batch %s: %d orders accepted\n", acc.ID, acc.Total)
 	}
 	if len(acc.Skipped) > 0 {
-		fmt.Fprintf(os.Stderr, "skipped rows (%d problem(s)):\n", len(acc.Skipped))
+		fmt.Fprintf(os.Stderr, "пропущены строки с ошибками (%s):\n", russianCount(len(acc.Skipped)))
 		for _, p := range acc.Skipped {
 			fmt.Fprintf(os.Stderr, "  %s\n", p)
 		}
 	}
 	for _, w := range acc.Warnings {
-		fmt.Fprintf(os.Stderr, "warning: %s\n", w)
+		fmt.Fprintf(os.Stderr, "предупреждение: %s\n", w)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()

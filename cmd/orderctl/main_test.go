@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -129,5 +132,47 @@ func TestGetSummary(t *testing.T) {
 `
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestSubmitBatchProblemsInRussian: a refused batch is told apart as the server tells it,
+// template problems or row problems, in Russian words a clerk reads.
+func TestSubmitBatchProblemsInRussian(t *testing.T) {
+	for _, tc := range []struct {
+		name, answer string
+		wantErr      error
+		want         []string
+	}{
+		{"rows", `{"title":"Ошибки в строках","status":422,"detail":"в строках 2 ошибки","row_problems":[
+			{"line":3,"column":"Тема","message":"пусто","text":"строка 3, столбец «Тема»: пусто"},
+			{"line":4,"column":"Дата","message":"не дата","text":"строка 4, столбец «Дата»: не дата"}]}`,
+			errRowProblems, []string{"площадки.csv: в строках 2 ошибки:\n", "  строка 3, столбец «Тема»: пусто\n"}},
+		{"template", `{"title":"Ошибка в шаблоне","status":422,"detail":"ошибка в шаблоне: …","template_problems":[
+			{"path":"template.signatory.name","field":"подписант","message":"{подписант}: нет ни столбца, ни константы с таким именем",
+			 "text":"template.signatory.name: {подписант}: нет ни столбца, ни константы с таким именем"}]}`,
+			errTemplateProblems, []string{"шаблон: 1 ошибка (файл данных не проверялся):\n", "  template.signatory.name: {подписант}: нет ни столбца"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				io.WriteString(w, tc.answer)
+			}))
+			defer srv.Close()
+			c := &apiClient{server: srv.URL, http: srv.Client()}
+			var out strings.Builder
+			_, err := c.submitBatch(&batchUpload{dataFile: "площадки.csv", data: []byte("a\n1\n"), templateName: "x"}, &out)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err %v, want %v", err, tc.wantErr)
+			}
+			for _, w := range append(tc.want, "") {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if regexp.MustCompile(`problem|\brows?\b|issued`).MatchString(out.String() + err.Error()) {
+				t.Errorf("English words in\n%s%v", out.String(), err)
+			}
+		})
 	}
 }

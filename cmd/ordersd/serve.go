@@ -328,10 +328,28 @@ func expireSessions(ctx context.Context, store registry.Store, log *slog.Logger)
 // runs each): intake p99 12.2-14.2 ms instead of 15.3 ms, and 7 % less CPU, for a larger heap.
 const gcPercent = 400
 
-func serve(ctx context.Context, cfg config, log *slog.Logger) error {
-	if os.Getenv("GOGC") == "" {
+// memoryLimit is the Go runtime's soft memory limit (GOMEMLIMIT) when the environment sets
+// none. At GOGC=400 the heap may grow to five times what is live: a 10,000-row batch holds
+// 55-80 MB live while it is checked and recorded, and the process rose to 430-530 MiB
+// (VmHWM). Near this limit the collector runs earlier instead. The limit counts only the Go
+// runtime's memory: SQLite's page caches and temp store (modernc's own allocator) add
+// ~50-100 MB more during a batch's transaction, so at 200 MiB the batch still peaked at
+// 304 MiB; at this value it stays under 300. Plain traffic (~12 MB live) reaches the
+// limit only in its garbage, and collecting 12 MB live is cheap.
+const memoryLimit = 160 << 20
+
+// tuneGC sets the collector's target and soft limit unless the environment sets them.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	tuneGC(os.Getenv)
 	s, err := start(ctx, cfg, log)
 	if err != nil {
 		return err

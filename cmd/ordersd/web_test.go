@@ -1093,6 +1093,23 @@ func TestWebBatch(t *testing.T) {
 	}
 	b.axe("batch problems")
 	b.shot("batch-problems")
+
+	// A template whose field nothing fills: its problem is told under its own heading, at
+	// the field, and the rows' heading is gone (the file was fine).
+	badTmpl := filepath.Join(dir, "площадка-ошибка.json")
+	webMust(t, os.WriteFile(badTmpl, []byte(strings.Replace(webBatchTemplate, "А.Н. Зубова", "{подписант}", 1)), 0o644))
+	b.run("a template with an unfilled field",
+		chromedp.SetUploadFiles(chromedp.CSS(`#b-template-file`), []string{badTmpl}))
+	b.waitJS("the new field in the form", `!!document.querySelector('[data-const="подписант"]')`, 10*time.Second)
+	b.run("constant again", setValue(`[data-const="учебный_год"]`, "2025-2026"),
+		click(`#b-start`), visible(`#template-problems li`))
+	if tp := b.text(`#template-problems`); !strings.Contains(tp, "{подписант}") || !strings.Contains(tp, "signatory.name") {
+		b.fail("template problems: %q", tp)
+	}
+	if hidden := get(b, "rows heading hidden", chromedp.Evaluate[bool](`document.getElementById('problems-box').hidden`)); !hidden {
+		b.fail("the rows' problems are shown for a template problem")
+	}
+	b.shot("batch-template-problems")
 	n := get(b, "nothing issued", chromedp.Evaluate[int](`fetch('/api/v1/orders').then(r => r.json()).then(j => j.orders.length)`,
 		chromedp.EvalAwaitPromise))
 	if n != 0 {
@@ -1109,7 +1126,7 @@ func TestWebBatch(t *testing.T) {
 		chromedp.Navigate(w.base+"/batches"),
 		visible(`#b-data`),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{good}))
-	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 6`, 10*time.Second)
+	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 7`, 10*time.Second)
 	for k, v := range consts {
 		b.run("constant "+k, setValue(`input[data-const="`+k+`"]`, v))
 	}

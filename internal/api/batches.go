@@ -10,6 +10,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -234,6 +235,9 @@ func (s *Server) namedTemplate(c *gin.Context, req *issue.Request, modeName *str
 		}
 		return order.Problems{{Path: "template_name", Message: fmt.Sprintf("шаблона «%s» нет; есть: %s", req.TemplateName, strings.Join(names, ", "))}}
 	}
+	if t.Format == registry.TemplateDOCX {
+		return order.Problems{{Path: "template_name", Message: fmt.Sprintf("шаблон «%s» — файл Word: он даёт только документы DOCX, без проекта приказа, PDF и регистрации; заполните его через POST /api/v1/templates/%s/fill", t.Name, t.Name)}}
+	}
 	req.Template = t.Body
 	var saved map[string]string
 	if json.Unmarshal(t.Constants, &saved) == nil && len(saved) > 0 {
@@ -286,15 +290,51 @@ func rowProblemViews(ps []batch.RowProblem) []rowProblemView {
 	return out
 }
 
-// batchProblem is a problem+json answer that lists the problems of the rows.
+// templateProblemView is a problem of the template: where in it (path) and which {field},
+// with the sentence a person reads. The data file is not at fault.
+type templateProblemView struct {
+	Path    string `json:"path"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	Text    string `json:"text"`
+}
+
+// reFieldMessage: the batch package's template problems begin with the field as written,
+// «{ответственный:вин}: …».
+var reFieldMessage = regexp.MustCompile(`^\{([^{}:?]+)[^{}]*\}: `)
+
+func templateProblemViews(ps order.Problems) []templateProblemView {
+	out := make([]templateProblemView, len(ps))
+	for i, p := range ps {
+		out[i] = templateProblemView{Path: p.Path, Message: p.Message, Text: p.String()}
+		if m := reFieldMessage.FindStringSubmatch(p.Message); m != nil {
+			out[i].Field = strings.TrimSpace(m[1])
+		}
+	}
+	return out
+}
+
+// Titles of a refused batch, so that the page and the person tell at a glance whose fault
+// it is: the template's (the data file was not looked at) or the rows'.
+const (
+	titleTemplateProblems = "Ошибка в шаблоне"
+	titleRowProblems      = "Ошибки в строках"
+)
+
+// batchProblem is a problem+json answer that lists the problems of the template or of the
+// rows, each in its own member.
 type batchProblem struct {
 	Problem
-	RowProblems []rowProblemView `json:"row_problems,omitempty"`
-	Warnings    []string         `json:"warnings,omitempty"`
+	TemplateProblems []templateProblemView `json:"template_problems,omitempty"`
+	RowProblems      []rowProblemView      `json:"row_problems,omitempty"`
+	Warnings         []string              `json:"warnings,omitempty"`
 }
 
 func writeBatchProblem(c *gin.Context, p batchProblem) {
-	p.Type, p.Title = "about:blank", statusTitle(p.Status)
+	p.Type = "about:blank"
+	if p.Title == "" {
+		p.Title = statusTitle(p.Status)
+	}
 	c.Header("Content-Type", problemType)
 	c.AbortWithStatusJSON(p.Status, p)
 	c.Writer.Header().Set("Content-Type", problemType)
@@ -323,7 +363,7 @@ func (s *Server) batchError(c *gin.Context, err error) {
 		if rows.ValidOnly {
 			detail = fmt.Sprintf("в строках %s и ни одной верной строки; ничего не выпущено", problemCount(len(rows.Problems)))
 		}
-		writeBatchProblem(c, batchProblem{Problem: Problem{Status: http.StatusUnprocessableEntity, Detail: detail},
+		writeBatchProblem(c, batchProblem{Problem: Problem{Status: http.StatusUnprocessableEntity, Title: titleRowProblems, Detail: detail},
 			RowProblems: rowProblemViews(rows.Problems), Warnings: rows.Warnings})
 	default:
 		s.storeError(c, err)
@@ -337,8 +377,13 @@ func planError(c *gin.Context, err error) {
 		for i := range ps {
 			ps[i].Path = strings.TrimSuffix("template."+ps[i].Path, ".")
 		}
-		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity,
-			Detail: "ошибка в шаблоне: " + problemsDetail(ps), Errors: ps})
+		detail := "ошибка в шаблоне: " + ps[0].String()
+		if len(ps) > 1 {
+			detail = fmt.Sprintf("в шаблоне %s; первая — %s", problemCount(len(ps)), ps[0].String())
+		}
+		// Errors keeps the problems for clients that read the generic member.
+		writeBatchProblem(c, batchProblem{Problem: Problem{Status: http.StatusUnprocessableEntity, Title: titleTemplateProblems,
+			Detail: detail + "; файл данных не проверялся", Errors: ps}, TemplateProblems: templateProblemViews(ps)})
 		return
 	}
 	writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: err.Error()})

@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +160,7 @@ func TestBatchRoutes(t *testing.T) {
 		{"bad row", roleClerk, "POST", "/api/v1/batches", "application/json", `{` + good + `, "rows": [{"Организация": ""}]}`, 422,
 			[]string{`"row_problems"`, "в строках 1 ошибка"}},
 		{"bad template", roleClerk, "POST", "/api/v1/batches", "application/json",
-			`{"template": {"title": "{Организация}"}, "rows": [{"Организация": "СОШ"}]}`, 422, []string{"ошибка в шаблоне", `"path":"template.`}},
+			`{"template": {"title": "{Организация}"}, "rows": [{"Организация": "СОШ"}]}`, 422, []string{`"title":"Ошибка в шаблоне"`, "в шаблоне 3 ошибки", `"path":"template.`, `"template_problems"`}},
 		{"rows not a list", roleClerk, "POST", "/api/v1/batches", "application/json", `{` + good + `, "rows": {"a": "b"}}`, 422,
 			[]string{`"path":"data"`}},
 		{"clerk registers", roleClerk, "POST", "/api/v1/batches", "application/json", `{` + good + `, "rows": [{"Организация": "СОШ"}], "journal": "main"}`, 403,
@@ -199,10 +201,70 @@ func TestBatchRoutes(t *testing.T) {
 		})
 	}
 	// Another organization's batch looks absent.
+	t.Run("template problems apart from row problems", func(t *testing.T) {
+		testTemplateAndRowProblems(t, h)
+	})
+	// Another organization's batch looks absent.
 	if err := h.store.PutOrganization(t.Context(), &registry.Organization{ID: "other", Name: "Другое", Profile: []byte(`{"name":"Другое"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if rec := h.do(t.Context(), "GET", "/api/v1/batches/"+id, h.token("other", roleClerk), nil, ""); rec.Code != http.StatusNotFound {
 		t.Errorf("another organization's batch: %d", rec.Code)
 	}
+}
+
+// testTemplateAndRowProblems: a template's problems and a file's row problems come back in
+// their own members, each in Russian and at the place it belongs to (a template's field
+// and path; a row's line and column), with a Russian title saying which it is.
+func testTemplateAndRowProblems(t *testing.T, h *harness) {
+	type answer struct {
+		Title            string
+		Detail           string
+		TemplateProblems []struct{ Path, Field, Message, Text string } `json:"template_problems"`
+		RowProblems      []struct {
+			Line                  int
+			Column, Message, Text string
+		} `json:"row_problems"`
+	}
+	post := func(body string) answer {
+		t.Helper()
+		rec := h.do(t.Context(), "POST", "/api/v1/batches", h.token("uo", roleClerk), strings.NewReader(body), "application/json")
+		if rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("%d %s, want 422", rec.Code, rec.Body)
+		}
+		var a answer
+		if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	tmpl := post(`{"template": {"kind": "приказ", "title": "О площадке {Организация}", "clauses": [{"text": "Назначить {ответственный:дательный}."}],
+		"signatory": {"position": ["Начальник"], "name": "{подписант}"}}, "rows": [{"Организация": "СОШ № 1"}]}`)
+	if tmpl.Title != "Ошибка в шаблоне" || len(tmpl.RowProblems) != 0 || len(tmpl.TemplateProblems) != 2 {
+		t.Fatalf("template problems answer: %+v", tmpl)
+	}
+	for _, want := range []struct{ path, field string }{{"template.clauses[0].text", "ответственный"}, {"template.signatory.name", "подписант"}} {
+		if !slices.ContainsFunc(tmpl.TemplateProblems, func(p struct{ Path, Field, Message, Text string }) bool {
+			return p.Path == want.path && p.Field == want.field && isRussian(p.Message) && strings.Contains(p.Text, "{"+want.field)
+		}) {
+			t.Errorf("no problem of {%s} at %s in %+v", want.field, want.path, tmpl.TemplateProblems)
+		}
+	}
+	if !strings.Contains(tmpl.Detail, "в шаблоне 2 ошибки") || strings.Contains(tmpl.Detail, "в строках") {
+		t.Errorf("detail %q: Russian, about the template, not the rows", tmpl.Detail)
+	}
+
+	rows := post(`{"template": {"kind": "приказ", "title": "О площадке {Организация}", "clauses": [{"text": "Организовать."}],
+		"signatory": {"position": ["Начальник"], "name": "Н.В. Бабенко"}}, "rows": [{"Организация": "СОШ № 1"}, {"Организация": ""}]}`)
+	if rows.Title != "Ошибки в строках" || len(rows.TemplateProblems) != 0 || len(rows.RowProblems) != 1 {
+		t.Fatalf("row problems answer: %+v", rows)
+	}
+	if p := rows.RowProblems[0]; p.Line != 2 || p.Column != "Организация" || p.Message != "пусто" || p.Text != "строка 2, столбец «Организация»: пусто" {
+		t.Errorf("row problem %+v", p)
+	}
+}
+
+// isRussian: the text has Cyrillic letters and no English word of three letters or more.
+func isRussian(s string) bool {
+	return regexp.MustCompile(`\p{Cyrillic}`).MatchString(s) && !regexp.MustCompile(`\b[A-Za-z]{3,}\b`).MatchString(s)
 }

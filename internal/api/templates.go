@@ -1,6 +1,8 @@
 package api
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 
 	"orders/internal/auth"
 	"orders/internal/batch"
+	"orders/internal/issue"
 	"orders/internal/order"
 	"orders/internal/orgtemplate"
 	"orders/internal/registry"
@@ -31,6 +34,63 @@ func (s *Server) templateRoutes(g *gin.RouterGroup) {
 	g.GET("/templates/:name/fields", s.templateFields)
 	g.GET("/templates/:name/sample.csv", s.templateSample("csv"))
 	g.GET("/templates/:name/sample.xlsx", s.templateSample("xlsx"))
+	g.POST("/templates/:name/fill", write, s.fillTemplate)
+}
+
+// fillTemplate fills a Word template from a data file (multipart: data, constants, sheet)
+// and answers a ZIP of the DOCX files: one per row (per_row) or one (one_order). Nothing is
+// recorded: a Word template has no draft, so no order, PDF or registration.
+func (s *Server) fillTemplate(c *gin.Context) {
+	t, ok := s.readTemplate(c)
+	if !ok {
+		return
+	}
+	if t.Format != registry.TemplateDOCX {
+		problem(c, http.StatusUnprocessableEntity, fmt.Sprintf("шаблон «%s» — проект приказа, не файл Word: его заполняет пакетный выпуск (POST /api/v1/batches с template_name)", t.Name))
+		return
+	}
+	req, _, ps, ok := readBatchForm(c, s.batchLimit())
+	if !ok {
+		return
+	}
+	if len(ps) > 0 {
+		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: problemsDetail(ps), Errors: ps})
+		return
+	}
+	tb, err := batch.ReadRowsWith(req.DataFile, req.Data, batch.ReadOptions{Sheet: req.Sheet})
+	if err != nil {
+		s.batchError(c, &issue.DataError{Err: err})
+		return
+	}
+	files, rows, err := orgtemplate.FillWord(t, req.Constants, tb)
+	if err != nil {
+		s.log.Error("filling a Word template", "template", t.Name, "err", err)
+		problem(c, http.StatusInternalServerError, msgInternal)
+		return
+	}
+	if len(rows) > 0 {
+		s.batchError(c, &issue.RowsError{Problems: rows})
+		return
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err == nil {
+			_, err = w.Write(f.Data)
+		}
+		if err != nil {
+			s.log.Error("zip of a Word template", "err", err)
+			problem(c, http.StatusInternalServerError, msgInternal)
+			return
+		}
+	}
+	if err := zw.Close(); err != nil {
+		problem(c, http.StatusInternalServerError, msgInternal)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.zip"`, t.Name))
+	c.Data(http.StatusOK, "application/zip", buf.Bytes())
 }
 
 // templateView is a template as the API shows it; Body and Constants only when one is read.
@@ -44,6 +104,7 @@ type templateView struct {
 	CreatedBy string            `json:"created_by,omitempty"`
 	CreatedAt *time.Time        `json:"created_at,omitempty"`
 	Body      json.RawMessage   `json:"body,omitempty"`
+	DOCX      []byte            `json:"docx,omitempty"` // a Word template's file, base64
 	Constants map[string]string `json:"constants,omitempty"`
 	Fields    []batch.Field     `json:"fields,omitempty"`
 }
@@ -51,6 +112,9 @@ type templateView struct {
 func templateOf(t *orgtemplate.Template) templateView {
 	v := templateView{Name: t.Name, Title: t.Title, Mode: t.Mode, Format: t.Format, Version: t.Version,
 		Builtin: t.Builtin, CreatedBy: t.CreatedBy, Body: t.Body, Fields: t.Fields}
+	if t.Format == registry.TemplateDOCX {
+		v.Body, v.DOCX = nil, t.Body
+	}
 	if !t.CreatedAt.IsZero() {
 		at := t.CreatedAt
 		v.CreatedAt = &at
@@ -67,6 +131,7 @@ type templateBody struct {
 	Title       string            `json:"title"`
 	Mode        string            `json:"mode"`
 	Body        json.RawMessage   `json:"body"`
+	DOCX        []byte            `json:"docx"` // a Word template instead of body, base64
 	Constants   map[string]string `json:"constants"`
 	FromOrder   string            `json:"from_order"`
 	BaseVersion int               `json:"base_version"`
@@ -211,13 +276,21 @@ func (s *Server) saveTemplate(c *gin.Context) {
 }
 
 func (s *Server) storeTemplate(c *gin.Context, org string, in templateBody, base, status int) {
+	format := registry.TemplateJSON
+	switch {
+	case len(in.DOCX) > 0 && len(in.Body) > 0:
+		problem(c, http.StatusBadRequest, "body и docx вместе: шаблон — либо проект приказа, либо файл Word")
+		return
+	case len(in.DOCX) > 0:
+		format, in.Body = registry.TemplateDOCX, in.DOCX
+	}
 	if len(in.Body) == 0 {
 		writeProblem(c, Problem{Status: http.StatusUnprocessableEntity, Detail: "шаблон не принят: нет текста шаблона",
 			Errors: order.Problems{{Path: "body", Message: "не заполнено: проект приказа с {полями} (или from_order)"}}})
 		return
 	}
 	t, err := s.templates.Save(c.Request.Context(), org, orgtemplate.Input{Name: in.Name, Title: in.Title, Mode: in.Mode,
-		Body: in.Body, Constants: in.Constants, By: who(c).actor}, base)
+		Format: format, Body: in.Body, Constants: in.Constants, By: who(c).actor}, base)
 	if err != nil {
 		s.templateError(c, err)
 		return

@@ -1,8 +1,13 @@
 package api
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -132,5 +137,54 @@ func TestDeclineText(t *testing.T) {
 		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.want) {
 			t.Errorf("%s: %d %s, want %d %s", tc.query, rec.Code, rec.Body, tc.code, tc.want)
 		}
+	}
+}
+
+// TestWordTemplates: a department uploads its Word order as a one_order template, reads its
+// fields, fills it from a CSV into a ZIP of DOCX, gets an empty cell back as a row problem,
+// and a batch naming it is told, in Russian, that a Word template gives DOCX only.
+func TestWordTemplates(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	clerk, ctx := h.token("org-a", roleClerk), t.Context()
+	docx, err := os.ReadFile("../docxtmpl/testdata/platforms.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"name": "platforms-word", "title": "Площадки (Word)", "mode": "one_order", "docx": docx,
+		"constants": map[string]string{"площадки": "стажировочных площадок", "учебный_год": "2025-2026", "контроль": "Иванова И.И.",
+			"должность_подписанта": "Начальник управления", "подписант": "Н.В. Бабенко"}})
+	rec := h.do(ctx, "POST", "/api/v1/templates", clerk, bytes.NewReader(body), "application/json")
+	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), `"format":"docx"`) {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	rec = h.do(ctx, "GET", "/api/v1/templates/platforms-word/fields", clerk, nil, "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"name":"Тема","kind":"text","required":true,"column":true`) {
+		t.Errorf("fields: %d %s", rec.Code, rec.Body)
+	}
+	fill := func(csv string) *httptest.ResponseRecorder {
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		w, _ := mw.CreateFormFile("data", "p.csv")
+		w.Write([]byte(csv))
+		mw.Close()
+		return h.do(ctx, "POST", "/api/v1/templates/platforms-word/fill", clerk, &form, mw.FormDataContentType())
+	}
+	rec = fill("Организация;Тема;Руководитель\nМБОУ №1;Тема 1;Мартынова Л.Е.\nМБОУ №2;Тема 2;Кузнецова К.К.\n")
+	zr, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len()))
+	if rec.Code != http.StatusOK || err != nil || len(zr.File) != 1 || zr.File[0].Name != "platforms-word.docx" {
+		t.Fatalf("fill: %d %v %s", rec.Code, err, rec.Body.String()[:min(300, rec.Body.Len())])
+	}
+	rec = fill("Организация;Тема;Руководитель\nМБОУ №1;;Мартынова Л.Е.\n")
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"text":"строка 2, столбец «Тема»: пусто"`) ||
+		!strings.Contains(rec.Body.String(), `"title":"Ошибки в строках"`) {
+		t.Errorf("fill with an empty cell: %d %s", rec.Code, rec.Body)
+	}
+	rec = h.do(ctx, "POST", "/api/v1/batches", clerk, strings.NewReader(`{"template_name":"platforms-word","rows":[{"Организация":"СОШ"}]}`), "application/json")
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "файл Word") || !strings.Contains(rec.Body.String(), "/fill") {
+		t.Errorf("batch naming a Word template: %d %s", rec.Code, rec.Body)
+	}
+	rec = h.do(ctx, "POST", "/api/v1/templates/platforms-yearly/fill", clerk, strings.NewReader(""), "multipart/form-data; boundary=x")
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "не файл Word") {
+		t.Errorf("fill of a JSON template: %d %s", rec.Code, rec.Body)
 	}
 }

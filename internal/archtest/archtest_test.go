@@ -33,8 +33,10 @@ var layers = map[string]int{
 	"internal/blob/natsstore": 2, "internal/blob/blobtest": 2,
 	// Renderers.
 	"internal/render": 3,
-	// Services: the work of a request or a job, without HTTP.
-	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4, "internal/approval": 4, "internal/records": 4, "internal/check": 4,
+	// Services: the work of a request or a job, without HTTP (Word templates filled with a
+	// batch's values among them).
+	"internal/signing": 4, "internal/lifecycle": 4, "internal/issue": 4, "internal/orgtemplate": 4, "internal/approval": 4,
+	"internal/records": 4, "internal/check": 4, "internal/docxtmpl": 4,
 	// Entry points run by the commands: the HTTP API, the pages, the render worker.
 	"internal/api": 5, "internal/web": 5, "internal/worker": 5,
 	// Tests of the whole.

@@ -396,7 +396,11 @@ func (r *runner) prepare(i int) prepared {
 			}
 			v := pr.vals[ph.pos]
 			switch {
-			case v == "" && !s.whole && !ph.optional:
+			// A whole value elsewhere is left to order.Validate (an empty date is an
+			// order dated at registration), but a cell of the one order's table is
+			// never checked there, and an empty «Тема» in an official order's appendix
+			// is a hole all the same.
+			case v == "" && !ph.optional && (!s.whole || s.inRow):
 				report(ph.pos, MsgEmpty)
 			case v != "" && s.date:
 				if _, ok := parseDate(v); !ok {

@@ -248,6 +248,8 @@ var platformsConsts = map[string]string{
 	"контроль":             "заместителя начальника Управления по образованию Иванову И.И",
 	"должность_подписанта": "Начальник Управления по образованию",
 	"подписант":            "Н.В. Бабенко",
+	// The default the shipped template carries (orgtemplate.Builtin.Constants).
+	"площадки": "стажировочных площадок и региональных инновационных площадок",
 }
 
 // TestPlatformsYearlyOneOrder runs the real template from templates/orders on a clerk's
@@ -329,6 +331,33 @@ func TestOneOrderValidRowsOnly(t *testing.T) {
 	}
 	if rows := p.Drafts[0].Draft.Appendices[0].Content[0].Table.Rows; len(rows) != 2 || rows[1][0] != "МБОУ №4" {
 		t.Errorf("the order of the valid rows has rows %q", rows)
+	}
+}
+
+// TestEmptyRequiredCell: a {field} written without «?» is required wherever it stands, as
+// Fields tells the page; an empty cell of the one order's table is the row's problem, not
+// an empty cell in the appendix. «{field?}» lets it be empty.
+func TestEmptyRequiredCell(t *testing.T) {
+	platforms := readFile(t, "../../templates/orders/platforms-yearly.json")
+	for _, tc := range []struct {
+		name, tmpl, data, want string
+		valid                  int
+	}{
+		{"one_order table cell", string(platforms),
+			"Организация;Вид площадки;Тема;Руководитель\nМБОУ №1;стажировочная;Тема 1;Р1\nМБОУ №2;стажировочная; ;Р2\n",
+			"строка 3, столбец «Тема»: пусто\n", 1},
+		{"one_order optional cell", strings.Replace(string(platforms), `"{Тема}"`, `"{Тема?}"`, 1),
+			"Организация;Вид площадки;Тема;Руководитель\nМБОУ №1;стажировочная;;Р1\n", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plan(t, []byte(tc.tmpl), OneOrder, platformsConsts, "p.csv", []byte(tc.data))
+			if got := problemText(p.Problems); got != tc.want {
+				t.Errorf("problems:\n%s\nwant\n%s", got, tc.want)
+			}
+			if len(p.Valid) != tc.valid {
+				t.Errorf("valid rows %v, want %d", p.Valid, tc.valid)
+			}
+		})
 	}
 }
 

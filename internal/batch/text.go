@@ -147,3 +147,7 @@ func badRune(s string) (rune, bool) {
 	}
 	return 0, false
 }
+
+// NormName is how a {field} and a column are matched (case, ё/е and _/space do not count),
+// for the Word templates of internal/docxtmpl.
+func NormName(s string) string { return normName(s) }

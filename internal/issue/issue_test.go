@@ -622,8 +622,11 @@ func TestFileBase(t *testing.T) {
 		{"", `a/b\c:d*e?f"g<h>i|j`, "0001 a_b_c_d_e_f_g_h_i_j", 1},
 		{"", "точка в конце. ", "0001 точка в конце", 1},
 		{"", strings.Repeat("я", 200), "0001 " + strings.Repeat("я", 115), 1},
+		// The one order of a one_order batch (row 0) is named by itself, not «0000 balashikha».
+		{"", "", "Приказ «Об организации работы площадок»", 0},
+		{"15-о", "", "№ 15-о «Об организации работы площадок»", 0},
 	} {
-		o := &registry.Order{Number: tc.number, OrgID: "balashikha", BatchRow: tc.row}
+		o := &registry.Order{Number: tc.number, OrgID: "balashikha", BatchRow: tc.row, Kind: "приказ", Title: "Об организации работы площадок"}
 		if got := fileBase(o, tc.label); got != tc.want {
 			t.Errorf("fileBase(%q, %q) = %q, want %q", tc.number, tc.label, got, tc.want)
 		}
@@ -707,5 +710,49 @@ func TestFollowKeepAlive(t *testing.T) {
 		if sent < tc.min || sent > tc.max {
 			t.Errorf("keep-alive %v: %d sent in 250 ms, want %d to %d", tc.keepAlive, sent, tc.min, tc.max)
 		}
+	}
+}
+
+// TestResultsZipOneOrder: the one order of a one_order batch is named in result.zip and its
+// manifest by its kind and title, and its row is «все», not «0000 balashikha».
+func TestResultsZipOneOrder(t *testing.T) {
+	e := newEnv(t, nil)
+	req := request(batch.OneOrder, rows("МБОУ «СОШ №1»", "МБОУ «СОШ №2»"))
+	req.Template = []byte(`{"kind": "приказ", "title": "О стажировочных площадках",
+  "clauses": [{"text": "Организовать площадки.", "appendix": "list"}],
+  "signatory": {"position": ["Начальник"], "name": "Н.В. Бабенко"},
+  "appendices": [{"key": "list", "title": "Перечень площадок",
+    "content": [{"table": {"columns": [{"title": "Организация"}], "rows": [["{Организация}"]]}}]}]}`)
+	b := e.create(req).Batch
+	e.render(e.orders(b)[0])
+	res, err := e.svc.Results(t.Context(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteZip(t.Context(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var manifest []byte
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if f.Name == "manifest.csv" {
+			rc, _ := f.Open()
+			manifest, _ = io.ReadAll(rc)
+			rc.Close()
+		}
+	}
+	want := []string{"Приказ «О стажировочных площадках».pdf", "Приказ «О стажировочных площадках».docx", "manifest.csv"}
+	if !slices.Equal(names, want) {
+		t.Errorf("entries %q, want %q", names, want)
+	}
+	lines := strings.Split(string(manifest), "\r\n")
+	if len(lines) < 2 || !strings.HasPrefix(lines[1], "все;") || strings.Contains(string(manifest), "balashikha") {
+		t.Errorf("manifest:\n%s", manifest)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	pdfapi "github.com/pdfcpu/pdfcpu/pkg/api"
@@ -73,8 +74,10 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 	mw.Comma, mw.UseCRLF = ';', true
 	_ = mw.Write([]string{"Строка", "Номер", "Дата", "Заголовок", "Организация", "Статус", "PDF", "DOCX", "SHA-256 PDF", "SHA-256 DOCX"})
 	used := map[string]bool{}
-	orgName := r.b.OrgID
-	if org, err := r.s.cfg.Store.GetOrganization(ctx, r.b.OrgID); err == nil && org.Name != "" {
+	// The issuing organization by its name; an id is no name, so an organization that cannot
+	// be read leaves the cell to the rows' own labels.
+	orgName := ""
+	if org, err := r.s.cfg.Store.GetOrganization(ctx, r.b.OrgID); err == nil {
 		orgName = org.Name
 	}
 	for _, o := range r.orders {
@@ -83,11 +86,15 @@ func (r *Results) WriteZip(ctx context.Context, w io.Writer) error {
 		if t, err := time.Parse(time.DateOnly, o.Date); err == nil {
 			date = ru.NumericDate(t)
 		}
+		line := strconv.Itoa(o.BatchRow)
+		if o.BatchRow == 0 {
+			line = "все" // the one order of a one_order batch is made of every included row
+		}
 		status := registry.StatusNames[o.Status]
 		if status == "" {
 			status = string(o.Status)
 		}
-		rec := []string{strconv.Itoa(o.BatchRow), o.Number, date, o.Title, cmp.Or(label, orgName), status, "", "", "", ""}
+		rec := []string{line, o.Number, date, o.Title, cmp.Or(label, orgName), status, "", "", "", ""}
 		if o.Status == registry.StatusRendered && o.PDFKey != "" {
 			base := fileBase(o, label)
 			if used[base] {
@@ -145,12 +152,20 @@ func zipHeader(name string, method uint16, at time.Time) *zip.FileHeader {
 
 // fileBase names an order's documents in result.zip: its number, or its row, and the
 // row's organization (the issuing organization when the data has no such column).
+// The one order of a one_order batch (row 0) has no row of its own: it is named by its
+// kind or number and its title.
 func fileBase(o *registry.Order, label string) string {
 	name := fmt.Sprintf("%04d", o.BatchRow)
+	if o.BatchRow == 0 {
+		name = capitalize(cmp.Or(o.Kind, "приказ"))
+	}
 	if o.Number != "" {
 		name = "№ " + o.Number
 	}
-	if label = strings.TrimSpace(label); label == "" {
+	switch label = strings.TrimSpace(label); {
+	case o.BatchRow == 0 && o.Title != "":
+		label = "«" + o.Title + "»"
+	case label == "":
 		label = o.OrgID
 	}
 	name += " " + label
@@ -164,6 +179,11 @@ func fileBase(o *registry.Order, label string) string {
 		name = string([]rune(name)[:120])
 	}
 	return strings.TrimRight(name, " .")
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // MergedPDF merges the rendered PDFs of rows from..to (inclusive) in row order into one

@@ -1,7 +1,10 @@
 package orgtemplate
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,5 +133,83 @@ func TestFromOrder(t *testing.T) {
 	}
 	if _, err := Check(body, "per_row", nil); err != nil {
 		t.Errorf("a template made from an order does not check: %v", err)
+	}
+}
+
+// The shipped yearly template's wording is a field whose default the template carries, so
+// a batch that names the template without the constant keeps the ГОСТ-approved words.
+func TestShippedWordingIsAField(t *testing.T) {
+	s := newService(t)
+	s.Builtins = shipped
+	got, err := s.Get(t.Context(), "school-1", "platforms-yearly", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slicesHasField(got.Fields, "площадки") {
+		t.Errorf("fields %+v: want «площадки»", got.Fields)
+	}
+	var consts map[string]string
+	if err := json.Unmarshal(got.Constants, &consts); err != nil {
+		t.Fatalf("constants %s: %v", got.Constants, err)
+	}
+	const want = "стажировочных площадок и региональных инновационных площадок"
+	if consts["площадки"] != want {
+		t.Errorf("default «площадки» = %q, want %q", consts["площадки"], want)
+	}
+	if strings.Contains(string(got.Body), want) {
+		t.Errorf("the body still has the wording written out:\n%s", got.Body)
+	}
+	if _, err := Check(got.Body, got.Mode, consts); err != nil {
+		t.Errorf("the shipped template with its defaults: %v", err)
+	}
+}
+
+// TestWordTemplate: a department saves its Word order as a one_order template; its fields
+// come from the document; a batch's rows fill it, and an empty required cell is the row's
+// problem at its line and column. A file without the {строка} paragraph is refused for
+// one_order, and a zip that is not a Word file is refused with a Russian reason.
+func TestWordTemplate(t *testing.T) {
+	s, ctx := newService(t), t.Context()
+	docx, err := os.ReadFile("../docxtmpl/testdata/platforms.docx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := s.Save(ctx, "school-1", Input{Name: "platforms-word", Title: "Площадки (Word)", Mode: "one_order",
+		Format: registry.TemplateDOCX, Body: docx, Constants: map[string]string{"подписант": "Н.В. Бабенко"}}, 0)
+	if err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	got, err := s.Get(ctx, "school-1", "platforms-word", 0)
+	if err != nil || got.Format != registry.TemplateDOCX || !slicesHasField(got.Fields, "Тема") || saved.Version != 1 {
+		t.Fatalf("Get: %+v, %v", got, err)
+	}
+	consts := map[string]string{"площадки": "стажировочных площадок", "учебный_год": "2025-2026",
+		"контроль": "Иванова И.И.", "должность_подписанта": "Начальник управления"}
+	tb, err := batch.ReadRows("p.csv", []byte("Организация;Тема;Руководитель\nМБОУ №1;Тема 1;Р1\nМБОУ №2;;Р2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, ps, err := FillWord(got, consts, tb)
+	if err != nil || len(files) != 0 || fmt.Sprint(ps) != "[строка 3, столбец «Тема»: пусто]" {
+		t.Errorf("an empty «Тема»: files %d, problems %v, %v", len(files), ps, err)
+	}
+	tb.Rows = tb.Rows[:1]
+	files, ps, err = FillWord(got, consts, tb)
+	if err != nil || len(ps) != 0 || len(files) != 1 || files[0].Name != "platforms-word.docx" || len(files[0].Data) < 1000 {
+		t.Errorf("filled: %d files, problems %v, %v", len(files), ps, err)
+	}
+
+	for _, tc := range []struct {
+		name, mode string
+		body       []byte
+		want       string
+	}{
+		{"per_row with a row paragraph", "per_row", docx, "{строка}"},
+		{"not a Word file", "one_order", []byte("PK\x03\x04 not a zip"), "не архив zip"},
+	} {
+		_, err := s.Save(ctx, "school-1", Input{Name: "w", Title: "W", Mode: tc.mode, Format: registry.TemplateDOCX, Body: tc.body}, 0)
+		if ps, ok := order.AsProblems(err); !ok || !strings.Contains(ps.Error(), tc.want) {
+			t.Errorf("%s: %v, want problems with %q", tc.name, err, tc.want)
+		}
 	}
 }

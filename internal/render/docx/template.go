@@ -54,6 +54,13 @@ func Placeholders() []string {
 // goDocxMu serializes go-docx: it keeps run and fragment counters in package variables.
 var goDocxMu sync.Mutex
 
+// LockGoDocx serializes a use of go-docx outside this package (internal/docxtmpl, Word
+// order templates) with this package's own; it returns the unlock.
+func LockGoDocx() (unlock func()) {
+	goDocxMu.Lock()
+	return goDocxMu.Unlock
+}
+
 // Sentinels stand in for the fields after go-docx has found them (also when Word split a
 // placeholder across runs). They use private-use characters that go-docx does not escape and
 // that never occur in a letterhead, so each document is filled by plain byte substitution

@@ -212,11 +212,21 @@
     $('problems-box').hidden = false;
   }
 
+  // showTemplateProblems lists what is wrong with the template, by its {field} and place.
+  function showTemplateProblems(list) {
+    const place = (p) => (p.path || '').replace(/^template\.?/, '');
+    put($('template-problems'), el('ul', {}, list.map((p) => p.field
+      ? el('li', {}, el('strong', {}, `{${p.field}}`), ` — ${p.message.replace(/^\{[^{}]*\}: /, '')}` + (place(p) ? ` (${place(p)})` : ''))
+      : el('li', {}, (place(p) ? place(p) + ': ' : '') + p.message))));
+    $('template-problems-box').hidden = false;
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.className = '';
     msg.textContent = '';
     $('problems-box').hidden = true;
+    $('template-problems-box').hidden = true;
     const f = dataInput.files[0];
     if (!f) { msg.className = 'err'; msg.textContent = 'Выберите файл данных.'; dataInput.focus(); return; }
     const fd = new FormData();
@@ -251,6 +261,12 @@
       try { p = await r.json(); } catch (_) { /* not JSON */ }
       msg.className = 'err';
       const rp = p.row_problems || [];
+      const tp = p.template_problems || [];
+      if (tp.length) {
+        msg.textContent = `Ошибок в шаблоне: ${tp.length}. Ничего не выпущено.`;
+        showTemplateProblems(tp);
+        return;
+      }
       msg.textContent = rp.length ? `Найдено ошибок в строках: ${rp.length}. Ничего не выпущено.` : 'Пакет не принят: ' + ru(p.detail || String(r.status));
       if (rp.length || (p.errors && p.errors.length)) showRowProblems(rp, p.errors || []);
     } catch (err) {
