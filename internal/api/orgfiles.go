@@ -9,9 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"orders/internal/emblem"
-	"orders/internal/letterhead"
+	"orders/internal/docxtmpl"
 	"orders/internal/registry"
+	"orders/internal/render"
 )
 
 // docxType is the media type of a .docx upload.
@@ -29,9 +29,9 @@ type orgFileRule struct {
 
 var (
 	emblemRule = orgFileRule{file: registry.OrgEmblem, types: []string{"image/png", "image/jpeg"},
-		what: "эмблема", max: emblem.MaxBytes, clean: emblem.Clean}
+		what: "эмблема", max: render.MaxEmblemBytes, clean: render.CleanEmblem}
 	letterheadRule = orgFileRule{file: registry.OrgLetterhead, types: []string{docxType},
-		what: "бланк", max: letterhead.MaxBytes, clean: func(b []byte) ([]byte, error) { return b, letterhead.Check(b) }}
+		what: "бланк", max: docxtmpl.MaxLetterhead, clean: func(b []byte) ([]byte, error) { return b, docxtmpl.CheckLetterhead(b) }}
 )
 
 // putOrgFile stores an organization's emblem or letterhead (admin): the body is the file.

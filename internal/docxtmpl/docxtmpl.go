@@ -128,10 +128,6 @@ func Parse(data []byte) (*Template, error) {
 	return t, nil
 }
 
-// CheckZip refuses a .docx that would unpack beyond the limits above (a zip bomb); the
-// organization's letterhead upload is checked by the same rule.
-func CheckZip(data []byte) error { return checkZip(data) }
-
 // checkZip refuses what would unpack beyond the limits, by the sizes the archive declares
 // and by what its parts really inflate to.
 func checkZip(data []byte) error {

@@ -1,9 +1,9 @@
 package layout
 
 import (
+	"bytes"
 	"fmt"
-
-	"orders/internal/emblem"
+	"image/png"
 )
 
 // emblemHeight is the printed height of the emblem: ГОСТ Р 7.0.97 gives none, and the
@@ -19,10 +19,12 @@ func (b *builder) emblem() error {
 	if len(b.d.Emblem) == 0 {
 		return nil
 	}
-	w, h, err := emblem.Size(b.d.Emblem)
-	if err != nil {
-		return fmt.Errorf("layout: %w", err)
+	// The service stores emblems as clean PNG (render.CleanEmblem): only the size is read here.
+	cfg, err := png.DecodeConfig(bytes.NewReader(b.d.Emblem))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return fmt.Errorf("layout: emblem: not a PNG (%v)", err)
 	}
+	w, h := cfg.Width, cfg.Height
 	height, width := emblemHeight, emblemHeight*float64(w)/float64(h)
 	if width > emblemMaxWidth {
 		width, height = emblemMaxWidth, emblemMaxWidth*float64(h)/float64(w)

@@ -8,29 +8,26 @@ import (
 	"strings"
 	"testing"
 
-	"orders/internal/emblem"
 	"orders/templates"
 )
 
-// testEmblem is a 90×120 px red shield, cleaned as an upload is.
+// testEmblem is a 90×120 px red shield on white: an opaque PNG as render.CleanEmblem makes it.
 func testEmblem() []byte {
-	img := image.NewNRGBA(image.Rect(0, 0, 90, 120))
+	img := image.NewRGBA(image.Rect(0, 0, 90, 120))
 	for y := range 120 {
 		for x := range 90 {
+			c := color.RGBA{R: 255, G: 255, B: 255, A: 255}
 			if y < 80 || (x-45)*(x-45)*40*40 < (120-y)*(120-y)*45*45 {
-				img.SetNRGBA(x, y, color.NRGBA{R: 180, G: 20, B: 30, A: 255})
+				c = color.RGBA{R: 180, G: 20, B: 30, A: 255}
 			}
+			img.SetRGBA(x, y, c)
 		}
 	}
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
 		panic(err)
 	}
-	clean, err := emblem.Clean(b.Bytes())
-	if err != nil {
-		panic(err)
-	}
-	return clean
+	return b.Bytes()
 }
 
 // TestEmblemPicture: a document with the emblem carries its picture byte for byte, the

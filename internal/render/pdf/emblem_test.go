@@ -8,31 +8,27 @@ import (
 	"math"
 	"regexp"
 	"testing"
-
-	"orders/internal/emblem"
 )
 
-// testEmblem is a 90×120 px shield: a red field on transparent corners, cleaned as an
-// upload is.
+// testEmblem is a 90×120 px shield: a red field on white, an opaque 8-bit RGB PNG as
+// render.CleanEmblem makes it.
 func testEmblem(t testing.TB) []byte {
 	t.Helper()
-	img := image.NewNRGBA(image.Rect(0, 0, 90, 120))
+	img := image.NewRGBA(image.Rect(0, 0, 90, 120))
 	for y := range 120 {
 		for x := range 90 {
+			c := color.RGBA{R: 255, G: 255, B: 255, A: 255}
 			if y < 80 || math.Abs(float64(x)-45) < float64(120-y)*45/40 {
-				img.SetNRGBA(x, y, color.NRGBA{R: 180, G: 20, B: 30, A: 255})
+				c = color.RGBA{R: 180, G: 20, B: 30, A: 255}
 			}
+			img.SetRGBA(x, y, c)
 		}
 	}
 	var b bytes.Buffer
 	if err := png.Encode(&b, img); err != nil {
 		t.Fatal(err)
 	}
-	clean, err := emblem.Clean(b.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return clean
+	return b.Bytes()
 }
 
 // TestEmblem: the emblem is one opaque image XObject, drawn centred in the letterhead block

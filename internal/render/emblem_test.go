@@ -1,4 +1,4 @@
-package emblem
+package render
 
 import (
 	"bytes"
@@ -53,30 +53,31 @@ func withText(p []byte, text string) []byte {
 	return append(out, p[ihdrEnd:]...)
 }
 
-func TestCleanRefuses(t *testing.T) {
+func TestCleanEmblemRefuses(t *testing.T) {
 	small := image.NewGray(image.Rect(0, 0, 8, 8))
 	for _, c := range []struct {
 		name, want string
 		data       []byte
 	}{
 		{"empty", "файл пуст", nil},
-		{"too many bytes", "допускается не более 256 КБ", append(bomb(64, 64), make([]byte, MaxBytes)...)},
-		{"not an image", "не является изображением PNG или JPEG", []byte("GIF89a not really")},
+		{"too many bytes", "допускается не более 256 КБ", append(bomb(64, 64), make([]byte, MaxEmblemBytes)...)},
+		{"not an image", "не является изображением PNG или JPEG", []byte("%PDF-1.7 a scan")},
+		{"GIF", "формат gif не поддерживается, нужен PNG или JPEG", []byte("GIF89a\x10\x00\x10\x00\x00\x00\x00")},
 		{"PNG bomb", "изображение 100000×100000 пикселей, допускается не более 2000×2000", bomb(100000, 100000)},
 		{"too wide", "2001×20 пикселей", bomb(2001, 20)},
 		{"too small", "нужно не менее 16×16", pngOf(t, small)},
 		{"truncated", "изображение повреждено", bomb(64, 64)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := Clean(c.data)
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("Clean = %d bytes, %v; want ErrInvalid with %q", len(got), err, c.want)
+			got, err := CleanEmblem(c.data)
+			if !errors.Is(err, ErrEmblem) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Clean = %d bytes, %v; want ErrEmblem with %q", len(got), err, c.want)
 			}
 		})
 	}
 }
 
-func TestCleanMakesOpaquePNG(t *testing.T) {
+func TestCleanEmblemMakesOpaquePNG(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 40, 20))
 	for x := range 40 {
 		for y := range 20 {
@@ -95,7 +96,7 @@ func TestCleanMakesOpaquePNG(t *testing.T) {
 		{"JPEG", jpg.Bytes()},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, err := Clean(c.data)
+			out, err := CleanEmblem(c.data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,8 +114,8 @@ func TestCleanMakesOpaquePNG(t *testing.T) {
 			if r, g, b, _ := dec.At(0, 0).RGBA(); c.name != "JPEG" && (r != 0xffff || g != 0xffff || b != 0xffff) {
 				t.Errorf("a transparent pixel = %x %x %x; want white paper", r, g, b)
 			}
-			if w, h, err := Size(out); err != nil || w != 40 || h != 20 {
-				t.Errorf("Size = %d×%d, %v", w, h, err)
+			if b := dec.Bounds(); b.Dx() != 40 || b.Dy() != 20 {
+				t.Errorf("size %v, want 40×20", b)
 			}
 		})
 	}

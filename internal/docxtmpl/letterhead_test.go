@@ -1,4 +1,4 @@
-package letterhead
+package docxtmpl
 
 import (
 	"archive/zip"
@@ -8,12 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"orders/internal/docxtmpl"
 	"orders/templates"
 )
 
-// rezip copies the built-in centred letterhead with parts replaced or added.
-func rezip(t *testing.T, edit func(name string, data []byte) []byte, add map[string][]byte) []byte {
+// rezipLetterhead copies the built-in centred letterhead with parts replaced or added.
+func rezipLetterhead(t *testing.T, edit func(name string, data []byte) []byte, add map[string][]byte) []byte {
 	t.Helper()
 	src, err := templates.Letterhead.ReadFile("letterhead/centered.docx")
 	if err != nil {
@@ -62,30 +61,30 @@ func replaceIn(part, old, new string) func(string, []byte) []byte {
 	}
 }
 
-func TestCheck(t *testing.T) {
+func TestCheckLetterhead(t *testing.T) {
 	for _, c := range []struct {
 		name, want string
 		data       []byte
 	}{
-		{"built-in letterhead", "", rezip(t, nil, nil)},
+		{"built-in letterhead", "", rezipLetterhead(t, nil, nil)},
 		{"empty", "файл пуст", nil},
-		{"too big", "допускается не более 2048 КБ", make([]byte, MaxBytes+1)},
+		{"too big", "допускается не более 2048 КБ", make([]byte, MaxLetterhead+1)},
 		{"not a zip", "не архив zip", []byte("%PDF-1.7 not a docx")},
-		{"zip bomb", "распаковывается", rezip(t, nil, map[string][]byte{"word/media/bomb.bin": make([]byte, docxtmpl.MaxPart+1)})},
-		{"no body marker", "нужен ровно один абзац {body}", rezip(t, replaceIn("word/document.xml", "{body}", "текст"), nil)},
-		{"unknown field", "неизвестные поля {address}", rezip(t, replaceIn("word/document.xml", "{place}", "{address}"), nil)},
-		{"reserved picture", "эмблему", rezip(t, nil, map[string][]byte{"word/media/orders-emblem.png": []byte("x")})},
+		{"zip bomb", "распаковывается", rezipLetterhead(t, nil, map[string][]byte{"word/media/bomb.bin": make([]byte, MaxPart+1)})},
+		{"no body marker", "нужен ровно один абзац {body}", rezipLetterhead(t, replaceIn("word/document.xml", "{body}", "текст"), nil)},
+		{"unknown field", "неизвестные поля {address}", rezipLetterhead(t, replaceIn("word/document.xml", "{place}", "{address}"), nil)},
+		{"reserved picture", "эмблему", rezipLetterhead(t, nil, map[string][]byte{"word/media/orders-emblem.png": []byte("x")})},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			err := Check(c.data)
+			err := CheckLetterhead(c.data)
 			if c.want == "" {
 				if err != nil {
-					t.Fatalf("Check = %v; want nil", err)
+					t.Fatalf("CheckLetterhead = %v; want nil", err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("Check = %v; want ErrInvalid with %q", err, c.want)
+			if !errors.Is(err, ErrLetterhead) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("CheckLetterhead = %v; want ErrLetterhead with %q", err, c.want)
 			}
 		})
 	}

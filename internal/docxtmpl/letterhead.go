@@ -1,7 +1,8 @@
-// Package letterhead checks an organization's own DOCX letterhead template before the
-// registry keeps it: size, zip bombs, then the renderer's own template checks, with the
-// refusal in Russian for the person uploading.
-package letterhead
+package docxtmpl
+
+// An organization's own DOCX letterhead template is checked here before the registry keeps
+// it: size, zip bombs (the limits of Word order templates), then the renderer's own template
+// checks, with the refusal in Russian for the person uploading.
 
 import (
 	"errors"
@@ -9,39 +10,38 @@ import (
 	"regexp"
 	"strings"
 
-	"orders/internal/docxtmpl"
 	"orders/internal/render/docx"
 )
 
-// MaxBytes is the largest letterhead accepted: a blank with a coat of arms is ~100 KB.
-const MaxBytes = 2 << 20
+// MaxLetterhead is the largest letterhead accepted: a blank with a coat of arms is ~100 KB.
+const MaxLetterhead = 2 << 20
 
-// ErrInvalid wraps every refusal; its text is Russian.
-var ErrInvalid = errors.New("бланк")
+// ErrLetterhead wraps every refusal of a letterhead; its text is Russian.
+var ErrLetterhead = errors.New("бланк")
 
-func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, a...))
+func badLetterhead(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrLetterhead, fmt.Sprintf(format, a...))
 }
 
-// Check reports whether data can serve as the organization's DOCX letterhead.
-func Check(data []byte) error {
+// CheckLetterhead reports whether data can serve as an organization's DOCX letterhead.
+func CheckLetterhead(data []byte) error {
 	if len(data) == 0 {
-		return invalid("файл пуст")
+		return badLetterhead("файл пуст")
 	}
-	if len(data) > MaxBytes {
-		return invalid("файл %d КБ, допускается не более %d КБ", (len(data)+1023)/1024, MaxBytes>>10)
+	if len(data) > MaxLetterhead {
+		return badLetterhead("файл %d КБ, допускается не более %d КБ", (len(data)+1023)/1024, MaxLetterhead>>10)
 	}
-	if err := docxtmpl.CheckZip(data); err != nil {
-		return invalid("%s", strings.TrimPrefix(err.Error(), docxtmpl.ErrTemplate.Error()+": "))
+	if err := checkZip(data); err != nil {
+		return badLetterhead("%s", strings.TrimPrefix(err.Error(), ErrTemplate.Error()+": "))
 	}
 	if err := docx.CheckTemplate(data); err != nil {
-		return invalid("%s", words(err))
+		return badLetterhead("%s", letterheadWords(err))
 	}
 	return nil
 }
 
 // The renderer's template errors, in English for developers, as a clerk reads them.
-var translations = []struct {
+var letterheadTranslations = []struct {
 	re  *regexp.Regexp
 	say string
 }{
@@ -57,9 +57,9 @@ var translations = []struct {
 	{regexp.MustCompile(`must bind the prefix w:`), "основная часть документа записана не в разметке WordprocessingML"},
 }
 
-func words(err error) string {
+func letterheadWords(err error) string {
 	msg := strings.TrimPrefix(err.Error(), docx.ErrTemplate.Error()+": ")
-	for _, t := range translations {
+	for _, t := range letterheadTranslations {
 		if m := t.re.FindStringSubmatchIndex(msg); m != nil {
 			return string(t.re.ExpandString(nil, t.say, msg, m))
 		}
