@@ -170,6 +170,10 @@ func TestOrganizationFiles(t *testing.T) {
 	if !bytes.Contains(unzipPart(t, docxBytes, "word/document.xml"), []byte("СОБСТВЕННЫЙ БЛАНК")) {
 		t.Error("the DOCX is not on the organization's letterhead")
 	}
+	// The editor's preview shows the emblem too.
+	if rec := h.call("POST", "/api/v1/preview", clerk, exampleDraft(t), nil); rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte("/Width 60")) {
+		t.Errorf("preview: %d, emblem drawn %v", rec.Code, bytes.Contains(rec.Body.Bytes(), []byte("/Width 60")))
+	}
 
 	for _, path := range []string{emblemPath, lhPath} {
 		if rec := h.do(t.Context(), "DELETE", path, clerk, nil, ""); rec.Code != http.StatusForbidden {
