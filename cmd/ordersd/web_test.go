@@ -1055,7 +1055,7 @@ func TestWebSettings(t *testing.T) {
 	b.run("not a docx", chromedp.SetUploadFiles(chromedp.CSS(`#f-letterhead`), []string{notDocx}), click(`#letterhead-upload`))
 	b.waitJS("not a docx refused", `document.getElementById('files-error').textContent.includes('не архив zip')`, 10*time.Second)
 	b.run("a letterhead", chromedp.SetUploadFiles(chromedp.CSS(`#f-letterhead`), []string{lh}), click(`#letterhead-upload`))
-	b.waitJS("letterhead kept", `document.getElementById('files-state').textContent.includes('Бланк Word: свой')`, 10*time.Second)
+	b.waitJS("letterhead kept", `document.getElementById('files-state').textContent.includes('Бланк Word: свой') && document.getElementById('org-list').textContent.includes('эмблема, свой бланк Word')`, 10*time.Second)
 	b.checkLabels("settings of an admin")
 	b.axe("settings of an admin")
 	b.shot("settings-admin")

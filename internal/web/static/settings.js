@@ -68,11 +68,12 @@
     if (!r.ok) { box.textContent = 'Организации не загружены: ' + (await problem(r)).detail; return; }
     const list = (await r.json()).organizations || [];
     box.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
-      el('thead', {}, el('tr', {}, ['Название', 'Код', 'Адрес', ''].map((h, i) => el('th', { scope: 'col' }, i === 3 ? el('span', { class: 'sr' }, 'Изменить') : h)))),
+      el('thead', {}, el('tr', {}, ['Название', 'Код', 'Адрес', 'Эмблема и бланк', ''].map((h, i) => el('th', { scope: 'col' }, i === 4 ? el('span', { class: 'sr' }, 'Изменить') : h)))),
       el('tbody', {}, list.map((o) => el('tr', {},
         el('td', { 'data-label': 'Название' }, o.name),
         el('td', { 'data-label': 'Код' }, o.id),
         el('td', { 'data-label': 'Адрес' }, (o.letterhead && o.letterhead.address) || ''),
+        el('td', { 'data-label': 'Эмблема и бланк' }, [o.emblem ? 'эмблема' : '', o.custom_letterhead ? 'свой бланк Word' : ''].filter(Boolean).join(', ') || '—'),
         el('td', {}, el('button', { type: 'button', class: 'btn btn-sm', onclick: () => editOrg(o) }, el('span', { 'aria-hidden': 'true' }, 'Изменить'), el('span', { class: 'sr' }, 'Изменить организацию «' + o.name + '»')))))))));
   }
   let editing = null;
@@ -155,6 +156,7 @@
     $('files-done').textContent = rule.what + (remove ? ': убрано.' : ': сохранено.');
     $(rule.input).value = '';
     loadFiles();
+    loadOrgs();
   }
   if (filesOrg) {
     $('emblem-upload').addEventListener('click', () => sendFile('emblem', false));
