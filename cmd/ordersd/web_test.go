@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,6 +25,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"orders/templates"
 )
 
 // The web pages, tested the way people use them: Debian's headless Chromium driven by
@@ -1030,8 +1036,54 @@ func TestWebSettings(t *testing.T) {
 	b.run("an organization", setValue(`#o-id`, "lyceum-2"), setValue(`#o-name`, "МБОУ «ЛИЦЕЙ № 2»"), setValue(`#o-address`, "г. Балашиха, ул. Лесная, д. 1"),
 		click(`#org-form button[type=submit]`))
 	b.waitJS("organization saved", `document.getElementById('org-list').textContent.includes('МБОУ «ЛИЦЕЙ № 2»')`, 10*time.Second)
+
+	// The emblem and the Word letterhead of an organization: bad files are refused in
+	// Russian and nothing is kept; good ones show on the page; removal takes them away.
+	dir := t.TempDir()
+	bomb, good, notDocx, lh := filepath.Join(dir, "герб-бомба.png"), filepath.Join(dir, "герб.png"), filepath.Join(dir, "бланк.docx"), filepath.Join(dir, "свой-бланк.docx")
+	webMust(t, os.WriteFile(bomb, webPNGBomb(), 0o644))
+	webMust(t, os.WriteFile(good, webEmblem(t), 0o644))
+	webMust(t, os.WriteFile(notDocx, []byte("это не документ Word"), 0o644))
+	lhBytes, err := templates.Letterhead.ReadFile("letterhead/centered.docx")
+	webMust(t, err)
+	webMust(t, os.WriteFile(lh, lhBytes, 0o644))
+	b.waitJS("files of the first organization", `document.getElementById('files-state').textContent.includes('Эмблема: нет')`, 10*time.Second)
+	b.run("a PNG bomb", chromedp.SetUploadFiles(chromedp.CSS(`#f-emblem`), []string{bomb}), click(`#emblem-upload`))
+	b.waitJS("bomb refused", `document.getElementById('files-error').textContent.includes('допускается не более 2000×2000')`, 10*time.Second)
+	b.run("an emblem", chromedp.SetUploadFiles(chromedp.CSS(`#f-emblem`), []string{good}), click(`#emblem-upload`))
+	b.waitJS("emblem shown", `document.getElementById('files-state').textContent.includes('Эмблема: загружена') && document.querySelector('#files-state img') && document.querySelector('#files-state img').naturalWidth === 60 && document.getElementById('files-error').textContent === ''`, 10*time.Second)
+	b.run("not a docx", chromedp.SetUploadFiles(chromedp.CSS(`#f-letterhead`), []string{notDocx}), click(`#letterhead-upload`))
+	b.waitJS("not a docx refused", `document.getElementById('files-error').textContent.includes('не архив zip')`, 10*time.Second)
+	b.run("a letterhead", chromedp.SetUploadFiles(chromedp.CSS(`#f-letterhead`), []string{lh}), click(`#letterhead-upload`))
+	b.waitJS("letterhead kept", `document.getElementById('files-state').textContent.includes('Бланк Word: свой') && document.getElementById('org-list').textContent.includes('эмблема, свой бланк Word')`, 10*time.Second)
+	b.checkLabels("settings of an admin")
 	b.axe("settings of an admin")
 	b.shot("settings-admin")
+	b.run("remove the emblem", click(`#emblem-remove`))
+	b.waitJS("emblem removed", `document.getElementById('files-state').textContent.includes('Эмблема: нет') && document.getElementById('files-state').textContent.includes('Бланк Word: свой')`, 10*time.Second)
+}
+
+// webEmblem is a 60×40 PNG emblem with transparency.
+func webEmblem(t *testing.T) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 60, 40))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var b bytes.Buffer
+	webMust(t, png.Encode(&b, img))
+	return b.Bytes()
+}
+
+// webPNGBomb declares 40000×40000 RGBA pixels in a few bytes.
+func webPNGBomb() []byte {
+	chunk := func(typ string, data []byte) []byte {
+		out := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+		out = append(append(out, typ...), data...)
+		return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 40000), 40000)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	return append(append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...), chunk("IEND", nil)...)
 }
 
 // webBatchTemplate is a department's own per-row template: a school's platform order.

@@ -18,10 +18,14 @@ type orgView struct {
 	ID         string          `json:"id"`
 	Name       string          `json:"name"`
 	Letterhead json.RawMessage `json:"letterhead"`
+	// Emblem and CustomLetterhead say whether the organization has uploaded them
+	// (PUT /organizations/{id}/emblem, /letterhead).
+	Emblem           bool `json:"emblem"`
+	CustomLetterhead bool `json:"custom_letterhead"`
 }
 
 func orgOf(o *registry.Organization) orgView {
-	return orgView{ID: o.ID, Name: o.Name, Letterhead: o.Profile}
+	return orgView{ID: o.ID, Name: o.Name, Letterhead: o.Profile, Emblem: o.HasEmblem, CustomLetterhead: o.HasLetterhead}
 }
 
 // visible hides other organizations from a non-admin caller: they get a 404, not a 403.

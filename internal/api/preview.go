@@ -1,12 +1,14 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"orders/internal/auth"
+	"orders/internal/registry"
 	"orders/internal/render"
 )
 
@@ -31,6 +33,18 @@ func (s *Server) previewRoutes(g *gin.RouterGroup) {
 			defer func() { <-slots }()
 		case <-c.Request.Context().Done():
 			return
+		}
+		// The preview shows the organization's emblem as its documents will print it.
+		if em, err := s.orgs.OrganizationFile(c.Request.Context(), in.orgID, registry.OrgEmblem); err != nil && !errors.Is(err, registry.ErrNotFound) {
+			s.storeError(c, err)
+			return
+		} else if em != nil {
+			in.draft.Emblem = em
+			if in.doc, err = s.cfg.Renderer.Layout(in.draft); err != nil {
+				s.log.Warn("preview layout with the emblem", "err", err)
+				problem(c, http.StatusUnprocessableEntity, "черновик не удалось свёрстать: "+err.Error())
+				return
+			}
 		}
 		// Only the PDF is shown, so the DOCX is not drawn.
 		pdf, err := render.PDF(in.doc, time.Now())

@@ -49,6 +49,8 @@ type organizationStore interface {
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
 	PutOrganization(ctx context.Context, org *registry.Organization) error
 	DeleteOrganization(ctx context.Context, id string) error
+	SetOrganizationFile(ctx context.Context, id string, f registry.OrgFile, data []byte) error
+	OrganizationFile(ctx context.Context, id string, f registry.OrgFile) ([]byte, error)
 }
 
 // healthStore is what readiness and the metrics read.

@@ -12,6 +12,16 @@ type Doc struct {
 	Body []Block
 	// QR is the QR-code requisite of page 1, nil when the order carries none.
 	QR *QR
+	// Emblem is the organization's emblem above the letterhead, nil when it has none.
+	Emblem *Emblem
+}
+
+// Emblem is the герб or logo of ГОСТ Р 7.0.97 (requisites 01–03): centred above the name of
+// the organization, at the top of the letterhead block of the centred and the corner blank.
+// Both renderers draw PNG at Width×Height mm and keep Gap mm below it.
+type Emblem struct {
+	PNG                []byte
+	Width, Height, Gap float64
 }
 
 // Meta is what goes into document properties (PDF Info/XMP, DOCX core.xml).

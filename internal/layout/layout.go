@@ -101,6 +101,9 @@ func Build(d *order.Draft, opt Options) (*Doc, error) {
 	}
 	b.appendixNumbers()
 	b.head()
+	if err := b.emblem(); err != nil {
+		return nil, err
+	}
 	if err := b.qr(); err != nil {
 		return nil, err
 	}

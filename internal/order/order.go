@@ -84,6 +84,13 @@ type Draft struct {
 	// on page 1 of a registered order. The service sets it from the registry (internal/printed)
 	// for organizations that turned the requisite on; it never comes from JSON.
 	Verification *Verification `json:"-"`
+	// Emblem is the organization's emblem (герб or logo) as a clean PNG (internal/emblem),
+	// printed above the letterhead. The service sets it from the registry's organization
+	// (internal/printed); it never comes from JSON.
+	Emblem []byte `json:"-"`
+	// DOCXTemplate is the organization's own DOCX letterhead template, set like Emblem; nil
+	// selects the built-in letterheads. The PDF does not read it.
+	DOCXTemplate []byte `json:"-"`
 }
 
 // Verification is what the QR code of a registered order carries besides its kind, number,

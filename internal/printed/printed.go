@@ -21,10 +21,12 @@ import (
 )
 
 // Acks is the part of the registry this package reads: the acknowledgements of an order and
-// its organization's profile (whether it prints the QR-code requisite).
+// its organization's profile (whether it prints the QR-code requisite) and files (emblem,
+// DOCX letterhead).
 type Acks interface {
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
+	OrganizationFile(ctx context.Context, id string, f registry.OrgFile) ([]byte, error)
 	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error)
 }
 
@@ -47,7 +49,9 @@ var ErrNoDraft = errors.New("printed: the order has no draft to render")
 //   - a registered order of an organization whose profile turns the QR-code requisite on
 //     (letterhead "qr_code", read from the registry now, not from the draft's copy of the
 //     letterhead) carries the SHA-256 of its registered text: the registry's DraftHash of
-//     the normalized draft with its number and date, fixed at registration.
+//     the normalized draft with its number and date, fixed at registration;
+//   - every state prints the organization's emblem and its DOCX uses the organization's
+//     own letterhead template, as the registry keeps them now (never the draft's own).
 //
 // Whatever changes one of these facts in the registry also queues a render (see
 // registry.Order.RenderKey), so a document that was rendered and accepted shows them all.
@@ -81,12 +85,15 @@ func Draft(ctx context.Context, acks Acks, o *registry.Order, checkBase string) 
 		}
 	}
 	d.Verification = nil
+	org, err := organization(ctx, acks, o.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Emblem, d.DOCXTemplate, err = orgFiles(ctx, acks, org); err != nil {
+		return nil, err
+	}
 	if o.State != registry.StateDraft {
-		on, err := qrTurnedOn(ctx, acks, o.OrgID)
-		if err != nil {
-			return nil, err
-		}
-		if on {
+		if qrTurnedOn(org) {
 			d.Verification = &order.Verification{TextSHA256: o.DraftHash}
 			if checkBase != "" {
 				d.Verification.URL = CheckURL(checkBase, o.ID)
@@ -118,23 +125,50 @@ func CheckURL(base string, orderID uuid.UUID) string {
 	return strings.TrimRight(base, "/") + "/check/" + orderID.String()
 }
 
-// qrTurnedOn reads the organization's switch of the QR-code requisite. An organization that
-// is gone or whose profile does not say so prints none: the requisite is off by default.
-func qrTurnedOn(ctx context.Context, reg Acks, orgID string) (bool, error) {
+// organization reads the order's organization; nil when it is gone, which prints as an
+// organization without emblem, letterhead or QR code.
+func organization(ctx context.Context, reg Acks, orgID string) (*registry.Organization, error) {
 	org, err := reg.GetOrganization(ctx, orgID)
 	if errors.Is(err, registry.ErrNotFound) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("organization: %w", err)
+		return nil, fmt.Errorf("organization: %w", err)
+	}
+	return org, nil
+}
+
+// orgFiles reads the organization's emblem and DOCX letterhead, those it has.
+func orgFiles(ctx context.Context, reg Acks, org *registry.Organization) (emblem, letterhead []byte, err error) {
+	if org == nil {
+		return nil, nil, nil
+	}
+	if org.HasEmblem {
+		if emblem, err = reg.OrganizationFile(ctx, org.ID, registry.OrgEmblem); err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return nil, nil, fmt.Errorf("organization emblem: %w", err)
+		}
+	}
+	if org.HasLetterhead {
+		if letterhead, err = reg.OrganizationFile(ctx, org.ID, registry.OrgLetterhead); err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return nil, nil, fmt.Errorf("organization letterhead: %w", err)
+		}
+	}
+	return emblem, letterhead, nil
+}
+
+// qrTurnedOn reads the organization's switch of the QR-code requisite. An organization that
+// is gone or whose profile does not say so prints none: the requisite is off by default.
+func qrTurnedOn(org *registry.Organization) bool {
+	if org == nil {
+		return false
 	}
 	var p struct {
 		QRCode bool `json:"qr_code"`
 	}
 	if json.Unmarshal(org.Profile, &p) != nil {
-		return false, nil
+		return false
 	}
-	return p.QRCode, nil
+	return p.QRCode
 }
 
 // Visas are the lines of the Лист согласования of route r, in the route's order.

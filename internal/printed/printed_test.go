@@ -30,6 +30,61 @@ func (fakeOrg) ApprovalRoutes(context.Context, string, uuid.UUID) ([]registry.Ap
 func (f fakeOrg) GetOrganization(_ context.Context, id string) (*registry.Organization, error) {
 	return &registry.Organization{ID: id, Profile: []byte(f)}, nil
 }
+func (fakeOrg) OrganizationFile(context.Context, string, registry.OrgFile) ([]byte, error) {
+	return nil, nil
+}
+func (fakeAcks) OrganizationFile(context.Context, string, registry.OrgFile) ([]byte, error) {
+	return nil, registry.ErrNotFound
+}
+
+// filesOrg is an organization with an emblem and a letterhead in the registry.
+type filesOrg struct {
+	fakeOrg
+	files map[registry.OrgFile][]byte
+}
+
+func (f filesOrg) GetOrganization(_ context.Context, id string) (*registry.Organization, error) {
+	return &registry.Organization{ID: id, Profile: []byte(f.fakeOrg),
+		HasEmblem: f.files[registry.OrgEmblem] != nil, HasLetterhead: f.files[registry.OrgLetterhead] != nil}, nil
+}
+
+func (f filesOrg) OrganizationFile(_ context.Context, _ string, k registry.OrgFile) ([]byte, error) {
+	return f.files[k], nil
+}
+
+// TestDraftOrgFiles: every state prints the registry's emblem and letterhead of the
+// organization, none when it has none or is gone; nothing comes from the draft's JSON.
+func TestDraftOrgFiles(t *testing.T) {
+	raw, err := os.ReadFile("../../templates/examples/balashikha.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	png, docx := []byte("\x89PNG emblem"), []byte("PK letterhead")
+	for _, tc := range []struct {
+		name   string
+		reg    Acks
+		emblem []byte
+		docx   []byte
+	}{
+		{"both", filesOrg{`{"name":"УО"}`, map[registry.OrgFile][]byte{registry.OrgEmblem: png, registry.OrgLetterhead: docx}}, png, docx},
+		{"emblem only", filesOrg{`{"name":"УО"}`, map[registry.OrgFile][]byte{registry.OrgEmblem: png}}, png, nil},
+		{"none", fakeOrg(`{"name":"УО"}`), nil, nil},
+		{"organization gone", fakeAcks{}, nil, nil},
+	} {
+		for _, st := range []registry.State{registry.StateDraft, registry.StateRegistered, registry.StateCancelled} {
+			t.Run(tc.name+"/"+string(st), func(t *testing.T) {
+				o := registry.Order{OrgID: "uo", State: st, Draft: raw}
+				d, err := Draft(t.Context(), tc.reg, &o, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(d.Emblem) != string(tc.emblem) || string(d.DOCXTemplate) != string(tc.docx) {
+					t.Errorf("emblem %q, letterhead %q; want %q, %q", d.Emblem, d.DOCXTemplate, tc.emblem, tc.docx)
+				}
+			})
+		}
+	}
+}
 
 // TestDraftQR: the QR-code requisite is printed only on a registered order of an
 // organization whose stored profile turns it on, whatever the draft's own letterhead says,

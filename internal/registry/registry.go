@@ -171,10 +171,23 @@ type Organization struct {
 	// the registry. PutOrganization keeps the stored value when Signing is nil, so an update
 	// of the profile does not drop the certificate; a non-nil empty slice removes it.
 	// ListOrganizations leaves it nil: only GetOrganization reads it.
-	Signing   []byte
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Signing []byte
+	// HasEmblem and HasLetterhead say whether the organization has stored an emblem and a
+	// DOCX letterhead template (see OrgFile); the bytes are read apart, when rendering.
+	HasEmblem, HasLetterhead bool
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
 }
+
+// OrgFile names a file an organization keeps beside its profile.
+type OrgFile string
+
+const (
+	// OrgEmblem is the emblem (герб or logo) printed above the letterhead: a clean PNG.
+	OrgEmblem OrgFile = "emblem"
+	// OrgLetterhead is the organization's own DOCX letterhead template.
+	OrgLetterhead OrgFile = "letterhead"
+)
 
 // Token is an API token. Only a hash of the secret is stored: the registry never sees secrets.
 type Token struct {
@@ -338,6 +351,12 @@ type Organizations interface {
 	// nothing else, so a profile stored meanwhile is kept and a deleted organization is not
 	// brought back (ErrNotFound). An empty slice removes the material.
 	SetOrganizationSigning(ctx context.Context, id string, signing []byte) error
+	// SetOrganizationFile replaces file f of an existing organization and nothing else
+	// (ErrNotFound when there is none); an empty slice removes it.
+	SetOrganizationFile(ctx context.Context, id string, f OrgFile, data []byte) error
+	// OrganizationFile returns file f of organization id, nil when it has none
+	// (ErrNotFound when the organization does not exist).
+	OrganizationFile(ctx context.Context, id string, f OrgFile) ([]byte, error)
 }
 
 // Tokens is the part of the registry that keeps API tokens.

@@ -2,8 +2,11 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +63,39 @@ func BenchmarkRenderBalashikhaQR(b *testing.B) {
 	}
 	reportCPU(b, processCPU(b)-cpu)
 	b.ReportMetric(float64(size), "bytes/order")
+}
+
+// BenchmarkRenderBalashikhaEmblem is the same order of an organization with an emblem: a
+// 400×500 px upload as CleanEmblem keeps it, drawn in both formats.
+func BenchmarkRenderBalashikhaEmblem(b *testing.B) {
+	d := examples(b)["balashikha"]
+	img := image.NewNRGBA(image.Rect(0, 0, 400, 500))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7 / 5) // a gradient, not a flat field that compresses to nothing
+	}
+	var up bytes.Buffer
+	if err := png.Encode(&up, img); err != nil {
+		b.Fatal(err)
+	}
+	clean, err := CleanEmblem(up.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	d.Emblem = clean
+	r := New(layout.Options{})
+	b.ReportAllocs()
+	var size int
+	cpu := processCPU(b)
+	for b.Loop() {
+		pdf, docx, err := r.Render(d, fixed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(pdf) + len(docx)
+	}
+	reportCPU(b, processCPU(b)-cpu)
+	b.ReportMetric(float64(size), "bytes/order")
+	b.ReportMetric(float64(len(clean)), "emblem-bytes")
 }
 
 // processCPU is the user and system CPU time this process has used. On a machine shared

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"image"
+	"image/png"
 	"maps"
 	"math"
 	"os"
@@ -45,7 +47,20 @@ var parityVariants = []struct {
 		d.Verification = &order.Verification{TextSHA256: strings.Repeat("0123456789abcdef", 4)}
 		withExecutor(d)
 	}},
+	// The organization's emblem above the letterhead: everything under it moves alike.
+	{"-emblem", func(d *order.Draft) { d.Emblem = parityEmblem }},
 }
+
+// parityEmblem is an opaque 60×80 px PNG, as CleanEmblem keeps an upload.
+var parityEmblem = func() []byte {
+	img := image.NewGray(image.Rect(0, 0, 60, 80))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i)
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
+}()
 
 func withExecutor(d *order.Draft) {
 	if d.Executor == nil {

@@ -45,7 +45,8 @@ func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []b
 	if pdfBytes, err = PDF(doc, at); err != nil {
 		return nil, nil, err
 	}
-	if docxBytes, err = docx.Render(doc, docx.Options{Time: at}); err != nil {
+	// The organization's own letterhead, when it has one (internal/printed): the DOCX only.
+	if docxBytes, err = docx.Render(doc, docx.Options{Template: d.DOCXTemplate, Time: at}); err != nil {
 		return nil, nil, fmt.Errorf("docx: %w", err)
 	}
 	return pdfBytes, docxBytes, nil

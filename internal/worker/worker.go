@@ -34,6 +34,7 @@ type Store interface {
 	MarkFailed(ctx context.Context, id uuid.UUID, reason string) error
 	ListAcks(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.Ack, error)
 	GetOrganization(ctx context.Context, id string) (*registry.Organization, error)
+	OrganizationFile(ctx context.Context, id string, f registry.OrgFile) ([]byte, error)
 	ApprovalRoutes(ctx context.Context, orgID string, orderID uuid.UUID) ([]registry.ApprovalRoute, error)
 }
 

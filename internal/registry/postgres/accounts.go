@@ -44,9 +44,46 @@ func (s *Store) SetOrganizationSigning(ctx context.Context, id string, signing [
 	return nil
 }
 
+// SetOrganizationFile implements registry.Organizations.
+func (s *Store) SetOrganizationFile(ctx context.Context, id string, f registry.OrgFile, data []byte) error {
+	col, err := driver.OrgFileColumn(f)
+	if err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE organizations SET `+col+` = $2, updated_at = $3 WHERE id = $1`,
+		id, driver.NonNil(data), driver.Now())
+	if err != nil {
+		return fmt.Errorf("registry/postgres: set %s: %w", col, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return registry.ErrNotFound
+	}
+	return nil
+}
+
+// OrganizationFile implements registry.Organizations.
+func (s *Store) OrganizationFile(ctx context.Context, id string, f registry.OrgFile) ([]byte, error) {
+	col, err := driver.OrgFileColumn(f)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	err = s.pool.QueryRow(ctx, `SELECT `+col+` FROM organizations WHERE id = $1`, id).Scan(&data)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, registry.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry/postgres: read %s: %w", col, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
+}
+
 func scanOrganization(row pgx.Row) (*registry.Organization, error) {
 	var org registry.Organization
-	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &org.CreatedAt, &org.UpdatedAt)
+	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &org.HasEmblem, &org.HasLetterhead, &org.CreatedAt, &org.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -60,13 +97,13 @@ func scanOrganization(row pgx.Row) (*registry.Organization, error) {
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
 	return scanOrganization(s.pool.QueryRow(ctx,
-		`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = $1`, id))
+		`SELECT id, name, profile, signing, length(emblem) > 0, length(letterhead) > 0, created_at, updated_at FROM organizations WHERE id = $1`, id))
 }
 
 // ListOrganizations implements registry.Organizations.
 func (s *Store) ListOrganizations(ctx context.Context) ([]registry.Organization, error) {
 	rows, err := s.pool.Query(ctx,
-		`SELECT id, name, profile, NULL::bytea, created_at, updated_at FROM organizations ORDER BY id`)
+		`SELECT id, name, profile, NULL::bytea, length(emblem) > 0, length(letterhead) > 0, created_at, updated_at FROM organizations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("registry/postgres: list organizations: %w", err)
 	}

@@ -101,6 +101,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"UnavailableWhenClosed", testUnavailableWhenClosed},
 		{"CreateRegisteredBatch", testCreateRegisteredBatch},
 		{"SetOrganizationSigning", testSetOrganizationSigning},
+		{"OrganizationFiles", testOrganizationFiles},
 		{"Controls", testControls},
 		{"ControlMarkRace", testControlMarkRace},
 		{"CalendarFeeds", testCalendarFeeds},

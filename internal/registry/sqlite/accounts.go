@@ -51,10 +51,51 @@ func (s *Store) SetOrganizationSigning(ctx context.Context, id string, signing [
 	})
 }
 
+// SetOrganizationFile implements registry.Organizations.
+func (s *Store) SetOrganizationFile(ctx context.Context, id string, f registry.OrgFile, data []byte) error {
+	col, err := driver.OrgFileColumn(f)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx txq) error {
+		res, err := tx.ExecContext(ctx, `UPDATE organizations SET `+col+` = ?2, updated_at = ?3 WHERE id = ?1`,
+			id, driver.NonNil(data), fmtTime(driver.Now()))
+		if err != nil {
+			return fmt.Errorf("registry/sqlite: set %s: %w", col, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("registry/sqlite: set %s: %w", col, err)
+		} else if n == 0 {
+			return registry.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// OrganizationFile implements registry.Organizations.
+func (s *Store) OrganizationFile(ctx context.Context, id string, f registry.OrgFile) ([]byte, error) {
+	col, err := driver.OrgFileColumn(f)
+	if err != nil {
+		return nil, err
+	}
+	var data []byte
+	err = s.r().QueryRowContext(ctx, `SELECT `+col+` FROM organizations WHERE id = ?1`, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, registry.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry/sqlite: read %s: %w", col, err)
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
+}
+
 func scanOrganization(row scanner) (*registry.Organization, error) {
 	var org registry.Organization
 	var created, updated string
-	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &created, &updated)
+	err := row.Scan(&org.ID, &org.Name, &org.Profile, &org.Signing, &org.HasEmblem, &org.HasLetterhead, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, registry.ErrNotFound
 	}
@@ -71,7 +112,7 @@ func scanOrganization(row scanner) (*registry.Organization, error) {
 }
 
 // Intake reads the organization's profile for every order.
-var qOrganization = stmt(`SELECT id, name, profile, signing, created_at, updated_at FROM organizations WHERE id = ?1`)
+var qOrganization = stmt(`SELECT id, name, profile, signing, length(emblem) > 0, length(letterhead) > 0, created_at, updated_at FROM organizations WHERE id = ?1`)
 
 // GetOrganization implements registry.Organizations.
 func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organization, error) {
@@ -81,7 +122,7 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (*registry.Organ
 // ListOrganizations implements registry.Organizations.
 func (s *Store) ListOrganizations(ctx context.Context) ([]registry.Organization, error) {
 	rows, err := s.r().QueryContext(ctx,
-		`SELECT id, name, profile, NULL, created_at, updated_at FROM organizations ORDER BY id`)
+		`SELECT id, name, profile, NULL, length(emblem) > 0, length(letterhead) > 0, created_at, updated_at FROM organizations ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("registry/sqlite: list organizations: %w", err)
 	}

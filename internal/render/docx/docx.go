@@ -113,6 +113,8 @@ type renderer struct {
 	nums    numbering
 	scratch bytes.Buffer
 	out     bytes.Buffer
+	// emblem is the picture the document's emblem paragraph draws, nil for none.
+	emblem *layout.Emblem
 }
 
 var renderers = sync.Pool{New: func() any { return &renderer{values: make([][]byte, len(fields))} }}
@@ -160,12 +162,23 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 	if mod.IsZero() {
 		mod = zipEpoch
 	}
+	// A custom letterhead is a designed blank that carries its own picture, if any: the
+	// emblem goes only into the built-in letterheads.
+	r.emblem = nil
+	pics := 0
+	if doc.Emblem != nil && p.builtin {
+		r.emblem = doc.Emblem
+		pics |= picEmblem
+	}
+	if doc.QR != nil {
+		pics |= picQR
+	}
 	r.out.Reset()
 	zw := zip.NewWriter(&r.out)
 	for i := range p.parts {
 		pt := &p.parts[i]
-		if doc.QR != nil && pt.withQR != nil {
-			pt = pt.withQR
+		if pics != 0 && pt.with[pics] != nil {
+			pt = pt.with[pics]
 		}
 		var err error
 		switch {
@@ -198,6 +211,12 @@ func (r *renderer) render(p *prepared, doc *layout.Doc, opt Options) ([]byte, er
 			return nil, fmt.Errorf("docx: %s: %w", qrPart, err)
 		}
 	}
+	if r.emblem != nil {
+		if err := writeDeflated(zw, &r.scratch, emblemPart, r.emblem.PNG, mod); err != nil {
+			return nil, fmt.Errorf("docx: %s: %w", emblemPart, err)
+		}
+		r.emblem = nil // the pooled renderer must not keep the picture alive
+	}
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("docx: %w", err)
 	}
@@ -221,6 +240,10 @@ func (r *renderer) fill(b []byte, p *prepared, segs []segment, pg layout.Page) [
 			}
 		case holeBody:
 			b = append(b, r.body.b...)
+		case holeEmblem:
+			if r.emblem != nil {
+				b = appendEmblem(b, r.emblem)
+			}
 		case holeTabPos:
 			b = appendInt(b, r.body.textWidth)
 		case holePgMar:

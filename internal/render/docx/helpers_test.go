@@ -39,6 +39,15 @@ var cases = append(exampleCases(), []testCase{
 		d.Verification = &order.Verification{TextSHA256: strings.Repeat("ab", 32)}
 		d.Executor = &order.Executor{Name: "Иванова И.П.", Phone: "8 (495) 521-95-16"}
 	}},
+	// The emblem above the letterhead, beside the QR code (both pictures in one package).
+	{name: "rich-emblem", file: "testdata/rich.json", edit: func(d *order.Draft) {
+		d.Emblem = testEmblem()
+		d.Verification = &order.Verification{TextSHA256: strings.Repeat("ab", 32)}
+	}},
+	{name: "rich-emblem-corner", file: "testdata/rich.json", edit: func(d *order.Draft) {
+		d.Letterhead.Layout = "corner"
+		d.Emblem = testEmblem()
+	}},
 }...)
 
 func exampleCases() []testCase {

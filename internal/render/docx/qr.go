@@ -52,6 +52,22 @@ func qrPNG(q *layout.QR) []byte {
 	return b.Bytes()
 }
 
+// Picture sets: which pictures a document carries, an index into part.with.
+const (
+	picQR     = 1
+	picEmblem = 2
+	picAll    = picQR | picEmblem
+)
+
+// pictureParts are the pictures a document may carry, with their parts and relationships.
+var pictureParts = []struct {
+	set                      int
+	part, media, relID, what string
+}{
+	{picQR, qrPart, qrMedia, qrRelID, "QR code"},
+	{picEmblem, emblemPart, emblemMedia, emblemRelID, "emblem"},
+}
+
 var qrEncoder = &png.Encoder{CompressionLevel: png.NoCompression, BufferPool: &pngPool{}}
 
 // pngPool lends png.Encoder its buffers across documents.

@@ -80,6 +80,7 @@ const (
 	holeBody                    // the {body} paragraph
 	holePgMar                   // the body's <w:pgMar>, rewritten from layout.Page
 	holeTabPos                  // a right tab stop at the text width (its pos value)
+	holeEmblem                  // before the letterhead's first paragraph: the emblem's paragraph
 )
 
 // segment is a piece of a prepared part: literal bytes or a hole filled per document.
@@ -101,9 +102,9 @@ type part struct {
 	segs      []segment // a part filled per document
 	numbering bool      // numbering.xml, generated per document
 	core      bool      // docProps/core.xml, generated per document
-	// withQR is the part as a document with the QR-code picture needs it (the document's
-	// relationships, the content types), nil if it is the same.
-	withQR *part
+	// with is the part as a document with pictures needs it (the document's relationships,
+	// the content types), by picture set (picQR, picEmblem or both); nil if it is the same.
+	with [picAll + 1]*part
 }
 
 // prepared is a letterhead template analysed once and reused for every document.
@@ -184,16 +185,27 @@ func prepare(tmpl []byte) (*prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
 	}
-	if _, ok := byName[qrPart]; ok || bytes.Contains(docRelsOut, []byte(`"`+qrRelID+`"`)) {
-		return nil, fmt.Errorf("%w: %s or the relationship %s is reserved for the QR code", ErrTemplate, qrPart, qrRelID)
+	var docRelsWith, ctWith [picAll + 1][]byte
+	for _, pc := range pictureParts {
+		if _, ok := byName[pc.part]; ok || bytes.Contains(docRelsOut, []byte(`"`+pc.relID+`"`)) {
+			return nil, fmt.Errorf("%w: %s or the relationship %s is reserved for the %s", ErrTemplate, pc.part, pc.relID, pc.what)
+		}
 	}
-	docRelsQR, err := addRel(docRelsOut, qrRelID, relImage, "media/"+qrMedia)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, docRels, err)
-	}
-	ctQR, err := ensureOverrides(ctOut, map[string]string{qrPart: ctPNG})
-	if err != nil {
-		return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
+	for set := picQR; set <= picAll; set++ {
+		rels, over := docRelsOut, map[string]string{}
+		for _, pc := range pictureParts {
+			if set&pc.set == 0 {
+				continue
+			}
+			if rels, err = addRel(rels, pc.relID, relImage, "media/"+pc.media); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, docRels, err)
+			}
+			over[pc.part] = ctPNG
+		}
+		docRelsWith[set] = rels
+		if ctWith[set], err = ensureOverrides(ctOut, over); err != nil {
+			return nil, fmt.Errorf("%w: [Content_Types].xml: %v", ErrTemplate, err)
+		}
 	}
 	if err := p.splitNumbering(byName[numName]); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, numName, err)
@@ -216,12 +228,12 @@ func prepare(tmpl []byte) (*prepared, error) {
 	for _, name := range order {
 		pt := part{name: name}
 		var static []byte
-		var staticQR []byte
+		var staticWith *[picAll + 1][]byte
 		switch {
 		case name == "[Content_Types].xml":
-			static, staticQR = ctOut, ctQR
+			static, staticWith = ctOut, &ctWith
 		case name == docRels:
-			static, staticQR = docRelsOut, docRelsQR
+			static, staticWith = docRelsOut, &docRelsWith
 		case name == "_rels/.rels":
 			static = pkgRelsOut
 		case name == settingsName:
@@ -247,10 +259,12 @@ func prepare(tmpl []byte) (*prepared, error) {
 		if static != nil {
 			pt.raw, pt.crc, pt.size = deflateStatic(static)
 		}
-		if staticQR != nil {
-			q := part{name: name}
-			q.raw, q.crc, q.size = deflateStatic(staticQR)
-			pt.withQR = &q
+		if staticWith != nil {
+			for set := picQR; set <= picAll; set++ {
+				q := part{name: name}
+				q.raw, q.crc, q.size = deflateStatic(staticWith[set])
+				pt.with[set] = &q
+			}
 		}
 		p.parts = append(p.parts, pt)
 	}
@@ -328,6 +342,7 @@ func (p *prepared) analyse(name string, data []byte) ([]segment, int, error) {
 	isDoc := name == godocx.DocumentXml
 	var holes []hole
 	bodies := 0
+	emblemPlaced := false
 
 	// Sentinels: one hole each.
 	for off := 0; ; {
@@ -420,6 +435,12 @@ func (p *prepared) analyse(name string, data []byte) ([]segment, int, error) {
 				}
 			case "p":
 				text := strings.TrimSpace(f.para.text.String())
+				// The emblem goes above the first line of the letterhead: the parents' names
+				// or the organization's, whichever comes first.
+				if isDoc && !emblemPlaced && (strings.Contains(text, sentinel("parents")) || strings.Contains(text, sentinel("organization"))) {
+					holes = append(holes, hole{start: f.start, end: f.start, kind: holeEmblem})
+					emblemPlaced = true
+				}
 				if pp := parent(0); pp != nil {
 					for i := len(stack) - 1; i >= 0; i-- {
 						if stack[i].para != nil {
@@ -585,6 +606,11 @@ func nest(data []byte, holes []hole) []segment {
 	sort.Slice(holes, func(i, j int) bool {
 		if holes[i].start != holes[j].start {
 			return holes[i].start < holes[j].start
+		}
+		// An empty hole (the emblem's place) goes before the paragraph that starts there,
+		// never into it: an optional paragraph that is dropped must not take it along.
+		if ei, ej := holes[i].start == holes[i].end, holes[j].start == holes[j].end; ei != ej {
+			return ei
 		}
 		return holes[i].end > holes[j].end
 	})

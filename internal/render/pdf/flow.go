@@ -40,6 +40,8 @@ const (
 	opLine
 	// opRect fills the rectangle from (x, y) to (x2, y2): the modules of the QR code.
 	opRect
+	// opEmblem draws the document's emblem in the rectangle from (x, y) to (x2, y2).
+	opEmblem
 )
 
 // op is one drawing operation; coordinates are mm from the top-left corner (text: the
@@ -1116,7 +1118,7 @@ func rules(r *row, top float64, openTop, openBottom bool) []op {
 }
 
 // head lays out the requisites of page 1 and returns their ops and the y below them.
-func (fl *flow) head(h layout.Head) ([]op, float64) {
+func (fl *flow) head(h layout.Head, e *layout.Emblem) ([]op, float64) {
 	var ops []op
 	size, small := fl.page.FontSize, fl.page.SmallSize
 	lh := fl.lineHeight(size)
@@ -1144,6 +1146,12 @@ func (fl *flow) head(h layout.Head) ([]op, float64) {
 		if !h.Corner {
 			y += lh
 		}
+	}
+	if e != nil {
+		// Centred above the first line of the letterhead, in the corner block as well.
+		x := boxL + (boxW-e.Width)/2
+		ops = append(ops, op{kind: opEmblem, x: x, y: y, x2: x + e.Width, y2: y + e.Height})
+		y += e.Height + e.Gap
 	}
 	for _, p := range h.Parents {
 		put(p, regular, size, layout.Center)

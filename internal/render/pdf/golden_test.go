@@ -70,6 +70,8 @@ func dumpPages(pages [][]op) string {
 				fmt.Fprintf(&b, " |%s|\n", strings.ReplaceAll(o.text, "\u00a0", "~"))
 			case opLine:
 				fmt.Fprintf(&b, "line %.2f,%.2f %.2f,%.2f\n", o.x, o.y, o.x2, o.y2)
+			case opEmblem:
+				fmt.Fprintf(&b, "emblem %.2f,%.2f %.2f,%.2f\n", o.x, o.y, o.x2, o.y2)
 			}
 		}
 		if rects > 0 {

@@ -117,6 +117,14 @@ func (r *Renderer) Render(doc *layout.Doc, opt Options) ([]byte, error) {
 	}
 	pdf.SetLineWidth(ruleWidth)
 	d := drawer{pdf: pdf, df: df}
+	if e := doc.Emblem; e != nil {
+		// Registered once; fpdf reads the PNG's palette or RGB samples as they are (the
+		// emblem package wrote it opaque, 8-bit, without interlace: no soft mask for PDF/A).
+		pdf.RegisterImageOptionsReader(emblemImage, emblemOptions, bytes.NewReader(e.PNG))
+		if err := pdf.Error(); err != nil {
+			return nil, fmt.Errorf("pdf: emblem: %w", err)
+		}
+	}
 	for _, ops := range pages {
 		pdf.AddPage()
 		d.tw = math.NaN() // Tw is page state: set it again on every page
@@ -157,7 +165,7 @@ func (r *Renderer) compose(doc *layout.Doc) ([][]op, error) {
 	if q := doc.QR; q != nil {
 		fl.firstBottom -= q.Size + q.Gap
 	}
-	headOps, y := fl.head(doc.Head)
+	headOps, y := fl.head(doc.Head, doc.Emblem)
 	headOps = append(headOps, fl.qr(doc.QR)...)
 	fl.blocks(doc.Body)
 	return fl.pages(headOps, fl.paginate(y)), nil
@@ -183,6 +191,11 @@ func pageOf(p layout.Page) (layout.Page, error) {
 	return p, nil
 }
 
+// emblemImage is the name fpdf keeps the emblem under.
+const emblemImage = "emblem"
+
+var emblemOptions = fpdf.ImageOptions{ImageType: "PNG"}
+
 type drawer struct {
 	pdf    *fpdf.Fpdf
 	df     *docFonts
@@ -199,6 +212,9 @@ func (d *drawer) draw(o *op) {
 		return
 	case opRect:
 		d.pdf.Rect(o.x, o.y, o.x2-o.x, o.y2-o.y, "F")
+		return
+	case opEmblem:
+		d.pdf.ImageOptions(emblemImage, o.x, o.y, o.x2-o.x, o.y2-o.y, false, emblemOptions, 0, "")
 		return
 	}
 	if o.text == "" {

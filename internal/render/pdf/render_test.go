@@ -36,12 +36,19 @@ func docs(t testing.TB) map[string]*layout.Doc {
 	qr := draft()
 	qr.Verification = &order.Verification{TextSHA256: strings.Repeat("0f", 32)}
 	qr.Executor = &order.Executor{Name: "Петрова Анна Сергеевна", Phone: "8 (495) 521-95-17"}
+	withEmblem := draft()
+	withEmblem.Emblem = testEmblem(t)
+	cornerEmblem := draft()
+	cornerEmblem.Letterhead.Layout = "corner"
+	cornerEmblem.Emblem = withEmblem.Emblem
 	return map[string]*layout.Doc{
-		"qr":         build(t, qr),
-		"balashikha": build(t, loadDraft(t, "testdata/balashikha.json")),
-		"chebula":    build(t, loadDraft(t, "testdata/chebula.json")),
-		"corner":     build(t, corner),
-		"sheet":      build(t, sheet),
+		"emblem":        build(t, withEmblem),
+		"emblem-corner": build(t, cornerEmblem),
+		"qr":            build(t, qr),
+		"balashikha":    build(t, loadDraft(t, "testdata/balashikha.json")),
+		"chebula":       build(t, loadDraft(t, "testdata/chebula.json")),
+		"corner":        build(t, corner),
+		"sheet":         build(t, sheet),
 	}
 }
 

@@ -12,7 +12,7 @@ window.Orders = (() => {
     const h = Object.assign({ Accept: 'application/json, application/problem+json' }, headers);
     let payload;
     if (method !== 'GET' && method !== 'HEAD') h['X-CSRF-Token'] = csrf;
-    if (body instanceof FormData) payload = body;
+    if (body instanceof FormData || body instanceof Blob) payload = body; // a Blob (a chosen file) goes as it is, typed by headers
     else if (body !== undefined) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
     const r = await fetch(path, { method, headers: h, body: payload, credentials: 'same-origin' });
     if (r.status === 401) {

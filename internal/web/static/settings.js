@@ -68,11 +68,12 @@
     if (!r.ok) { box.textContent = 'Организации не загружены: ' + (await problem(r)).detail; return; }
     const list = (await r.json()).organizations || [];
     box.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
-      el('thead', {}, el('tr', {}, ['Название', 'Код', 'Адрес', ''].map((h, i) => el('th', { scope: 'col' }, i === 3 ? el('span', { class: 'sr' }, 'Изменить') : h)))),
+      el('thead', {}, el('tr', {}, ['Название', 'Код', 'Адрес', 'Эмблема и бланк', ''].map((h, i) => el('th', { scope: 'col' }, i === 4 ? el('span', { class: 'sr' }, 'Изменить') : h)))),
       el('tbody', {}, list.map((o) => el('tr', {},
         el('td', { 'data-label': 'Название' }, o.name),
         el('td', { 'data-label': 'Код' }, o.id),
         el('td', { 'data-label': 'Адрес' }, (o.letterhead && o.letterhead.address) || ''),
+        el('td', { 'data-label': 'Эмблема и бланк' }, [o.emblem ? 'эмблема' : '', o.custom_letterhead ? 'свой бланк Word' : ''].filter(Boolean).join(', ') || '—'),
         el('td', {}, el('button', { type: 'button', class: 'btn btn-sm', onclick: () => editOrg(o) }, el('span', { 'aria-hidden': 'true' }, 'Изменить'), el('span', { class: 'sr' }, 'Изменить организацию «' + o.name + '»')))))))));
   }
   let editing = null;
@@ -113,4 +114,56 @@
     loadOrgs();
   });
   loadOrgs();
+
+  // ---- emblem and Word letterhead (admins) ----
+  const filesOrg = $('f-org');
+  const docxType = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+  const fileRules = {
+    emblem: { input: 'f-emblem', what: 'Эмблема', max: 256 << 10,
+      type: (f) => (/\.jpe?g$/i.test(f.name) || f.type === 'image/jpeg' ? 'image/jpeg' : 'image/png') },
+    letterhead: { input: 'f-letterhead', what: 'Бланк', max: 2 << 20, type: () => docxType },
+  };
+  async function loadFiles() {
+    const box = $('files-state');
+    if (!filesOrg || !filesOrg.value) { box.textContent = ''; return; }
+    const r = await api('GET', '/api/v1/organizations/' + encodeURIComponent(filesOrg.value));
+    if (!r.ok) { box.textContent = 'Не загружено: ' + (await problem(r)).detail; return; }
+    const o = await r.json();
+    const parts = [el('span', {}, o.emblem ? 'Эмблема: загружена. ' : 'Эмблема: нет. '),
+      el('span', {}, o.custom_letterhead ? 'Бланк Word: свой.' : 'Бланк Word: встроенный.')];
+    if (o.emblem) {
+      parts.unshift(el('img', { src: '/api/v1/organizations/' + encodeURIComponent(o.id) + '/emblem?v=' + Date.now(),
+        alt: 'Эмблема организации «' + o.name + '»', height: '60', class: 'org-emblem' }), ' ');
+    }
+    box.replaceChildren(...parts);
+  }
+  async function sendFile(kind, remove) {
+    const rule = fileRules[kind];
+    const err = $('files-error');
+    err.textContent = '';
+    $('files-done').textContent = '';
+    const path = '/api/v1/organizations/' + encodeURIComponent(filesOrg.value) + '/' + kind;
+    let r;
+    if (remove) {
+      r = await api('DELETE', path);
+    } else {
+      const file = $(rule.input).files[0];
+      if (!file) { err.textContent = rule.what + ': выберите файл.'; $(rule.input).focus(); return; }
+      if (file.size > rule.max) { err.textContent = `${rule.what}: файл ${Math.ceil(file.size / 1024)} КБ, допускается не более ${rule.max >> 10} КБ.`; return; }
+      r = await api('PUT', path, file, { 'Content-Type': rule.type(file) });
+    }
+    if (!r.ok) { err.textContent = 'Не сохранено: ' + (await problem(r)).detail; return; }
+    $('files-done').textContent = rule.what + (remove ? ': убрано.' : ': сохранено.');
+    $(rule.input).value = '';
+    loadFiles();
+    loadOrgs();
+  }
+  if (filesOrg) {
+    $('emblem-upload').addEventListener('click', () => sendFile('emblem', false));
+    $('emblem-remove').addEventListener('click', () => sendFile('emblem', true));
+    $('letterhead-upload').addEventListener('click', () => sendFile('letterhead', false));
+    $('letterhead-remove').addEventListener('click', () => sendFile('letterhead', true));
+    filesOrg.addEventListener('change', loadFiles);
+    loadFiles();
+  }
 })();

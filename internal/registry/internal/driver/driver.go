@@ -278,3 +278,15 @@ func Limit(n int) int {
 	}
 	return min(n, registry.MaxLimit)
 }
+
+// OrgFileColumn is the organizations column that keeps file f. The column name goes into
+// SQL text, so only the known files map to one.
+func OrgFileColumn(f registry.OrgFile) (string, error) {
+	switch f {
+	case registry.OrgEmblem:
+		return "emblem", nil
+	case registry.OrgLetterhead:
+		return "letterhead", nil
+	}
+	return "", fmt.Errorf("%w: unknown organization file %q", registry.ErrInvalid, f)
+}
