@@ -1127,10 +1127,37 @@ func TestWebBatch(t *testing.T) {
 		visible(`#b-data`),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{good}))
 	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 7`, 10*time.Second)
+	// The form is the template's fields that no column fills (GET …/fields): required ones
+	// marked, the shipped wording prefilled, and a sample file with the columns offered.
+	if v := b.value(`input[data-const="площадки"]`); v != "стажировочных площадок и региональных инновационных площадок" {
+		b.fail("the template's saved constant is not prefilled: %q", v)
+	}
+	if n := get(b, "required marks", chromedp.Evaluate[int](`document.querySelectorAll('#constants input[aria-required="true"]').length`)); n != 7 {
+		b.fail("required batch-wide values: %d, want 7", n)
+	}
+	if !strings.Contains(b.text(`label[for="`+b.attr(`input[data-const="подписант"]`, "id")+`"]`), "*") {
+		b.fail("the required «подписант» is not marked")
+	}
+	b.shotElem("batch-constants", `#batch-form`)
+	for ext, sig := range map[string]string{"csv": "Организация;Вид площадки;Тема;Руководитель", "xlsx": "PK"} {
+		resp, err := b.httpClient().Get(w.base + b.attr(`#b-sample-`+ext, "href"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), sig) {
+			b.fail("sample %s: %d, %.80q", ext, resp.StatusCode, data)
+		}
+	}
 	for k, v := range consts {
 		b.run("constant "+k, setValue(`input[data-const="`+k+`"]`, v))
 	}
-	b.run("start", click(`#b-start`), visible(`#progress-box`))
+	// The shipped template is one order; a person may still ask for an order per row.
+	if !get(b, "mode from the template", chromedp.Evaluate[bool](`document.querySelector('input[name=mode][value=one_order]').checked`)) {
+		b.fail("the template's mode one_order is not chosen")
+	}
+	b.run("start", click(`input[name=mode][value=per_row]`), click(`#b-start`), visible(`#progress-box`))
 	b.waitJS("batch done", `document.getElementById('progress').dataset.done === 'true'`, 90*time.Second)
 	if v := b.attr(`#progress`, "aria-valuenow"); v != "100" {
 		b.fail("progress at the end: %s", v)
