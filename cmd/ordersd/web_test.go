@@ -1241,3 +1241,93 @@ func TestWebEditorKeepsStructures(t *testing.T) {
 		b.waitJS(c.example+" preview", `!!document.getElementById('preview-frame').dataset.bytes && document.getElementById('problems').hidden`, 30*time.Second)
 	}
 }
+
+// TestWebTemplates: «Шаблоны» — a template made from an order (the order page's button), edited
+// into a new version with a {field} and a constant, a problem shown at its field, a save over
+// someone else's refused with a 409 told in Russian, its versions listed, and deleted.
+func TestWebTemplates(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	draft := example(t, "balashikha")
+	delete(draft, "letterhead")
+	dj, err := json.Marshal(draft)
+	webMust(t, err)
+	id := get(b, "an order to start from", chromedp.Evaluate[string](`fetch('/api/v1/orders', {method: 'POST', headers: {'Content-Type': 'application/json',
+		'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content}, body: JSON.stringify(`+string(dj)+`)}).then(r => r.json()).then(j => j.id)`,
+		chromedp.EvalAwaitPromise))
+
+	b.run("the order's «Создать шаблон из приказа»", chromedp.Navigate(w.base+"/orders/"+id), click(`#to-template`), visible(`#t-new`))
+	if v := b.value(`#t-from`); v != id {
+		b.fail("the new template's order: %q, want %s", v, id)
+	}
+	b.waitJS("the list", `!!document.querySelector('#t-list tr[data-name="platforms-yearly"]')`, 10*time.Second)
+	if s := b.text(`#t-list tr[data-name="platforms-yearly"]`); !strings.Contains(s, "поставляется с системой") {
+		b.fail("the shipped template in the list: %q", s)
+	}
+	if cur := b.attr(`nav.menu a[aria-current="page"]`, "href"); cur != "/templates" {
+		b.fail("the menu's current item: %q", cur)
+	}
+	b.checkLabels("templates")
+	b.axe("templates")
+	b.shot("templates")
+
+	// A problem is shown at its field, in Russian.
+	b.run("create without a title", keys(`#t-name`, "platforms-own"), click(`#t-create`), visible(`#t-title-err`))
+	if e := b.text(`#t-title-err`); !strings.Contains(e, "не заполнено") {
+		b.fail("the title's problem: %q", e)
+	}
+	b.run("create", keys(`#t-title`, "Площадки на учебный год"), click(`#t-create`), visible(`#t-edit`))
+	b.waitJS("version 1", `document.getElementById('t-meta').textContent.includes('версия 1')`, 10*time.Second)
+	if !strings.HasSuffix(b.location(), "/templates/platforms-own") {
+		b.fail("after creating: %s", b.location())
+	}
+
+	// A field and its constant: version 2, the field listed.
+	b.run("a field and a constant",
+		eval(`(() => { const t = document.getElementById('t-body'); t.value = t.value.replace('2022-2023 учебном', '{учебный_год} учебном'); })()`),
+		setValue(`#t-consts`, "учебный_год = 2025-2026"), click(`#t-save`))
+	b.waitJS("version 2", `document.getElementById('t-done').textContent.includes('версия 2')`, 10*time.Second)
+	if f := b.text(`#t-fields`); !strings.Contains(f, "{учебный_год}") || !strings.Contains(f, "обязательное, графа файла") {
+		b.fail("fields: %q", f)
+	}
+	if c := b.value(`#t-consts`); c != "учебный_год = 2025-2026" {
+		b.fail("constants after saving: %q", c)
+	}
+
+	// Someone saves meanwhile: this page's save is refused and says so.
+	st := get(b, "someone else saves", chromedp.Evaluate[int](`fetch('/api/v1/templates/platforms-own').then(r => r.json()).then(t => fetch('/api/v1/templates/platforms-own', {method: 'PUT',
+		headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+		body: JSON.stringify({title: 'Чужая правка', mode: t.mode, body: t.body, constants: t.constants, base_version: t.version})})).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if st != http.StatusOK {
+		b.fail("the other save: %d", st)
+	}
+	b.run("save over it", setValue(`#t-title`, "Моя правка"), click(`#t-save`))
+	b.waitJS("the conflict", `document.getElementById('t-error').textContent.includes('успел сохранить кто-то другой')`, 10*time.Second)
+	b.run("reload", chromedp.Reload(), visible(`#t-edit`))
+	b.waitJS("three versions", `document.querySelectorAll('#t-versions li').length === 3`, 10*time.Second)
+	if v := b.value(`#t-title`); v != "Чужая правка" {
+		b.fail("title after the conflict: %q", v)
+	}
+	b.checkLabels("template")
+	b.axe("template")
+	b.shot("template")
+
+	// The batch page offers the template, its constant prefilled.
+	b.run("batch page", chromedp.Navigate(w.base+"/batches"), visible(`#b-data`))
+	b.waitJS("own template offered", `[...document.querySelectorAll('#b-template option')].some(o => o.value === 'platforms-own')`, 10*time.Second)
+	b.run("choose it", setValue(`#b-template`, "platforms-own"), eval(`document.getElementById('b-template').dispatchEvent(new Event('change'))`))
+	b.waitJS("its constant", `(document.querySelector('[data-const="учебный_год"]') || {}).value === '2025-2026'`, 10*time.Second)
+
+	b.run("delete", chromedp.Navigate(w.base+"/templates/platforms-own"), visible(`#t-delete`),
+		// The page goes to the list after deleting: the question is kept across it.
+		eval(`window.confirm = (m) => { sessionStorage.setItem('asked', m); return true; }`), click(`#t-delete`))
+	b.waitJS("back to the list", `location.pathname === '/templates' && !!document.querySelector('#t-list tr[data-name="platforms-yearly"]')`, 10*time.Second)
+	if get(b, "deleted", chromedp.Evaluate[bool](`!!document.querySelector('#t-list tr[data-name="platforms-own"]')`)) {
+		b.fail("the deleted template is still listed")
+	}
+	if asked := get(b, "delete question", chromedp.Evaluate[string](`sessionStorage.getItem('asked') || ''`)); !strings.Contains(asked, "Удалить шаблон «Чужая правка»") {
+		b.fail("delete asked %q", asked)
+	}
+}

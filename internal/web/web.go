@@ -113,13 +113,14 @@ func New(cfg Config) *Server {
 		"statusName": func(st registry.Status) string {
 			return statusNames[st]
 		},
-		"date":     ru.NumericDay,
-		"datetime": ruDateTime,
-		"json":     toJSON,
-		"q":        url.QueryEscape,
-		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
-		"capital":  capital,
-		"actor":    auth.ActorName,
+		"date":         ru.NumericDay,
+		"datetime":     ruDateTime,
+		"json":         toJSON,
+		"q":            url.QueryEscape,
+		"has":          func(list []string, v string) bool { return slices.Contains(list, v) },
+		"capital":      capital,
+		"actor":        auth.ActorName,
+		"canTemplates": func(role string) bool { return auth.Can(role, auth.ActManageTemplates) },
 		"genitive": func(kind string) string {
 			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
 				return g
@@ -158,6 +159,8 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/batches", s.page(s.batchPage, auth.ActBatch))
 	e.GET("/batches/:id", s.page(s.batchPage, auth.ActBatch))
 	e.GET("/settings", s.page(s.settingsPage, auth.ActManageJournals))
+	e.GET("/templates", s.page(s.templatesPage))
+	e.GET("/templates/:name", s.page(s.templatesPage))
 	e.POST("/settings/users", s.page(s.addUser, auth.ActManageJournals))
 	e.POST("/settings/users/:id/state", s.page(s.setUserState, auth.ActManageJournals))
 	s.approvalPages(e)
@@ -360,6 +363,9 @@ func (v view) Menu() []menuItem {
 	}
 	if auth.Can(r, auth.ActBatch) {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
+	}
+	if canReadTemplates(r) {
+		items = append(items, menuItem{"templates", "/templates", "Шаблоны"})
 	}
 	if auth.Can(r, auth.ActReadArchive) {
 		items = append(items, menuItem{"archive", "/archive", "Архив"}, menuItem{"control", "/control", "Контроль"})

@@ -113,7 +113,10 @@
       if (turn !== drawn) return;
       fields = names.map((n) => ({ name: n, kind: 'text', required: false, column: true }));
     }
-    const consts = fields.filter((f) => !f.column || (columns && !known.has(normName(f.name))) || (!columns && !tplSel.value));
+    // A column field is asked here when the chosen file lacks it, or when the template keeps
+    // a constant for it and no file column says otherwise.
+    const inFile = (f) => columns && known.has(normName(f.name));
+    const consts = fields.filter((f) => !f.column || (columns ? !inFile(f) : !tplSel.value || saved[f.name] !== undefined));
     const box = $('constants');
     // What a person typed survives a redraw (a new file, another sheet).
     const typed = {};
