@@ -48,8 +48,9 @@
     put(box, el('div', { class: 'table-wrap' }, el('table', { class: 'list cards' },
       el('thead', {}, el('tr', {}, ['Шаблон', 'Режим', 'Версия', 'Сохранил', 'Когда'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, list.map((t) => el('tr', { 'data-name': t.name },
-        el('td', { 'data-label': 'Шаблон', class: 'title-cell' }, el('a', { href: '/templates/' + encodeURIComponent(t.name) + orgQuery('?') }, t.title || t.name),
-          el('div', { class: 'muted small' }, t.name + (t.format === 'docx' ? ' · файл Word' : ''))),
+        // One child: the phone's card layout puts each child of a cell in its own column.
+        el('td', { 'data-label': 'Шаблон', class: 'title-cell' }, el('div', {}, el('a', { href: '/templates/' + encodeURIComponent(t.name) + orgQuery('?') }, t.title || t.name),
+          el('div', { class: 'muted small' }, t.name + (t.format === 'docx' ? ' · файл Word' : '')))),
         el('td', { 'data-label': 'Режим' }, modeRu[t.mode] || t.mode),
         el('td', { 'data-label': 'Версия' }, t.builtin ? 'поставляется с системой' : String(t.version)),
         el('td', { 'data-label': 'Сохранил' }, who(t) || '—'),
@@ -137,7 +138,7 @@
       if (!r.ok) { put($('t-versions'), el('p', { class: 'muted' }, current && current.builtin ? 'Сохранённых версий нет.' : (await problem(r)).detail)); return; }
       const list = (await r.json()).versions || [];
       if (!list.length) { put($('t-versions'), el('p', { class: 'muted' }, 'Сохранённых версий нет.')); return; }
-      put($('t-versions'), el('ol', { class: 'plain-list', reversed: true }, list.slice().sort((a, b) => b.version - a.version).map((v) => el('li', {},
+      put($('t-versions'), el('ul', { class: 'plain-list' }, list.slice().sort((a, b) => b.version - a.version).map((v) => el('li', {},
         `версия ${v.version}`, who(v) ? ` — ${who(v)}` : '', v.created_at ? `, ${ruDateTime(v.created_at)}` : ''))));
     }
     load();
