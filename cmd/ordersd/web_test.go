@@ -1331,3 +1331,50 @@ func TestWebTemplates(t *testing.T) {
 		b.fail("delete asked %q", asked)
 	}
 }
+
+// TestWebEditorDecline: «Вставить лицо…» under a clause puts a person of the acknowledgement
+// list into the clause at its caret in the accusative, by keyboard alone: «возложить на» +
+// Мартынова → «возложить на заместителя начальника … Л.Е. Мартынову».
+func TestWebEditorDecline(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	b.run("start from the Balashikha example",
+		chromedp.Navigate(w.base+"/orders"),
+		eval(`localStorage.clear()`),
+		chromedp.Navigate(w.base+"/orders/new"),
+		visible(`#start-from`),
+		eval(`(() => { const s = document.querySelector('#start-from'); s.value = 'balashikha'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+		visible(`[data-pick="clauses[0]"]`))
+	b.run("a clause that ends with «возложить на»",
+		eval(`(() => { const t = document.querySelector('[data-clause="clauses[0]"]'); t.focus(); t.value = 'Контроль за организацией работы возложить на'; t.dispatchEvent(new Event('input', {bubbles: true}));
+			t.setSelectionRange(t.value.length, t.value.length); t.dispatchEvent(new KeyboardEvent('keyup', {bubbles: true})); })()`),
+		chromedp.Focus(chromedp.CSS(`[data-pick="clauses[0]"]`)),
+		chromedp.KeyEvent("\r"),
+		visible(`.person-list button[data-person="0"]`))
+	if exp := b.attr(`[data-pick="clauses[0]"]`, "aria-expanded"); exp != "true" {
+		b.fail("the person list is open but aria-expanded=%q", exp)
+	}
+	if focused := get(b, "focus on the first person", chromedp.Evaluate[string](`document.activeElement.dataset.person || ''`)); focused != "0" {
+		b.fail("focus after opening: person %q", focused)
+	}
+	b.axe("editor person list")
+	b.shotElem("editor-person-pick", `[data-testid="clause"]`)
+	b.run("pick by keyboard", chromedp.KeyEvent("\r"))
+	const want = "Контроль за организацией работы возложить на заместителя начальника управления по образованию Л.Е. Мартынову"
+	b.waitJS("the accusative inserted", `document.querySelector('[data-clause="clauses[0]"]').value === `+strconvQuote(want), 10*time.Second)
+	if n := get(b, "list closed", chromedp.Evaluate[int](`document.querySelectorAll('.person-list').length`)); n != 0 {
+		b.fail("the person list stays open")
+	}
+	if f := get(b, "focus back", chromedp.Evaluate[string](`document.activeElement.dataset.clause || ''`)); f != "clauses[0]" {
+		b.fail("focus after inserting: %q", f)
+	}
+	b.waitJS("kept in the draft", `Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes('Л.Е. Мартынову'))`, 10*time.Second)
+	// Escape closes the list and gives the focus back to its button.
+	b.run("escape", chromedp.Focus(chromedp.CSS(`[data-pick="clauses[1]"]`)), chromedp.KeyEvent("\r"), visible(`.person-list`), chromedp.KeyEvent("\x1b"))
+	if f := get(b, "focus after escape", chromedp.Evaluate[string](`(document.activeElement.dataset.pick || '') + '|' + document.querySelectorAll('.person-list').length`)); f != "clauses[1]|0" {
+		b.fail("after Escape: %q", f)
+	}
+}
+
+func strconvQuote(s string) string { q, _ := json.Marshal(s); return string(q) }
