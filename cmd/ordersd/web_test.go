@@ -1295,6 +1295,20 @@ func TestWebTemplates(t *testing.T) {
 		b.fail("constants after saving: %q", c)
 	}
 
+	// A case that is not one: told at the template's text, with its place, in Russian.
+	b.run("a bad case", eval(`(() => { const t = document.getElementById('t-body'); const d = JSON.parse(t.value);
+		d.clauses.push({text: 'Контроль возложить на {ответственный:абв}.'}); t.value = JSON.stringify(d, null, 2); })()`), click(`#t-save`))
+	b.waitJS("the body's problem", `document.getElementById('t-body-err').textContent.includes('ответственный')`, 10*time.Second)
+	if e := b.text(`#t-body-err`); !regexp.MustCompile(`[а-я]`).MatchString(e) || !strings.Contains(e, "clauses[") {
+		b.fail("the body's problem: %q", e)
+	}
+	// A person in the accusative and a date, with constants: the batch form says the case and
+	// offers a date input.
+	b.run("a case and a date", eval(`(() => { const t = document.getElementById('t-body'); const d = JSON.parse(t.value);
+		d.clauses[d.clauses.length - 1].text = 'Контроль возложить на {ответственный:вин} до {дата_отчёта}.'; t.value = JSON.stringify(d, null, 2); })()`),
+		setValue(`#t-consts`, "учебный_год = 2025-2026\nответственный = заместитель директора Мартынова Л.Е.\nдата_отчёта = 01.10.2025"), click(`#t-save`))
+	b.waitJS("version 3", `document.getElementById('t-done').textContent.includes('версия 3')`, 10*time.Second)
+
 	// Someone saves meanwhile: this page's save is refused and says so.
 	st := get(b, "someone else saves", chromedp.Evaluate[int](`fetch('/api/v1/templates/platforms-own').then(r => r.json()).then(t => fetch('/api/v1/templates/platforms-own', {method: 'PUT',
 		headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
@@ -1306,7 +1320,7 @@ func TestWebTemplates(t *testing.T) {
 	b.run("save over it", setValue(`#t-title`, "Моя правка"), click(`#t-save`))
 	b.waitJS("the conflict", `document.getElementById('t-error').textContent.includes('успел сохранить кто-то другой')`, 10*time.Second)
 	b.run("reload", chromedp.Reload(), visible(`#t-edit`))
-	b.waitJS("three versions", `document.querySelectorAll('#t-versions li').length === 3`, 10*time.Second)
+	b.waitJS("four versions", `document.querySelectorAll('#t-versions li').length === 4`, 10*time.Second)
 	if v := b.value(`#t-title`); v != "Чужая правка" {
 		b.fail("title after the conflict: %q", v)
 	}
@@ -1319,6 +1333,13 @@ func TestWebTemplates(t *testing.T) {
 	b.waitJS("own template offered", `[...document.querySelectorAll('#b-template option')].some(o => o.value === 'platforms-own')`, 10*time.Second)
 	b.run("choose it", setValue(`#b-template`, "platforms-own"), eval(`document.getElementById('b-template').dispatchEvent(new Event('change'))`))
 	b.waitJS("its constant", `(document.querySelector('[data-const="учебный_год"]') || {}).value === '2025-2026'`, 10*time.Second)
+	if h := b.text(`[data-const="ответственный"] ~ [data-testid="case-hint"]`); !strings.Contains(h, "в винительном падеже: кого?") {
+		b.fail("the case hint: %q", h)
+	}
+	if d := b.attr(`[data-const="дата_отчёта"]`, "type") + " " + b.value(`[data-const="дата_отчёта"]`); d != "date 2025-10-01" {
+		b.fail("the date field: %q", d)
+	}
+	b.shotElem("batch-own-template", `#batch-form`)
 
 	b.run("delete", chromedp.Navigate(w.base+"/templates/platforms-own"), visible(`#t-delete`),
 		// The page goes to the list after deleting: the question is kept across it.

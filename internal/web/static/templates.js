@@ -20,7 +20,8 @@
     let first = null;
     for (const e of p.errors || []) {
       const root = (e.path || '').split(/[.[]/)[0];
-      const at = form.querySelector(`[data-path="${root}"]`);
+      // A path inside the draft (clauses[0].text) is a problem of the template's text.
+      const at = form.querySelector(`[data-path="${root}"]`) || (e.path && form.querySelector('[data-path="body"]'));
       const text = (e.path && e.path !== root ? e.path + ': ' : '') + e.message;
       if (at) {
         at.textContent = (at.textContent ? at.textContent + '; ' : '') + text;
