@@ -436,7 +436,7 @@ func startWeb(t *testing.T) *webSetup {
 func TestWebNoPageWithoutLogin(t *testing.T) {
 	w := startWeb(t)
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, p := range []string{"/", "/orders", "/orders/new", "/archive", "/batches",
+	for _, p := range []string{"/", "/orders", "/orders/new", "/archive", "/batches", "/templates", "/templates/platforms-yearly",
 		"/orders/0193a3b4-0000-7000-8000-000000000000", "/orders/0193a3b4-0000-7000-8000-000000000000/edit"} {
 		resp, err := hc.Get(w.base + p)
 		if err != nil {
@@ -1351,6 +1351,16 @@ func TestWebTemplates(t *testing.T) {
 	if asked := get(b, "delete question", chromedp.Evaluate[string](`sessionStorage.getItem('asked') || ''`)); !strings.Contains(asked, "Удалить шаблон «Чужая правка»") {
 		b.fail("delete asked %q", asked)
 	}
+
+	// An archivist reads templates and cannot change them.
+	b.logout()
+	b.login("petrova")
+	b.run("templates of an archivist", chromedp.Navigate(w.base+"/templates"), visible(`#t-list tr[data-name="platforms-yearly"]`))
+	if n := get(b, "no new-template form", chromedp.Evaluate[int](`document.querySelectorAll('#t-new').length`)); n != 0 {
+		b.fail("an archivist is offered a new template")
+	}
+	b.run("a template of an archivist", click(`#t-list tr[data-name="platforms-yearly"] a`), visible(`#t-edit`))
+	b.waitJS("read only", `document.getElementById('t-body').value.includes('{') && document.getElementById('t-body').readOnly && !document.getElementById('t-save')`, 10*time.Second)
 }
 
 // TestWebEditorDecline: «Вставить лицо…» under a clause puts a person of the acknowledgement
