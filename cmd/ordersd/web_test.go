@@ -1361,6 +1361,13 @@ func TestWebTemplates(t *testing.T) {
 	}
 	b.run("a template of an archivist", click(`#t-list tr[data-name="platforms-yearly"] a`), visible(`#t-edit`))
 	b.waitJS("read only", `document.getElementById('t-body').value.includes('{') && document.getElementById('t-body').readOnly && !document.getElementById('t-save')`, 10*time.Second)
+
+	// An admin picks the organization whose templates to see.
+	b.logout()
+	b.login("admin")
+	b.run("templates of an admin", chromedp.Navigate(w.base+"/templates"), visible(`#t-org`),
+		setValue(`#t-org`, "chebula"), eval(`document.getElementById('t-org').dispatchEvent(new Event('change'))`))
+	b.waitJS("chebula's templates", `!!document.querySelector('#t-list tr[data-name="platforms-yearly"] a[href="/templates/platforms-yearly?organization=chebula"]')`, 10*time.Second)
 }
 
 // TestWebEditorDecline: «Вставить лицо…» under a clause puts a person of the acknowledgement
