@@ -43,3 +43,6 @@ func (s *Server) templatesPage(c *gin.Context, cl auth.Caller) {
 func canReadTemplates(r string) bool {
 	return auth.Can(r, auth.ActManageTemplates) || auth.Can(r, auth.ActBatch) || auth.Can(r, auth.ActReadArchive)
 }
+
+// CanManageTemplates: the order page offers «Создать шаблон из приказа».
+func (v view) CanManageTemplates() bool { return auth.Can(v.Caller.Role, auth.ActManageTemplates) }

@@ -113,14 +113,13 @@ func New(cfg Config) *Server {
 		"statusName": func(st registry.Status) string {
 			return statusNames[st]
 		},
-		"date":         ru.NumericDay,
-		"datetime":     ruDateTime,
-		"json":         toJSON,
-		"q":            url.QueryEscape,
-		"has":          func(list []string, v string) bool { return slices.Contains(list, v) },
-		"capital":      capital,
-		"actor":        auth.ActorName,
-		"canTemplates": func(role string) bool { return auth.Can(role, auth.ActManageTemplates) },
+		"date":     ru.NumericDay,
+		"datetime": ruDateTime,
+		"json":     toJSON,
+		"q":        url.QueryEscape,
+		"has":      func(list []string, v string) bool { return slices.Contains(list, v) },
+		"capital":  capital,
+		"actor":    auth.ActorName,
 		"genitive": func(kind string) string {
 			if g, ok := map[string]string{"приказ": "приказа", "распоряжение": "распоряжения", "решение": "решения"}[kind]; ok {
 				return g
