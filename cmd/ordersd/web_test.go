@@ -442,7 +442,7 @@ func startWeb(t *testing.T) *webSetup {
 func TestWebNoPageWithoutLogin(t *testing.T) {
 	w := startWeb(t)
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for _, p := range []string{"/", "/orders", "/orders/new", "/archive", "/batches",
+	for _, p := range []string{"/", "/orders", "/orders/new", "/archive", "/batches", "/templates", "/templates/platforms-yearly",
 		"/orders/0193a3b4-0000-7000-8000-000000000000", "/orders/0193a3b4-0000-7000-8000-000000000000/edit"} {
 		resp, err := hc.Get(w.base + p)
 		if err != nil {
@@ -1179,10 +1179,37 @@ func TestWebBatch(t *testing.T) {
 		visible(`#b-data`),
 		chromedp.SetUploadFiles(chromedp.CSS(`#b-data`), []string{good}))
 	b.waitJS("constants of the yearly template", `document.querySelectorAll('#sample tbody tr').length === 4 && document.querySelectorAll('[data-const]').length === 7`, 10*time.Second)
+	// The form is the template's fields that no column fills (GET …/fields): required ones
+	// marked, the shipped wording prefilled, and a sample file with the columns offered.
+	if v := b.value(`input[data-const="площадки"]`); v != "стажировочных площадок и региональных инновационных площадок" {
+		b.fail("the template's saved constant is not prefilled: %q", v)
+	}
+	if n := get(b, "required marks", chromedp.Evaluate[int](`document.querySelectorAll('#constants input[aria-required="true"]').length`)); n != 7 {
+		b.fail("required batch-wide values: %d, want 7", n)
+	}
+	if !strings.Contains(b.text(`label[for="`+b.attr(`input[data-const="подписант"]`, "id")+`"]`), "*") {
+		b.fail("the required «подписант» is not marked")
+	}
+	b.shotElem("batch-constants", `#batch-form`)
+	for ext, sig := range map[string]string{"csv": "Организация;Вид площадки;Тема;Руководитель", "xlsx": "PK"} {
+		resp, err := b.httpClient().Get(w.base + b.attr(`#b-sample-`+ext, "href"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), sig) {
+			b.fail("sample %s: %d, %.80q", ext, resp.StatusCode, data)
+		}
+	}
 	for k, v := range consts {
 		b.run("constant "+k, setValue(`input[data-const="`+k+`"]`, v))
 	}
-	b.run("start", click(`#b-start`), visible(`#progress-box`))
+	// The shipped template is one order; a person may still ask for an order per row.
+	if !get(b, "mode from the template", chromedp.Evaluate[bool](`document.querySelector('input[name=mode][value=one_order]').checked`)) {
+		b.fail("the template's mode one_order is not chosen")
+	}
+	b.run("start", click(`input[name=mode][value=per_row]`), click(`#b-start`), visible(`#progress-box`))
 	b.waitJS("batch done", `document.getElementById('progress').dataset.done === 'true'`, 90*time.Second)
 	if v := b.attr(`#progress`, "aria-valuenow"); v != "100" {
 		b.fail("progress at the end: %s", v)
@@ -1266,3 +1293,178 @@ func TestWebEditorKeepsStructures(t *testing.T) {
 		b.waitJS(c.example+" preview", `!!document.getElementById('preview-frame').dataset.bytes && document.getElementById('problems').hidden`, 30*time.Second)
 	}
 }
+
+// TestWebTemplates: «Шаблоны» — a template made from an order (the order page's button), edited
+// into a new version with a {field} and a constant, a problem shown at its field, a save over
+// someone else's refused with a 409 told in Russian, its versions listed, and deleted.
+func TestWebTemplates(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	draft := example(t, "balashikha")
+	delete(draft, "letterhead")
+	dj, err := json.Marshal(draft)
+	webMust(t, err)
+	id := get(b, "an order to start from", chromedp.Evaluate[string](`fetch('/api/v1/orders', {method: 'POST', headers: {'Content-Type': 'application/json',
+		'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content}, body: JSON.stringify(`+string(dj)+`)}).then(r => r.json()).then(j => j.id)`,
+		chromedp.EvalAwaitPromise))
+
+	b.run("the order's «Создать шаблон из приказа»", chromedp.Navigate(w.base+"/orders/"+id), click(`#to-template`), visible(`#t-new`))
+	if v := b.value(`#t-from`); v != id {
+		b.fail("the new template's order: %q, want %s", v, id)
+	}
+	b.waitJS("the list", `!!document.querySelector('#t-list tr[data-name="platforms-yearly"]')`, 10*time.Second)
+	if s := b.text(`#t-list tr[data-name="platforms-yearly"]`); !strings.Contains(s, "поставляется с системой") {
+		b.fail("the shipped template in the list: %q", s)
+	}
+	if cur := b.attr(`nav.menu a[aria-current="page"]`, "href"); cur != "/templates" {
+		b.fail("the menu's current item: %q", cur)
+	}
+	b.checkLabels("templates")
+	b.axe("templates")
+	b.shot("templates")
+
+	// A problem is shown at its field, in Russian.
+	b.run("create without a title", keys(`#t-name`, "platforms-own"), click(`#t-create`), visible(`#t-title-err`))
+	if e := b.text(`#t-title-err`); !strings.Contains(e, "не заполнено") {
+		b.fail("the title's problem: %q", e)
+	}
+	b.run("create", keys(`#t-title`, "Площадки на учебный год"), click(`#t-create`), visible(`#t-edit`))
+	b.waitJS("version 1", `document.getElementById('t-meta').textContent.includes('версия 1')`, 10*time.Second)
+	if !strings.HasSuffix(b.location(), "/templates/platforms-own") {
+		b.fail("after creating: %s", b.location())
+	}
+
+	// A field and its constant: version 2, the field listed.
+	b.run("a field and a constant",
+		eval(`(() => { const t = document.getElementById('t-body'); t.value = t.value.replace('2022-2023 учебном', '{учебный_год} учебном'); })()`),
+		setValue(`#t-consts`, "учебный_год = 2025-2026"), click(`#t-save`))
+	b.waitJS("version 2", `document.getElementById('t-done').textContent.includes('версия 2')`, 10*time.Second)
+	if f := b.text(`#t-fields`); !strings.Contains(f, "{учебный_год}") || !strings.Contains(f, "обязательное, графа файла") {
+		b.fail("fields: %q", f)
+	}
+	if c := b.value(`#t-consts`); c != "учебный_год = 2025-2026" {
+		b.fail("constants after saving: %q", c)
+	}
+
+	// A case that is not one: told at the template's text, with its place, in Russian.
+	b.run("a bad case", eval(`(() => { const t = document.getElementById('t-body'); const d = JSON.parse(t.value);
+		d.clauses.push({text: 'Контроль возложить на {ответственный:абв}.'}); t.value = JSON.stringify(d, null, 2); })()`), click(`#t-save`))
+	b.waitJS("the body's problem", `document.getElementById('t-body-err').textContent.includes('ответственный')`, 10*time.Second)
+	if e := b.text(`#t-body-err`); !regexp.MustCompile(`[а-я]`).MatchString(e) || !strings.Contains(e, "clauses[") {
+		b.fail("the body's problem: %q", e)
+	}
+	// A person in the accusative and a date, with constants: the batch form says the case and
+	// offers a date input.
+	b.run("a case and a date", eval(`(() => { const t = document.getElementById('t-body'); const d = JSON.parse(t.value);
+		d.clauses[d.clauses.length - 1].text = 'Контроль возложить на {ответственный:вин} до {дата_отчёта}.'; t.value = JSON.stringify(d, null, 2); })()`),
+		setValue(`#t-consts`, "учебный_год = 2025-2026\nответственный = заместитель директора Мартынова Л.Е.\nдата_отчёта = 01.10.2025"), click(`#t-save`))
+	b.waitJS("version 3", `document.getElementById('t-done').textContent.includes('версия 3')`, 10*time.Second)
+
+	// Someone saves meanwhile: this page's save is refused and says so.
+	st := get(b, "someone else saves", chromedp.Evaluate[int](`fetch('/api/v1/templates/platforms-own').then(r => r.json()).then(t => fetch('/api/v1/templates/platforms-own', {method: 'PUT',
+		headers: {'Content-Type': 'application/json', 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content},
+		body: JSON.stringify({title: 'Чужая правка', mode: t.mode, body: t.body, constants: t.constants, base_version: t.version})})).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if st != http.StatusOK {
+		b.fail("the other save: %d", st)
+	}
+	b.run("save over it", setValue(`#t-title`, "Моя правка"), click(`#t-save`))
+	b.waitJS("the conflict", `document.getElementById('t-error').textContent.includes('успел сохранить кто-то другой')`, 10*time.Second)
+	b.run("reload", chromedp.Reload(), visible(`#t-edit`))
+	b.waitJS("four versions", `document.querySelectorAll('#t-versions li').length === 4`, 10*time.Second)
+	if v := b.value(`#t-title`); v != "Чужая правка" {
+		b.fail("title after the conflict: %q", v)
+	}
+	b.checkLabels("template")
+	b.axe("template")
+	b.shot("template")
+
+	// The batch page offers the template, its constant prefilled.
+	b.run("batch page", chromedp.Navigate(w.base+"/batches"), visible(`#b-data`))
+	b.waitJS("own template offered", `[...document.querySelectorAll('#b-template option')].some(o => o.value === 'platforms-own')`, 10*time.Second)
+	b.run("choose it", setValue(`#b-template`, "platforms-own"), eval(`document.getElementById('b-template').dispatchEvent(new Event('change'))`))
+	b.waitJS("its constant", `(document.querySelector('[data-const="учебный_год"]') || {}).value === '2025-2026'`, 10*time.Second)
+	if h := b.text(`[data-const="ответственный"] ~ [data-testid="case-hint"]`); !strings.Contains(h, "в винительном падеже: кого?") {
+		b.fail("the case hint: %q", h)
+	}
+	if d := b.attr(`[data-const="дата_отчёта"]`, "type") + " " + b.value(`[data-const="дата_отчёта"]`); d != "date 2025-10-01" {
+		b.fail("the date field: %q", d)
+	}
+	b.shotElem("batch-own-template", `#batch-form`)
+
+	b.run("delete", chromedp.Navigate(w.base+"/templates/platforms-own"), visible(`#t-delete`),
+		// The page goes to the list after deleting: the question is kept across it.
+		eval(`window.confirm = (m) => { sessionStorage.setItem('asked', m); return true; }`), click(`#t-delete`))
+	b.waitJS("back to the list", `location.pathname === '/templates' && !!document.querySelector('#t-list tr[data-name="platforms-yearly"]')`, 10*time.Second)
+	if get(b, "deleted", chromedp.Evaluate[bool](`!!document.querySelector('#t-list tr[data-name="platforms-own"]')`)) {
+		b.fail("the deleted template is still listed")
+	}
+	if asked := get(b, "delete question", chromedp.Evaluate[string](`sessionStorage.getItem('asked') || ''`)); !strings.Contains(asked, "Удалить шаблон «Чужая правка»") {
+		b.fail("delete asked %q", asked)
+	}
+
+	// An archivist reads templates and cannot change them.
+	b.logout()
+	b.login("petrova")
+	b.run("templates of an archivist", chromedp.Navigate(w.base+"/templates"), visible(`#t-list tr[data-name="platforms-yearly"]`))
+	if n := get(b, "no new-template form", chromedp.Evaluate[int](`document.querySelectorAll('#t-new').length`)); n != 0 {
+		b.fail("an archivist is offered a new template")
+	}
+	b.run("a template of an archivist", click(`#t-list tr[data-name="platforms-yearly"] a`), visible(`#t-edit`))
+	b.waitJS("read only", `document.getElementById('t-body').value.includes('{') && document.getElementById('t-body').readOnly && !document.getElementById('t-save')`, 10*time.Second)
+
+	// An admin picks the organization whose templates to see.
+	b.logout()
+	b.login("admin")
+	b.run("templates of an admin", chromedp.Navigate(w.base+"/templates"), visible(`#t-org`),
+		setValue(`#t-org`, "chebula"), eval(`document.getElementById('t-org').dispatchEvent(new Event('change'))`))
+	b.waitJS("chebula's templates", `!!document.querySelector('#t-list tr[data-name="platforms-yearly"] a[href="/templates/platforms-yearly?organization=chebula"]')`, 10*time.Second)
+}
+
+// TestWebEditorDecline: «Вставить лицо…» under a clause puts a person of the acknowledgement
+// list into the clause at its caret in the accusative, by keyboard alone: «возложить на» +
+// Мартынова → «возложить на заместителя начальника … Л.Е. Мартынову».
+func TestWebEditorDecline(t *testing.T) {
+	w := startWeb(t)
+	b := newBrowser(t, w.base)
+	b.login("ivanova")
+	b.run("start from the Balashikha example",
+		chromedp.Navigate(w.base+"/orders"),
+		eval(`localStorage.clear()`),
+		chromedp.Navigate(w.base+"/orders/new"),
+		visible(`#start-from`),
+		eval(`(() => { const s = document.querySelector('#start-from'); s.value = 'balashikha'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`),
+		visible(`[data-pick="clauses[0]"]`))
+	b.run("a clause that ends with «возложить на»",
+		eval(`(() => { const t = document.querySelector('[data-clause="clauses[0]"]'); t.focus(); t.value = 'Контроль за организацией работы возложить на'; t.dispatchEvent(new Event('input', {bubbles: true}));
+			t.setSelectionRange(t.value.length, t.value.length); t.dispatchEvent(new KeyboardEvent('keyup', {bubbles: true})); })()`),
+		chromedp.Focus(chromedp.CSS(`[data-pick="clauses[0]"]`)),
+		chromedp.KeyEvent("\r"),
+		visible(`.person-list button[data-person="0"]`))
+	if exp := b.attr(`[data-pick="clauses[0]"]`, "aria-expanded"); exp != "true" {
+		b.fail("the person list is open but aria-expanded=%q", exp)
+	}
+	if focused := get(b, "focus on the first person", chromedp.Evaluate[string](`document.activeElement.dataset.person || ''`)); focused != "0" {
+		b.fail("focus after opening: person %q", focused)
+	}
+	b.axe("editor person list")
+	b.shotElem("editor-person-pick", `[data-testid="clause"]`)
+	b.run("pick by keyboard", chromedp.KeyEvent("\r"))
+	const want = "Контроль за организацией работы возложить на заместителя начальника управления по образованию Л.Е. Мартынову"
+	b.waitJS("the accusative inserted", `document.querySelector('[data-clause="clauses[0]"]').value === `+strconvQuote(want), 10*time.Second)
+	if n := get(b, "list closed", chromedp.Evaluate[int](`document.querySelectorAll('.person-list').length`)); n != 0 {
+		b.fail("the person list stays open")
+	}
+	if f := get(b, "focus back", chromedp.Evaluate[string](`document.activeElement.dataset.clause || ''`)); f != "clauses[0]" {
+		b.fail("focus after inserting: %q", f)
+	}
+	b.waitJS("kept in the draft", `Object.keys(localStorage).some((k) => (localStorage.getItem(k) || '').includes('Л.Е. Мартынову'))`, 10*time.Second)
+	// Escape closes the list and gives the focus back to its button.
+	b.run("escape", chromedp.Focus(chromedp.CSS(`[data-pick="clauses[1]"]`)), chromedp.KeyEvent("\r"), visible(`.person-list`), chromedp.KeyEvent("\x1b"))
+	if f := get(b, "focus after escape", chromedp.Evaluate[string](`(document.activeElement.dataset.pick || '') + '|' + document.querySelectorAll('.person-list').length`)); f != "clauses[1]|0" {
+		b.fail("after Escape: %q", f)
+	}
+}
+
+func strconvQuote(s string) string { q, _ := json.Marshal(s); return string(q) }

@@ -158,6 +158,8 @@ func (s *Server) Mount(e *gin.Engine) {
 	e.GET("/batches", s.page(s.batchPage, auth.ActBatch))
 	e.GET("/batches/:id", s.page(s.batchPage, auth.ActBatch))
 	e.GET("/settings", s.page(s.settingsPage, auth.ActManageJournals))
+	e.GET("/templates", s.page(s.templatesPage))
+	e.GET("/templates/:name", s.page(s.templatesPage))
 	e.POST("/settings/users", s.page(s.addUser, auth.ActManageJournals))
 	e.POST("/settings/users/:id/state", s.page(s.setUserState, auth.ActManageJournals))
 	s.approvalPages(e)
@@ -360,6 +362,9 @@ func (v view) Menu() []menuItem {
 	}
 	if auth.Can(r, auth.ActBatch) {
 		items = append(items, menuItem{"batch", "/batches", "Пакетный выпуск"})
+	}
+	if canReadTemplates(r) {
+		items = append(items, menuItem{"templates", "/templates", "Шаблоны"})
 	}
 	if auth.Can(r, auth.ActReadArchive) {
 		items = append(items, menuItem{"archive", "/archive", "Архив"}, menuItem{"control", "/control", "Контроль"})

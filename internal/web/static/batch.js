@@ -16,6 +16,20 @@
   tplSel.append(...(page.templates || []).map((t) => el('option', { value: t.id }, t.label.replace(/^Шаблон: /, ''))),
     el('option', { value: '' }, 'свой файл шаблона…'));
   tplSel.addEventListener('change', () => { $('b-template-file-field').hidden = tplSel.value !== ''; drawConstants(); });
+  const orgQuery = (sep) => (!$('b-org-field').hidden && $('b-org').value ? sep + 'organization=' + encodeURIComponent($('b-org').value) : '');
+  // The organization's own templates join the shipped ones; Word templates are filled
+  // elsewhere (they give no draft to issue).
+  async function loadTemplates() {
+    const r = await api('GET', '/api/v1/templates' + orgQuery('?')).catch(() => null);
+    if (!r || !r.ok) return;
+    const list = ((await r.json()).templates || []).filter((t) => t.format !== 'docx');
+    const keep = tplSel.value;
+    tplSel.replaceChildren(...list.map((t) => el('option', { value: t.name }, t.title + (t.builtin ? '' : ` (версия ${t.version})`))),
+      el('option', { value: '' }, 'свой файл шаблона…'));
+    tplSel.value = [...tplSel.options].some((o) => o.value === keep) ? keep : tplSel.options[0].value;
+    $('b-template-file-field').hidden = tplSel.value !== '';
+    drawConstants();
+  }
   $('b-template-file').addEventListener('change', drawConstants);
   if (page.orgs && page.orgs.length) {
     $('b-org-field').hidden = false;
@@ -58,18 +72,78 @@
     walk(tpl, '');
     return names;
   }
+  // caseHint says in which case a template puts the value, with the case's question.
+  const caseWords = { род: 'родительном', дат: 'дательном', вин: 'винительном', твор: 'творительном', пред: 'предложном' };
+  const caseQuestions = { род: 'кого?', дат: 'кому?', вин: 'кого?', твор: 'кем?', пред: 'о ком?' };
+  const caseHint = (cases) => (cases || []).filter((c) => caseWords[c]).map((c) => `в ${caseWords[c]} падеже: ${caseQuestions[c]}`).join('; ');
+  // A named template's fields come from the server (GET /api/v1/templates/{name}): the
+  // ones no column fills are values for the whole batch, prefilled from the template's
+  // saved constants; a column field the chosen file lacks may be given here too. A file
+  // of one's own is read here, as the batch package reads it.
+  let drawn = 0;
+  let modeByTemplate = false; // the mode radio was set from a named template, not by a person
+  form.querySelectorAll('input[name=mode]').forEach((r) => r.addEventListener('change', () => { modeByTemplate = false; }));
   async function drawConstants() {
-    const names = fieldsOf(await templateText());
+    const turn = ++drawn;
     const known = new Set((columns || []).map(normName));
-    const consts = names.filter((n) => !known.has(normName(n)));
+    let fields;
+    let saved = {};
+    $('b-samples').hidden = true;
+    if (tplSel.value) {
+      const name = encodeURIComponent(tplSel.value);
+      const r = await api('GET', `/api/v1/templates/${name}` + orgQuery('?')).catch(() => null);
+      if (turn !== drawn) return;
+      if (r && r.ok) {
+        const t = await r.json();
+        if (turn !== drawn) return;
+        fields = t.fields || [];
+        saved = t.constants || {};
+        const radio = form.querySelector(`input[name=mode][value="${t.mode}"]`);
+        if (radio && !radio.checked) { radio.checked = true; modeByTemplate = true; }
+        const base = `/api/v1/templates/${name}/sample`;
+        $('b-sample-csv').href = base + '.csv' + orgQuery('?');
+        $('b-sample-xlsx').href = base + '.xlsx' + orgQuery('?');
+        $('b-samples').hidden = !fields.some((f) => f.column);
+      }
+    }
+    if (!fields) {
+      // A file of one's own says nothing of its mode: back to the default a template changed.
+      if (modeByTemplate) { form.querySelector('input[name=mode][value="per_row"]').checked = true; modeByTemplate = false; }
+      const names = fieldsOf(await templateText());
+      if (turn !== drawn) return;
+      fields = names.map((n) => ({ name: n, kind: 'text', required: false, column: true }));
+    }
+    // A column field is asked here when the chosen file lacks it, or when the template keeps
+    // a constant for it and no file column says otherwise.
+    const inFile = (f) => columns && known.has(normName(f.name));
+    const consts = fields.filter((f) => !f.column || (columns ? !inFile(f) : !tplSel.value || saved[f.name] !== undefined));
     const box = $('constants');
+    // What a person typed survives a redraw (a new file, another sheet).
+    const typed = {};
+    box.querySelectorAll('[data-const]').forEach((i) => { typed[i.dataset.const] = i.value; });
     if (!consts.length) { box.replaceChildren(); return; }
+    const anyRequired = consts.some((f) => f.required);
     box.replaceChildren(el('fieldset', { class: 'field plain' },
       el('legend', { class: 'label' }, columns ? 'Значения для всего пакета (этих граф нет в файле)' : 'Значения для всего пакета (если их нет в файле)'),
-      el('div', { class: 'extra' }, consts.map((n, i) => el('div', { class: 'field' },
-        el('label', { for: 'const-' + i }, n.replace(/_/g, ' ')),
-        el('input', { id: 'const-' + i, 'data-const': n, autocomplete: 'off' }))))));
+      anyRequired ? el('p', { class: 'hint' }, el('span', { class: 'req', 'aria-hidden': 'true' }, '*'), ' — обязательное поле') : null,
+      el('div', { class: 'extra' }, consts.map((f, i) => {
+        const hint = [caseHint(f.cases), tplSel.value && f.column ? 'можно дать графой файла' : ''].filter(Boolean).join('; ');
+        const input = el('input', { id: 'const-' + i, 'data-const': f.name, 'data-kind': f.kind, autocomplete: 'off',
+          type: f.kind === 'date' ? 'date' : 'text' });
+        if (f.required) { input.required = true; input.setAttribute('aria-required', 'true'); }
+        if (f.example && f.example !== '…' && f.kind !== 'date') input.placeholder = 'например: ' + f.example;
+        if (hint) input.setAttribute('aria-describedby', 'const-hint-' + i);
+        const v = typed[f.name] !== undefined && typed[f.name] !== '' ? typed[f.name] : saved[f.name] || '';
+        input.value = f.kind === 'date' ? isoDate(v) : v;
+        return el('div', { class: 'field' },
+          el('label', { for: 'const-' + i }, f.name.replace(/_/g, ' '), f.required ? el('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+          input,
+          hint ? el('div', { class: 'hint', id: 'const-hint-' + i, 'data-testid': 'case-hint' }, hint) : null);
+      }))));
   }
+  // A date field is shown by the browser's date input and sent as the orders write dates.
+  const isoDate = (v) => { const m = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(v || ''); return m ? `${m[3]}-${m[2]}-${m[1]}` : v; };
+  const ruDate = (v) => { const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v || ''); return m ? `${m[3]}.${m[2]}.${m[1]}` : v; };
 
   // ---- the first rows of the file, read in the browser ----
   function decodeText(buf) {
@@ -236,7 +310,7 @@
     fd.append('mode', form.querySelector('input[name=mode]:checked').value);
     if ($('b-sheet').value.trim()) fd.append('sheet', $('b-sheet').value.trim());
     const consts = {};
-    form.querySelectorAll('[data-const]').forEach((i) => { if (i.value.trim()) consts[i.dataset.const] = i.value.trim(); });
+    form.querySelectorAll('[data-const]').forEach((i) => { if (i.value.trim()) consts[i.dataset.const] = i.dataset.kind === 'date' ? ruDate(i.value) : i.value.trim(); });
     if (Object.keys(consts).length) fd.append('constants', JSON.stringify(consts));
     if ($('b-valid-only').checked) fd.append('valid_only', 'true');
     if (!$('register').hidden && $('b-journal').value) { fd.append('journal', $('b-journal').value); fd.append('date', $('b-date').value); }
@@ -342,6 +416,8 @@
   }
 
   drawConstants();
+  loadTemplates();
+  $('b-org').addEventListener('change', loadTemplates);
   loadRecent();
   if (page.batch) follow(page.batch);
   window.addEventListener('popstate', () => { const m = /^\/batches\/([\w-]+)$/.exec(location.pathname); if (m) follow(m[1]); });

@@ -252,6 +252,8 @@
       el('div', { class: 'err' }),
       el('div', { class: 'item-head' }, el('span', { class: 'item-no' }, no), el('span', { class: 'grow' }), itemTools(path, { indent: true })),
       text,
+      el('div', { class: 'person-pick' }, el('button', { type: 'button', class: 'btn btn-sm', 'data-pick': path, 'aria-expanded': 'false',
+        'aria-label': `Вставить лицо… в пункт ${no.slice(0, -1)}: из листа ознакомления, в винительном падеже` }, 'Вставить лицо…')),
       el('details', { class: 'more', open: hasExtra },
         el('summary', { class: 'small' }, 'Срок, ответственный, приложение'),
         el('div', { class: 'extra' },
@@ -665,6 +667,71 @@
       render(inp(`${list}[${index + 1}].text`));
       changed();
     }
+  });
+  // ---- «Вставить лицо…»: a person of the acknowledgement list, put into the accusative by
+  // the server (GET /api/v1/decline, the batch's own declension), at the clause's caret:
+  // «возложить на» + Мартынова → «возложить на заместителя директора Мартынову Л.Е.».
+  const carets = new Map(); // clause path → [start, end] of its last selection
+  ['keyup', 'mouseup', 'input', 'select'].forEach((ev) => root.addEventListener(ev, (e) => {
+    const path = e.target.dataset && e.target.dataset.clause;
+    if (path) carets.set(path, [e.target.selectionStart, e.target.selectionEnd]);
+  }));
+  function closePick(box) {
+    const list = box.querySelector('.person-list');
+    if (list) list.remove();
+    box.querySelector('[data-pick]').setAttribute('aria-expanded', 'false');
+  }
+  function openPick(btn) {
+    const box = btn.closest('.person-pick');
+    if (btn.getAttribute('aria-expanded') === 'true') { closePick(box); return; }
+    const people = model.acknowledgement.people.map((p, i) => ({ p, i })).filter(({ p }) => p.name.trim());
+    btn.setAttribute('aria-expanded', 'true');
+    const list = el('div', { class: 'person-list', role: 'group', 'aria-label': 'Кого вставить (в винительном падеже)' },
+      people.length
+        ? people.map(({ p, i }) => el('button', { type: 'button', class: 'btn btn-sm', 'data-person': i, 'data-clause-of': btn.dataset.pick },
+          [p.position, p.name].filter(Boolean).join(' ')))
+        : el('p', { class: 'hint' }, 'В листе ознакомления ещё никого нет: добавьте людей в разделе «Ознакомление».'));
+    box.append(list);
+    const first = list.querySelector('button');
+    if (first) first.focus();
+  }
+  async function insertPerson(btn) {
+    const path = btn.dataset.clauseOf;
+    const p = model.acknowledgement.people[Number(btn.dataset.person)];
+    const box = btn.closest('.person-pick');
+    if (!p) { closePick(box); return; }
+    let phrase = [p.position, p.name].filter((x) => x && x.trim()).join(' ');
+    const r = await api('GET', '/api/v1/decline?case=вин&text=' + encodeURIComponent(phrase)).catch(() => null);
+    if (r && r.ok) phrase = (await r.json()).text;
+    const t = root.querySelector(inp(path + '.text'));
+    closePick(box);
+    if (!t) return;
+    const [start, end] = carets.get(path) || [t.value.length, t.value.length];
+    const before = t.value.slice(0, start);
+    const after = t.value.slice(end);
+    const lead = before && !/\s$/.test(before) ? ' ' : '';
+    const trail = after && !/^[\s.,;:)]/.test(after) ? ' ' : '';
+    t.value = before + lead + phrase + trail + after;
+    const caret = (before + lead + phrase).length;
+    setAt(model, path + '.text', t.value);
+    autosize(t);
+    t.focus();
+    t.setSelectionRange(caret, caret);
+    carets.set(path, [caret, caret]);
+    changed();
+  }
+  root.addEventListener('click', (e) => {
+    const pick = e.target.closest('button[data-pick]');
+    if (pick) { openPick(pick); return; }
+    const person = e.target.closest('button[data-person]');
+    if (person) insertPerson(person);
+  });
+  root.addEventListener('keydown', (e) => {
+    const box = e.target.closest && e.target.closest('.person-pick');
+    if (!box || e.key !== 'Escape' || !box.querySelector('.person-list')) return;
+    e.preventDefault();
+    closePick(box);
+    box.querySelector('[data-pick]').focus();
   });
   function focusClause() {
     // After a keyboard move the focus stays on the moved clause's tool button (set by the
