@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"orders/internal/decline"
 	"orders/internal/order"
@@ -250,8 +252,11 @@ func (r *runner) value(vals []string) func(*slot) string {
 			return v
 		}
 		var b strings.Builder
-		for _, seg := range s.segs {
+		for i, seg := range s.segs {
 			v := segValue(seg, vals)
+			if i == 0 && s.sentence {
+				v = capitalize(v)
+			}
 			// «возложить на {контроль:вин}.» with «… Зубова А.Н.»: one full stop, not two.
 			if seg.ph == nil && strings.HasPrefix(v, ".") && !strings.HasPrefix(v, "..") && strings.HasSuffix(b.String(), ".") {
 				v = v[1:]
@@ -646,4 +651,14 @@ func parallel(n int, f func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// capitalize puts the first letter of a sentence in capitals, leaving a value that opens with
+// anything else (a quote, a digit, an abbreviation) as it is.
+func capitalize(v string) string {
+	r, size := utf8.DecodeRuneInString(v)
+	if !unicode.IsLower(r) {
+		return v
+	}
+	return string(unicode.ToUpper(r)) + v[size:]
 }

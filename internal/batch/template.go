@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +84,11 @@ type slot struct {
 	whole bool // the value is one placeholder and nothing else
 	date  bool // a draft date field: the cell is converted to YYYY-MM-DD
 	inRow bool // OneOrder: a cell of the row template
-	cell  int  // OneOrder: its index in the row
+	// sentence: a text of the order (a clause, the preamble, the control clause, a
+	// paragraph) that opens with a field, whose value then starts the sentence with a capital
+	// («{ответственный:дат} представить …» → «Заместителю директора …»).
+	sentence bool
+	cell     int // OneOrder: its index in the row
 }
 
 // rowsNode stands for the rows of the OneOrder table in the compiled tree.
@@ -99,6 +104,9 @@ type template struct {
 }
 
 const maxPlaceholderLen = 100
+
+// sentencePath matches the texts of a draft that are sentences of the order.
+var sentencePath = regexp.MustCompile(`(^|\.)(text|control|paragraph)$|^preamble\[\d+\]$`)
 
 // parseSegments splits s into literals and placeholders; has says there is a placeholder.
 func parseSegments(s string) (segs []segment, has bool) {
@@ -212,6 +220,7 @@ func (tp *template) compile(v any, path string) any {
 		}
 		s := &slot{path: path, segs: segs, whole: len(segs) == 1}
 		s.date = s.whole && (path == "date" || strings.HasSuffix(path, ".date"))
+		s.sentence = !s.whole && segs[0].ph != nil && sentencePath.MatchString(path)
 		tp.slots = append(tp.slots, s)
 		return s
 	}
