@@ -172,5 +172,5 @@ window.Orders = (() => {
   window.addEventListener('resize', laterMark);
   laterMark();
 
-  return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf, actorName };
+  return { api, problem, ru, el, put, pageData, ruDate, ruDateTime, todayMoscow, stateRu, statusRu, roleRu, csrf, actorName, markScrollables };
 })();
