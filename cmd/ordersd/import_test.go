@@ -111,7 +111,7 @@ func TestWebArchiveSort(t *testing.T) {
 	b.login("petrova")
 	b.run("archive", chromedp.Navigate(w.base+"/archive"), visible(`#results tbody tr`))
 	b.waitJS("total", `document.getElementById('archive-status').textContent.startsWith('Найдено: 30.')`, 10*time.Second)
-	b.run("sort by date", click(`button[data-sort="date"]`))
+	b.run("sort by date", eval(`document.querySelector('button[data-sort="date"]').click()`))
 	b.waitJS("newest first", `document.querySelector('#results tbody tr td[data-label="Дата"]')?.textContent === '`+newest+`'`, 10*time.Second)
 	if s := b.attr(`th:has(button[data-sort="date"])`, "aria-sort"); s != "descending" {
 		b.fail("aria-sort of «Дата»: %q", s)

@@ -834,7 +834,9 @@ func TestWebOrder(t *testing.T) {
 		keys(`#a-q`, "стажировочная площадка"),
 		click(`#search button[type=submit]`))
 	b.waitJS("found", `[...document.querySelectorAll('#results a')].some(a => a.href.endsWith('`+id[1]+`'))`, 10*time.Second)
-	b.run("sort by number", click(`button[data-sort="number"]`))
+	// The results are drawn again when their total arrives: click the header in the page, not a
+	// node found a moment before (chromedp's «could not find node» on a quiet machine).
+	b.run("sort by number", eval(`document.querySelector('button[data-sort="number"]').click()`))
 	b.waitJS("sorted by number", `document.querySelector('button[data-sort="number"]')?.closest('th').getAttribute('aria-sort') === 'ascending'`, 10*time.Second)
 	b.run("by number", chromedp.Clear(chromedp.CSS(`#a-q`)), setValue(`#a-number`, "1-о"),
 		click(`#search button[type=submit]`))
