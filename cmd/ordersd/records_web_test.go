@@ -61,6 +61,12 @@ func TestWebRecords(t *testing.T) {
 	b := newBrowser(t, w.base)
 	// The clerk named in both clauses: one overdue, one on time, which she marks executed.
 	b.login("ivanova")
+	// The order's page lists its items under control.
+	b.run("order page", chromedp.Navigate(w.base+"/orders/"+id), visible(`[data-testid="order-control-row"]`))
+	if st := b.text(`[data-testid="order-control-row"][data-clause="1"] [data-testid="order-control-state"]`); st != "просрочено" {
+		b.fail("the order page's clause 1: %q, want просрочено", st)
+	}
+	b.axe("order page with control items")
 	b.run("control page", chromedp.Navigate(w.base+"/control"), visible(`[data-testid="control"]`))
 	b.checkLabels("control")
 	if n := get(b, "rows", chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="control-row"]').length`)); n != 2 {

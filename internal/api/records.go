@@ -167,7 +167,7 @@ func (s *Server) markControl(c *gin.Context, ctl *control.Service) {
 		s.storeError(c, err)
 		return
 	}
-	if cl.role != roleHead && cl.role != roleAdmin && item.Responsible != cl.display && !control.Names(item.Controller, cl.display) {
+	if !control.MayMark(cl.role, cl.display, *item) {
 		problem(c, http.StatusForbidden, "отметить исполнение может ответственный («"+item.Responsible+"»), тот, на кого возложен контроль, или руководитель")
 		return
 	}
@@ -212,7 +212,7 @@ func feedPerson(c *gin.Context, asked string) (org, person string, ok bool) {
 	cl := who(c)
 	person = cl.display
 	if asked = strings.TrimSpace(asked); asked != "" && asked != person {
-		if cl.role != roleHead && cl.role != roleAdmin {
+		if !auth.Can(cl.role, auth.ActOthersCalendar) {
 			problem(c, http.StatusForbidden, "календарь другого человека может выдать только руководитель")
 			return "", "", false
 		}

@@ -41,6 +41,10 @@ const (
 	ActManageCases Action = "manage-cases"
 	// ActPublish: let the public check show an order's text.
 	ActPublish Action = "publish"
+	// ActOthersCalendar: give out the deadline calendar of another person.
+	ActOthersCalendar Action = "others-calendar"
+	// ActMarkAnyControl: mark any control item executed, not only one's own.
+	ActMarkAnyControl Action = "mark-any-control"
 )
 
 // permissions is the one table of who may do what: a clerk prepares, a head registers and
@@ -63,6 +67,8 @@ var permissions = map[Action][]string{
 	ActApprovalSettings:    {RoleHead, RoleAdmin},
 	ActManageCases:         {RoleHead, RoleArchivist, RoleAdmin},
 	ActPublish:             {RoleHead, RoleAdmin},
+	ActOthersCalendar:      {RoleHead, RoleAdmin},
+	ActMarkAnyControl:      {RoleHead, RoleAdmin},
 }
 
 // Actions lists every action of the table, for tests and documentation.

@@ -32,6 +32,8 @@ func TestCan(t *testing.T) {
 		ActApprovalSettings:    {h, x},
 		ActManageCases:         {h, a, x},
 		ActPublish:             {h, x},
+		ActOthersCalendar:      {h, x},
+		ActMarkAnyControl:      {h, x},
 	}
 	if got := len(Actions()); got != len(want) {
 		t.Fatalf("the table has %d actions, the test knows %d", got, len(want))

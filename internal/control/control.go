@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"orders/internal/auth"
 	"orders/internal/decline"
 	"orders/internal/order"
 	"orders/internal/registry"
@@ -120,6 +121,12 @@ func Due(deadline string) string {
 		consider(m[0], y, months[lower[m[4]:m[5]]], d)
 	}
 	return best.date
+}
+
+// MayMark reports whether a person of role may mark item executed: its responsible person,
+// the one the control clause puts in charge, or whoever auth.Can lets mark any item.
+func MayMark(role, person string, item registry.ControlItem) bool {
+	return auth.Can(role, auth.ActMarkAnyControl) || item.Responsible == person || Names(item.Controller, person)
 }
 
 // Names reports whether text names person in any case: a control clause puts «Иванова

@@ -30,7 +30,7 @@ func (s *Server) approvalsPage(c *gin.Context, cl auth.Caller) {
 		s.failurePage(c, cl, err, "Не удалось прочитать, что ждёт вашей визы.")
 		return
 	}
-	v := approvalsView{Pending: list, CanSet: cl.OrgID != "" && cl.Role == auth.RoleHead}
+	v := approvalsView{Pending: list, CanSet: cl.OrgID != "" && auth.Can(cl.Role, auth.ActApprovalSettings)}
 	if v.CanSet {
 		if v.Required, err = s.cfg.Store.ApprovalRequired(c.Request.Context(), cl.OrgID); err != nil {
 			s.log.Error("approval setting", "err", err)

@@ -82,8 +82,7 @@ func (s *Server) controlPage(c *gin.Context, cl auth.Caller) {
 		if v.State != "" && st != v.State {
 			continue
 		}
-		canMark := st != registry.ControlDone && (cl.Role == auth.RoleHead || cl.Role == auth.RoleAdmin ||
-			it.Responsible == person || control.Names(it.Controller, person))
+		canMark := st != registry.ControlDone && control.MayMark(cl.Role, person, it)
 		v.Rows = append(v.Rows, controlRow{it, st, controlStateText[st], canMark})
 	}
 	s.render(c, http.StatusOK, "control", view{Title: "Контроль исполнения", Nav: "control", Caller: cl, Page: v})
