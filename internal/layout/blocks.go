@@ -202,6 +202,9 @@ type Table struct {
 	Rows   [][]string
 	// NumberColumn marks column 0 as the computed «№» column (centred).
 	NumberColumn bool
+	// Fitted: Widths are the columns the PDF sized from their content (pdf.FitTables), which
+	// both renderers draw as they are; otherwise they are the draft's preference.
+	Fitted bool
 }
 
 // Signature is the signature block: position lines at the left, the name at the right

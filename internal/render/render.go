@@ -24,15 +24,7 @@ func New(opt layout.Options) *Renderer { return &Renderer{opt: opt} }
 // (intake takes its search text from it, a preview draws it), so a draft that cannot be laid
 // out is refused where it arrives instead of failing later in a worker.
 func (r *Renderer) Layout(d *order.Draft) (*layout.Doc, error) {
-	doc, err := layout.Build(d, r.opt)
-	if err != nil {
-		return nil, err
-	}
-	// Both documents draw the tables with the columns the PDF sizes from their content.
-	if err := pdf.FitTables(doc); err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
-	}
-	return doc, nil
+	return layout.Build(d, r.opt)
 }
 
 // Render returns the PDF and the DOCX of d; at is written into both as their creation time,
@@ -41,6 +33,11 @@ func (r *Renderer) Render(d *order.Draft, at time.Time) (pdfBytes, docxBytes []b
 	doc, err := r.Layout(d)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Both documents draw the tables with the columns the PDF sizes from their content,
+	// measured once here (intake and previews, which draw no DOCX, never measure them twice).
+	if err := pdf.FitTables(doc); err != nil {
+		return nil, nil, fmt.Errorf("pdf: %w", err)
 	}
 	if pdfBytes, err = PDF(doc, at); err != nil {
 		return nil, nil, err

@@ -865,7 +865,7 @@ func (fl *flow) table(b layout.Block) {
 	}
 	boxL := fl.left + b.LeftIndent
 	tableW := fl.right - boxL
-	widths := fl.columnWidths(t, cols, tableW)
+	widths := fl.tableWidths(t, cols, tableW)
 	size := fl.page.SmallSize
 	lh, base := fl.lineHeight(size), fl.baseline(size)
 
@@ -1064,9 +1064,21 @@ func fitColumns(weights, need []float64, width float64) []float64 {
 	}
 }
 
+// tableWidths are the columns of t in mm: those FitTables measured, or measured now.
+func (fl *flow) tableWidths(t *layout.Table, cols int, tableW float64) []float64 {
+	if !t.Fitted || len(t.Widths) != cols {
+		return fl.columnWidths(t, cols, tableW)
+	}
+	widths := make([]float64, cols)
+	for c, f := range t.Widths {
+		widths[c] = f * tableW
+	}
+	return widths
+}
+
 // FitTables replaces the draft's column weights of every table in doc with the widths
-// the PDF gives the columns (as fractions of the table), so that the DOCX draws the same
-// grid. Rendering the PDF afterwards gives the same widths again.
+// the PDF gives the columns (as fractions of the table) and marks them Fitted, so that the
+// DOCX draws the same grid and the PDF does not measure the cells a second time.
 func FitTables(doc *layout.Doc) error {
 	r, err := defaultRenderer()
 	if err != nil {
@@ -1095,7 +1107,7 @@ func FitTables(doc *layout.Doc) error {
 		for c := range widths {
 			widths[c] /= tableW
 		}
-		t.Widths = widths
+		t.Widths, t.Fitted = widths, true
 	}
 	return nil
 }
